@@ -1,0 +1,510 @@
+/**
+ * The organisation's configuration (`prodops.config.yaml`): who works here, on which calendar,
+ * in which team, and how releases and leave are governed. Pure: parsing and validation only, so
+ * that clients, workers and tests share one definition. Secrets never live here: they come from
+ * environment variables (see `integrationSecretsFromEnv` in cli/).
+ */
+import { z } from 'zod';
+import { parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const idPattern = /^[a-z0-9][a-z0-9._-]*$/;
+const Id = z
+  .string()
+  .regex(idPattern, 'must be lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+export const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
+  .refine(isRealDate, 'is not a date that exists');
+
+export function isRealDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [, y, m, d] = match.map(Number) as [number, number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+export function isRealTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const TimeZone = z.string().refine(isRealTimeZone, (zone) => ({
+  message: `"${zone}" is not an IANA time zone (for example Europe/London)`,
+}));
+
+export const CalendarConfig = z.strictObject({
+  timezone: TimeZone,
+  weekend: z
+    .array(z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` }))
+    .max(6, 'must leave at least one working day in the week')
+    .refine((days) => new Set(days).size === days.length, 'lists a day twice'),
+  holidays: z.array(IsoDate).default([]),
+  /** ISO 3166-1 alpha-2 code: public holidays come from the maintained date-holidays data. */
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as GB')
+    .optional(),
+  /** A subdivision of the country as date-holidays names it (for example ENG, BY, CA). */
+  region: z.string().min(1).optional(),
+});
+export type CalendarConfig = z.infer<typeof CalendarConfig>;
+
+export const PersonConfig = z.strictObject({
+  id: Id,
+  name: z.string().min(1, 'must not be empty'),
+  email: z.email({ error: 'is not a valid email address' }),
+  role: Id,
+  team: Id,
+  /** The person's manager; only the top of the management chain has none. */
+  manager: Id.optional(),
+  calendar: z.string().min(1, 'must name a calendar'),
+  /** The preferred covering buddy (same role) for leave. */
+  buddy: Id.optional(),
+  jiraAccountId: z.string().min(1).optional(),
+});
+export type PersonConfig = z.infer<typeof PersonConfig>;
+
+export const TeamConfig = z.strictObject({
+  id: Id,
+  name: z.string().min(1, 'must not be empty'),
+  /** The fewest people of each role who must be on duty on any working day. */
+  minimumOnDuty: z.record(Id, z.number().int('must be a whole number').min(0, 'must not be negative')).default({}),
+  /** A Google calendar id where confirmed leave of the team is shown. */
+  sharedCalendarId: z.string().min(1).optional(),
+});
+export type TeamConfig = z.infer<typeof TeamConfig>;
+
+const WorkingDays = z.number().int('must be a whole number of working days').min(0).max(60);
+
+export const ReleasesConfig = z
+  .strictObject({
+    leadTimeWorkingDays: z
+      .strictObject({ tier2: WorkingDays.default(5), tier3: WorkingDays.default(10) })
+      .default({ tier2: 5, tier3: 10 }),
+    readinessCheck: z
+      .strictObject({
+        workingDaysBeforeLaunch: WorkingDays.default(2),
+        durationMinutes: z.number().int().min(5).max(240).default(30),
+        /** Local time of day in the PM's calendar, HH:MM. */
+        time: z
+          .string()
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time written HH:MM')
+          .default('10:00'),
+      })
+      .default({ workingDaysBeforeLaunch: 2, durationMinutes: 30, time: '10:00' }),
+    retro: z
+      .strictObject({
+        durationMinutes: z.number().int().min(5).max(240).default(15),
+        time: z
+          .string()
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time written HH:MM')
+          .default('15:00'),
+      })
+      .default({ durationMinutes: 15, time: '15:00' }),
+    /** People told when a release is late or at risk, for example the Head of Product. */
+    escalationContacts: z.array(Id).default([]),
+    /** Who confirms readiness for Tier 2 and 3 releases. */
+    supportLead: Id.optional(),
+    salesLead: Id.optional(),
+  })
+  .refine((r) => r.leadTimeWorkingDays.tier3 >= r.leadTimeWorkingDays.tier2, {
+    message: 'tier3 must need at least as much lead time as tier2',
+    path: ['leadTimeWorkingDays', 'tier3'],
+  });
+export type ReleasesConfig = z.infer<typeof ReleasesConfig>;
+
+export const BlackoutConfig = z.strictObject({
+  from: IsoDate,
+  to: IsoDate,
+  reason: z.string().min(1, 'must say why'),
+  /** Limit the blackout to some teams; all teams when absent. */
+  teams: z.array(Id).optional(),
+});
+
+export const LeaveConfig = z
+  .strictObject({
+    blackouts: z.array(BlackoutConfig).default([]),
+    remindAfterWorkingDays: WorkingDays.default(1),
+    escalateAfterWorkingDays: WorkingDays.default(3),
+    expireAfterWorkingDays: WorkingDays.default(5),
+  })
+  .refine((l) => l.remindAfterWorkingDays < l.escalateAfterWorkingDays, {
+    message: 'must come after remindAfterWorkingDays',
+    path: ['escalateAfterWorkingDays'],
+  })
+  .refine((l) => l.escalateAfterWorkingDays < l.expireAfterWorkingDays, {
+    message: 'must come after escalateAfterWorkingDays',
+    path: ['expireAfterWorkingDays'],
+  });
+
+const RatePerSecond = z.number().positive('must be above zero').max(1000);
+
+export const IntegrationsConfig = z
+  .strictObject({
+    jira: z
+      .strictObject({
+        /** https://your-site.atlassian.net; credentials come from PRODOPS_JIRA_EMAIL / PRODOPS_JIRA_API_TOKEN. */
+        baseUrl: z.url({ error: 'must be a URL' }).optional(),
+        projectKey: z
+          .string()
+          .regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as REL')
+          .default('REL'),
+        fields: z
+          .strictObject({
+            tier: z.string().regex(/^customfield_\d+$/, 'must be a custom field id such as customfield_10050').optional(),
+            launchDate: z
+              .string()
+              .regex(/^customfield_\d+$/, 'must be a custom field id such as customfield_10051')
+              .optional(),
+            productArea: z
+              .string()
+              .regex(/^customfield_\d+$/, 'must be a custom field id such as customfield_10052')
+              .optional(),
+          })
+          .default({}),
+        statuses: z
+          .strictObject({
+            released: z.string().min(1).default('Released'),
+            cancelled: z.string().min(1).default('Cancelled'),
+            done: z.string().min(1).default('Done'),
+          })
+          .default({ released: 'Released', cancelled: 'Cancelled', done: 'Done' }),
+        subtaskIssueType: z.string().min(1).default('Sub-task'),
+      })
+      .default({
+        projectKey: 'REL',
+        fields: {},
+        statuses: { released: 'Released', cancelled: 'Cancelled', done: 'Done' },
+        subtaskIssueType: 'Sub-task',
+      }),
+    notion: z
+      .strictObject({
+        dataSources: z
+          .strictObject({
+            releaseLog: z.string().min(1).optional(),
+            enablementBundles: z.string().min(1).optional(),
+            leaveTracker: z.string().min(1).optional(),
+            subscriptions: z.string().min(1).optional(),
+          })
+          .default({}),
+      })
+      .default({ dataSources: {} }),
+    google: z
+      .strictObject({
+        /** The mailbox prodops sends from and the organiser of the events it creates. */
+        sender: z.email({ error: 'is not a valid email address' }).optional(),
+      })
+      .default({}),
+    rateLimits: z
+      .strictObject({
+        notion: RatePerSecond.default(3),
+        jira: RatePerSecond.default(10),
+        google: RatePerSecond.default(10),
+      })
+      .default({ notion: 3, jira: 10, google: 10 }),
+  })
+  .default({
+    jira: {
+      projectKey: 'REL',
+      fields: {},
+      statuses: { released: 'Released', cancelled: 'Cancelled', done: 'Done' },
+      subtaskIssueType: 'Sub-task',
+    },
+    notion: { dataSources: {} },
+    google: {},
+    rateLimits: { notion: 3, jira: 10, google: 10 },
+  });
+export type IntegrationsConfig = z.infer<typeof IntegrationsConfig>;
+
+export const TemporalConfig = z
+  .strictObject({
+    address: z.string().min(1).default('127.0.0.1:7233'),
+    namespace: z.string().min(1).default('default'),
+    taskQueue: z.string().min(1).default('prodops'),
+  })
+  .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'prodops' });
+
+export const OrgConfigShape = z.strictObject({
+  organisation: z.strictObject({ name: z.string().min(1) }).default({ name: 'prodops' }),
+  calendars: z
+    .record(z.string().regex(idPattern, 'calendar names must be lower-case ids'), CalendarConfig)
+    .refine((c) => Object.keys(c).length > 0, 'must define at least one calendar'),
+  teams: z.array(TeamConfig).min(1, 'must list at least one team'),
+  people: z.array(PersonConfig).min(1, 'must list at least one person'),
+  releases: ReleasesConfig.default({
+    leadTimeWorkingDays: { tier2: 5, tier3: 10 },
+    readinessCheck: { workingDaysBeforeLaunch: 2, durationMinutes: 30, time: '10:00' },
+    retro: { durationMinutes: 15, time: '15:00' },
+    escalationContacts: [],
+  }),
+  leave: LeaveConfig.default({
+    blackouts: [],
+    remindAfterWorkingDays: 1,
+    escalateAfterWorkingDays: 3,
+    expireAfterWorkingDays: 5,
+  }),
+  integrations: IntegrationsConfig,
+  temporal: TemporalConfig,
+});
+
+export type OrgConfig = z.infer<typeof OrgConfigShape>;
+
+/** Checks that span fields: references resolve, ids are unique, the management chain is a tree. */
+export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
+  const personIds = new Map<string, number>();
+  const teamIds = new Set<string>();
+
+  config.teams.forEach((team, i) => {
+    if (teamIds.has(team.id)) ctx.addIssue({ code: 'custom', path: ['teams', i, 'id'], message: `"${team.id}" is used by another team` });
+    teamIds.add(team.id);
+  });
+
+  const emails = new Map<string, number>();
+  config.people.forEach((person, i) => {
+    if (personIds.has(person.id)) {
+      ctx.addIssue({ code: 'custom', path: ['people', i, 'id'], message: `"${person.id}" is used by another person` });
+    } else {
+      personIds.set(person.id, i);
+    }
+    const email = person.email.toLowerCase();
+    if (emails.has(email)) {
+      ctx.addIssue({ code: 'custom', path: ['people', i, 'email'], message: `"${person.email}" is used by another person` });
+    }
+    emails.set(email, i);
+  });
+
+  const isPerson = (id: string) => personIds.has(id);
+  config.people.forEach((person, i) => {
+    if (!teamIds.has(person.team)) {
+      ctx.addIssue({ code: 'custom', path: ['people', i, 'team'], message: `"${person.team}" is not a team` });
+    }
+    if (!(person.calendar in config.calendars)) {
+      ctx.addIssue({ code: 'custom', path: ['people', i, 'calendar'], message: `"${person.calendar}" is not a calendar` });
+    }
+    if (person.manager !== undefined) {
+      if (person.manager === person.id) {
+        ctx.addIssue({ code: 'custom', path: ['people', i, 'manager'], message: 'a person cannot manage themselves' });
+      } else if (!isPerson(person.manager)) {
+        ctx.addIssue({ code: 'custom', path: ['people', i, 'manager'], message: `"${person.manager}" is not a person` });
+      }
+    }
+    if (person.buddy !== undefined) {
+      const buddyIndex = personIds.get(person.buddy);
+      if (person.buddy === person.id) {
+        ctx.addIssue({ code: 'custom', path: ['people', i, 'buddy'], message: 'a person cannot be their own buddy' });
+      } else if (buddyIndex === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['people', i, 'buddy'], message: `"${person.buddy}" is not a person` });
+      } else {
+        const buddy = config.people[buddyIndex]!;
+        if (buddy.role !== person.role) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['people', i, 'buddy'],
+            message: `"${person.buddy}" is a ${buddy.role}, not a ${person.role}: a buddy must share the role`,
+          });
+        }
+        if (buddy.id === person.manager) {
+          ctx.addIssue({ code: 'custom', path: ['people', i, 'buddy'], message: `"${person.buddy}" is the manager and cannot also be the buddy` });
+        }
+      }
+    }
+  });
+
+  // A cycle in the management chain would make escalation loop forever.
+  const reported = new Set<string>();
+  for (const [start, index] of personIds) {
+    const seen: string[] = [];
+    let current: string | undefined = start;
+    while (current !== undefined && isPerson(current)) {
+      const at = seen.indexOf(current);
+      if (at >= 0) {
+        const cycle = seen.slice(at);
+        const key = [...cycle].sort().join('>');
+        if (!reported.has(key)) {
+          reported.add(key);
+          ctx.addIssue({
+            code: 'custom',
+            path: ['people', index, 'manager'],
+            message: `the management chain loops: ${[...cycle, current].join(' → ')}`,
+          });
+        }
+        break;
+      }
+      seen.push(current);
+      const p: PersonConfig | undefined = config.people[personIds.get(current)!];
+      current = p?.manager === p?.id ? undefined : p?.manager;
+    }
+  }
+
+  config.teams.forEach((team, i) => {
+    for (const [role, minimum] of Object.entries(team.minimumOnDuty)) {
+      const members = config.people.filter((p) => p.team === team.id && p.role === role).length;
+      if (minimum > members) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['teams', i, 'minimumOnDuty', role],
+          message: `needs ${minimum} ${role} on duty but the team has ${members}`,
+        });
+      }
+    }
+  });
+
+  const checkPersonRef = (id: string | undefined, path: (string | number)[]) => {
+    if (id !== undefined && !isPerson(id)) ctx.addIssue({ code: 'custom', path, message: `"${id}" is not a person` });
+  };
+  config.releases.escalationContacts.forEach((id, i) => checkPersonRef(id, ['releases', 'escalationContacts', i]));
+  checkPersonRef(config.releases.supportLead, ['releases', 'supportLead']);
+  checkPersonRef(config.releases.salesLead, ['releases', 'salesLead']);
+
+  config.leave.blackouts.forEach((blackout, i) => {
+    if (blackout.to < blackout.from) {
+      ctx.addIssue({ code: 'custom', path: ['leave', 'blackouts', i, 'to'], message: `ends (${blackout.to}) before it starts (${blackout.from})` });
+    }
+    blackout.teams?.forEach((team, j) => {
+      if (!teamIds.has(team)) ctx.addIssue({ code: 'custom', path: ['leave', 'blackouts', i, 'teams', j], message: `"${team}" is not a team` });
+    });
+  });
+});
+
+/** One problem in a configuration file, located by its path (`people[3].manager`) and line. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  line?: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map(formatProblem).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatProblem(problem: ConfigProblem): string {
+  const where = problem.line !== undefined ? ` (line ${problem.line})` : '';
+  return `${problem.path || '(file)'}${where}: ${problem.message}`;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+const SECRET_KEY = /(token|secret|password|passwd|api[_-]?key|private[_-]?key|client[_-]?secret|credentials?)$/i;
+
+/**
+ * Parses and validates a configuration document. Every problem is reported at once, each with
+ * its path and, where the YAML tells, its line.
+ */
+export function parseOrgConfig(text: string, source = 'prodops.config.yaml'): OrgConfig {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineOf = lineLocator(text);
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0]}`, line: e.linePos?.[0]?.line })),
+    );
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(source, [{ path: '', message: 'must be a YAML mapping with calendars, teams and people' }]);
+  }
+
+  const problems: ConfigProblem[] = [];
+  findSecrets(doc.contents, [], (path, node) =>
+    problems.push({
+      path: formatPath(path),
+      message: 'secrets do not belong in the configuration file: set them as environment variables (see README, "Credentials")',
+      line: node?.range ? lineOf(node.range[0]) : undefined,
+    }),
+  );
+
+  const result = OrgConfigSchema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const locate = (path: PropertyKey[]) => {
+        const node = doc.getIn(path as (string | number)[], true) as YamlNode | undefined;
+        return node?.range ? lineOf(node.range[0]) : undefined;
+      };
+      const path = issue.path as PropertyKey[];
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          problems.push({ path: formatPath([...path, key]), message: 'is not a known field', line: locate([...path, key]) });
+        }
+        continue;
+      }
+      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+      problems.push({ path: formatPath(path), message, line: locate(path) });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(source, dedupe(problems));
+  return result.data!;
+}
+
+function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}|${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function findSecrets(node: unknown, path: (string | number)[], report: (path: (string | number)[], node: YamlNode | undefined) => void) {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const here = [...path, key];
+      if (SECRET_KEY.test(key) && !(isScalar(pair.value) && (pair.value.value === null || pair.value.value === ''))) {
+        report(here, pair.key as YamlNode);
+      }
+      findSecrets(pair.value, here, report);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => findSecrets(item, [...path, i], report));
+  }
+}
+
+function lineLocator(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+}
+
+/** Convenience lookups used across the project. */
+export function personById(config: OrgConfig, id: string): PersonConfig {
+  const person = config.people.find((p) => p.id === id);
+  if (!person) throw new Error(`"${id}" is not a person in the configuration`);
+  return person;
+}
+
+export function summarise(config: OrgConfig): string {
+  const roles = new Set(config.people.map((p) => p.role));
+  return `${config.people.length} people in ${config.teams.length} teams (${roles.size} roles), ${Object.keys(config.calendars).length} calendars`;
+}

@@ -1,0 +1,286 @@
+/**
+ * The sandbox's HTTP core: a small router shared by the Jira, Notion and Google fakes, with
+ * per-route fault injection (429 with Retry-After, 500, added latency, a dropped connection)
+ * and a log of every request, so tests can see exactly what the real client libraries sent.
+ *
+ * Vendor paths do not overlap (Jira /rest/api/3, Notion /v1, Calendar /calendar/v3, Gmail
+ * /gmail/v1), so one port serves them all and each client's base URL is the sandbox root.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Vendor = 'jira' | 'notion' | 'google' | 'sandbox';
+
+export interface SandboxRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  /** Parsed JSON body, or undefined for an empty body. */
+  body: unknown;
+  rawBody: Buffer;
+}
+
+export interface SandboxResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Sent as-is instead of JSON (for example an HTML page). */
+  text?: string;
+}
+
+export type Handler = (req: SandboxRequest) => SandboxResponse | Promise<SandboxResponse>;
+
+interface Route {
+  vendor: Vendor;
+  method: string;
+  /** The pattern as registered, for example `/rest/api/3/issue/:issueIdOrKey`; faults name routes by it. */
+  pattern: string;
+  regex: RegExp;
+  keys: string[];
+  handler: Handler;
+}
+
+export type Fault =
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; times?: number }
+  | { kind: 'latency'; ms: number; times?: number }
+  | { kind: 'drop'; times?: number };
+
+export interface FaultRule {
+  /** `METHOD pattern` (for example `POST /v1/pages`), or `*` for every route of a vendor. */
+  route: string;
+  vendor?: Vendor;
+  fault: Fault;
+  /** How many more requests it applies to; unlimited when absent. */
+  remaining?: number;
+}
+
+export interface LoggedRequest {
+  at: number;
+  vendor: Vendor;
+  method: string;
+  route: string;
+  path: string;
+  status: number;
+}
+
+/** Thrown by handlers to answer with a vendor-shaped error body. */
+export class VendorError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+export class SandboxRouter {
+  private readonly routes: Route[] = [];
+  private faults: FaultRule[] = [];
+  readonly log: LoggedRequest[] = [];
+  /** Renders the vendor's error shape for router-level failures (no route, bad JSON). */
+  private readonly errorShapes = new Map<Vendor, (status: number, message: string) => unknown>();
+
+  add(vendor: Vendor, method: string, pattern: string, handler: Handler): void {
+    const keys: string[] = [];
+    const regex = new RegExp(
+      '^' +
+        pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_, key: string) => {
+          keys.push(key);
+          return '([^/]+)';
+        }) +
+        '/?$',
+    );
+    this.routes.push({ vendor, method: method.toUpperCase(), pattern, regex, keys, handler });
+  }
+
+  setErrorShape(vendor: Vendor, shape: (status: number, message: string) => unknown): void {
+    this.errorShapes.set(vendor, shape);
+  }
+
+  injectFault(rule: FaultRule): void {
+    this.faults.push({ ...rule, remaining: rule.remaining ?? rule.fault.times });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  clearLog(): void {
+    this.log.length = 0;
+  }
+
+  /** Requests the sandbox saw per whole second for one vendor (or route); the highest is the peak rate. */
+  peakRate(filter: (r: LoggedRequest) => boolean): number {
+    const perSecond = new Map<number, number>();
+    for (const r of this.log) {
+      if (!filter(r)) continue;
+      const second = Math.floor(r.at / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    return Math.max(0, ...perSecond.values());
+  }
+
+  /** The most requests in any sliding window of `windowMs` (stricter than whole seconds). */
+  peakInWindow(filter: (r: LoggedRequest) => boolean, windowMs = 1000): number {
+    const times = this.log.filter(filter).map((r) => r.at).sort((a, b) => a - b);
+    let peak = 0;
+    let start = 0;
+    for (let end = 0; end < times.length; end++) {
+      while (times[end]! - times[start]! >= windowMs) start++;
+      peak = Math.max(peak, end - start + 1);
+    }
+    return peak;
+  }
+
+  vendorOf(path: string): Vendor {
+    if (path.startsWith('/rest/')) return 'jira';
+    if (path.startsWith('/v1/')) return 'notion';
+    if (path.startsWith('/calendar/') || path.startsWith('/gmail/')) return 'google';
+    return 'sandbox';
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = decodeURI(url.pathname);
+    let match: { route: Route; params: Record<string, string> } | undefined;
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const m = route.regex.exec(path);
+      if (m) {
+        const params: Record<string, string> = {};
+        route.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
+        match = { route, params };
+        break;
+      }
+    }
+    const vendor = match?.route.vendor ?? this.vendorOf(path);
+    const routeName = match ? `${method} ${match.route.pattern}` : `${method} ${path}`;
+    const entry: LoggedRequest = { at: Date.now(), vendor, method, route: routeName, path, status: 0 };
+    this.log.push(entry);
+
+    const fault = this.takeFault(vendor, routeName);
+    if (fault?.kind === 'drop') {
+      entry.status = -1;
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
+
+    let response: SandboxResponse;
+    try {
+      const rawBody = await readBody(req);
+      if (fault?.kind === 'status') {
+        response = {
+          status: fault.status,
+          body: this.errorBody(vendor, fault.status, fault.status === 429 ? 'Rate limited (injected)' : 'Injected failure'),
+          headers: fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
+        };
+      } else if (!match) {
+        response = { status: 404, body: this.errorBody(vendor, 404, `No route for ${method} ${path}`) };
+      } else {
+        let body: unknown;
+        if (rawBody.length > 0) {
+          try {
+            body = JSON.parse(rawBody.toString('utf8'));
+          } catch {
+            throw new VendorError(400, this.errorBody(vendor, 400, 'Body is not valid JSON'));
+          }
+        }
+        response = await match.route.handler({ method, path, params: match.params, query: url.searchParams, headers: req.headers, body, rawBody });
+      }
+    } catch (error) {
+      if (error instanceof VendorError) {
+        response = { status: error.status, body: error.body, headers: error.headers };
+      } else if (error instanceof BodyTooLarge) {
+        response = { status: 413, body: this.errorBody(vendor, 413, 'Request body too large') };
+      } else {
+        response = { status: 500, body: this.errorBody(vendor, 500, error instanceof Error ? error.message : String(error)) };
+      }
+    }
+    entry.status = response.status;
+    if (response.text !== undefined) {
+      res.writeHead(response.status, { 'content-type': 'text/html; charset=utf-8', ...response.headers });
+      res.end(response.text);
+      return;
+    }
+    const payload = response.body === undefined ? '' : JSON.stringify(response.body);
+    res.writeHead(response.status, {
+      ...(payload ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+      ...response.headers,
+    });
+    res.end(payload);
+  }
+
+  errorBody(vendor: Vendor, status: number, message: string): unknown {
+    const shape = this.errorShapes.get(vendor);
+    return shape ? shape(status, message) : { error: message, status };
+  }
+
+  private takeFault(vendor: Vendor, routeName: string): Fault | undefined {
+    for (const rule of this.faults) {
+      const applies = rule.route === routeName || (rule.route === '*' && (rule.vendor === undefined || rule.vendor === vendor));
+      if (!applies) continue;
+      if (rule.remaining !== undefined) {
+        if (rule.remaining <= 0) continue;
+        rule.remaining -= 1;
+      }
+      return rule.fault;
+    }
+    return undefined;
+  }
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Helpers for handlers. */
+export const ok = (body: unknown, status = 200, headers?: Record<string, string>): SandboxResponse => ({ status, body, headers });
+export const noContent = (): SandboxResponse => ({ status: 204 });
+
+export interface ServedRouter {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves a router on a loopback port (0 picks a free one). */
+export async function serveRouter(router: SandboxRouter, port = 0, host = '127.0.0.1'): Promise<ServedRouter> {
+  const server = createServer((req, res) => {
+    router.handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+    });
+  });
+  // Keep-alive sockets from client libraries must not hold close() open.
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${bound}`,
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
