@@ -37,9 +37,9 @@ export function isRealTimeZone(zone: string): boolean {
   }
 }
 
-const TimeZone = z.string().refine(isRealTimeZone, (zone) => ({
-  message: `"${zone}" is not an IANA time zone (for example Europe/London)`,
-}));
+const TimeZone = z.string().refine(isRealTimeZone, {
+  error: (issue) => `"${String(issue.input)}" is not an IANA time zone (for example Europe/London)`,
+});
 
 export const CalendarConfig = z.strictObject({
   timezone: TimeZone,
@@ -77,7 +77,9 @@ export const TeamConfig = z.strictObject({
   id: Id,
   name: z.string().min(1, 'must not be empty'),
   /** The fewest people of each role who must be on duty on any working day. */
-  minimumOnDuty: z.record(Id, z.number().int('must be a whole number').min(0, 'must not be negative')).default({}),
+  minimumOnDuty: z
+    .record(Id, z.number().int('must be a whole number').min(0, 'must not be negative'))
+    .default({}),
   /** A Google calendar id where confirmed leave of the team is shown. */
   sharedCalendarId: z.string().min(1).optional(),
 });
@@ -160,7 +162,10 @@ export const IntegrationsConfig = z
           .default('REL'),
         fields: z
           .strictObject({
-            tier: z.string().regex(/^customfield_\d+$/, 'must be a custom field id such as customfield_10050').optional(),
+            tier: z
+              .string()
+              .regex(/^customfield_\d+$/, 'must be a custom field id such as customfield_10050')
+              .optional(),
             launchDate: z
               .string()
               .regex(/^customfield_\d+$/, 'must be a custom field id such as customfield_10051')
@@ -193,6 +198,8 @@ export const IntegrationsConfig = z
             releaseLog: z.string().min(1).optional(),
             enablementBundles: z.string().min(1).optional(),
             leaveTracker: z.string().min(1).optional(),
+            /** Asynchronous Day-14 retro pages (Tier 2); the bundles data source when absent. */
+            retros: z.string().min(1).optional(),
             subscriptions: z.string().min(1).optional(),
           })
           .default({}),
@@ -264,20 +271,33 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
   const teamIds = new Set<string>();
 
   config.teams.forEach((team, i) => {
-    if (teamIds.has(team.id)) ctx.addIssue({ code: 'custom', path: ['teams', i, 'id'], message: `"${team.id}" is used by another team` });
+    if (teamIds.has(team.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['teams', i, 'id'],
+        message: `"${team.id}" is used by another team`,
+      });
     teamIds.add(team.id);
   });
 
   const emails = new Map<string, number>();
   config.people.forEach((person, i) => {
     if (personIds.has(person.id)) {
-      ctx.addIssue({ code: 'custom', path: ['people', i, 'id'], message: `"${person.id}" is used by another person` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['people', i, 'id'],
+        message: `"${person.id}" is used by another person`,
+      });
     } else {
       personIds.set(person.id, i);
     }
     const email = person.email.toLowerCase();
     if (emails.has(email)) {
-      ctx.addIssue({ code: 'custom', path: ['people', i, 'email'], message: `"${person.email}" is used by another person` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['people', i, 'email'],
+        message: `"${person.email}" is used by another person`,
+      });
     }
     emails.set(email, i);
   });
@@ -285,24 +305,48 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
   const isPerson = (id: string) => personIds.has(id);
   config.people.forEach((person, i) => {
     if (!teamIds.has(person.team)) {
-      ctx.addIssue({ code: 'custom', path: ['people', i, 'team'], message: `"${person.team}" is not a team` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['people', i, 'team'],
+        message: `"${person.team}" is not a team`,
+      });
     }
     if (!(person.calendar in config.calendars)) {
-      ctx.addIssue({ code: 'custom', path: ['people', i, 'calendar'], message: `"${person.calendar}" is not a calendar` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['people', i, 'calendar'],
+        message: `"${person.calendar}" is not a calendar`,
+      });
     }
     if (person.manager !== undefined) {
       if (person.manager === person.id) {
-        ctx.addIssue({ code: 'custom', path: ['people', i, 'manager'], message: 'a person cannot manage themselves' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['people', i, 'manager'],
+          message: 'a person cannot manage themselves',
+        });
       } else if (!isPerson(person.manager)) {
-        ctx.addIssue({ code: 'custom', path: ['people', i, 'manager'], message: `"${person.manager}" is not a person` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['people', i, 'manager'],
+          message: `"${person.manager}" is not a person`,
+        });
       }
     }
     if (person.buddy !== undefined) {
       const buddyIndex = personIds.get(person.buddy);
       if (person.buddy === person.id) {
-        ctx.addIssue({ code: 'custom', path: ['people', i, 'buddy'], message: 'a person cannot be their own buddy' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['people', i, 'buddy'],
+          message: 'a person cannot be their own buddy',
+        });
       } else if (buddyIndex === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['people', i, 'buddy'], message: `"${person.buddy}" is not a person` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['people', i, 'buddy'],
+          message: `"${person.buddy}" is not a person`,
+        });
       } else {
         const buddy = config.people[buddyIndex]!;
         if (buddy.role !== person.role) {
@@ -313,7 +357,11 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
           });
         }
         if (buddy.id === person.manager) {
-          ctx.addIssue({ code: 'custom', path: ['people', i, 'buddy'], message: `"${person.buddy}" is the manager and cannot also be the buddy` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['people', i, 'buddy'],
+            message: `"${person.buddy}" is the manager and cannot also be the buddy`,
+          });
         }
       }
     }
@@ -359,18 +407,30 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
   });
 
   const checkPersonRef = (id: string | undefined, path: (string | number)[]) => {
-    if (id !== undefined && !isPerson(id)) ctx.addIssue({ code: 'custom', path, message: `"${id}" is not a person` });
+    if (id !== undefined && !isPerson(id))
+      ctx.addIssue({ code: 'custom', path, message: `"${id}" is not a person` });
   };
-  config.releases.escalationContacts.forEach((id, i) => checkPersonRef(id, ['releases', 'escalationContacts', i]));
+  config.releases.escalationContacts.forEach((id, i) =>
+    checkPersonRef(id, ['releases', 'escalationContacts', i]),
+  );
   checkPersonRef(config.releases.supportLead, ['releases', 'supportLead']);
   checkPersonRef(config.releases.salesLead, ['releases', 'salesLead']);
 
   config.leave.blackouts.forEach((blackout, i) => {
     if (blackout.to < blackout.from) {
-      ctx.addIssue({ code: 'custom', path: ['leave', 'blackouts', i, 'to'], message: `ends (${blackout.to}) before it starts (${blackout.from})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['leave', 'blackouts', i, 'to'],
+        message: `ends (${blackout.to}) before it starts (${blackout.from})`,
+      });
     }
     blackout.teams?.forEach((team, j) => {
-      if (!teamIds.has(team)) ctx.addIssue({ code: 'custom', path: ['leave', 'blackouts', i, 'teams', j], message: `"${team}" is not a team` });
+      if (!teamIds.has(team))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['leave', 'blackouts', i, 'teams', j],
+          message: `"${team}" is not a team`,
+        });
     });
   });
 });
@@ -387,7 +447,9 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: ConfigProblem[],
   ) {
-    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map(formatProblem).join('\n')}`);
+    super(
+      `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map(formatProblem).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -406,7 +468,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-const SECRET_KEY = /(token|secret|password|passwd|api[_-]?key|private[_-]?key|client[_-]?secret|credentials?)$/i;
+const SECRET_KEY =
+  /(token|secret|password|passwd|api[_-]?key|private[_-]?key|client[_-]?secret|credentials?)$/i;
 
 /**
  * Parses and validates a configuration document. Every problem is reported at once, each with
@@ -418,19 +481,26 @@ export function parseOrgConfig(text: string, source = 'prodops.config.yaml'): Or
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0]}`, line: e.linePos?.[0]?.line })),
+      doc.errors.map((e) => ({
+        path: '',
+        message: `YAML syntax: ${e.message.split('\n')[0]}`,
+        line: lineOf(e.pos[0]),
+      })),
     );
   }
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(source, [{ path: '', message: 'must be a YAML mapping with calendars, teams and people' }]);
+    throw new ConfigError(source, [
+      { path: '', message: 'must be a YAML mapping with calendars, teams and people' },
+    ]);
   }
 
   const problems: ConfigProblem[] = [];
   findSecrets(doc.contents, [], (path, node) =>
     problems.push({
       path: formatPath(path),
-      message: 'secrets do not belong in the configuration file: set them as environment variables (see README, "Credentials")',
+      message:
+        'secrets do not belong in the configuration file: set them as environment variables (see README, "Credentials")',
       line: node?.range ? lineOf(node.range[0]) : undefined,
     }),
   );
@@ -442,14 +512,19 @@ export function parseOrgConfig(text: string, source = 'prodops.config.yaml'): Or
         const node = doc.getIn(path as (string | number)[], true) as YamlNode | undefined;
         return node?.range ? lineOf(node.range[0]) : undefined;
       };
-      const path = issue.path as PropertyKey[];
+      const path = issue.path;
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
-          problems.push({ path: formatPath([...path, key]), message: 'is not a known field', line: locate([...path, key]) });
+          problems.push({
+            path: formatPath([...path, key]),
+            message: 'is not a known field',
+            line: locate([...path, key]),
+          });
         }
         continue;
       }
-      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+      const message =
+        issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
       problems.push({ path: formatPath(path), message, line: locate(path) });
     }
   }
@@ -467,12 +542,19 @@ function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
   });
 }
 
-function findSecrets(node: unknown, path: (string | number)[], report: (path: (string | number)[], node: YamlNode | undefined) => void) {
+function findSecrets(
+  node: unknown,
+  path: (string | number)[],
+  report: (path: (string | number)[], node: YamlNode | undefined) => void,
+) {
   if (isMap(node)) {
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       const here = [...path, key];
-      if (SECRET_KEY.test(key) && !(isScalar(pair.value) && (pair.value.value === null || pair.value.value === ''))) {
+      if (
+        SECRET_KEY.test(key) &&
+        !(isScalar(pair.value) && (pair.value.value === null || pair.value.value === ''))
+      ) {
         report(here, pair.key as YamlNode);
       }
       findSecrets(pair.value, here, report);

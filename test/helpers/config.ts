@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseOrgConfig, type OrgConfig } from '../../domain/config';
 
-export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../prodops.config.example.yaml', import.meta.url));
+export const EXAMPLE_CONFIG_PATH = fileURLToPath(
+  new URL('../../prodops.config.example.yaml', import.meta.url),
+);
 
 export function exampleConfigText(): string {
   return readFileSync(EXAMPLE_CONFIG_PATH, 'utf8');
