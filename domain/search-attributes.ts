@@ -1,0 +1,28 @@
+/**
+ * Custom search attributes prodops writes, so that questions such as "all Tier 3 launches at
+ * risk this month" or "who is off next week" are visibility queries, not scans.
+ * Registered on the dev server by `prodops start` and the test environments; on Temporal Cloud
+ * or a self-hosted cluster, `prodops temporal setup` (or `temporal operator search-attribute
+ * create`) registers them once.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const ReleaseTier = defineSearchAttributeKey('ReleaseTier', SearchAttributeType.INT);
+export const LaunchDate = defineSearchAttributeKey('LaunchDate', SearchAttributeType.DATETIME);
+export const EnablementStatus = defineSearchAttributeKey('EnablementStatus', SearchAttributeType.KEYWORD);
+export const ProductArea = defineSearchAttributeKey('ProductArea', SearchAttributeType.KEYWORD);
+export const LeaveStatus = defineSearchAttributeKey('LeaveStatus', SearchAttributeType.KEYWORD);
+export const Team = defineSearchAttributeKey('Team', SearchAttributeType.KEYWORD);
+export const LeaveStart = defineSearchAttributeKey('LeaveStart', SearchAttributeType.DATETIME);
+export const LeaveEnd = defineSearchAttributeKey('LeaveEnd', SearchAttributeType.DATETIME);
+
+export const ALL_SEARCH_ATTRIBUTES = [
+  ReleaseTier,
+  LaunchDate,
+  EnablementStatus,
+  ProductArea,
+  LeaveStatus,
+  Team,
+  LeaveStart,
+  LeaveEnd,
+] as const;

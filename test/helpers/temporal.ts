@@ -1,0 +1,65 @@
+/**
+ * Temporal environments for tests. Where scripts/tools.sh supplied the servers (no internet,
+ * corporate CI), TEMPORAL_TEST_SERVER_PATH and TEMPORAL_CLI_PATH point at them; elsewhere the
+ * SDK downloads its own, as usual.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+
+const quietLogger = new DefaultLogger('WARN');
+import { randomUUID } from 'node:crypto';
+import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+
+function existing(pathVariable: string) {
+  const path = process.env[pathVariable];
+  return path ? ({ type: 'existing-path', path } as const) : undefined;
+}
+
+// temporal.api.enums.v1.IndexedValueType, by the SDK's names for search attribute types.
+const INDEXED_VALUE_TYPE = {
+  TEXT: 1,
+  KEYWORD: 2,
+  INT: 3,
+  DOUBLE: 4,
+  BOOL: 5,
+  DATETIME: 6,
+  KEYWORD_LIST: 7,
+} as const;
+
+/**
+ * The time-skipping test server: timers of days finish in milliseconds. It starts with no custom
+ * search attributes, so the project's are registered as on any real namespace.
+ */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const executable = existing('TEMPORAL_TEST_SERVER_PATH');
+  const env = await TestWorkflowEnvironment.createTimeSkipping(executable ? { server: { executable } } : {});
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]),
+    ),
+  });
+  return env;
+}
+
+/** The Temporal CLI dev server with the project's search attributes registered (real visibility). */
+export function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  const executable = existing('TEMPORAL_CLI_PATH');
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      ...(executable ? { executable } : {}),
+      searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}
+
+/** Bundles workflow code once per suite; every worker of the suite reuses it. */
+export function bundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+}
+
+/** Unique per test, so that runs never collide on workflow ids or task queues. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
