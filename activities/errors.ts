@@ -58,9 +58,11 @@ const NETWORK_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'ERR_SOCKET_CONNECTION_TIMEOUT',
+  // gaxios (googleapis) sets this code when its own request timeout fires.
+  'TimeoutError',
 ]);
 
-/** What we could learn from an error thrown by axios (jira.js), gaxios (googleapis) or fetch (Notion). */
+/** What we could learn from an error thrown by jira.js (fetch), gaxios (googleapis) or the Notion client. */
 export interface HttpErrorFacts {
   status?: number;
   retryAfterSeconds?: number;
@@ -73,11 +75,28 @@ export function httpErrorFacts(error: unknown): HttpErrorFacts {
   if (!e || typeof e !== 'object') return {};
   const response = (e.response ?? undefined) as Record<string, unknown> | undefined;
   const status =
-    numberOf(e.status) ?? numberOf(response?.status) ?? numberOf(e.statusCode) ?? numberOf((e.cause as Record<string, unknown> | undefined)?.status);
-  const headers = (response?.headers ?? e.headers) as unknown;
-  const retryAfterSeconds = parseRetryAfter(headerValue(headers, 'retry-after'));
-  const code = typeof e.code === 'string' ? e.code : typeof (e.cause as { code?: unknown } | undefined)?.code === 'string' ? (e.cause as { code: string }).code : undefined;
-  const networkCode = code && NETWORK_CODES.has(code) ? code : status === undefined && isFetchNetworkError(e) ? 'NETWORK' : undefined;
+    numberOf(e.status) ??
+    numberOf(response?.status) ??
+    numberOf(e.statusCode) ??
+    numberOf((e.cause as Record<string, unknown> | undefined)?.status);
+  const headers = response?.headers ?? e.headers;
+  // jira.js 6 keeps no headers on its errors: a 429 carries Retry-After as retryAfterMs.
+  const retryAfterMs = numberOf(e.retryAfterMs);
+  const retryAfterSeconds =
+    parseRetryAfter(headerValue(headers, 'retry-after')) ??
+    (retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : undefined);
+  const code =
+    typeof e.code === 'string'
+      ? e.code
+      : typeof (e.cause as { code?: unknown } | undefined)?.code === 'string'
+        ? (e.cause as { code: string }).code
+        : undefined;
+  const networkCode =
+    code && NETWORK_CODES.has(code)
+      ? code
+      : status === undefined && isFetchNetworkError(e)
+        ? 'NETWORK'
+        : undefined;
   return { status, retryAfterSeconds, vendorMessage: vendorMessageOf(e, response), networkCode };
 }
 
@@ -86,7 +105,9 @@ function isFetchNetworkError(e: Record<string, unknown>): boolean {
   const message = typeof e.message === 'string' ? e.message : '';
   return (
     name === 'RequestTimeoutError' ||
-    /fetch failed|socket hang up|network|terminated|other side closed|ECONNRESET|ECONNREFUSED/i.test(message) ||
+    /fetch failed|socket hang up|network|terminated|other side closed|ECONNRESET|ECONNREFUSED/i.test(
+      message,
+    ) ||
     (e.cause instanceof Error && /socket|closed|reset|refused/i.test(e.cause.message))
   );
 }
@@ -119,7 +140,10 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-function vendorMessageOf(e: Record<string, unknown>, response: Record<string, unknown> | undefined): string | undefined {
+function vendorMessageOf(
+  e: Record<string, unknown>,
+  response: Record<string, unknown> | undefined,
+): string | undefined {
   const data = (response?.data ?? e.body ?? undefined) as unknown;
   const parts: string[] = [];
   if (data && typeof data === 'object') {
@@ -127,7 +151,9 @@ function vendorMessageOf(e: Record<string, unknown>, response: Record<string, un
     // Jira: { errorMessages: [], errors: { field: msg } }
     if (Array.isArray(d.errorMessages)) parts.push(...d.errorMessages.map(String));
     if (d.errors && typeof d.errors === 'object' && !Array.isArray(d.errors)) {
-      parts.push(...Object.entries(d.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`));
+      parts.push(
+        ...Object.entries(d.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`),
+      );
     }
     // Google: { error: { code, message, errors: [...] } }
     if (d.error && typeof d.error === 'object') {
@@ -151,7 +177,10 @@ function vendorMessageOf(e: Record<string, unknown>, response: Record<string, un
 export function redact(text: string): string {
   return text
     .replace(/(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
-    .replace(/((?:access_token|refresh_token|api_?key|token|key|secret|password)=)[^&\s"']+/gi, '$1[redacted]')
+    .replace(
+      /((?:access_token|refresh_token|api_?key|token|key|secret|password)=)[^&\s"']+/gi,
+      '$1[redacted]',
+    )
     .replace(/\b(secret_|ntn_)[A-Za-z0-9]{10,}/g, '[redacted]')
     .replace(/\bya29\.[A-Za-z0-9._-]+/g, '[redacted]');
 }
@@ -164,20 +193,36 @@ export function classifyError(error: unknown, ctx: OperationContext): Applicatio
   if (error instanceof ApplicationFailure) return error;
   const facts = httpErrorFacts(error);
   const about = `${ctx.system} ${ctx.operation}${ctx.key ? ` [${ctx.key}]` : ''}`;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'notionhq_client_invalid_path_parameter') {
+    // The Notion client refuses a malformed id before sending anything: retrying cannot help.
+    return invalidInput(ctx, error instanceof Error ? redact(error.message) : 'an id is malformed');
+  }
   const detail = facts.vendorMessage ? `: ${facts.vendorMessage}` : '';
 
   if (facts.status !== undefined) {
-    if (facts.status === 429 || facts.status >= 500) {
-      const type = facts.status === 429 ? ErrorTypes.rateLimited : ErrorTypes.unavailable;
+    // Notion answers 409 conflict_error to concurrent edits of one page and asks for a retry.
+    const transientConflict = facts.status === 409 && ctx.system === 'notion' && code === 'conflict_error';
+    // Google reports quota and rate limits as 403 with a reason; they pass like a 429.
+    const googleRateLimit = facts.status === 403 && GOOGLE_RATE_LIMIT_REASONS.has(googleReason(error) ?? '');
+    if (facts.status === 429 || facts.status >= 500 || transientConflict || googleRateLimit) {
+      const type =
+        facts.status === 429 || googleRateLimit
+          ? ErrorTypes.rateLimited
+          : transientConflict
+            ? ErrorTypes.conflict
+            : ErrorTypes.unavailable;
       return ApplicationFailure.create({
         type,
         message: `${about} failed with HTTP ${facts.status}${detail}; will retry`,
         nonRetryable: false,
-        nextRetryDelay: facts.retryAfterSeconds !== undefined ? `${Math.max(1, facts.retryAfterSeconds)}s` : undefined,
+        nextRetryDelay:
+          facts.retryAfterSeconds !== undefined ? `${Math.max(1, facts.retryAfterSeconds)}s` : undefined,
         details: [{ status: facts.status, system: ctx.system, operation: ctx.operation, key: ctx.key }],
       });
     }
-    const type = PERMANENT[facts.status] ?? (facts.status >= 400 ? ErrorTypes.badRequest : ErrorTypes.unknown);
+    const type =
+      PERMANENT[facts.status] ?? (facts.status >= 400 ? ErrorTypes.badRequest : ErrorTypes.unknown);
     return ApplicationFailure.create({
       type,
       message: `${about} was refused with HTTP ${facts.status}${detail}`,
@@ -201,6 +246,21 @@ export function classifyError(error: unknown, ctx: OperationContext): Applicatio
     nonRetryable: false,
     details: [{ system: ctx.system, operation: ctx.operation, key: ctx.key }],
   });
+}
+
+const GOOGLE_RATE_LIMIT_REASONS = new Set([
+  'rateLimitExceeded',
+  'userRateLimitExceeded',
+  'quotaExceeded',
+  'dailyLimitExceeded',
+]);
+
+/** The `reason` of a Google API error body: { error: { errors: [{ reason }] } }. */
+function googleReason(error: unknown): string | undefined {
+  const response = (error as { response?: { data?: unknown } } | null)?.response;
+  const body = response?.data as { error?: { errors?: { reason?: unknown }[] } } | undefined;
+  const reason = body?.error?.errors?.[0]?.reason;
+  return typeof reason === 'string' ? reason : undefined;
 }
 
 /** Runs one call and classifies what it throws. */

@@ -127,7 +127,10 @@ export class SandboxRouter {
 
   /** The most requests in any sliding window of `windowMs` (stricter than whole seconds). */
   peakInWindow(filter: (r: LoggedRequest) => boolean, windowMs = 1000): number {
-    const times = this.log.filter(filter).map((r) => r.at).sort((a, b) => a - b);
+    const times = this.log
+      .filter(filter)
+      .map((r) => r.at)
+      .sort((a, b) => a - b);
     let peak = 0;
     let start = 0;
     for (let end = 0; end < times.length; end++) {
@@ -178,8 +181,13 @@ export class SandboxRouter {
       if (fault?.kind === 'status') {
         response = {
           status: fault.status,
-          body: this.errorBody(vendor, fault.status, fault.status === 429 ? 'Rate limited (injected)' : 'Injected failure'),
-          headers: fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
+          body: this.errorBody(
+            vendor,
+            fault.status,
+            fault.status === 429 ? 'Rate limited (injected)' : 'Injected failure',
+          ),
+          headers:
+            fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
         };
       } else if (!match) {
         response = { status: 404, body: this.errorBody(vendor, 404, `No route for ${method} ${path}`) };
@@ -192,7 +200,15 @@ export class SandboxRouter {
             throw new VendorError(400, this.errorBody(vendor, 400, 'Body is not valid JSON'));
           }
         }
-        response = await match.route.handler({ method, path, params: match.params, query: url.searchParams, headers: req.headers, body, rawBody });
+        response = await match.route.handler({
+          method,
+          path,
+          params: match.params,
+          query: url.searchParams,
+          headers: req.headers,
+          body,
+          rawBody,
+        });
       }
     } catch (error) {
       if (error instanceof VendorError) {
@@ -200,7 +216,10 @@ export class SandboxRouter {
       } else if (error instanceof BodyTooLarge) {
         response = { status: 413, body: this.errorBody(vendor, 413, 'Request body too large') };
       } else {
-        response = { status: 500, body: this.errorBody(vendor, 500, error instanceof Error ? error.message : String(error)) };
+        response = {
+          status: 500,
+          body: this.errorBody(vendor, 500, error instanceof Error ? error.message : String(error)),
+        };
       }
     }
     entry.status = response.status;
@@ -224,7 +243,9 @@ export class SandboxRouter {
 
   private takeFault(vendor: Vendor, routeName: string): Fault | undefined {
     for (const rule of this.faults) {
-      const applies = rule.route === routeName || (rule.route === '*' && (rule.vendor === undefined || rule.vendor === vendor));
+      const applies =
+        rule.route === routeName ||
+        (rule.route === '*' && (rule.vendor === undefined || rule.vendor === vendor));
       if (!applies) continue;
       if (rule.remaining !== undefined) {
         if (rule.remaining <= 0) continue;
@@ -250,7 +271,11 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Helpers for handlers. */
-export const ok = (body: unknown, status = 200, headers?: Record<string, string>): SandboxResponse => ({ status, body, headers });
+export const ok = (body: unknown, status = 200, headers?: Record<string, string>): SandboxResponse => ({
+  status,
+  body,
+  headers,
+});
 export const noContent = (): SandboxResponse => ({ status: 204 });
 
 export interface ServedRouter {
@@ -260,7 +285,11 @@ export interface ServedRouter {
 }
 
 /** Serves a router on a loopback port (0 picks a free one). */
-export async function serveRouter(router: SandboxRouter, port = 0, host = '127.0.0.1'): Promise<ServedRouter> {
+export async function serveRouter(
+  router: SandboxRouter,
+  port = 0,
+  host = '127.0.0.1',
+): Promise<ServedRouter> {
   const server = createServer((req, res) => {
     router.handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });

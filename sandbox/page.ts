@@ -1,6 +1,9 @@
 /** A plain HTML view of the sandbox's state, so a person can see what prodops did. */
 const escape = (value: unknown): string =>
-  String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  (typeof value === 'string' ? value : JSON.stringify(value ?? '')).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -13,7 +16,9 @@ function cell(value: unknown): string {
 
 function table(name: string, rows: unknown[]): string {
   if (rows.length === 0) return `<h3>${escape(name)} <small>(none)</small></h3>`;
-  const columns = [...new Set(rows.flatMap((r) => (r && typeof r === 'object' ? Object.keys(r) : ['value'])))].slice(0, 10);
+  const columns = [
+    ...new Set(rows.flatMap((r) => (r && typeof r === 'object' ? Object.keys(r) : ['value']))),
+  ].slice(0, 10);
   const body = rows
     .map((r) => {
       const record = r && typeof r === 'object' ? (r as Record<string, unknown>) : { value: r };
@@ -26,7 +31,12 @@ function table(name: string, rows: unknown[]): string {
 
 export function renderSandboxPage(state: Record<string, Record<string, unknown[]>>): string {
   const sections = Object.entries(state)
-    .map(([vendor, collections]) => `<section><h2>${escape(vendor)}</h2>${Object.entries(collections).map(([n, rows]) => table(n, rows)).join('\n')}</section>`)
+    .map(
+      ([vendor, collections]) =>
+        `<section><h2>${escape(vendor)}</h2>${Object.entries(collections)
+          .map(([n, rows]) => table(n, rows))
+          .join('\n')}</section>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>prodops sandbox</title>
