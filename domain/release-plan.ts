@@ -1,0 +1,142 @@
+/**
+ * Release tiering rules (operating-system pack, section 6): which steps a tier needs and when
+ * they fall due. Pure, and safe in workflow code: every date counts working days of the PM
+ * owner's business calendar, and the launch day itself never counts.
+ */
+import {
+  addCalendarDays,
+  addWorkingDays,
+  compareDates,
+  rollForward,
+  type BusinessCalendar,
+  type CalendarDate,
+} from './business-calendar';
+
+export const TIERS = [1, 2, 3] as const;
+export type Tier = (typeof TIERS)[number];
+
+export function isTier(value: unknown): value is Tier {
+  return value === 1 || value === 2 || value === 3;
+}
+
+export interface ReleaseRules {
+  /** Working days before launch that the enablement bundle must be published. */
+  leadTimeWorkingDays: { tier2: number; tier3: number };
+  /** Working days before launch of the Tier 3 Launch Readiness Check. */
+  readinessCheckWorkingDaysBeforeLaunch: number;
+}
+
+export const DEFAULT_RELEASE_RULES: ReleaseRules = {
+  leadTimeWorkingDays: { tier2: 5, tier3: 10 },
+  readinessCheckWorkingDaysBeforeLaunch: 2,
+};
+
+export interface ReleasePlan {
+  tier: Tier;
+  launchDate: CalendarDate;
+  /** The calendar the dates were counted on. */
+  calendar: string;
+  /** The enablement bundle's publication deadline; null for Tier 1, which needs no bundle. */
+  bundleDueDate: CalendarDate | null;
+  /** The Tier 3 Launch Readiness Check; null for Tiers 1 and 2 (their go/no-go is asynchronous). */
+  readinessCheckDate: CalendarDate | null;
+  /** Three calendar days after launch, rolled forward to a working day. */
+  dayThreeCheckIn: CalendarDate;
+  /** Fourteen calendar days after launch, rolled forward to a working day. */
+  dayFourteenRetro: CalendarDate;
+  /** True when `today` is already past the bundle's due date: the tier's lead time cannot be met. */
+  late: boolean;
+  /** When late: the earliest launch date whose bundle deadline is still ahead. */
+  earliestCompliantLaunch: CalendarDate | null;
+}
+
+export function leadTimeFor(tier: Tier, rules: ReleaseRules): number | null {
+  if (tier === 1) return null;
+  return tier === 2 ? rules.leadTimeWorkingDays.tier2 : rules.leadTimeWorkingDays.tier3;
+}
+
+export function bundleDueDate(
+  tier: Tier,
+  launchDate: CalendarDate,
+  cal: BusinessCalendar,
+  rules: ReleaseRules,
+): CalendarDate | null {
+  const lead = leadTimeFor(tier, rules);
+  return lead === null ? null : addWorkingDays(cal, launchDate, -lead);
+}
+
+export function readinessCheckDate(
+  tier: Tier,
+  launchDate: CalendarDate,
+  cal: BusinessCalendar,
+  rules: ReleaseRules,
+): CalendarDate | null {
+  return tier === 3 ? addWorkingDays(cal, launchDate, -rules.readinessCheckWorkingDaysBeforeLaunch) : null;
+}
+
+/** Post-launch capture counts from the actual launch when it differs from the plan. */
+export function postLaunchDates(
+  launchedOn: CalendarDate,
+  cal: BusinessCalendar,
+): { dayThreeCheckIn: CalendarDate; dayFourteenRetro: CalendarDate } {
+  return {
+    dayThreeCheckIn: rollForward(cal, addCalendarDays(launchedOn, 3)),
+    dayFourteenRetro: rollForward(cal, addCalendarDays(launchedOn, 14)),
+  };
+}
+
+/**
+ * The earliest launch date, on or after `today`, whose bundle deadline is not before `today`.
+ * Due dates only move forward as the launch does, so the first date that complies is found
+ * by stepping forward from today's date plus the lead time's worth of working days.
+ */
+export function earliestCompliantLaunch(
+  tier: Tier,
+  today: CalendarDate,
+  cal: BusinessCalendar,
+  rules: ReleaseRules,
+): CalendarDate | null {
+  const lead = leadTimeFor(tier, rules);
+  if (lead === null) return null;
+  // addWorkingDays(rollForward(today), lead) is compliant; an earlier non-working day may be too.
+  let candidate = addWorkingDays(cal, rollForward(cal, today), lead);
+  for (;;) {
+    const previous = addCalendarDays(candidate, -1);
+    if (compareDates(previous, today) < 0) return candidate;
+    const due = addWorkingDays(cal, previous, -lead);
+    if (compareDates(due, today) < 0) return candidate;
+    candidate = previous;
+  }
+}
+
+export interface PlanInput {
+  tier: Tier;
+  launchDate: CalendarDate;
+  /** The date the plan is made on, in the PM's calendar (the workflow's current date). */
+  today: CalendarDate;
+}
+
+export function planRelease(input: PlanInput, cal: BusinessCalendar, rules: ReleaseRules): ReleasePlan {
+  const due = bundleDueDate(input.tier, input.launchDate, cal, rules);
+  const late = due !== null && compareDates(input.today, due) > 0;
+  return {
+    tier: input.tier,
+    launchDate: input.launchDate,
+    calendar: cal.name,
+    bundleDueDate: due,
+    readinessCheckDate: readinessCheckDate(input.tier, input.launchDate, cal, rules),
+    ...postLaunchDates(input.launchDate, cal),
+    late,
+    earliestCompliantLaunch: late ? earliestCompliantLaunch(input.tier, input.today, cal, rules) : null,
+  };
+}
+
+export function releaseRulesFrom(releases: {
+  leadTimeWorkingDays: { tier2: number; tier3: number };
+  readinessCheck: { workingDaysBeforeLaunch: number };
+}): ReleaseRules {
+  return {
+    leadTimeWorkingDays: { ...releases.leadTimeWorkingDays },
+    readinessCheckWorkingDaysBeforeLaunch: releases.readinessCheck.workingDaysBeforeLaunch,
+  };
+}

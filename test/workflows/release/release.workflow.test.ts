@@ -1,0 +1,587 @@
+/**
+ * The release workflow on the time-skipping server, with in-memory activities: whole lifecycles
+ * per tier, lead-time flags, changes in flight and the go/no-go rules.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
+import { loadExampleConfig } from '../../helpers/config';
+import { FakeWorld } from './fake-world';
+import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
+import { HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW, releaseWorkflow } from '../../../workflows/release/workflow';
+import {
+  cancelRelease,
+  changeTier,
+  confirmReadiness,
+  decideGoNoGo,
+  launchMoved,
+  markReleased,
+  moveLaunch,
+  publishBundle,
+  releaseStatus,
+  releaseWorkflowId,
+  type ReleaseStatus,
+} from '../../../workflows/release/messages';
+import {
+  addWorkingDays,
+  localDateOf,
+  zonedDateTimeToInstant,
+  type BusinessCalendar,
+  type CalendarDate,
+} from '../../../domain/business-calendar';
+import { resolveBusinessCalendar } from '../../../domain/holidays';
+import { planRelease, releaseRulesFrom, type Tier } from '../../../domain/release-plan';
+
+const config = loadExampleConfig();
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundle(WORKFLOWS_PATH)]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** ana is a growth PM on the london calendar; ivan is growth's eng lead. */
+const PM = 'ana';
+const london = () => {
+  const year = new Date().getUTCFullYear();
+  return resolveBusinessCalendar(config, 'london', { from: year - 1, to: year + 3 });
+};
+
+interface Run {
+  world: FakeWorld;
+  cal: BusinessCalendar;
+  today: CalendarDate;
+  issueKey: string;
+  taskQueue: string;
+  worker: Worker;
+  start: (
+    tier: Tier,
+    launchDate: CalendarDate,
+  ) => Promise<WorkflowHandleWithFirstExecutionRunId<typeof releaseWorkflow>>;
+}
+
+async function withRelease(body: (run: Run) => Promise<void>): Promise<void> {
+  const world = new FakeWorld(config);
+  const taskQueue = uniqueId('release');
+  const activities = world.activities();
+  const workers = await createWorkers({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle,
+    activities: { jira: activities, notion: activities, google: activities },
+    localActivities: activities,
+    rateLimits: { jira: 1000, notion: 1000, google: 1000 },
+  });
+  const cal = london();
+  const today = localDateOf(await env.currentTimeMs(), cal.timezone);
+  const issueKey = `REL-${Math.floor(Math.random() * 90_000) + 10_000}`;
+  const run: Run = {
+    world,
+    cal,
+    today,
+    issueKey,
+    taskQueue,
+    worker: workers[0]!,
+    start: (tier, launchDate) =>
+      env.client.workflow.start(releaseWorkflow, {
+        taskQueue,
+        workflowId: releaseWorkflowId(issueKey),
+        args: [
+          { issueKey, tier, launchDate, pmId: PM, title: 'Usage-based billing', productArea: 'billing' },
+        ],
+      }),
+  };
+  const started: WorkflowHandle[] = [];
+  const start = run.start;
+  run.start = async (tier, launchDate) => {
+    const handle = await start(tier, launchDate);
+    started.push(handle);
+    return handle;
+  };
+  const [first, ...rest] = workers;
+  await first!.runUntil(async () => {
+    const others = rest.map((w) => w.run());
+    try {
+      await body(run);
+    } finally {
+      // A failed test must not leave a workflow without a worker: it would hold the test
+      // server's clock still for every later test.
+      for (const handle of started) {
+        const { status } = await handle.describe();
+        if (status.name === 'RUNNING') await handle.terminate('test finished');
+      }
+      for (const w of rest) w.shutdown();
+      await Promise.all(others);
+    }
+  });
+}
+
+async function statusOf(handle: WorkflowHandle): Promise<ReleaseStatus> {
+  return handle.query(releaseStatus);
+}
+
+/** Polls the status query until the predicate holds (the workflow works asynchronously). */
+async function waitFor(
+  handle: WorkflowHandle,
+  predicate: (s: ReleaseStatus) => boolean,
+  what: string,
+): Promise<ReleaseStatus> {
+  let last: ReleaseStatus | undefined;
+  for (let i = 0; i < 200; i++) {
+    last = await statusOf(handle);
+    if (predicate(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last, null, 2)}`);
+}
+
+/** Skips server time to a local time on a date in the PM's calendar. */
+async function skipTo(date: CalendarDate, time = '12:00'): Promise<void> {
+  const target = Date.parse(zonedDateTimeToInstant(date, time, 'Europe/London'));
+  const now = await env.currentTimeMs();
+  if (target > now) await env.sleep(target - now);
+}
+
+const stepStatus = (s: ReleaseStatus, id: string) => s.steps.find((x) => x.id === id)?.status;
+
+async function expectRefused(promise: Promise<unknown>, message: RegExp): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (error as WorkflowUpdateFailedError).cause;
+  expect(cause?.message).toMatch(message);
+}
+
+describe('release workflow', () => {
+  it('Tier 1: logs the release, comments the plan and ends after launch', async () => {
+    await withRelease(async ({ world, cal, today, start, issueKey }) => {
+      const launch = addWorkingDays(cal, today, 3);
+      const handle = await start(1, launch);
+      const planned = await waitFor(
+        handle,
+        (s) => stepStatus(s, 'plan-comment') === 'done' && stepStatus(s, 'release-log') === 'done',
+        'the plan',
+      );
+      expect(planned.plan.bundleDueDate).toBeNull();
+      expect(planned.steps.map((s) => s.id)).toEqual(['release-log', 'plan-comment', 'launch']);
+      expect(planned.enablement).toBe('not_required');
+
+      const result = await handle.result();
+      expect(result.phase).toBe('done');
+      expect(result.launchedOn).toBe(launch);
+      expect(world.pages).toHaveLength(1);
+      expect(world.pages[0]!.properties.Status).toEqual({ select: 'Released' });
+      expect(world.comments.map((c) => c.issueKey)).toEqual([issueKey]);
+      expect(world.issues.size).toBe(0);
+      expect(world.events).toHaveLength(0);
+      expect(world.mails).toHaveLength(0);
+    });
+  });
+
+  it('Tier 2: bundle, readiness sub-tasks, async go/no-go, Day-3 check-in and an async retro page', async () => {
+    await withRelease(async ({ world, cal, today, start, issueKey }) => {
+      const launch = addWorkingDays(cal, today, 12);
+      const handle = await start(2, launch);
+      const planned = await waitFor(
+        handle,
+        (s) =>
+          s.steps.find((x) => x.id === 'sales-readiness')?.ref !== undefined &&
+          s.steps.find((x) => x.id === 'bundle')?.ref !== undefined,
+        'the Tier 2 artifacts',
+      );
+      expect(planned.plan.bundleDueDate).toBe(addWorkingDays(cal, launch, -5));
+      expect(planned.plan.readinessCheckDate).toBeNull();
+      expect(planned.flags.late).toBe(false);
+      const bundlePage = world.pages.find((p) => p.idempotencyKey === `release:${issueKey}:bundle`)!;
+      expect(bundlePage.properties.Status).toEqual({ status: 'Draft' });
+      const headings = bundlePage.blocks
+        .filter((b) => (b as { type: string }).type === 'heading_2')
+        .map((b) => (b as { text: string }).text);
+      expect(headings).toContain('Support macros and troubleshooting');
+      expect(headings).not.toContain('Rollback and mitigation');
+      expect([...world.issues.values()].map((i) => i.parentKey)).toEqual([issueKey, issueKey]);
+
+      await handle.executeUpdate(publishBundle, { args: [{}] });
+      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'maya' }] });
+      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'sales', by: 'nora' }] });
+      const ready = await handle.executeUpdate(decideGoNoGo, { args: [{ by: PM, decision: 'go' }] });
+      expect(ready.enablement).toBe('published');
+      expect(ready.confirmations.support?.by).toBe('maya');
+
+      await skipTo(launch, '15:00');
+      await handle.executeUpdate(markReleased, { args: [{}] });
+      const result = await handle.result();
+      expect(result.phase).toBe('done');
+      expect(stepStatus(result, 'day-3-check-in')).toBe('done');
+      expect(stepStatus(result, 'day-14-retro')).toBe('done');
+      expect(world.pages.filter((p) => p.idempotencyKey === `release:${issueKey}:retro`)).toHaveLength(1);
+      expect(world.events).toHaveLength(0);
+      expect(world.mails.map((m) => m.idempotencyKey)).toEqual([`release:${issueKey}:day-3-check-in`]);
+      expect(world.mails[0]!.to).toEqual(['ana@northwind.example', 'maya@northwind.example']);
+    });
+  });
+
+  it('Tier 3: readiness check and retro events, PM-only go/no-go held then given, full lifecycle', async () => {
+    await withRelease(async ({ world, cal, today, start, issueKey }) => {
+      const launch = addWorkingDays(cal, today, 15);
+      const handle = await start(3, launch);
+      const planned = await waitFor(
+        handle,
+        (s) => s.steps.find((x) => x.id === 'day-14-retro')?.ref !== undefined,
+        'the Tier 3 artifacts',
+      );
+      const plan = planRelease(
+        { tier: 3, launchDate: launch, today },
+        cal,
+        releaseRulesFrom(config.releases),
+      );
+      expect(planned.plan).toEqual(plan);
+      expect(planned.nextDeadline).toEqual({ step: 'bundle', date: plan.bundleDueDate });
+
+      const [readiness, retro] = [
+        world.events.find((e) => e.idempotencyKey.endsWith(':readiness-check'))!,
+        world.events.find((e) => e.idempotencyKey.endsWith(':retro'))!,
+      ];
+      expect(readiness.start).toBe(
+        zonedDateTimeToInstant(plan.readinessCheckDate!, '10:00', 'Europe/London'),
+      );
+      expect(retro.start).toBe(zonedDateTimeToInstant(plan.dayFourteenRetro, '15:00', 'Europe/London'));
+      expect(readiness.attendees.sort()).toEqual([
+        'ivan@northwind.example',
+        'maya@northwind.example',
+        'nora@northwind.example',
+      ]);
+      expect(Date.parse(readiness.end) - Date.parse(readiness.start)).toBe(30 * 60_000);
+      expect(Date.parse(retro.end) - Date.parse(retro.start)).toBe(15 * 60_000);
+      const bundlePage = world.pages.find((p) => p.idempotencyKey === `release:${issueKey}:bundle`)!;
+      expect(bundlePage.blocks.some((b) => (b as { text?: string }).text === 'Rollback and mitigation')).toBe(
+        true,
+      );
+
+      // Someone other than the PM is refused, with the reason.
+      await expectRefused(
+        handle.executeUpdate(decideGoNoGo, { args: [{ by: 'ivan', decision: 'go' }] }),
+        /only the PM owner \(ana\) can take the go\/no-go/,
+      );
+      await expectRefused(
+        handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'ben' }] }),
+        /"ben" cannot confirm support readiness/,
+      );
+
+      await handle.executeUpdate(publishBundle, { args: [{}] });
+      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'maya' }] });
+      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'sales', by: 'raj' }] });
+      const held = await handle.executeUpdate(decideGoNoGo, {
+        args: [{ by: PM, decision: 'no-go', note: 'waiting for the billing migration' }],
+      });
+      expect(held.flags.onHold).toBe(true);
+      expect(stepStatus(held, 'go-no-go')).toBe('pending');
+      const given = await handle.executeUpdate(decideGoNoGo, { args: [{ by: PM, decision: 'go' }] });
+      expect(given.flags.onHold).toBe(false);
+      expect(given.goNoGo.map((d) => d.decision)).toEqual(['no-go', 'go']);
+      expect(stepStatus(given, 'go-no-go')).toBe('done');
+
+      await skipTo(launch, '16:00');
+      await handle.executeUpdate(markReleased, { args: [{}] });
+      const result = await handle.result();
+      expect(result.phase).toBe('done');
+      expect(result.launchedOn).toBe(launch);
+      // Each artifact exactly once.
+      expect(world.pages.map((p) => p.idempotencyKey).sort()).toEqual([
+        `release:${issueKey}:bundle`,
+        `release:${issueKey}:release-log`,
+      ]);
+      expect(world.issues.size).toBe(2);
+      expect(
+        world
+          .liveEvents()
+          .map((e) => e.idempotencyKey)
+          .sort(),
+      ).toEqual([`release:${issueKey}:readiness-check`, `release:${issueKey}:retro`]);
+      expect(world.comments.map((c) => c.idempotencyKey)).toEqual([
+        `release:${issueKey}:plan:1`,
+        `release:${issueKey}:day-3-check-in`,
+      ]);
+      // Nothing was missing on launch day, so no notice but the Day-3 check-in.
+      expect(world.mails.map((m) => m.idempotencyKey)).toEqual([`release:${issueKey}:day-3-check-in`]);
+    });
+  });
+
+  it('flags a late request at once and tells the PM and escalation contacts the earliest compliant date, once', async () => {
+    await withRelease(async ({ world, cal, today, start }) => {
+      const launch = addWorkingDays(cal, today, 3);
+      const handle = await start(3, launch);
+      const status = await waitFor(
+        handle,
+        (s) => world.mails.length > 0 && s.steps.some((x) => x.id === 'bundle' && x.ref),
+        'the late notice',
+      );
+      expect(status.flags.late).toBe(true);
+      expect(status.enablement).toBe('late');
+      const earliest = addWorkingDays(cal, today, 10);
+      expect(status.plan.earliestCompliantLaunch).toBe(earliest);
+      const late = world.mails.filter((m) => m.idempotencyKey.includes(':late:'));
+      expect(late).toHaveLength(1);
+      expect(late[0]!.to.sort()).toEqual([
+        'ana@northwind.example',
+        'hana@northwind.example',
+        'priya@northwind.example',
+      ]);
+      expect(late[0]!.text).toContain(earliest);
+      expect(world.comments[0]!.body).toContain(`earliest launch date that complies is ${earliest}`);
+      // A new event re-plans but the notice for this date is not sent again.
+      await handle.signal(launchMoved, { launchDate: launch, occurredAt: Date.now() });
+      await handle.executeUpdate(changeTier, { args: [{ tier: 3 }] });
+      expect(world.mails.filter((m) => m.idempotencyKey.includes(':late:'))).toHaveLength(1);
+      await handle.executeUpdate(cancelRelease, { args: [{ reason: 'test over' }] });
+      await handle.result();
+    });
+  });
+
+  it('flags a missed bundle deadline as at risk, reminds the PM and escalates with a compliant date', async () => {
+    await withRelease(async ({ world, cal, today, start, issueKey }) => {
+      const launch = addWorkingDays(cal, today, 8);
+      const handle = await start(2, launch);
+      const planned = await waitFor(
+        handle,
+        (s) => s.steps.some((x) => x.id === 'bundle' && x.ref),
+        'the bundle',
+      );
+      const due = planned.plan.bundleDueDate!;
+      await skipTo(addWorkingDays(cal, due, 1), '08:00');
+      const risky = await waitFor(handle, (s) => s.flags.atRisk, 'the at-risk flag');
+      expect(risky.enablement).toBe('at_risk');
+      expect(stepStatus(risky, 'bundle')).toBe('missed');
+      const reminders = world.mails.filter((m) => m.idempotencyKey.includes(':at-risk'));
+      expect(reminders.map((m) => m.to)).toEqual([
+        ['ana@northwind.example'],
+        ['hana@northwind.example', 'priya@northwind.example'],
+      ]);
+      expect(reminders[0]!.subject).toContain(`not published by ${due}`);
+      expect(reminders[0]!.text).toMatch(/earliest launch date that complies would be \d{4}-\d{2}-\d{2}/);
+      // Publishing late lifts the flag.
+      const published = await handle.executeUpdate(publishBundle, { args: [{}] });
+      expect(published.flags.atRisk).toBe(false);
+      expect(published.enablement).toBe('published');
+      await handle.executeUpdate(cancelRelease, { args: [{}] });
+      await handle.result();
+      expect(
+        world.mails.filter((m) => m.idempotencyKey === `release:${issueKey}:at-risk:${due}`),
+      ).toHaveLength(1);
+    });
+  });
+
+  it('does not flag a bundle published in Notion whose webhook was lost', async () => {
+    await withRelease(async ({ world, cal, today, start }) => {
+      const launch = addWorkingDays(cal, today, 8);
+      const handle = await start(2, launch);
+      const planned = await waitFor(
+        handle,
+        (s) => s.steps.some((x) => x.id === 'bundle' && x.ref),
+        'the bundle',
+      );
+      world.setPageStatus(planned.steps.find((s) => s.id === 'bundle')!.ref!, 'Published');
+      await skipTo(addWorkingDays(cal, planned.plan.bundleDueDate!, 1), '08:00');
+      const status = await waitFor(
+        handle,
+        (s) => s.enablement === 'published',
+        'the bundle to be seen as published',
+      );
+      expect(status.flags.atRisk).toBe(false);
+      expect(world.mails).toHaveLength(0);
+      await handle.executeUpdate(cancelRelease, { args: [{}] });
+      await handle.result();
+    });
+  });
+
+  it('moves a date twice: deadlines re-planned, the same events moved, nothing duplicated', async () => {
+    await withRelease(async ({ world, cal, today, start, issueKey }) => {
+      const first = addWorkingDays(cal, today, 15);
+      const handle = await start(3, first);
+      await waitFor(
+        handle,
+        (s) => s.steps.find((x) => x.id === 'day-14-retro')?.ref !== undefined,
+        'the events',
+      );
+      const second = addWorkingDays(cal, first, 5);
+      const third = addWorkingDays(cal, first, 8);
+      await handle.executeUpdate(moveLaunch, { args: [{ launchDate: second }] });
+      await waitFor(
+        handle,
+        () => world.comments.length === 2 && world.events.every((e) => e.revisions === 2),
+        'the first move to settle',
+      );
+      const moved = await handle.executeUpdate(moveLaunch, { args: [{ launchDate: third }] });
+      expect(moved.replans).toBe(2);
+      expect(moved.plan.launchDate).toBe(third);
+      expect(moved.plan.bundleDueDate).toBe(addWorkingDays(cal, third, -10));
+      const settled = await waitFor(
+        handle,
+        () => world.comments.length === 3 && world.events.every((e) => e.revisions === 3),
+        'the events to move twice',
+      );
+      expect(settled.replans).toBe(2);
+      expect(world.events).toHaveLength(2);
+      const readiness = world.events.find((e) => e.idempotencyKey.endsWith(':readiness-check'))!;
+      expect(readiness.start.slice(0, 10)).toBe(addWorkingDays(cal, third, -2));
+      expect(world.comments.map((c) => c.idempotencyKey)).toEqual(
+        [1, 2, 3].map((n) => `release:${issueKey}:plan:${n}`),
+      );
+      expect(world.pages.filter((p) => p.idempotencyKey.endsWith(':bundle'))).toHaveLength(1);
+      expect(world.pages.find((p) => p.idempotencyKey.endsWith(':bundle'))!.properties.Due).toEqual({
+        date: { start: addWorkingDays(cal, third, -10) },
+      });
+      expect(world.issues.size).toBe(2);
+      // An older event delivered late is ignored.
+      await handle.signal(launchMoved, { launchDate: first, occurredAt: 1 });
+      await handle.signal(launchMoved, { launchDate: second, occurredAt: Date.now() });
+      await handle.signal(launchMoved, { launchDate: first, occurredAt: Date.now() - 60_000 });
+      const final = await waitFor(handle, (s) => s.plan.launchDate === second, 'the newest move');
+      expect(final.log.some((l) => l.message.includes('older than one already applied'))).toBe(true);
+      await handle.executeUpdate(cancelRelease, { args: [{}] });
+      await handle.result();
+    });
+  });
+
+  it('Tier 2 to 3 adds the readiness check and the full bundle; 3 to 1 retires them', async () => {
+    await withRelease(async ({ world, cal, today, start, issueKey }) => {
+      const launch = addWorkingDays(cal, today, 15);
+      const handle = await start(2, launch);
+      await waitFor(
+        handle,
+        (s) => s.steps.find((x) => x.id === 'sales-readiness')?.ref !== undefined,
+        'the Tier 2 artifacts',
+      );
+      expect(world.events).toHaveLength(0);
+
+      const upgraded = await handle.executeUpdate(changeTier, { args: [{ tier: 3 }] });
+      expect(upgraded.plan.readinessCheckDate).toBe(addWorkingDays(cal, launch, -2));
+      expect(upgraded.plan.bundleDueDate).toBe(addWorkingDays(cal, launch, -10));
+      await waitFor(
+        handle,
+        () =>
+          world.liveEvents().length === 2 && world.calls.some((c) => c.startsWith('notion.appendContent')),
+        'the Tier 3 additions',
+      );
+      const bundlePage = world.pages.find((p) => p.idempotencyKey === `release:${issueKey}:bundle`)!;
+      expect(bundlePage.blocks.some((b) => (b as { text?: string }).text === 'Rollback and mitigation')).toBe(
+        true,
+      );
+
+      const downgraded = await handle.executeUpdate(changeTier, { args: [{ tier: 1 }] });
+      expect(downgraded.enablement).toBe('not_required');
+      const retired = await waitFor(
+        handle,
+        () =>
+          world.liveEvents().length === 0 &&
+          bundlePage.properties.Status !== undefined &&
+          (bundlePage.properties.Status as { status: string }).status === 'Cancelled',
+        'the Tier 3 steps to retire',
+      );
+      expect(
+        retired.steps
+          .filter((s) => s.status === 'retired')
+          .map((s) => s.id)
+          .sort(),
+      ).toEqual(
+        [
+          'bundle',
+          'day-14-retro',
+          'day-3-check-in',
+          'go-no-go',
+          'readiness-check',
+          'sales-readiness',
+          'support-readiness',
+        ].sort(),
+      );
+      await waitFor(
+        handle,
+        () => [...world.issues.values()].every((i) => i.status === 'Cancelled'),
+        'the sub-tasks to be cancelled',
+      );
+      expect(world.issues.size).toBe(2);
+      await handle.executeUpdate(cancelRelease, { args: [{}] });
+      await handle.result();
+    });
+  });
+
+  it('cancelled midway: open steps retired, future events deleted, Notion marked cancelled, then refuses commands', async () => {
+    await withRelease(async ({ world, cal, today, start, issueKey }) => {
+      const launch = addWorkingDays(cal, today, 15);
+      const handle = await start(3, launch);
+      await waitFor(
+        handle,
+        (s) => s.steps.find((x) => x.id === 'day-14-retro')?.ref !== undefined,
+        'the artifacts',
+      );
+      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'maya' }] });
+      await handle.executeUpdate(cancelRelease, { args: [{ reason: 'descoped' }] });
+      const result = await handle.result();
+      expect(result.phase).toBe('cancelled');
+      expect(result.enablement).toBe('cancelled');
+      expect(stepStatus(result, 'support-readiness')).toBe('done');
+      expect(result.steps.filter((s) => s.status === 'pending')).toEqual([]);
+      expect(world.liveEvents()).toEqual([]);
+      const bundlePage = world.pages.find((p) => p.idempotencyKey === `release:${issueKey}:bundle`)!;
+      expect(bundlePage.properties.Status).toEqual({ status: 'Cancelled' });
+      expect(world.pages.find((p) => p.idempotencyKey.endsWith(':release-log'))!.properties.Status).toEqual({
+        select: 'Cancelled',
+      });
+      const subtasks = [...world.issues.values()];
+      expect(subtasks.find((i) => i.idempotencyKey.endsWith(':sales-readiness'))!.status).toBe('Cancelled');
+      expect(subtasks.find((i) => i.idempotencyKey.endsWith(':support-readiness'))!.status).toBe('To Do');
+      expect(world.mails.map((m) => m.idempotencyKey)).toEqual([`release:${issueKey}:cancelled`]);
+    });
+  });
+
+  it('stays far from the history limits when re-planned 100 times', async () => {
+    await withRelease(async ({ world, cal, today, start, issueKey }) => {
+      const launch = addWorkingDays(cal, today, 30);
+      const handle = await start(3, launch);
+      await waitFor(
+        handle,
+        (s) => s.steps.find((x) => x.id === 'day-14-retro')?.ref !== undefined,
+        'the artifacts',
+      );
+      for (let i = 1; i <= 100; i++) {
+        await handle.executeUpdate(moveLaunch, {
+          args: [{ launchDate: addWorkingDays(cal, launch, i % 2 === 0 ? 0 : 1) }],
+        });
+        // Each re-plan settles before the next, so that every one costs its full history.
+        await waitFor(handle, () => world.comments.length === i + 1, `re-plan ${i} to settle`);
+      }
+      const status = await waitFor(
+        handle,
+        (s) => s.replans === 100 && world.comments.length === 101,
+        'all re-plans to settle',
+      );
+      expect(status.plan.launchDate).toBe(launch);
+      expect(world.events).toHaveLength(2);
+      expect(world.issues.size).toBe(2);
+
+      // The first run handed over to a new one before its history grew large.
+      const firstRun = env.client.workflow.getHandle(releaseWorkflowId(issueKey), handle.firstExecutionRunId);
+      const firstHistory = (await firstRun.fetchHistory()).events ?? [];
+      expect(firstHistory.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+      expect(firstHistory.length).toBeLessThan(HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW + 300);
+      const latest = await env.client.workflow.getHandle(releaseWorkflowId(issueKey)).describe();
+      expect(latest.runId).not.toBe(handle.firstExecutionRunId);
+      expect(latest.historyLength).toBeLessThan(HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW + 300);
+
+      await handle.executeUpdate(cancelRelease, { args: [{}] });
+      await env.client.workflow.getHandle(releaseWorkflowId(issueKey)).result();
+    });
+  });
+});

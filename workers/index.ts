@@ -1,0 +1,68 @@
+/**
+ * The worker processes: one worker runs the workflows on the base task queue; one worker per
+ * external system runs that system's activities on a queue of its own, capped server-side at
+ * the configured requests per second (maxTaskQueueActivitiesPerSecond), which holds however
+ * many worker processes are deployed.
+ */
+import {
+  Worker,
+  type NativeConnection,
+  type WorkerOptions,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { activityTaskQueue, type ActivitySystem } from '../domain/task-queues';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export type ActivityImplementations = Record<string, (...args: never[]) => Promise<unknown>>;
+
+export interface WorkerSetup {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** Activities that talk to each system; a system with none gets no worker. */
+  activities: Partial<Record<ActivitySystem, ActivityImplementations>>;
+  /** Activities that call no external system (pure computation, config look-ups). */
+  localActivities?: ActivityImplementations;
+  /** Requests per second per system. */
+  rateLimits: Record<ActivitySystem, number>;
+  workflowsPath?: string;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Extra options for every worker (tests shorten shutdown grace, for example). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
+  const common = { connection: setup.connection, namespace: setup.namespace, ...setup.overrides };
+  const workflowSource = setup.workflowBundle
+    ? { workflowBundle: setup.workflowBundle }
+    : { workflowsPath: setup.workflowsPath ?? WORKFLOWS_PATH };
+  const workers = [
+    await Worker.create({
+      ...common,
+      taskQueue: setup.taskQueue,
+      ...workflowSource,
+      activities: setup.localActivities ?? {},
+    }),
+  ];
+  for (const [system, activities] of Object.entries(setup.activities) as [
+    ActivitySystem,
+    ActivityImplementations,
+  ][]) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: activityTaskQueue(setup.taskQueue, system),
+        activities,
+        maxTaskQueueActivitiesPerSecond: setup.rateLimits[system],
+      }),
+    );
+  }
+  return workers;
+}
+
+/** Runs every worker until all have shut down (on SIGINT/SIGTERM, or `shutdown()`). */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.run()));
+}

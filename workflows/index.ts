@@ -1,0 +1,2 @@
+/** Every workflow the worker runs; the worker bundles this module. */
+export { releaseWorkflow } from './release/workflow';
