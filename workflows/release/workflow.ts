@@ -1079,6 +1079,24 @@ export async function releaseWorkflow(
           run: bundleDeadlinePassed,
         });
       }
+      const readiness = state.steps.find((x) => x.id === 'readiness-check');
+      if (
+        state.tier === 3 &&
+        plan.readinessCheckDate &&
+        readiness?.status === 'pending' &&
+        state.applied.readinessEvent === plan.readinessCheckDate
+      ) {
+        // The meeting is held as scheduled; its outcome is the go/no-go, recorded separately.
+        list.push({
+          at:
+            instantOf(plan.readinessCheckDate, c.readinessCheck.time) +
+            c.readinessCheck.durationMinutes * 60_000,
+          run: async () => {
+            markStep('readiness-check', 'done', `held ${plan.readinessCheckDate}`);
+            dirty = true;
+          },
+        });
+      }
       if (state.tier === 1) {
         // Tier 1 needs nothing after launch: the workflow ends at the end of launch day.
         list.push({ at: instantOf(addCalendarDays(state.launchDate, 1), '00:00'), run: tierOneLaunched });
