@@ -34,7 +34,7 @@ export function loadConfig(
       existsSync(example)
     ) {
       return {
-        config: parseOrgConfig(readFileSync(example, 'utf8'), example),
+        config: withEnvironmentOverrides(parseOrgConfig(readFileSync(example, 'utf8'), example)),
         path: example,
         isExample: true,
       };
@@ -43,5 +43,28 @@ export function loadConfig(
       `no configuration at ${path}: copy ${EXAMPLE_CONFIG_FILE} to ${DEFAULT_CONFIG_FILE}, or pass --config PATH`,
     );
   }
-  return { config: parseOrgConfig(readFileSync(path, 'utf8'), path), path, isExample: false };
+  return {
+    config: withEnvironmentOverrides(parseOrgConfig(readFileSync(path, 'utf8'), path)),
+    path,
+    isExample: false,
+  };
+}
+
+/**
+ * Where Temporal runs is a property of the deployment, not of the organisation: containers and
+ * CI set it through the environment without editing the file.
+ */
+export function withEnvironmentOverrides(config: OrgConfig, env: NodeJS.ProcessEnv = process.env): OrgConfig {
+  const address = env.PRODOPS_TEMPORAL_ADDRESS?.trim();
+  const namespace = env.PRODOPS_TEMPORAL_NAMESPACE?.trim();
+  const taskQueue = env.PRODOPS_TEMPORAL_TASK_QUEUE?.trim();
+  if (!address && !namespace && !taskQueue) return config;
+  return {
+    ...config,
+    temporal: {
+      address: address || config.temporal.address,
+      namespace: namespace || config.temporal.namespace,
+      taskQueue: taskQueue || config.temporal.taskQueue,
+    },
+  };
 }

@@ -5,7 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, formatProblem, summarise } from '../domain/config';
 import { MissingConfigError, loadConfig } from './config-file';
-import { UsageError } from './errors';
+import { ReportedFailure, UsageError } from './errors';
+import { registerReleaseCommands } from './release';
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const program = new Command('prodops')
@@ -55,6 +56,29 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       },
     );
 
+  program
+    .command('temporal')
+    .description('work with the Temporal namespace')
+    .command('setup')
+    .description("register prodops' search attributes on the configured namespace (once per namespace)")
+    .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
+    .action(async (options: { config?: string }) => {
+      const { setUpTemporal } = await import('./temporal-setup');
+      const code = await setUpTemporal({ configPath: options.config, io });
+      if (code !== 0) throw new ReportedFailure(code);
+    });
+
+  program
+    .command('worker')
+    .description('run the workers against the configured Temporal server and the real APIs')
+    .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
+    .action(async (options: { config?: string }) => {
+      const { runWorkerProcess } = await import('./worker');
+      await runWorkerProcess({ configPath: options.config, io });
+    });
+
+  registerReleaseCommands(program, io);
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -78,6 +102,7 @@ function reportError(error: unknown, io: CliIO): number {
     // Help and version are successes; commander already printed its message.
     return error.exitCode === 0 ? 0 : 2;
   }
+  if (error instanceof ReportedFailure) return error.exitCode;
   if (error instanceof ConfigError) {
     io.err(`${error.source}: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`);
     for (const problem of error.problems) io.err(`  ${formatProblem(problem)}`);

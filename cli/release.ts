@@ -1,0 +1,811 @@
+/**
+ * `prodops plan release` and the `prodops release …` commands: plan a release without starting
+ * anything, start its workflow, look at it, list releases through visibility, and change it.
+ *
+ * Changes go through the workflow's updates rather than its signals, so that a refusal (a
+ * go/no-go from someone other than the PM, a move after launch) reaches the person who typed
+ * the command with the workflow's own reason. Every option is checked before connecting, so bad
+ * input never waits on a server. The Temporal client and the holiday data load only when a
+ * command needs them, which keeps `config check` and `--help` quick.
+ */
+import type { Command } from 'commander';
+import type * as TemporalClient from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import {
+  addCalendarDays,
+  compareDates,
+  isValidDate,
+  isWorkingDay,
+  localDateOf,
+  weekdayOf,
+  type CalendarDate,
+} from '../domain/business-calendar';
+import type { OrgConfig, PersonConfig } from '../domain/config';
+import { planRelease, releaseRulesFrom, type ReleasePlan, type Tier } from '../domain/release-plan';
+import { TIER_NAMES } from '../domain/release-content';
+import {
+  cancelRelease,
+  changeTier,
+  confirmReadiness,
+  decideGoNoGo,
+  markReleased,
+  moveLaunch,
+  publishBundle,
+  releaseStatus,
+  releaseWorkflowId,
+  type EnablementStatus,
+  type ReleaseInput,
+  type ReleaseStatus,
+} from '../workflows/release/messages';
+import type { releaseWorkflow } from '../workflows/release/workflow';
+import { loadConfig } from './config-file';
+import { UsageError } from './errors';
+import type { CliIO } from './main';
+import type { TemporalSession } from './temporal-client';
+
+export interface ReleaseCommandOptions {
+  /** How long to wait for the server to answer at all. */
+  connectTimeoutMs?: number;
+  /** How long to wait for a worker to answer a query or an update. */
+  workerTimeoutMs?: number;
+  /** Where Temporal credentials are read from. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A worker answers in well under a second; this long means none is polling. */
+export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
+
+/** A command that was understood but could not be carried out: one line, exit 1. */
+export class ReleaseCommandError extends Error {}
+
+const CONFIG_HELP = 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)';
+const JIRA_KEY = /^[A-Z][A-Z0-9_]*-[1-9]\d*$/;
+const WEEKDAY_NAMES = {
+  mon: 'Monday',
+  tue: 'Tuesday',
+  wed: 'Wednesday',
+  thu: 'Thursday',
+  fri: 'Friday',
+  sat: 'Saturday',
+  sun: 'Sunday',
+} as const;
+
+// ---- Option checks ------------------------------------------------------------------------
+
+export function parseTier(value: string, flag = '--tier'): Tier {
+  if (value === '1' || value === '2' || value === '3') return Number(value) as Tier;
+  throw new UsageError(`${flag} must be 1, 2 or 3, got "${value}"`);
+}
+
+export function parseDate(value: string, flag: string): CalendarDate {
+  if (!isValidDate(value))
+    throw new UsageError(
+      `${flag} must be a date that exists, written YYYY-MM-DD, got ${JSON.stringify(value)}`,
+    );
+  return value;
+}
+
+export function parseIssueKey(value: string): string {
+  if (!JIRA_KEY.test(value))
+    throw new UsageError(`<KEY> must be a Jira issue key such as REL-123, got "${value}"`);
+  return value;
+}
+
+function person(config: OrgConfig, id: string, flag: string): PersonConfig {
+  const found = config.people.find((p) => p.id === id);
+  if (!found) throw new UsageError(`${flag} "${id}" is not a person in the configuration`);
+  return found;
+}
+
+function calendarName(config: OrgConfig, name: string, flag: string): string {
+  if (!Object.hasOwn(config.calendars, name)) {
+    throw new UsageError(
+      `${flag} "${name}" is not a calendar in the configuration (it has ${Object.keys(config.calendars).join(', ')})`,
+    );
+  }
+  return name;
+}
+
+function parseTeam(value: string): 'support' | 'sales' {
+  if (value === 'support' || value === 'sales') return value;
+  throw new UsageError(`--team must be support or sales, got "${value}"`);
+}
+
+function nonEmpty(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (trimmed === '') throw new UsageError(`${flag} must not be empty`);
+  return trimmed;
+}
+
+// ---- Planning -------------------------------------------------------------------------------
+
+export interface PlanRequest {
+  tier: Tier;
+  launchDate: CalendarDate;
+  /** A calendar of the configuration; the PM's, else the first one, when absent. */
+  calendar?: string;
+  /** A person id: their calendar is used when `calendar` is absent. */
+  pm?: string;
+  /** The day the plan is made; today in the calendar's zone when absent. */
+  today?: CalendarDate;
+}
+
+/** The plan as `plan release --json` prints it. */
+export interface PlanReport extends ReleasePlan {
+  today: CalendarDate;
+  /** False for a launch on a weekend or a day off (allowed, but rarely meant). */
+  launchIsWorkingDay: boolean;
+}
+
+/** Plans a release on the configured calendars; bad input is a UsageError naming the option. */
+export async function planFromConfig(
+  config: OrgConfig,
+  request: PlanRequest,
+  now: number = Date.now(),
+): Promise<PlanReport> {
+  const pm = request.pm === undefined ? undefined : person(config, request.pm, '--pm');
+  const name =
+    request.calendar !== undefined
+      ? calendarName(config, request.calendar, '--calendar')
+      : (pm?.calendar ?? Object.keys(config.calendars)[0]!);
+  const timezone = config.calendars[name]!.timezone;
+  const today = request.today ?? localDateOf(now, timezone);
+  const { resolveBusinessCalendar } = await import('../domain/holidays');
+  const years = [today, request.launchDate].map((d) => Number(d.slice(0, 4)));
+  // Counting back from an early-January launch reaches into the previous year, and the earliest
+  // compliant launch can fall in the next one.
+  const cal = resolveBusinessCalendar(config, name, {
+    from: Math.min(...years) - 1,
+    to: Math.max(...years) + 1,
+  });
+  const plan = planRelease(
+    { tier: request.tier, launchDate: request.launchDate, today },
+    cal,
+    releaseRulesFrom(config.releases),
+  );
+  return { ...plan, today, launchIsWorkingDay: isWorkingDay(cal, request.launchDate) };
+}
+
+const day = (date: CalendarDate | null): string =>
+  date === null ? '-' : `${date} (${WEEKDAY_NAMES[weekdayOf(date)]})`;
+
+/** A readable, aligned rendering of a plan. */
+export function formatPlan(plan: ReleasePlan, today?: CalendarDate): string[] {
+  const rows: [string, string][] = [
+    ['tier', TIER_NAMES[plan.tier]],
+    ['calendar', plan.calendar],
+  ];
+  if (today) rows.push(['today', day(today)]);
+  if (plan.bundleDueDate) rows.push(['enablement bundle due', day(plan.bundleDueDate)]);
+  if (plan.readinessCheckDate) rows.push(['launch readiness check', day(plan.readinessCheckDate)]);
+  rows.push(
+    ['launch', day(plan.launchDate)],
+    ['day-3 check-in', day(plan.dayThreeCheckIn)],
+    ['day-14 retro', day(plan.dayFourteenRetro)],
+  );
+  if (plan.tier === 1) rows.push(['lead time', 'none needed (Tier 1)']);
+  else if (plan.late)
+    rows.push([
+      'lead time',
+      `LATE: the bundle was due ${plan.bundleDueDate}; earliest launch that meets it: ${day(plan.earliestCompliantLaunch)}`,
+    ]);
+  else rows.push(['lead time', 'met']);
+  return alignPairs(rows);
+}
+
+// ---- Rendering --------------------------------------------------------------------------------
+
+function alignPairs(rows: [string, string][], indent = '  '): string[] {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${indent}${label.padEnd(width)}  ${value}`);
+}
+
+function table(header: string[], rows: string[][], indent = '  '): string[] {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  return all.map((r) =>
+    `${indent}${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`.trimEnd(),
+  );
+}
+
+function flagList(status: ReleaseStatus): string {
+  const names: [keyof ReleaseStatus['flags'], string][] = [
+    ['late', 'late'],
+    ['atRisk', 'at risk'],
+    ['onHold', 'on hold'],
+    ['launchOverdue', 'launch overdue'],
+    ['integrationError', 'integration error'],
+  ];
+  const set = names.filter(([k]) => status.flags[k]).map(([, label]) => label);
+  return set.length > 0 ? set.join(', ') : 'none';
+}
+
+export function formatStatus(status: ReleaseStatus): string[] {
+  const launch = status.launchedOn
+    ? `${day(status.launchedOn)}, released${status.launchedOn !== status.plan.launchDate ? ` (planned ${status.plan.launchDate})` : ''}`
+    : day(status.plan.launchDate);
+  const lines = [
+    `${status.issueKey}${status.title !== status.issueKey ? ` — ${status.title}` : ''}`,
+    ...alignPairs([
+      ['phase', status.phase],
+      ['tier', TIER_NAMES[status.tier]],
+      ['PM', status.pmId],
+      ['product area', status.productArea ?? '-'],
+      ['launch', launch],
+      ['calendar', status.plan.calendar || '-'],
+      ['enablement', status.enablement],
+      ['flags', flagList(status)],
+      [
+        'next deadline',
+        status.nextDeadline ? `${status.nextDeadline.step} ${day(status.nextDeadline.date)}` : 'none',
+      ],
+    ]),
+    '',
+    'steps',
+    ...table(
+      ['STEP', 'STATUS', 'DUE', 'REF', 'NOTE'],
+      status.steps.map((s) => [s.id, s.status, s.due ?? '-', s.url ?? s.ref ?? '-', s.detail ?? '']),
+    ),
+    '',
+    'confirmations',
+  ];
+  for (const team of ['support', 'sales'] as const) {
+    const c = status.confirmations[team];
+    lines.push(`  ${team.padEnd(7)}  ${c ? `${c.by} at ${c.at} (${c.source})` : 'not yet'}`);
+  }
+  lines.push('', 'go/no-go');
+  if (status.goNoGo.length === 0) lines.push('  none yet');
+  else
+    lines.push(
+      ...table(
+        ['AT', 'DECISION', 'BY', 'NOTE'],
+        status.goNoGo.map((d) => [d.at, d.decision, d.by, d.note ?? '']),
+      ),
+    );
+  return lines;
+}
+
+function summary(status: ReleaseStatus): string {
+  const next = status.nextDeadline ? `; next: ${status.nextDeadline.step} ${status.nextDeadline.date}` : '';
+  return `${status.issueKey}: ${status.phase}, ${TIER_NAMES[status.tier]}, launch ${status.launchedOn ?? status.plan.launchDate}, enablement ${status.enablement}, flags: ${flagList(status)}${next}`;
+}
+
+// ---- Temporal -------------------------------------------------------------------------------
+
+interface Session extends TemporalSession {
+  workerTimeoutMs: number;
+  config: OrgConfig;
+}
+
+async function withSession<T>(
+  config: OrgConfig,
+  options: ReleaseCommandOptions,
+  body: (session: Session) => Promise<T>,
+): Promise<T> {
+  const { withTemporal } = await import('./temporal-client');
+  return withTemporal(
+    config.temporal,
+    (session) =>
+      body({ ...session, config, workerTimeoutMs: options.workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS }),
+    {
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    },
+  );
+}
+
+function handleFor(session: Session, key: string): WorkflowHandle<typeof releaseWorkflow> {
+  return session.client.workflow.getHandle<typeof releaseWorkflow>(releaseWorkflowId(key));
+}
+
+/** Turns what Temporal threw into one line a person can act on. */
+async function explain(error: unknown, session: Session, key: string): Promise<Error> {
+  const temporal = await import('@temporalio/client');
+  const id = releaseWorkflowId(key);
+  const where = `namespace ${session.temporal.namespace} at ${session.temporal.address}`;
+  if (error instanceof temporal.WorkflowUpdateFailedError) {
+    return new ReleaseCommandError(error.cause?.message ?? error.message);
+  }
+  if (error instanceof temporal.WorkflowNotFoundError) {
+    // An update to a finished workflow is "not found" too: tell the two apart.
+    try {
+      const description = await handleFor(session, key).describe();
+      return new ReleaseCommandError(
+        `${key} has finished (workflow ${id} is ${description.status.name}): it takes no more changes`,
+      );
+    } catch (describeError) {
+      if (describeError instanceof temporal.WorkflowNotFoundError)
+        return new ReleaseCommandError(`no release ${key}: no workflow ${id} in ${where}`);
+      return asServiceError(describeError, temporal);
+    }
+  }
+  if (
+    error instanceof temporal.WorkflowUpdateRPCTimeoutOrCancelledError ||
+    (error instanceof temporal.ServiceError && grpcCode(error.cause) === 4)
+  ) {
+    return new ReleaseCommandError(
+      `no worker answered for ${id} within ${session.workerTimeoutMs / 1000} s: is a prodops worker polling task queue ${session.temporal.taskQueue} in ${where}?`,
+    );
+  }
+  return asServiceError(error, temporal);
+}
+
+function grpcCode(cause: unknown): number | undefined {
+  return cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'number'
+    ? cause.code
+    : undefined;
+}
+
+function asServiceError(error: unknown, temporal: typeof TemporalClient): Error {
+  if (error instanceof temporal.ServiceError) {
+    const cause = error.cause;
+    const details =
+      cause && typeof cause === 'object' && 'details' in cause && typeof cause.details === 'string'
+        ? cause.details
+        : cause instanceof Error
+          ? cause.message
+          : '';
+    return new ReleaseCommandError(details ? `${error.message}: ${details}` : error.message);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+async function queryStatus(session: Session, key: string): Promise<ReleaseStatus> {
+  try {
+    return await session.connection.withDeadline(Date.now() + session.workerTimeoutMs, () =>
+      handleFor(session, key).query(releaseStatus),
+    );
+  } catch (error) {
+    throw await explain(error, session, key);
+  }
+}
+
+async function runUpdate<Arg>(
+  session: Session,
+  key: string,
+  update: UpdateDefinition<ReleaseStatus, [Arg]>,
+  arg: Arg,
+): Promise<ReleaseStatus> {
+  try {
+    return await session.connection.withDeadline(Date.now() + session.workerTimeoutMs, () =>
+      handleFor(session, key).executeUpdate(update, { args: [arg] }),
+    );
+  } catch (error) {
+    throw await explain(error, session, key);
+  }
+}
+
+/** The launch date as the workflow indexes it: midnight UTC of the calendar date. */
+const launchInstant = (date: CalendarDate) => new Date(`${date}T00:00:00Z`);
+
+function initialEnablement(plan: ReleasePlan): EnablementStatus {
+  if (plan.tier === 1) return 'not_required';
+  return plan.late ? 'late' : 'pending';
+}
+
+// ---- Commands -------------------------------------------------------------------------------
+
+interface ConfigOption {
+  config?: string;
+}
+
+export function registerReleaseCommands(
+  program: Command,
+  io: CliIO,
+  options: ReleaseCommandOptions = {},
+): void {
+  const planCommand =
+    program.commands.find((c) => c.name() === 'plan') ??
+    program.command('plan').description('plan work without starting anything');
+  const release = program.command('release').description('start, follow and change tiered releases');
+  // commander reports its own errors (missing option, unknown option) as "error: …"; these
+  // commands report every error as the rest of prodops does.
+  const prodopsErrors = {
+    outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, 'prodops: ')),
+  };
+  release.configureOutput(prodopsErrors);
+
+  planCommand
+    .command('release')
+    .description('print the dates a release of this tier and launch date must meet; starts nothing')
+    .configureOutput(prodopsErrors)
+    .requiredOption('--tier <N>', 'release tier: 1, 2 or 3')
+    .requiredOption('--launch <YYYY-MM-DD>', 'target launch date')
+    .option('--calendar <name>', 'calendar to count working days on (default: the PM’s, else the first)')
+    .option('--pm <id>', 'the PM owner: their calendar is used')
+    .option('--today <YYYY-MM-DD>', 'plan as of this date (default: today in the calendar’s zone)')
+    .option('--json', 'print one JSON object')
+    .option('--config <path>', CONFIG_HELP)
+    .action(
+      async (
+        opts: ConfigOption & {
+          tier: string;
+          launch: string;
+          calendar?: string;
+          pm?: string;
+          today?: string;
+          json?: boolean;
+        },
+      ) => {
+        const tier = parseTier(opts.tier);
+        const launchDate = parseDate(opts.launch, '--launch');
+        const today = opts.today === undefined ? undefined : parseDate(opts.today, '--today');
+        const { config } = loadConfig(opts.config);
+        const plan = await planFromConfig(config, {
+          tier,
+          launchDate,
+          ...(opts.calendar !== undefined ? { calendar: opts.calendar } : {}),
+          ...(opts.pm !== undefined ? { pm: opts.pm } : {}),
+          ...(today !== undefined ? { today } : {}),
+        });
+        if (opts.json) {
+          io.out(JSON.stringify(plan));
+          return;
+        }
+        io.out(`Plan for a ${TIER_NAMES[tier]} release launching ${day(launchDate)}`);
+        io.out(formatPlan(plan, plan.today).join('\n'));
+        if (!plan.launchIsWorkingDay)
+          io.out(`note: ${launchDate} is not a working day on the ${plan.calendar} calendar`);
+      },
+    );
+
+  release
+    .command('start')
+    .description('start the workflow of a release (one per Jira issue)')
+    .argument('<KEY>', 'the release’s Jira issue, for example REL-123')
+    .requiredOption('--tier <N>', 'release tier: 1, 2 or 3')
+    .requiredOption('--launch <YYYY-MM-DD>', 'target launch date')
+    .requiredOption('--pm <id>', 'the PM owner, who alone takes the go/no-go')
+    .option('--area <name>', 'product area')
+    .option('--title <text>', 'a human name for the release (default: the key)')
+    .option('--config <path>', CONFIG_HELP)
+    .action(
+      async (
+        rawKey: string,
+        opts: ConfigOption & { tier: string; launch: string; pm: string; area?: string; title?: string },
+      ) => {
+        const key = parseIssueKey(rawKey);
+        const tier = parseTier(opts.tier);
+        const launchDate = parseDate(opts.launch, '--launch');
+        const area = nonEmpty(opts.area, '--area');
+        const title = nonEmpty(opts.title, '--title');
+        const { config } = loadConfig(opts.config);
+        const pm = person(config, opts.pm, '--pm');
+        const plan = await planFromConfig(config, { tier, launchDate, pm: pm.id });
+        if (compareDates(launchDate, plan.today) < 0)
+          throw new UsageError(
+            `--launch ${launchDate} is in the past (today is ${plan.today} on ${pm.id}'s ${plan.calendar} calendar)`,
+          );
+        const input: ReleaseInput = {
+          issueKey: key,
+          tier,
+          launchDate,
+          pmId: pm.id,
+          ...(area ? { productArea: area } : {}),
+          ...(title ? { title } : {}),
+        };
+        const attributes = await import('../domain/search-attributes');
+        await withSession(config, options, async (session) => {
+          const temporal = await import('@temporalio/client');
+          const workflowId = releaseWorkflowId(key);
+          try {
+            await session.client.workflow.start<typeof releaseWorkflow>('releaseWorkflow', {
+              taskQueue: config.temporal.taskQueue,
+              workflowId,
+              args: [input],
+              // Indexed from the start, so that `release list` shows it before its first run.
+              typedSearchAttributes: [
+                { key: attributes.ReleaseTier, value: tier },
+                { key: attributes.LaunchDate, value: launchInstant(launchDate) },
+                { key: attributes.EnablementStatus, value: initialEnablement(plan) },
+                ...(area ? [{ key: attributes.ProductArea, value: area }] : []),
+              ],
+            });
+          } catch (error) {
+            if (error instanceof temporal.WorkflowExecutionAlreadyStartedError)
+              throw new ReleaseCommandError(
+                `${key} is already running as ${workflowId}: see prodops release status ${key}`,
+              );
+            throw asServiceError(error, temporal);
+          }
+          io.out(
+            `started ${workflowId} on task queue ${config.temporal.taskQueue} (namespace ${config.temporal.namespace} at ${config.temporal.address})`,
+          );
+          io.out(formatPlan(plan, plan.today).join('\n'));
+        });
+      },
+    );
+
+  release
+    .command('status')
+    .description('the state of a release: phase, steps, confirmations, go/no-go, next deadline')
+    .argument('<KEY>', 'the release’s Jira issue')
+    .option('--json', 'print the status as one JSON object')
+    .option('--config <path>', CONFIG_HELP)
+    .action(async (rawKey: string, opts: ConfigOption & { json?: boolean }) => {
+      const key = parseIssueKey(rawKey);
+      const { config } = loadConfig(opts.config);
+      await withSession(config, options, async (session) => {
+        const status = await queryStatus(session, key);
+        io.out(opts.json ? JSON.stringify(status) : formatStatus(status).join('\n'));
+      });
+    });
+
+  release
+    .command('list')
+    .description('releases by tier, risk and launch date (a visibility query)')
+    .option('--tier <N>', 'only this tier')
+    .option('--at-risk', 'only releases whose enablement is at risk or late')
+    .option('--from <YYYY-MM-DD>', 'launching on or after this date')
+    .option('--to <YYYY-MM-DD>', 'launching on or before this date')
+    .option('--area <name>', 'only this product area')
+    .option('--all', 'include finished, cancelled and terminated releases')
+    .option('--json', 'print a JSON array')
+    .option('--config <path>', CONFIG_HELP)
+    .action(
+      async (
+        opts: ConfigOption & {
+          tier?: string;
+          atRisk?: boolean;
+          from?: string;
+          to?: string;
+          area?: string;
+          all?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const query = listQuery({
+          ...(opts.tier !== undefined ? { tier: parseTier(opts.tier) } : {}),
+          atRisk: opts.atRisk === true,
+          ...(opts.from !== undefined ? { from: parseDate(opts.from, '--from') } : {}),
+          ...(opts.to !== undefined ? { to: parseDate(opts.to, '--to') } : {}),
+          ...(opts.area !== undefined ? { area: opts.area } : {}),
+          all: opts.all === true,
+        });
+        const { config } = loadConfig(opts.config);
+        await withSession(config, options, async (session) => {
+          const rows = await listReleases(session, query);
+          if (opts.json) {
+            io.out(JSON.stringify(rows));
+          } else if (rows.length === 0) {
+            io.out('no releases match');
+          } else {
+            io.out(
+              table(
+                ['KEY', 'TIER', 'LAUNCH', 'ENABLEMENT', 'AREA', ...(opts.all ? ['STATUS'] : [])],
+                rows.map((r) => [
+                  r.key,
+                  String(r.tier ?? '-'),
+                  r.launchDate ?? '-',
+                  r.enablement ?? '-',
+                  r.productArea ?? '-',
+                  ...(opts.all ? [r.status] : []),
+                ]),
+                '',
+              ).join('\n'),
+            );
+          }
+        });
+      },
+    );
+
+  /** Registers `release <name> <KEY>` that runs one update and prints what came of it. */
+  function updateCommand<Parsed>(
+    name: string,
+    description: string,
+    define: (command: Command) => Command,
+    parse: (opts: Record<string, unknown>, config: OrgConfig) => Parsed,
+    run: (session: Session, key: string, parsed: Parsed) => Promise<string[]>,
+  ): void {
+    const command = release
+      .command(name)
+      .description(description)
+      .argument('<KEY>', 'the release’s Jira issue');
+    define(command)
+      .option('--config <path>', CONFIG_HELP)
+      .action(async (rawKey: string, opts: Record<string, unknown>) => {
+        const key = parseIssueKey(rawKey);
+        const { config } = loadConfig(opts.config as string | undefined);
+        const parsed = parse(opts, config);
+        await withSession(config, options, async (session) => {
+          for (const line of await run(session, key, parsed)) io.out(line);
+        });
+      });
+  }
+
+  updateCommand(
+    'publish',
+    'record that the enablement bundle is published',
+    (c) => c,
+    () => null,
+    async (session, key) => {
+      const status = await runUpdate(session, key, publishBundle, { occurredAt: Date.now() });
+      return [`${key}: enablement bundle published`, summary(status)];
+    },
+  );
+
+  updateCommand(
+    'confirm',
+    'confirm Support or Sales readiness',
+    (c) =>
+      c
+        .requiredOption('--team <team>', 'support or sales')
+        .requiredOption('--by <id>', 'who confirms (a person id)'),
+    (opts, config) => ({
+      team: parseTeam(opts.team as string),
+      by: person(config, opts.by as string, '--by').id,
+    }),
+    async (session, key, { team, by }) => {
+      const status = await runUpdate(session, key, confirmReadiness, { team, by, occurredAt: Date.now() });
+      const recorded = status.confirmations[team];
+      if (!recorded)
+        throw new ReleaseCommandError(
+          `${key}: the ${team} readiness confirmation from "${by}" was not recorded: ${status.log.at(-1)?.message ?? 'see prodops release status'}`,
+        );
+      const line =
+        recorded.by === by
+          ? `${key}: ${team} readiness confirmed by ${by}`
+          : `${key}: ${team} readiness was already confirmed by ${recorded.by} at ${recorded.at}`;
+      return [line, summary(status)];
+    },
+  );
+
+  for (const decision of ['go', 'no-go'] as const) {
+    updateCommand(
+      decision,
+      decision === 'go'
+        ? 'the PM owner’s go for launch'
+        : 'the PM owner’s no-go: the release is on hold until a go',
+      (c) => c.requiredOption('--by <id>', 'the PM owner (a person id)').option('--note <text>', 'why'),
+      (opts, config) => {
+        const note = nonEmpty(opts.note as string | undefined, '--note');
+        return { by: person(config, opts.by as string, '--by').id, ...(note ? { note } : {}) };
+      },
+      async (session, key, parsed) => {
+        const status = await runUpdate(session, key, decideGoNoGo, { ...parsed, decision });
+        return [
+          `${key}: ${decision} by ${parsed.by}${parsed.note ? ` (${parsed.note})` : ''}`,
+          summary(status),
+        ];
+      },
+    );
+  }
+
+  updateCommand(
+    'move',
+    'move the launch date and re-plan every step',
+    (c) => c.requiredOption('--launch <YYYY-MM-DD>', 'the new launch date'),
+    (opts) => ({ launchDate: parseDate(opts.launch as string, '--launch') }),
+    async (session, key, { launchDate }) => {
+      const before = await queryStatus(session, key);
+      const calendar = before.plan.calendar;
+      const timezone = session.config.calendars[calendar]?.timezone;
+      if (timezone && compareDates(launchDate, localDateOf(Date.now(), timezone)) < 0)
+        throw new UsageError(
+          `--launch ${launchDate} is in the past (today is ${localDateOf(Date.now(), timezone)} on the ${calendar} calendar)`,
+        );
+      const status = await runUpdate(session, key, moveLaunch, { launchDate, occurredAt: Date.now() });
+      if (status.plan.launchDate !== launchDate)
+        throw new ReleaseCommandError(
+          `${key}: the launch date was not moved: ${status.log.at(-1)?.message ?? 'see prodops release status'}`,
+        );
+      return [`${key}: launch moved to ${day(launchDate)}`, ...formatPlan(status.plan), summary(status)];
+    },
+  );
+
+  updateCommand(
+    'retier',
+    'change the release’s tier and add or retire the steps it needs',
+    (c) => c.requiredOption('--tier <N>', 'the new tier: 1, 2 or 3'),
+    (opts) => ({ tier: parseTier(opts.tier as string) }),
+    async (session, key, { tier }) => {
+      const status = await runUpdate(session, key, changeTier, { tier, occurredAt: Date.now() });
+      if (status.tier !== tier)
+        throw new ReleaseCommandError(
+          `${key}: the tier was not changed: ${status.log.at(-1)?.message ?? 'see prodops release status'}`,
+        );
+      return [`${key}: now ${TIER_NAMES[tier]}`, ...formatPlan(status.plan), summary(status)];
+    },
+  );
+
+  updateCommand(
+    'cancel',
+    'cancel the release: every pending step is retired and future events removed',
+    (c) => c.option('--reason <text>', 'why, for the people told'),
+    (opts) => {
+      const reason = nonEmpty(opts.reason as string | undefined, '--reason');
+      return reason ? { reason } : {};
+    },
+    async (session, key, parsed) => {
+      const status = await runUpdate(session, key, cancelRelease, { ...parsed, occurredAt: Date.now() });
+      return [`${key}: cancelled${parsed.reason ? ` (${parsed.reason})` : ''}`, summary(status)];
+    },
+  );
+
+  updateCommand(
+    'released',
+    'record that the release has launched; post-launch steps count from that day',
+    (c) => c.option('--on <YYYY-MM-DD>', 'the day it launched (default: today)'),
+    (opts) => (opts.on === undefined ? {} : { releasedOn: parseDate(opts.on as string, '--on') }),
+    async (session, key, parsed) => {
+      const status = await runUpdate(session, key, markReleased, { ...parsed, occurredAt: Date.now() });
+      if (!status.launchedOn)
+        throw new ReleaseCommandError(
+          `${key}: the release was not recorded: ${status.log.at(-1)?.message ?? 'see prodops release status'}`,
+        );
+      return [`${key}: released on ${day(status.launchedOn)}`, summary(status)];
+    },
+  );
+}
+
+// ---- Listing ----------------------------------------------------------------------------------
+
+export interface ListFilter {
+  tier?: Tier;
+  atRisk: boolean;
+  from?: CalendarDate;
+  to?: CalendarDate;
+  area?: string;
+  all: boolean;
+}
+
+/** The visibility query for `release list`; a bad filter is a UsageError naming the option. */
+export function listQuery(filter: ListFilter): string {
+  if (filter.from && filter.to && compareDates(filter.from, filter.to) > 0)
+    throw new UsageError(`--from ${filter.from} is after --to ${filter.to}`);
+  const clauses = [`WorkflowType = 'releaseWorkflow'`];
+  if (!filter.all) clauses.push(`ExecutionStatus = 'Running'`);
+  if (filter.tier !== undefined) clauses.push(`ReleaseTier = ${filter.tier}`);
+  if (filter.atRisk) clauses.push(`EnablementStatus IN ('at_risk', 'late')`);
+  // Launch dates are indexed as midnight UTC. Some stores compare the indexed text, so the bounds
+  // are written as the workflow writes them, and the last day is included by a strict bound on
+  // the next one (no millisecond formatting to disagree on).
+  if (filter.from) clauses.push(`LaunchDate >= '${filter.from}T00:00:00Z'`);
+  if (filter.to) clauses.push(`LaunchDate < '${addCalendarDays(filter.to, 1)}T00:00:00Z'`);
+  if (filter.area !== undefined) {
+    const area = filter.area.trim();
+    if (area === '') throw new UsageError('--area must not be empty');
+    // Quoting rules differ between visibility stores; a quote or backslash has no place in a name.
+    if (/['"\\]/.test(area))
+      throw new UsageError(`--area must not contain quotes or backslashes, got ${area}`);
+    clauses.push(`ProductArea = '${area}'`);
+  }
+  return clauses.join(' AND ');
+}
+
+export interface ReleaseRow {
+  key: string;
+  tier: number | null;
+  launchDate: CalendarDate | null;
+  enablement: string | null;
+  productArea: string | null;
+  /** The workflow's execution status, for example RUNNING or COMPLETED. */
+  status: string;
+}
+
+async function listReleases(session: Session, query: string): Promise<ReleaseRow[]> {
+  const attributes = await import('../domain/search-attributes');
+  const temporal = await import('@temporalio/client');
+  const rows: ReleaseRow[] = [];
+  try {
+    for await (const info of session.client.workflow.list({ query })) {
+      const launch = info.typedSearchAttributes.get(attributes.LaunchDate);
+      rows.push({
+        key: info.workflowId.replace(/^release:/, ''),
+        tier: info.typedSearchAttributes.get(attributes.ReleaseTier) ?? null,
+        launchDate: launch ? launch.toISOString().slice(0, 10) : null,
+        enablement: info.typedSearchAttributes.get(attributes.EnablementStatus) ?? null,
+        productArea: info.typedSearchAttributes.get(attributes.ProductArea) ?? null,
+        status: info.status.name,
+      });
+    }
+  } catch (error) {
+    throw asServiceError(error, temporal);
+  }
+  // SQL visibility stores cannot ORDER BY: sort here, soonest launch first.
+  return rows.sort(
+    (a, b) => (a.launchDate ?? '9999').localeCompare(b.launchDate ?? '9999') || a.key.localeCompare(b.key),
+  );
+}

@@ -1,0 +1,54 @@
+/**
+ * `prodops temporal setup`: registers prodops' search attributes on the configured namespace
+ * (self-hosted or Temporal Cloud), once per namespace. Attributes that already exist with the
+ * right type are left alone, so the command can run on every deployment.
+ */
+import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
+import { loadConfig } from './config-file';
+import { withTemporal } from './temporal-client';
+import type { CliIO } from './main';
+
+// temporal.api.enums.v1.IndexedValueType, by the SDK's names for search attribute types.
+const INDEXED_VALUE_TYPE = {
+  TEXT: 1,
+  KEYWORD: 2,
+  INT: 3,
+  DOUBLE: 4,
+  BOOL: 5,
+  DATETIME: 6,
+  KEYWORD_LIST: 7,
+} as const;
+const TYPE_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(INDEXED_VALUE_TYPE).map(([name, value]) => [value, name]),
+);
+
+export async function setUpTemporal(options: { configPath?: string; io: CliIO }): Promise<number> {
+  const { config } = loadConfig(options.configPath);
+  return withTemporal(config.temporal, async ({ connection, temporal }) => {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace: temporal.namespace });
+    const custom = existing.customAttributes ?? {};
+    const missing: Record<string, number> = {};
+    let conflicts = 0;
+    for (const key of ALL_SEARCH_ATTRIBUTES) {
+      const wanted = INDEXED_VALUE_TYPE[key.type];
+      const found = custom[key.name];
+      if (found === undefined || found === null) missing[key.name] = wanted;
+      else if (Number(found) !== wanted) {
+        conflicts++;
+        options.io.err(
+          `prodops: search attribute ${key.name} exists as ${TYPE_NAMES[Number(found)] ?? String(found)}, prodops needs ${key.type}`,
+        );
+      }
+    }
+    if (Object.keys(missing).length > 0) {
+      await connection.operatorService.addSearchAttributes({
+        namespace: temporal.namespace,
+        searchAttributes: missing,
+      });
+    }
+    options.io.out(
+      `${temporal.address} ${temporal.namespace}: ${Object.keys(missing).length} search attributes added, ${ALL_SEARCH_ATTRIBUTES.length - Object.keys(missing).length - conflicts} already there${conflicts ? `, ${conflicts} with the wrong type` : ''}`,
+    );
+    return conflicts > 0 ? 1 : 0;
+  });
+}
