@@ -6,6 +6,7 @@
  * a 409 and the activity converges the existing event instead of creating a twin. Google keeps a
  * deleted event's id reserved, so the same path also restores an event that was cancelled.
  */
+import { zonedDateTimeToInstant } from '../domain/business-calendar';
 import { ApplicationFailure } from '@temporalio/common';
 import type { calendar_v3 } from 'googleapis';
 import { isRealDate, isRealTimeZone } from '../domain/config';
@@ -697,47 +698,13 @@ export function instantOf(dateTime: string, timeZone: string | undefined): numbe
   const m = DATE_TIME.exec(dateTime);
   if (!m) return Number.NaN;
   if (m[8]) return Date.parse(dateTime);
-  const wall = Date.UTC(
-    Number(m[1]),
-    Number(m[2]) - 1,
-    Number(m[3]),
-    Number(m[4]),
-    Number(m[5]),
-    Number(m[6] ?? 0),
-  );
   if (!timeZone) return Number.NaN;
-  // The zone's offset at the wall-clock time, looked up again at the first guess so that a DST
-  // change between the two is taken into account.
-  return wall - zoneOffsetMs(wall - zoneOffsetMs(wall, timeZone), timeZone);
-}
-
-const zoneFormats = new Map<string, Intl.DateTimeFormat>();
-
-function zoneOffsetMs(instant: number, timeZone: string): number {
-  let format = zoneFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    zoneFormats.set(timeZone, format);
+  try {
+    const local = zonedDateTimeToInstant(`${m[1]}-${m[2]}-${m[3]}`, `${m[4]}:${m[5]}`, timeZone);
+    return Date.parse(local) + Number(m[6] ?? 0) * 1000;
+  } catch {
+    return Number.NaN;
   }
-  const parts = Object.fromEntries(format.formatToParts(new Date(instant)).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-  return asUtc - Math.floor(instant / 1000) * 1000;
 }
 
 function sameTime(
