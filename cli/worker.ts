@@ -28,6 +28,7 @@ export async function runWorkerProcess(options: { configPath?: string; io: CliIO
   } catch (error) {
     throw new Error(
       `cannot reach Temporal at ${address}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
   try {

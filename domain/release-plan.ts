@@ -86,9 +86,9 @@ export function postLaunchDates(
 }
 
 /**
- * The earliest launch date, on or after `today`, whose bundle deadline is not before `today`.
- * Due dates only move forward as the launch does, so the first date that complies is found
- * by stepping forward from today's date plus the lead time's worth of working days.
+ * The earliest working day to launch on whose bundle deadline is not before `today`: the
+ * lead time counted forward from the first working day on or after today. (A weekend date can
+ * share a deadline with the Monday after it, but proposing a weekend launch helps nobody.)
  */
 export function earliestCompliantLaunch(
   tier: Tier,
@@ -98,15 +98,7 @@ export function earliestCompliantLaunch(
 ): CalendarDate | null {
   const lead = leadTimeFor(tier, rules);
   if (lead === null) return null;
-  // addWorkingDays(rollForward(today), lead) is compliant; an earlier non-working day may be too.
-  let candidate = addWorkingDays(cal, rollForward(cal, today), lead);
-  for (;;) {
-    const previous = addCalendarDays(candidate, -1);
-    if (compareDates(previous, today) < 0) return candidate;
-    const due = addWorkingDays(cal, previous, -lead);
-    if (compareDates(due, today) < 0) return candidate;
-    candidate = previous;
-  }
+  return addWorkingDays(cal, rollForward(cal, today), lead);
 }
 
 export interface PlanInput {
