@@ -323,7 +323,9 @@ async function explain(error: unknown, session: Session, key: string): Promise<E
   }
   if (
     error instanceof temporal.WorkflowUpdateRPCTimeoutOrCancelledError ||
-    (error instanceof temporal.ServiceError && grpcCode(error.cause) === 4)
+    // DEADLINE_EXCEEDED, or CANCELLED when the deadline fires while the call is still queued
+    // on a busy client: both mean the command's own time limit ran out.
+    (error instanceof temporal.ServiceError && [1, 4].includes(grpcCode(error.cause) ?? -1))
   ) {
     return new ReleaseCommandError(
       `no worker answered for ${id} within ${session.workerTimeoutMs / 1000} s: is a prodops worker polling task queue ${session.temporal.taskQueue} in ${where}?`,

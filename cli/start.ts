@@ -8,8 +8,21 @@ import { ACTIVITY_SYSTEMS } from '../domain/task-queues';
 import { startSandbox, type Sandbox } from '../sandbox/index';
 import { createWorkers, runWorkers } from '../workers/index';
 import { buildActivities, integrationModes } from '../workers/integrations';
+import { calendarSyncTargets } from '../triggers/calendar';
+import { calendarAddress, DEFAULT_GATEWAY_PORT, PUBLIC_URL_ENV } from '../triggers/endpoints';
+import { createTriggerHandlers, startGateway, type Gateway } from '../triggers/gateway';
+import {
+  loadOrCreateDevSecrets,
+  secretsAsEnv,
+  TRIGGER_SECRET_ENV,
+  type TriggerSecretKind,
+} from '../triggers/secrets';
+import { registerSimulationRoutes } from '../triggers/simulation';
+import { temporalPort } from '../triggers/workflows';
+import { watchCalendars } from './calendar';
 import { loadConfig } from './config-file';
 import { startDevServer, type DevServer } from './dev-server';
+import { UsageError } from './errors';
 import type { CliIO } from './main';
 
 export interface EmbeddedStackOptions {
@@ -18,6 +31,8 @@ export interface EmbeddedStackOptions {
   temporalPort: number;
   uiPort: number;
   sandboxPort: number;
+  /** The trigger gateway's port (8787 when absent). */
+  gatewayPort?: number;
   io: CliIO;
   /** Resolves when the stack should stop; SIGINT/SIGTERM otherwise. */
   until?: Promise<void>;
@@ -26,6 +41,7 @@ export interface EmbeddedStackOptions {
     devServer: DevServer;
     sandbox: Sandbox | null;
     taskQueue: string;
+    gatewayUrl?: string;
   }) => void | Promise<void>;
 }
 
@@ -85,7 +101,22 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     io.out(`temporal: ${devServer.address} (data in ${devServer.dbFile})`);
     io.out(`ui:       ${devServer.uiUrl}`);
 
-    const built = buildActivities({ config: () => config, ...(sandbox ? { sandboxUrl: sandbox.url } : {}) });
+    // Trigger secrets: the environment's, else development ones kept beside the database.
+    const dev = loadOrCreateDevSecrets(options.dataDir);
+    const devKinds: TriggerSecretKind[] = [...dev.generated, ...dev.fromFile];
+    if (devKinds.length > 0) {
+      io.out(
+        `secrets:  development trigger secrets (${dev.generated.length > 0 ? 'generated now, ' : ''}kept in ${dev.file}):`,
+      );
+      for (const kind of devKinds)
+        io.out(`            ${TRIGGER_SECRET_ENV[kind]}=${dev.secrets[kind].join(',')}`);
+    }
+
+    const built = buildActivities({
+      config: () => config,
+      env: { ...process.env, ...secretsAsEnv(dev.secrets) },
+      ...(sandbox ? { sandboxUrl: sandbox.url } : {}),
+    });
     const workers = await createWorkers({
       connection: devServer.env.nativeConnection,
       namespace: config.temporal.namespace,
@@ -97,6 +128,37 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     });
     io.out(
       `worker:   polling ${config.temporal.taskQueue} and its ${ACTIVITY_SYSTEMS.map((s) => `${config.temporal.taskQueue}-${s}`).join(', ')} queues`,
+    );
+
+    const gatewayPort = options.gatewayPort ?? DEFAULT_GATEWAY_PORT;
+    const publicUrl = (process.env[PUBLIC_URL_ENV]?.trim() || `http://127.0.0.1:${gatewayPort}`).replace(
+      /\/+$/,
+      '',
+    );
+    let gateway: Gateway;
+    try {
+      gateway = await startGateway({
+        port: gatewayPort,
+        handlers: createTriggerHandlers({
+          config,
+          secrets: dev.secrets,
+          workflows: temporalPort(devServer.env.client, { taskQueue: config.temporal.taskQueue }),
+          publicUrl,
+          log: (line) => io.out(line),
+        }),
+        log: (line) => io.err(line),
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw new UsageError(
+          `port ${gatewayPort} is already in use: stop what holds it or choose another --gateway-port`,
+        );
+      throw error;
+    }
+    stops.unshift(() => gateway.close());
+    if (sandbox) registerSimulationRoutes(sandbox);
+    io.out(
+      `gateway:  ${gateway.url} — POST /jira, /notion, /calendar (try: npx prodops simulate jira-issue --key REL-9 --tier 3 --launch 2027-01-20 --pm ana)`,
     );
     io.out('ready. Press Ctrl-C to stop.');
 
@@ -111,7 +173,25 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
         process.once('SIGTERM', stop);
       });
     const running = runWorkers(workers);
-    await options.onReady?.({ devServer, sandbox, taskQueue: config.temporal.taskQueue });
+    // Every calendar's sync runs, with a fresh channel: the sandbox keeps no channels across restarts.
+    const address = calendarAddress(publicUrl);
+    void watchCalendars(devServer.env.client, calendarSyncTargets(config), {
+      taskQueue: config.temporal.taskQueue,
+      address,
+      renewChannel: true,
+    }).then(
+      (ids) => io.out(`calendar: watching ${ids.length} calendars; channels post to ${address}`),
+      (error: unknown) =>
+        io.err(
+          `calendar: could not start the calendar syncs: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    );
+    await options.onReady?.({
+      devServer,
+      sandbox,
+      taskQueue: config.temporal.taskQueue,
+      gatewayUrl: gateway.url,
+    });
     await Promise.race([stopSignal, running]);
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;

@@ -13,6 +13,11 @@
  * Modelled simplifications: only the organiser's copy of an event exists (free/busy still counts
  * invitations for attendees), recurrence is not expanded, and every sync token stays valid until
  * `invalidateSyncTokens` is called.
+ *
+ * Push notifications work as Google's do: opening a channel posts a `sync` message to its
+ * address, and every change to a calendar's events posts an `exists` message to each live
+ * channel of that calendar (POST, no body, `X-Goog-*` headers, a message number per channel),
+ * retried with backoff when the receiver answers 5xx or cannot be reached.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { OrgConfig } from '../domain/config';
@@ -257,6 +262,21 @@ export interface WatchChannel {
   /** Epoch milliseconds. */
   expiration: number;
   createdBy: string;
+  /** The number of the last notification posted to the channel (the `sync` message is 1). */
+  messageNumber: number;
+}
+
+/** One push notification attempt, for tests and the sandbox page. */
+export interface PushDelivery {
+  channelId: string;
+  calendarId: string;
+  address: string;
+  state: 'sync' | 'exists' | 'not_exists';
+  messageNumber: number;
+  /** The receiver's HTTP status, or -1 when it could not be reached. */
+  status: number;
+  attempt: number;
+  at: number;
 }
 
 export interface MimePart {
@@ -320,7 +340,14 @@ interface PageCursor {
 
 export interface GoogleSandboxOptions {
   now?: () => number;
+  /** Post push notifications to channel addresses (default true). */
+  pushNotifications?: boolean;
 }
+
+/** Google retries a notification the receiver failed with exponential backoff; a few tries here. */
+const PUSH_RETRY_DELAYS_MS = [500, 2_000, 8_000];
+const PUSH_TIMEOUT_MS = 5_000;
+const PUSH_LOG_LIMIT = 500;
 
 /** The Google fake's state and the operations behind its routes; also drives people's actions in tests. */
 export class GoogleStore {
@@ -336,12 +363,17 @@ export class GoogleStore {
   private throttles: ThrottleRule[] = [];
   private seq = 0;
   private messageCounter = 0;
+  private readonly pushEnabled: boolean;
+  /** Notifications of one channel go out in order, each after the previous one settled. */
+  private readonly pushQueues = new Map<string, Promise<void>>();
+  private readonly pushLog: PushDelivery[] = [];
 
   constructor(
     private readonly config: OrgConfig,
     options: GoogleSandboxOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.pushEnabled = options.pushNotifications ?? true;
     this.seed();
   }
 
@@ -393,6 +425,7 @@ export class GoogleStore {
   }
 
   reset(): void {
+    this.pushLog.length = 0;
     this.users.clear();
     this.calendarsById.clear();
     this.eventsByKey.clear();
@@ -416,6 +449,11 @@ export class GoogleStore {
 
   get calendars(): SandboxCalendar[] {
     return [...this.calendarsById.values()];
+  }
+
+  /** Push notifications posted so far (every attempt), oldest first. */
+  get pushes(): PushDelivery[] {
+    return this.pushLog.map((p) => ({ ...p }));
   }
 
   /** Channels that have not expired or been stopped. */
@@ -573,6 +611,71 @@ export class GoogleStore {
       } catch {
         // A broken listener must not turn a successful API call into a failure.
       }
+    }
+    const now = this.now();
+    for (const channel of this.channelsById.values()) {
+      if (channel.calendarId === calendarId && channel.expiration > now) this.push(channel, 'exists');
+    }
+  }
+
+  /** Posts a notification to the channel's address after the ones before it, as Google does. */
+  private push(channel: WatchChannel, state: PushDelivery['state']): void {
+    if (!this.pushEnabled) return;
+    channel.messageNumber += 1;
+    const messageNumber = channel.messageNumber;
+    const headers: Record<string, string> = {
+      'x-goog-channel-id': channel.id,
+      'x-goog-channel-expiration': new Date(channel.expiration).toUTCString(),
+      'x-goog-resource-id': channel.resourceId,
+      'x-goog-resource-state': state,
+      'x-goog-resource-uri': channel.resourceUri,
+      'x-goog-message-number': String(messageNumber),
+      ...(channel.token !== undefined ? { 'x-goog-channel-token': channel.token } : {}),
+    };
+    const previous = this.pushQueues.get(channel.id) ?? Promise.resolve();
+    const next = previous.then(() => this.deliver(channel, state, messageNumber, headers));
+    this.pushQueues.set(channel.id, next);
+    void next.finally(() => {
+      if (this.pushQueues.get(channel.id) === next) this.pushQueues.delete(channel.id);
+    });
+  }
+
+  private async deliver(
+    channel: WatchChannel,
+    state: PushDelivery['state'],
+    messageNumber: number,
+    headers: Record<string, string>,
+  ): Promise<void> {
+    for (let attempt = 1; attempt <= PUSH_RETRY_DELAYS_MS.length + 1; attempt++) {
+      // A channel stopped (or the sandbox reset) meanwhile gets nothing more.
+      if (this.channelsById.get(channel.id) !== channel) return;
+      let status: number;
+      try {
+        const response = await fetch(channel.address, {
+          method: 'POST',
+          headers,
+          signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
+        });
+        status = response.status;
+        await response.body?.cancel();
+      } catch {
+        status = -1;
+      }
+      this.pushLog.push({
+        channelId: channel.id,
+        calendarId: channel.calendarId,
+        address: channel.address,
+        state,
+        messageNumber,
+        status,
+        attempt,
+        at: Date.now(),
+      });
+      if (this.pushLog.length > PUSH_LOG_LIMIT) this.pushLog.splice(0, this.pushLog.length - PUSH_LOG_LIMIT);
+      if (status !== -1 && status < 500) return;
+      const delay = PUSH_RETRY_DELAYS_MS[attempt - 1];
+      if (delay === undefined) return;
+      await new Promise<void>((resolve) => setTimeout(resolve, delay).unref());
     }
   }
 
@@ -950,8 +1053,10 @@ export class GoogleStore {
       token: request.token,
       expiration: this.now() + ttlSeconds * 1000,
       createdBy: actor,
+      messageNumber: 0,
     };
     this.channelsById.set(channel.id, channel);
+    this.push(channel, 'sync');
     return {
       kind: 'api#channel',
       id: channel.id,

@@ -132,32 +132,41 @@ export interface ReleaseStatus {
   replans: number;
 }
 
-/** Events from tools. `occurredAt` (ms since epoch) orders late and repeated deliveries. */
+/**
+ * Events from tools. `occurredAt` (ms since epoch) orders late and repeated deliveries;
+ * `deliveryId` (the vendor's delivery identifier) makes a repeated delivery a no-op.
+ */
 export interface LaunchMovedEvent {
   launchDate: CalendarDate;
   occurredAt?: number;
+  deliveryId?: string;
 }
 export interface TierChangedEvent {
   tier: Tier;
   occurredAt?: number;
+  deliveryId?: string;
 }
 export interface CancelledEvent {
   reason?: string;
   occurredAt?: number;
+  deliveryId?: string;
 }
 export interface ReleasedEvent {
   /** The actual launch date; the workflow's current date when absent. */
   releasedOn?: CalendarDate;
   occurredAt?: number;
+  deliveryId?: string;
 }
 export interface BundlePublishedEvent {
   occurredAt?: number;
+  deliveryId?: string;
 }
 export interface ReadinessConfirmedEvent {
   team: 'support' | 'sales';
   /** A person id. */
   by: string;
   occurredAt?: number;
+  deliveryId?: string;
 }
 
 export const launchMoved = defineSignal<[LaunchMovedEvent]>('launchMoved');

@@ -101,8 +101,10 @@ import {
 } from './messages';
 
 /** Continue-as-new well before Temporal's limits (50k events / 50 MB); a re-plan costs ~10 events. */
-export const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 2_000;
+export const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 1_000;
 const LOG_LIMIT = 50;
+/** Vendors redeliver within minutes to hours; the last 500 deliveries cover that many times over. */
+export const DELIVERY_IDS_KEPT = 500;
 
 // Each system's activities run on its own rate-limited task queue (see workers/).
 function activitiesFor<T>(system: 'jira' | 'notion' | 'google' | null) {
@@ -160,6 +162,8 @@ export interface ReleaseWorkflowState {
   lastEventAt: { launchDate: number; tier: number; lifecycle: number; bundle: number };
   replans: number;
   log: { at: string; message: string }[];
+  /** Delivery ids of the events applied most recently (absent in states carried by older runs). */
+  deliveries?: string[];
 }
 
 export async function releaseWorkflow(
@@ -174,6 +178,16 @@ export async function releaseWorkflow(
 
   const state: ReleaseWorkflowState = carried ?? initialState(input);
   let dirty = true;
+
+  /** True for a delivery already received; otherwise remembers it. */
+  const isRepeat = (deliveryId: string | undefined): boolean => {
+    if (deliveryId === undefined) return false;
+    const seen = (state.deliveries ??= []);
+    if (seen.includes(deliveryId)) return true;
+    seen.push(deliveryId);
+    if (seen.length > DELIVERY_IDS_KEPT) seen.splice(0, seen.length - DELIVERY_IDS_KEPT);
+    return false;
+  };
 
   const note = (message: string) => {
     state.log.push({ at: new Date().toISOString(), message });
@@ -567,23 +581,31 @@ export async function releaseWorkflow(
 
   setHandler(releaseStatus, status);
   setHandler(launchMoved, async (e) => {
+    if (isRepeat(e.deliveryId)) return;
     await whenReady();
     await applyMove(e);
   });
   setHandler(tierChanged, async (e) => {
+    if (isRepeat(e.deliveryId)) return;
     await whenReady();
     applyTier(e);
   });
-  setHandler(releaseCancelled, (e) => applyCancel(e));
+  setHandler(releaseCancelled, (e) => {
+    if (isRepeat(e.deliveryId)) return;
+    applyCancel(e);
+  });
   setHandler(released, async (e) => {
+    if (isRepeat(e.deliveryId)) return;
     await whenReady();
     await applyReleased(e);
   });
   setHandler(bundlePublished, async (e) => {
+    if (isRepeat(e.deliveryId)) return;
     await whenReady();
     applyBundlePublished(e);
   });
   setHandler(readinessConfirmed, async (e) => {
+    if (isRepeat(e.deliveryId)) return;
     await whenReady();
     applyConfirmation(e, 'jira');
   });
@@ -1323,5 +1345,6 @@ function initialState(input: ReleaseInput): ReleaseWorkflowState {
     lastEventAt: { launchDate: 0, tier: 0, lifecycle: 0, bundle: 0 },
     replans: 0,
     log: [],
+    deliveries: [],
   };
 }

@@ -574,7 +574,7 @@ describe('release workflow', () => {
 
       // The first run hands over to a new one once its history passes the threshold; the hand-over
       // happens on the workflow task after the last re-plan settles.
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 600; i++) {
         const { runId } = await env.client.workflow.getHandle(releaseWorkflowId(issueKey)).describe();
         if (runId !== handle.firstExecutionRunId) break;
         await new Promise((r) => setTimeout(r, 50));

@@ -1,0 +1,300 @@
+/**
+ * `prodops simulate …`: a person's change in Jira, Notion or Google Calendar, made in the local
+ * sandbox and delivered to the trigger gateway as the vendor would deliver it (same shape, same
+ * signature), so that a release starts from a Jira edit with nothing but `npm start` running.
+ *
+ * Signing secrets are the environment's, else the development ones `npm start` generated in its
+ * data directory.
+ */
+import type { Command } from 'commander';
+import type { OrgConfig } from '../domain/config';
+import { readSigningSecrets, TRIGGER_SECRET_ENV, type TriggerSecretKind } from '../triggers/secrets';
+import {
+  findReadinessSubtask,
+  sandboxRunning,
+  simulateJiraIssue,
+  simulateJiraStatus,
+  simulateNotionPublish,
+  simulateOutOfOffice,
+  SimulationError,
+  syntheticJiraIssue,
+  type JiraIssueChange,
+} from '../triggers/simulation';
+import {
+  jiraDelivery,
+  notionDelivery,
+  sendVendorRequest,
+  type JiraWebhookPayload,
+  type VendorRequest,
+} from '../triggers/vendor-events';
+import { DEFAULT_GATEWAY_PORT } from '../triggers/endpoints';
+import { loadConfig } from './config-file';
+import { UsageError } from './errors';
+import type { CliIO } from './main';
+
+export const GATEWAY_URL_ENV = 'PRODOPS_GATEWAY_URL';
+export const SANDBOX_URL_ENV = 'PRODOPS_SANDBOX_URL';
+
+interface CommonOptions {
+  gatewayUrl?: string;
+  sandboxUrl?: string;
+  dataDir: string;
+  config?: string;
+}
+
+interface Context {
+  config: OrgConfig;
+  gatewayUrl: string;
+  sandboxUrl: string;
+  dataDir: string;
+  io: CliIO;
+}
+
+function common(command: Command): Command {
+  return command
+    .option(
+      '--gateway-url <url>',
+      `the trigger gateway (default: $${GATEWAY_URL_ENV} or http://127.0.0.1:${DEFAULT_GATEWAY_PORT})`,
+    )
+    .option('--sandbox-url <url>', `the sandbox (default: $${SANDBOX_URL_ENV} or http://127.0.0.1:8789)`)
+    .option('--data-dir <dir>', 'where npm start keeps its development secrets', '.prodops')
+    .option(
+      '--config <path>',
+      'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml, else the example)',
+    );
+}
+
+function context(options: CommonOptions, io: CliIO): Context {
+  const { config } = loadConfig(options.config, { allowExample: true });
+  return {
+    config,
+    gatewayUrl: (
+      options.gatewayUrl ??
+      process.env[GATEWAY_URL_ENV] ??
+      `http://127.0.0.1:${DEFAULT_GATEWAY_PORT}`
+    ).replace(/\/+$/, ''),
+    sandboxUrl: (options.sandboxUrl ?? process.env[SANDBOX_URL_ENV] ?? 'http://127.0.0.1:8789').replace(
+      /\/+$/,
+      '',
+    ),
+    dataDir: options.dataDir,
+    io,
+  };
+}
+
+function secretFor(ctx: Context, kind: TriggerSecretKind): string {
+  const secrets = readSigningSecrets(ctx.dataDir);
+  const secret = secrets[kind][0];
+  if (!secret)
+    throw new UsageError(
+      `no ${kind} secret to sign with: set ${TRIGGER_SECRET_ENV[kind]}, or run prodops start first (it keeps development secrets in ${ctx.dataDir})`,
+    );
+  return secret;
+}
+
+function parseTierOption(value: string | undefined): 1 | 2 | 3 | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(?:tier\s*)?([123])$/i.exec(value.trim());
+  if (!match) throw new UsageError(`--tier must be 1, 2 or 3, got "${value}"`);
+  return Number(match[1]) as 1 | 2 | 3;
+}
+
+const ISSUE_KEY = /^[A-Z][A-Z0-9_]+-[1-9]\d*$/;
+
+function parseKey(value: string | undefined, required: boolean): string | undefined {
+  if (value === undefined) {
+    if (required) throw new UsageError('--key is required, for example --key REL-9');
+    return undefined;
+  }
+  const key = value.trim().toUpperCase();
+  if (!ISSUE_KEY.test(key))
+    throw new UsageError(`--key must be a Jira issue key such as REL-9, got "${value}"`);
+  return key;
+}
+
+async function deliver(ctx: Context, request: VendorRequest, label: string): Promise<void> {
+  let answer;
+  try {
+    answer = await sendVendorRequest(ctx.gatewayUrl, request);
+  } catch (error) {
+    throw new SimulationError(
+      `cannot reach the gateway at ${ctx.gatewayUrl} (${error instanceof Error ? error.message : String(error)}): is prodops start running?`,
+    );
+  }
+  const { status, body } = answer;
+  if (status < 200 || status >= 300)
+    throw new SimulationError(
+      `${label}: the gateway answered ${status}: ${typeof body.error === 'string' ? body.error : JSON.stringify(body)}`,
+    );
+  const results = Array.isArray(body.results)
+    ? (body.results as { workflowId: string; signal: string; outcome: string }[])
+        .map((r) => `${r.signal} → ${r.workflowId} (${r.outcome})`)
+        .join(', ')
+    : typeof body.workflowId === 'string'
+      ? `${body.workflowId} (${String(body.outcome)})`
+      : '';
+  ctx.io.out(
+    `${label}: ${status}${results ? ` — ${results}` : ''}${typeof body.ignored === 'string' ? ` — ignored: ${body.ignored}` : ''}`,
+  );
+}
+
+async function sendJira(ctx: Context, payload: JiraWebhookPayload): Promise<void> {
+  const what = payload.changelog?.items.map((i) => `${i.field} → ${i.toString ?? '∅'}`).join(', ');
+  await deliver(
+    ctx,
+    jiraDelivery(payload, secretFor(ctx, 'jira')),
+    `${payload.webhookEvent} ${payload.issue.key}${what ? ` (${what})` : ''}`,
+  );
+}
+
+export function registerSimulateCommands(program: Command, cliIO: CliIO): void {
+  const simulate = program
+    .command('simulate')
+    .description(
+      'make a change in the sandbox as a person would, and send the vendor’s webhook to the gateway',
+    );
+
+  common(
+    simulate
+      .command('jira-issue')
+      .description(
+        'create or edit a release issue (tier, launch date, PM) and send issue_created/issue_updated',
+      )
+      .option('--key <KEY>', 'the issue, for example REL-9 (created when the sandbox has none)')
+      .option('--tier <N>', 'tier 1, 2 or 3')
+      .option('--launch <YYYY-MM-DD>', 'launch date')
+      .option('--pm <id>', 'the PM owner (a person id), made the assignee')
+      .option('--title <text>', 'the issue summary')
+      .option('--area <name>', 'product area')
+      .option('--as <id>', 'who makes the change (default: the PM)'),
+  ).action(
+    async (
+      options: CommonOptions & {
+        key?: string;
+        tier?: string;
+        launch?: string;
+        pm?: string;
+        title?: string;
+        area?: string;
+        as?: string;
+      },
+    ) => {
+      const ctx = context(options, cliIO);
+      const change: JiraIssueChange = {
+        ...(options.key !== undefined ? { key: parseKey(options.key, true)! } : {}),
+        ...(options.tier !== undefined ? { tier: parseTierOption(options.tier)! } : {}),
+        ...(options.launch !== undefined ? { launch: options.launch } : {}),
+        ...(options.pm !== undefined ? { pm: options.pm } : {}),
+        ...(options.title !== undefined ? { title: options.title } : {}),
+        ...(options.area !== undefined ? { area: options.area } : {}),
+        ...(options.as !== undefined ? { as: options.as } : {}),
+      };
+      if (!(await sandboxRunning(ctx.sandboxUrl))) {
+        if (!change.key)
+          throw new UsageError(`no sandbox at ${ctx.sandboxUrl}: pass --key of an issue in your Jira`);
+        ctx.io.out(`no sandbox at ${ctx.sandboxUrl}: sending the webhook only`);
+        await sendJira(ctx, syntheticJiraIssue(ctx.config, { ...change, key: change.key }));
+        return;
+      }
+      const payload = await simulateJiraIssue(ctx.sandboxUrl, ctx.config, change);
+      if (!payload) {
+        ctx.io.out(`nothing changed on ${change.key}: no webhook sent`);
+        return;
+      }
+      await sendJira(ctx, payload);
+    },
+  );
+
+  common(
+    simulate
+      .command('jira-status')
+      .description('move an issue to a status (Released, Cancelled, Done …) and send issue_updated')
+      .requiredOption('--key <KEY>', 'the issue')
+      .requiredOption('--status <name>', 'the status to move to')
+      .option('--as <id>', 'who moves it (a person id)'),
+  ).action(async (options: CommonOptions & { key: string; status: string; as?: string }) => {
+    const ctx = context(options, cliIO);
+    const key = parseKey(options.key, true)!;
+    if (!(await sandboxRunning(ctx.sandboxUrl)))
+      throw new UsageError(`no sandbox at ${ctx.sandboxUrl}: start prodops first`);
+    const payloads = await simulateJiraStatus(ctx.sandboxUrl, ctx.config, {
+      key,
+      status: options.status,
+      ...(options.as ? { as: options.as } : {}),
+    });
+    for (const payload of payloads) await sendJira(ctx, payload);
+  });
+
+  common(
+    simulate
+      .command('jira-readiness')
+      .description('mark the Support or Sales readiness sub-task of a release done, as its lead')
+      .requiredOption('--key <KEY>', 'the release issue')
+      .requiredOption('--team <team>', 'support or sales')
+      .option('--by <id>', 'who confirms (default: the configured lead)'),
+  ).action(async (options: CommonOptions & { key: string; team: string; by?: string }) => {
+    const ctx = context(options, cliIO);
+    const key = parseKey(options.key, true)!;
+    if (options.team !== 'support' && options.team !== 'sales')
+      throw new UsageError(`--team must be support or sales, got "${options.team}"`);
+    const by =
+      options.by ??
+      (options.team === 'support' ? ctx.config.releases.supportLead : ctx.config.releases.salesLead);
+    if (!by) throw new UsageError(`no ${options.team} lead is configured: pass --by`);
+    if (!(await sandboxRunning(ctx.sandboxUrl)))
+      throw new UsageError(`no sandbox at ${ctx.sandboxUrl}: start prodops first`);
+    const subtask = await findReadinessSubtask(ctx.sandboxUrl, key, options.team);
+    if (!subtask)
+      throw new SimulationError(
+        `${key} has no ${options.team} readiness sub-task yet (Tier 2 and 3 releases get one)`,
+      );
+    const payloads = await simulateJiraStatus(ctx.sandboxUrl, ctx.config, {
+      key: subtask,
+      status: ctx.config.integrations.jira.statuses.done,
+      as: by,
+    });
+    for (const payload of payloads) await sendJira(ctx, payload);
+  });
+
+  common(
+    simulate
+      .command('notion-publish')
+      .description('set the release’s enablement bundle to Published and send the Notion event')
+      .requiredOption('--key <KEY>', 'the release issue')
+      .option('--wait <seconds>', 'how long to wait for the release workflow to make the bundle', '30'),
+  ).action(async (options: CommonOptions & { key: string; wait: string }) => {
+    const ctx = context(options, cliIO);
+    const key = parseKey(options.key, true)!;
+    const wait = Number(options.wait);
+    if (!Number.isFinite(wait) || wait < 0)
+      throw new UsageError(`--wait must be a number of seconds, got "${options.wait}"`);
+    if (!(await sandboxRunning(ctx.sandboxUrl)))
+      throw new UsageError(`no sandbox at ${ctx.sandboxUrl}: start prodops first`);
+    const event = await simulateNotionPublish(ctx.sandboxUrl, ctx.config, { key, waitMs: wait * 1000 });
+    await deliver(
+      ctx,
+      notionDelivery(event, secretFor(ctx, 'notion')),
+      `${event.type} (bundle of ${key} Published)`,
+    );
+  });
+
+  common(
+    simulate
+      .command('calendar-ooo')
+      .description(
+        'create an out-of-office event on a person’s calendar (the sandbox pushes to its channels)',
+      )
+      .requiredOption('--person <id>', 'whose calendar')
+      .requiredOption('--from <YYYY-MM-DD>', 'first day off')
+      .requiredOption('--to <YYYY-MM-DD>', 'last day off')
+      .option('--summary <text>', 'the event title', 'Out of office'),
+  ).action(async (options: CommonOptions & { person: string; from: string; to: string; summary: string }) => {
+    const ctx = context(options, cliIO);
+    if (!(await sandboxRunning(ctx.sandboxUrl)))
+      throw new UsageError(`no sandbox at ${ctx.sandboxUrl}: start prodops first`);
+    const created = await simulateOutOfOffice(ctx.sandboxUrl, ctx.config, options);
+    ctx.io.out(
+      `out-of-office ${created.eventId} on ${created.calendarId}: the sandbox notifies the calendar's channels (prodops calendar status --person ${options.person})`,
+    );
+  });
+}

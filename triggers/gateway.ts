@@ -1,0 +1,179 @@
+/**
+ * Every trigger function on one port, for `npm start` and for hosts other than Cloud Functions:
+ *
+ *   POST /jira       Jira admin webhooks
+ *   POST /notion     Notion webhook subscriptions
+ *   POST /calendar   Google Calendar push notifications
+ *   GET  /healthz    liveness
+ *
+ * Bad input is answered 4xx with one line saying what is wrong; an unreachable Temporal is 503
+ * (Jira and Google deliver again); nothing ever answers with a stack trace.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { OrgConfig } from '../domain/config';
+import { createCalendarHandler } from './calendar';
+import { RecentDeliveries } from './dedup';
+import { calendarAddress, DEFAULT_GATEWAY_PORT, TRIGGER_PATHS, type TriggerName } from './endpoints';
+import {
+  failure,
+  HttpError,
+  MAX_BODY_BYTES,
+  type TriggerHandler,
+  type TriggerRequest,
+  type TriggerResponse,
+} from './http';
+import { createJiraHandler } from './jira';
+import { createNotionHandler } from './notion';
+import type { TriggerSecrets } from './secrets';
+import { TemporalUnavailableError, type WorkflowPort } from './workflows';
+
+export type TriggerHandlers = Record<TriggerName, TriggerHandler>;
+
+export interface TriggerSetup {
+  config: OrgConfig;
+  secrets: TriggerSecrets;
+  workflows: WorkflowPort;
+  /** The public base URL of the functions; Calendar channels post to `<publicUrl>/calendar`. */
+  publicUrl: string | null;
+  log?: (line: string) => void;
+}
+
+export function createTriggerHandlers(setup: TriggerSetup): TriggerHandlers {
+  const recent = new RecentDeliveries();
+  const log = setup.log ?? ((line: string) => console.log(line));
+  return {
+    jira: createJiraHandler({
+      config: setup.config,
+      secrets: setup.secrets.jira,
+      workflows: setup.workflows,
+      recent,
+    }),
+    notion: createNotionHandler({
+      config: setup.config,
+      secrets: setup.secrets.notion,
+      workflows: setup.workflows,
+      recent,
+      log,
+    }),
+    calendar: createCalendarHandler({
+      config: setup.config,
+      secrets: setup.secrets.calendar,
+      workflows: setup.workflows,
+      address: calendarAddress(setup.publicUrl),
+      recent,
+    }),
+  };
+}
+
+/** Runs a handler and turns every way it can fail into an answer without internals. */
+export async function runTrigger(
+  handler: TriggerHandler,
+  req: TriggerRequest,
+  log: (line: string) => void = (line) => console.error(line),
+): Promise<TriggerResponse> {
+  try {
+    return await handler(req);
+  } catch (error) {
+    if (error instanceof HttpError) return failure(error.status, error.message);
+    if (error instanceof TemporalUnavailableError) {
+      log(`triggers: ${error.message}`);
+      return failure(503, 'Temporal is unreachable: deliver again later', { 'retry-after': '30' });
+    }
+    log(`triggers: unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+    return failure(500, 'internal error');
+  }
+}
+
+export interface Gateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  handlers: TriggerHandlers;
+  port?: number;
+  host?: string;
+  log?: (line: string) => void;
+}
+
+const ROUTES: Record<string, TriggerName> = Object.fromEntries(
+  Object.entries(TRIGGER_PATHS).map(([name, path]) => [path, name as TriggerName]),
+);
+
+function send(res: ServerResponse, response: TriggerResponse, close = false): void {
+  const payload = JSON.stringify(response.body);
+  res.writeHead(response.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    ...(close ? { connection: 'close' } : {}),
+    ...response.headers,
+  });
+  res.end(payload);
+}
+
+/** Reads the body up to the limit; undefined when it is larger (the answer is then 413). */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
+      if (path === '/healthz') {
+        send(res, { status: 200, body: { ok: true, functions: Object.values(ROUTES) } });
+        return;
+      }
+      const name = ROUTES[path];
+      if (!name) {
+        send(res, failure(404, `no function at ${path.slice(0, 100)}: use /jira, /notion or /calendar`));
+        return;
+      }
+      const body = await readBody(req);
+      if (body === undefined) {
+        // Stop reading: the rest of an oversized body is not worth receiving.
+        send(res, failure(413, `body is larger than ${MAX_BODY_BYTES} bytes`), true);
+        res.once('finish', () => req.destroy());
+        return;
+      }
+      const response = await runTrigger(
+        options.handlers[name],
+        { method: req.method ?? 'GET', headers: req.headers, rawBody: body },
+        log,
+      );
+      send(res, response);
+    })().catch((error: unknown) => {
+      log(`triggers: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) send(res, failure(500, 'internal error'), true);
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_GATEWAY_PORT, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

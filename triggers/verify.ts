@@ -1,0 +1,83 @@
+/**
+ * Sender verification, always over the raw body and before anything parses it.
+ *
+ * Jira and Notion sign each request with an HMAC-SHA256 of the body (`sha256=<hex>`); Google
+ * Calendar echoes the token given when the channel was opened. Comparisons are timing-safe over
+ * equal-length buffers, and every configured secret is tried without stopping at the first
+ * match, so that neither which secret matched nor how much of a guess was right leaks through
+ * the response time. Two secrets may be active at once while one is being rotated.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { fingerprint } from '../activities/idempotency';
+
+const HEX_SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
+
+export function hmacSha256(secret: string, data: Buffer | string): Buffer {
+  return createHmac('sha256', secret).update(data).digest();
+}
+
+/** The `sha256=<hex>` header value Jira (X-Hub-Signature) and Notion (X-Notion-Signature) send. */
+export function signBody(secret: string, body: Buffer | string): string {
+  return `sha256=${hmacSha256(secret, body).toString('hex')}`;
+}
+
+/** True when the header is a valid signature of the body under any of the secrets. */
+export function verifyBodySignature(
+  headerValue: string | undefined,
+  body: Buffer,
+  secrets: readonly string[],
+): boolean {
+  if (headerValue === undefined || secrets.length === 0) return false;
+  const match = HEX_SIGNATURE.exec(headerValue.trim());
+  if (!match) return false;
+  const given = Buffer.from(match[1]!, 'hex');
+  let valid = false;
+  for (const secret of secrets) {
+    const expected = hmacSha256(secret, body);
+    // Both are 32 bytes: timingSafeEqual never sees buffers of different lengths.
+    if (timingSafeEqual(given, expected)) valid = true;
+  }
+  return valid;
+}
+
+/**
+ * Calendar channel ids are `prodops-<32 hex>` plus a generation suffix (`-1` …) when a retried
+ * watch had to pick the next id of the same key (see `watchCalendar`). The family is the id
+ * without the suffix: every generation of one watch shares a token.
+ */
+const CHANNEL_ID = /^(prodops-[0-9a-f]{32})(?:-[1-9]\d{0,2})?$/;
+
+export function channelFamily(channelId: string): string | null {
+  return CHANNEL_ID.exec(channelId)?.[1] ?? null;
+}
+
+/** The channel family `watchCalendar` derives from an idempotency key. */
+export function channelFamilyForKey(idempotencyKey: string): string {
+  return `prodops-${fingerprint(idempotencyKey, 32)}`;
+}
+
+/**
+ * The token a channel is opened with: an HMAC of its family and calendar, so the receiver can
+ * check a notification without remembering any channel, and a made-up channel id or a token
+ * copied to another calendar is refused.
+ */
+export function channelToken(secret: string, family: string, calendarId: string): string {
+  return hmacSha256(secret, `${family}\n${calendarId.toLowerCase()}`).toString('base64url');
+}
+
+export function verifyChannelToken(
+  token: string | undefined,
+  channelId: string,
+  calendarId: string,
+  secrets: readonly string[],
+): boolean {
+  const family = channelFamily(channelId);
+  if (token === undefined || family === null || secrets.length === 0) return false;
+  const given = Buffer.from(token, 'utf8');
+  let valid = false;
+  for (const secret of secrets) {
+    const expected = Buffer.from(channelToken(secret, family, calendarId), 'utf8');
+    if (given.length === expected.length && timingSafeEqual(given, expected)) valid = true;
+  }
+  return valid;
+}

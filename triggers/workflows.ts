@@ -1,0 +1,129 @@
+/**
+ * What a trigger may do with Temporal: start a workflow, signal one, or signal-with-start one.
+ * Nothing else, so that a function answers in milliseconds and every slow or failing step
+ * happens inside a workflow, where it is retried.
+ *
+ * Outcomes that are normal for webhooks (the workflow is gone, it finished long ago) come back
+ * as values; an unreachable or refusing Temporal is a TemporalUnavailableError, which the
+ * function answers with 503 so that Jira and Google deliver again later.
+ */
+import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+
+export interface SignalWithStartRequest {
+  workflowType: string;
+  workflowId: string;
+  args: unknown[];
+  signal: string;
+  signalArgs: unknown[];
+  /**
+   * True when a finished workflow of the id must not be started again (a release that is done
+   * stays done however late Jira delivers); otherwise a new run starts.
+   */
+  rejectIfClosed?: boolean;
+}
+
+export interface SignalRequest {
+  workflowId: string;
+  signal: string;
+  args: unknown[];
+}
+
+export interface StartRequest {
+  workflowType: string;
+  workflowId: string;
+  args: unknown[];
+}
+
+/**
+ * - `delivered`: the signal reached a running workflow (started just now if needed);
+ * - `started`: a new workflow started;
+ * - `exists`: the workflow was already running or has run (a redelivery);
+ * - `not-found`: no running workflow has the id;
+ * - `closed`: the workflow has finished and may not start again.
+ */
+export type DispatchOutcome = 'delivered' | 'started' | 'exists' | 'not-found' | 'closed';
+
+export interface WorkflowPort {
+  signalWithStart(request: SignalWithStartRequest): Promise<DispatchOutcome>;
+  signal(request: SignalRequest): Promise<DispatchOutcome>;
+  /** Starts once per id: a running or finished workflow of the id is left alone. */
+  start(request: StartRequest): Promise<DispatchOutcome>;
+}
+
+export class TemporalUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TemporalUnavailableError';
+  }
+}
+
+export interface TemporalPortOptions {
+  taskQueue: string;
+  /** How long one call may take before the function gives up and answers 503. */
+  deadlineMs?: number;
+}
+
+function unavailable(error: unknown): TemporalUnavailableError {
+  const cause = error instanceof ServiceError && error.cause instanceof Error ? error.cause : error;
+  const detail = cause instanceof Error ? cause.message.split('\n')[0]!.slice(0, 160) : String(cause);
+  return new TemporalUnavailableError(`Temporal did not take the event: ${detail}`, { cause: error });
+}
+
+export function temporalPort(client: Client, options: TemporalPortOptions): WorkflowPort {
+  const deadlineMs = options.deadlineMs ?? 5_000;
+  const bounded = <T>(call: () => Promise<T>): Promise<T> =>
+    client.connection.withDeadline(Date.now() + deadlineMs, call);
+
+  return {
+    async signalWithStart(request) {
+      try {
+        await bounded(() =>
+          client.workflow.signalWithStart(request.workflowType, {
+            workflowId: request.workflowId,
+            taskQueue: options.taskQueue,
+            args: request.args,
+            signal: request.signal,
+            signalArgs: request.signalArgs,
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: request.rejectIfClosed ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
+          }),
+        );
+        return 'delivered';
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
+        throw unavailable(error);
+      }
+    },
+
+    async signal(request) {
+      try {
+        await bounded(() =>
+          client.workflow.getHandle(request.workflowId).signal(request.signal, ...request.args),
+        );
+        return 'delivered';
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return 'not-found';
+        throw unavailable(error);
+      }
+    },
+
+    async start(request) {
+      try {
+        await bounded(() =>
+          client.workflow.start(request.workflowType, {
+            workflowId: request.workflowId,
+            taskQueue: options.taskQueue,
+            args: request.args,
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          }),
+        );
+        return 'started';
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return 'exists';
+        throw unavailable(error);
+      }
+    },
+  };
+}

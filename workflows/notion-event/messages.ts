@@ -1,0 +1,33 @@
+/**
+ * The Notion event workflow's contract. A Notion webhook names a page, not what changed, so the
+ * function starts one short workflow per event (its id is the event id, which makes a
+ * redelivery a no-op); the workflow reads the page and routes it by the data source it is a
+ * row of.
+ */
+export const NOTION_EVENT_WORKFLOW_TYPE = 'notionEventWorkflow';
+
+export const notionEventWorkflowId = (eventId: string): string => `notion-event:${eventId}`;
+
+/** The data sources that have a route, by their name under `integrations.notion.dataSources`. */
+export type NotionRouteKind = 'enablementBundles';
+
+export interface NotionEventInput {
+  /** Notion's event id: also the delivery id of the signals it leads to. */
+  eventId: string;
+  /** For example `page.properties_updated`. */
+  eventType: string;
+  pageId: string;
+  /** The event's `timestamp`, ms since the epoch. */
+  occurredAt: number;
+  /** The configured data source ids, so the workflow needs no configuration of its own. */
+  dataSources: Partial<Record<NotionRouteKind, string>>;
+}
+
+export interface NotionEventOutcome {
+  pageId: string;
+  /** The route taken, or null when the page is in no routed data source. */
+  route: NotionRouteKind | null;
+  outcome: 'signalled' | 'ignored';
+  /** What was signalled, or why nothing was. */
+  detail: string;
+}
