@@ -7,6 +7,9 @@ import { ConfigError, formatProblem, summarise } from '../domain/config';
 import { MissingConfigError, loadConfig } from './config-file';
 import { ReportedFailure, UsageError } from './errors';
 import { registerReleaseCommands } from './release';
+import { registerSimulateCommands } from './simulate';
+import { registerCalendarCommands } from './calendar';
+import { registerLeaveCommands } from './leave';
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const program = new Command('prodops')
@@ -36,6 +39,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--temporal-port <port>', 'Temporal frontend port', '7233')
     .option('--ui-port <port>', 'Temporal UI port', '8233')
     .option('--sandbox-port <port>', 'port of the local Jira/Notion/Google sandbox', '8789')
+    .option('--gateway-port <port>', 'port of the trigger gateway (POST /jira, /notion, /calendar)', '8787')
     .action(
       async (options: {
         config?: string;
@@ -43,6 +47,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         temporalPort: string;
         uiPort: string;
         sandboxPort: string;
+        gatewayPort: string;
       }) => {
         const { runEmbeddedStack } = await import('./start');
         await runEmbeddedStack({
@@ -51,6 +56,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
           temporalPort: parsePort(options.temporalPort, '--temporal-port'),
           uiPort: parsePort(options.uiPort, '--ui-port'),
           sandboxPort: parsePort(options.sandboxPort, '--sandbox-port'),
+          gatewayPort: parsePort(options.gatewayPort, '--gateway-port'),
           io,
         });
       },
@@ -69,6 +75,18 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     });
 
   program
+    .command('gateway')
+    .description(
+      'serve the Jira, Notion and Calendar trigger functions against the configured Temporal server',
+    )
+    .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
+    .option('--port <port>', 'port to listen on', '8787')
+    .action(async (options: { config?: string; port: string }) => {
+      const { runGatewayProcess } = await import('./gateway');
+      await runGatewayProcess({ configPath: options.config, port: parsePort(options.port, '--port'), io });
+    });
+
+  program
     .command('worker')
     .description('run the workers against the configured Temporal server and the real APIs')
     .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
@@ -78,6 +96,9 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     });
 
   registerReleaseCommands(program, io);
+  registerSimulateCommands(program, io);
+  registerCalendarCommands(program, io);
+  registerLeaveCommands(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

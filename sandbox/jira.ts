@@ -1054,7 +1054,7 @@ interface JqlToken {
   at: number;
 }
 
-type JqlOperator = '=' | '!=' | 'in' | 'not in' | 'is empty' | 'is not empty';
+type JqlOperator = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in' | 'is empty' | 'is not empty';
 
 interface JqlClause {
   field: string;
@@ -1134,8 +1134,6 @@ const KNOWN_UNSUPPORTED_FIELDS = new Set([
   'createddate',
   'updated',
   'updateddate',
-  'duedate',
-  'due',
   'priority',
   'resolution',
   'resolved',
@@ -1163,9 +1161,17 @@ const FIELD_OPERATORS: Record<string, JqlOperator[]> = {
   status: ['=', '!=', 'in', 'not in'],
   issuetype: ['=', '!=', 'in', 'not in'],
   assignee: ['=', '!=', 'in', 'not in', 'is empty', 'is not empty'],
+  duedate: ['=', '!=', '<', '<=', '>', '>=', 'is empty', 'is not empty'],
 };
 
-const FIELD_ALIASES: Record<string, string> = { issuekey: 'key', id: 'key', type: 'issuetype' };
+const FIELD_ALIASES: Record<string, string> = {
+  issuekey: 'key',
+  id: 'key',
+  type: 'issuetype',
+  due: 'duedate',
+};
+
+const RANGE_OPERATORS = new Set(['<', '<=', '>', '>=']);
 
 export function parseJql(jql: string): JqlQuery {
   const tokens = tokenizeJql(jql);
@@ -1225,6 +1231,13 @@ export function parseJql(jql: string): JqlQuery {
     let values: string[] = [];
     if (opToken?.kind === 'op' && (opToken.text === '=' || opToken.text === '!=')) {
       operator = opToken.text;
+      values = [parseValue(fieldToken.text)];
+    } else if (
+      opToken?.kind === 'op' &&
+      RANGE_OPERATORS.has(opToken.text) &&
+      allowed.includes(opToken.text as JqlOperator)
+    ) {
+      operator = opToken.text as JqlOperator;
       values = [parseValue(fieldToken.text)];
     } else if (keyword(opToken, 'in') || (keyword(opToken, 'not') && keyword(peek(), 'in'))) {
       if (keyword(opToken, 'not')) position++;
@@ -1374,6 +1387,23 @@ function compileJql(store: JiraStore, query: JqlQuery): (issue: StoredIssue) => 
         });
         has = (issue) => issue.assigneeAccountId !== null;
         break;
+      case 'duedate': {
+        has = (issue) => issue.duedate !== null;
+        const bound = clause.values[0] === undefined ? null : jqlDate(clause.values[0], clause.at);
+        // Dates compare as YYYY-MM-DD strings; an issue without a due date matches no comparison, as in Jira.
+        const compare: Partial<Record<JqlOperator, (due: string, b: string) => boolean>> = {
+          '=': (due, b) => due === b,
+          '!=': (due, b) => due !== b,
+          '<': (due, b) => due < b,
+          '<=': (due, b) => due <= b,
+          '>': (due, b) => due > b,
+          '>=': (due, b) => due >= b,
+        };
+        const test = compare[clause.operator];
+        if (test && bound !== null) return (issue) => issue.duedate !== null && test(issue.duedate, bound);
+        matchers = [];
+        break;
+      }
       default:
         throw new JqlError(
           `Field '${clause.field}' does not exist or you do not have permission to view it.`,
@@ -1392,9 +1422,36 @@ function compileJql(store: JiraStore, query: JqlQuery): (issue: StoredIssue) => 
         return (issue) => !has(issue);
       case 'is not empty':
         return has;
+      default:
+        // Only date fields take a range, and they answered above.
+        throw new JqlError(
+          `The operator '${clause.operator}' is not supported by the '${clause.field}' field.`,
+        );
     }
   });
   return (issue) => predicates.every((p) => p(issue));
+}
+
+/**
+ * A JQL date value as Jira reads it for a date-only field: `yyyy-MM-dd` or `yyyy/MM/dd`. Relative
+ * periods (`-5d`) and functions are valid in Jira but outside the sandbox's subset, so they are
+ * refused rather than guessed at.
+ */
+function jqlDate(value: string, at: number): string {
+  const match = /^(\d{4})[-/](\d{2})[-/](\d{2})$/.exec(value);
+  if (match) {
+    const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+    const date = new Date(Date.UTC(y, m - 1, d));
+    if (date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d)
+      return `${match[1]}-${match[2]}-${match[3]}`;
+  }
+  if (/^[-+]?\d+[wdhm]/.test(value))
+    throw new JqlError(
+      `Error in the JQL Query: The relative date '${value}' is not supported by the prodops Jira sandbox. ${jqlAt(at)}`,
+    );
+  throw new JqlError(
+    `Date value '${value}' for field 'duedate' is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.`,
+  );
 }
 
 function compareIssues(order: JqlOrder[]): (a: StoredIssue, b: StoredIssue) => number {

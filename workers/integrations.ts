@@ -11,6 +11,10 @@ import { createNotionActivities, createNotionClient } from '../activities/notion
 import { createCalendarActivities } from '../activities/calendar';
 import { createGmailActivities } from '../activities/gmail';
 import { createGoogleClients, googleCredentialsFromEnv } from '../activities/google-auth';
+import { createCalendarSyncActivities } from '../activities/calendar-sync';
+import { createDispatchActivities } from '../activities/dispatch';
+import { createLeaveActivities } from '../activities/leave';
+import { triggerSecretsFromEnv } from '../triggers/secrets';
 
 export const CREDENTIAL_ENV = {
   jiraEmail: 'PRODOPS_JIRA_EMAIL',
@@ -37,11 +41,15 @@ export function integrationModes(config: OrgConfig, env: NodeJS.ProcessEnv = pro
 
 export interface BuiltActivities {
   modes: IntegrationModes;
-  core: ReturnType<typeof createCoreActivities>;
+  core: ReturnType<typeof createCoreActivities> &
+    ReturnType<typeof createDispatchActivities> &
+    ReturnType<typeof createLeaveActivities>;
   bySystem: {
     jira: ReturnType<typeof createJiraActivities>;
     notion: ReturnType<typeof createNotionActivities>;
-    google: ReturnType<typeof createCalendarActivities> & ReturnType<typeof createGmailActivities>;
+    google: ReturnType<typeof createCalendarActivities> &
+      ReturnType<typeof createGmailActivities> &
+      ReturnType<typeof createCalendarSyncActivities>;
   };
 }
 
@@ -84,19 +92,29 @@ export function buildActivities(options: {
       ? createGoogleClients(googleCredentialsFromEnv(env)!)
       : createGoogleClients({ kind: 'sandbox' }, { rootUrl: sandboxFor('google') });
   const sender = config.integrations.google.sender;
+  const calendar = createCalendarActivities({
+    calendarFor: google.calendarFor,
+    ...(sender ? { defaultActor: sender } : {}),
+  });
 
   return {
     modes,
-    core: createCoreActivities({ config: options.config }),
+    core: {
+      ...createCoreActivities({ config: options.config }),
+      ...createDispatchActivities(),
+      ...createLeaveActivities({ config: options.config }),
+    },
     bySystem: {
       jira: createJiraActivities({ client: jiraClient, jira: config.integrations.jira }),
       notion: createNotionActivities({ client: notionClient }),
       google: {
-        ...createCalendarActivities({
-          calendarFor: google.calendarFor,
-          ...(sender ? { defaultActor: sender } : {}),
-        }),
+        ...calendar,
         ...createGmailActivities({ gmailFor: google.gmailFor }),
+        ...createCalendarSyncActivities({
+          calendar,
+          // Read per call: a worker started before the secret was set picks it up without a restart.
+          channelSecret: () => triggerSecretsFromEnv(env).calendar[0],
+        }),
       },
     },
   };

@@ -2,11 +2,19 @@
  * The leave workflow's messages, defined once and imported by the workflow, the calendar-sync
  * dispatcher, the CLI and the tests. One workflow per request: `leave:<personId>:<startDate>`.
  */
-import { defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  CoverageRecord,
+  GateReason,
+  LeaveWindow,
+  Shortfall,
+  TeamReservation,
+} from '../../domain/coverage';
 
 export const LEAVE_WORKFLOW_TYPE = 'leaveWorkflow';
 
-export const leaveWorkflowId = (personId: string, startDate: string): string => `leave:${personId}:${startDate}`;
+export const leaveWorkflowId = (personId: string, startDate: string): string =>
+  `leave:${personId}:${startDate}`;
 
 /** Half days: a window may start in the afternoon or end at noon. */
 export type DayPart = 'full' | 'morning' | 'afternoon';
@@ -52,3 +60,188 @@ export interface InviteAnswered {
 
 export const outOfOfficeChanged = defineSignal<[OutOfOfficeChanged]>('outOfOfficeChanged');
 export const inviteAnswered = defineSignal<[InviteAnswered]>('inviteAnswered');
+
+// ---- Commands, state and the team coordinator --------------------------------------------
+
+/** Where a request stands; also the `LeaveStatus` search attribute. */
+export type LeavePhase =
+  'checking' | 'awaiting-confirmation' | 'confirmed' | 'blocked' | 'declined' | 'expired' | 'cancelled';
+
+export interface LeaveConfirmation {
+  /** A person id. */
+  by: string;
+  as: 'buddy' | 'manager';
+  decision: 'approve' | 'decline';
+  at: string;
+  via: 'calendar' | 'command';
+  note?: string;
+}
+
+/** A confirmation that was not accepted, kept as the record of who tried. */
+export interface LeaveRefusal {
+  /** A person id, or the email address an invite answer came from. */
+  by: string;
+  at: string;
+  via: 'calendar' | 'command';
+  reason: string;
+}
+
+export interface BuddyCandidate {
+  personId: string;
+  name: string;
+  outcome: 'invited' | 'accepted' | 'declined' | 'unavailable' | 'withdrawn';
+  reason?: string;
+  at: string;
+}
+
+export type LeaveEventKind =
+  'coverage-invite' | 'approval-invite' | 'out-of-office' | 'covering' | 'team-calendar';
+
+export interface LeaveEventRecord {
+  kind: LeaveEventKind;
+  calendarId: string;
+  eventId: string;
+  idempotencyKey: string;
+  /** The person the event is for (the buddy or the manager of an invite). */
+  personId?: string;
+  status: 'live' | 'removed';
+}
+
+export interface LeaveGateOne {
+  passed: boolean;
+  reasons: GateReason[];
+  checkedAt: string;
+  /** Nearby windows that would pass, when it did not. */
+  alternatives: LeaveWindow[];
+}
+
+export interface LeaveNotice {
+  key: string;
+  kind: string;
+  to: string[];
+  at: string;
+}
+
+export interface LeaveStatusView {
+  workflowId: string;
+  personId: string;
+  personName: string | null;
+  team: string | null;
+  source: LeaveRequestInput['source'];
+  phase: LeavePhase;
+  window: LeaveWindow | null;
+  /** Bumped each time the dates change: every round runs both gates again. */
+  round: number;
+  gate1: LeaveGateOne | null;
+  buddy: { id: string; name: string } | null;
+  manager: { id: string; name: string } | null;
+  candidates: BuddyCandidate[];
+  confirmations: { buddy: LeaveConfirmation | null; manager: LeaveConfirmation | null };
+  refusals: LeaveRefusal[];
+  events: LeaveEventRecord[];
+  trackerPageId: string | null;
+  notices: LeaveNotice[];
+  /** Why the request stopped (blocked, declined, expired, cancelled), in words. */
+  reason: string | null;
+  log: { at: string; message: string }[];
+}
+
+export interface ConfirmLeaveCommand {
+  /** A person id: the buddy or the requester's manager. */
+  by: string;
+  decision: 'approve' | 'decline';
+  note?: string;
+}
+
+export interface MoveLeaveCommand {
+  from: string;
+  to: string;
+  firstDay?: DayPart;
+  lastDay?: DayPart;
+}
+
+export interface CancelLeaveCommand {
+  /** A person id: the requester or someone in their management chain. */
+  by: string;
+  reason?: string;
+}
+
+export const confirmLeave = defineUpdate<LeaveStatusView, [ConfirmLeaveCommand]>('confirmLeave');
+export const moveLeave = defineUpdate<LeaveStatusView, [MoveLeaveCommand]>('moveLeave');
+export const cancelLeave = defineUpdate<LeaveStatusView, [CancelLeaveCommand]>('cancelLeave');
+export const leaveStatus = defineQuery<LeaveStatusView>('leaveStatus');
+
+/** Error types a command is refused with. */
+export const LeaveRefusals = {
+  notAllowed: 'LeaveNotAllowed',
+  notAwaiting: 'LeaveNotAwaitingConfirmation',
+  finished: 'LeaveFinished',
+  invalid: 'InvalidLeaveCommand',
+} as const;
+
+/** What `prodops leave list` reads without asking the workflow (its memo). */
+export interface LeaveMemo {
+  personId: string;
+  personName: string;
+  team: string;
+  from: string;
+  to: string;
+  firstDay: DayPart;
+  lastDay: DayPart;
+  buddyId: string | null;
+  buddyName: string | null;
+}
+
+// The per-team coordinator: holds every pending and confirmed leave of a team, so that the
+// minimum-on-duty check and the reservation happen as one step (an Update runs to completion
+// before the next is handled), and remembers who covered recently.
+
+export const LEAVE_COORDINATOR_TYPE = 'leaveCoordinatorWorkflow';
+
+export const leaveCoordinatorId = (teamId: string): string => `leave-coordinator:${teamId}`;
+
+export interface CoordinatorInput {
+  teamId: string;
+}
+
+export interface ReserveLeaveRequest {
+  workflowId: string;
+  personId: string;
+  role: string;
+  from: string;
+  to: string;
+  fullDays: string[];
+  days: string[];
+  /** Who of the role would be on duty on each full day without any leave. */
+  onDuty: Record<string, string[]>;
+  minimum: number;
+  /** False to check without holding a place (gate 1 already failed for another reason). */
+  hold: boolean;
+}
+
+export interface ReserveLeaveResult {
+  passed: boolean;
+  shortfalls: Shortfall[];
+  /** The team's other requests, for suggesting nearby dates. */
+  others: TeamReservation[];
+  history: CoverageRecord[];
+}
+
+export interface ConfirmReservationRequest extends Omit<ReserveLeaveRequest, 'hold'> {
+  buddyId: string;
+}
+
+export interface CoordinatorState {
+  teamId: string;
+  reservations: TeamReservation[];
+  history: CoverageRecord[];
+}
+
+export const reserveLeave = defineUpdate<ReserveLeaveResult, [ReserveLeaveRequest]>('reserveLeave');
+export const confirmReservation = defineUpdate<ReserveLeaveResult, [ConfirmReservationRequest]>(
+  'confirmReservation',
+);
+export const releaseReservation = defineUpdate<{ released: boolean }, [{ workflowId: string }]>(
+  'releaseReservation',
+);
+export const coordinatorState = defineQuery<CoordinatorState>('coordinatorState');

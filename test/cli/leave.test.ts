@@ -1,0 +1,274 @@
+/**
+ * `prodops leave …`: usage errors and the configuration-only dry run without a server, then a
+ * request through both gates, a refused confirmation, the list and the dry run against a real
+ * dev server, with a worker running the leave workflows over in-memory integrations.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { main, type CliIO } from '../../cli/main';
+import {
+  addCalendarDays,
+  isWorkingDay,
+  localDateOf,
+  weekdayOf,
+  type CalendarDate,
+} from '../../domain/business-calendar';
+import { parseOrgConfig } from '../../domain/config';
+import { resolveAllCalendars } from '../../domain/holidays';
+import type { LeaveStatusView } from '../../workflows/leave/messages';
+import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../workers/index';
+import { exampleConfigText } from '../helpers/config';
+import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
+import { LeaveWorld } from '../workflows/leave/leave-world';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function prodops(args: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = { out: (line) => out.push(line), err: (line) => err.push(line) };
+  const code = await main(args, io);
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+function writeConfig(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'prodops-leave-'));
+  const path = join(dir, 'prodops.config.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+/** The example organisation pointed at a server, optionally without its fixed blackouts. */
+function configText(address: string, taskQueue = 'prodops', blackouts = true): string {
+  let text = exampleConfigText()
+    .replace('address: 127.0.0.1:7233', `address: ${address}`)
+    .replace('taskQueue: prodops', `taskQueue: ${taskQueue}`);
+  if (!blackouts) text = text.replace(/ {2}blackouts:\n( {4}- .*\n)+/, '  blackouts: []\n');
+  return text;
+}
+
+function expectUsageError(run: Run, mentions: RegExp): void {
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr.split('\n')).toHaveLength(1);
+  expect(run.stderr).toMatch(/^prodops: /);
+  expect(run.stderr).toMatch(mentions);
+}
+
+describe('prodops leave, without a server', () => {
+  const unreachable = writeConfig(configText('127.0.0.1:1'));
+  const leave = (...args: string[]) => prodops(['leave', ...args, '--config', unreachable]);
+
+  it('refuses bad input with one line naming the option, before connecting', async () => {
+    expectUsageError(
+      await leave('request', '--person', 'nobody', '--from', '2027-03-01', '--to', '2027-03-02'),
+      /--person "nobody" is not a person in the configuration/,
+    );
+    expectUsageError(
+      await leave('request', '--person', 'gita', '--from', '2027-02-30', '--to', '2027-03-02'),
+      /^prodops: --from must be a date written YYYY-MM-DD, got "2027-02-30"$/,
+    );
+    expectUsageError(
+      await leave(
+        'check',
+        '--person',
+        'gita',
+        '--from',
+        '2027-03-01',
+        '--to',
+        '2027-03-03',
+        '--first-day',
+        'morning',
+      ),
+      /^prodops: --first-day cannot be morning on a leave of several days/,
+    );
+    expectUsageError(
+      await leave('request', '--person', 'gita', '--from', '2020-03-02', '--to', '2020-03-03'),
+      /--to 2020-03-03 is in the past/,
+    );
+    expectUsageError(
+      await leave('confirm', 'gita-2027-03-01', '--by', 'hugo', '--decision', 'approve'),
+      /"gita-2027-03-01" does not name a leave request/,
+    );
+    expectUsageError(
+      await leave('confirm', 'gita+2027-03-01', '--by', 'hugo', '--decision', 'maybe'),
+      /--decision must be approve or decline, got "maybe"/,
+    );
+    expectUsageError(
+      await leave('list', '--team', 'nope'),
+      /--team "nope" is not a team in the configuration/,
+    );
+    expectUsageError(
+      await leave('list', '--from', '2027-03-05', '--to', '2027-03-01'),
+      /--to \(2027-03-01\) is before --from/,
+    );
+  });
+
+  it('checks dates from the configuration alone when Temporal is not there, and says so', async () => {
+    const run = await leave('check', '--person', 'gita', '--from', '2026-12-08', '--to', '2026-12-09');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines).toContain('gate 1: refused');
+    expect(lines).toContain(
+      '  - blackout: the window touches the blackout 2026-12-07 to 2026-12-11: Annual planning week',
+    );
+    expect(lines).toContain('buddy: Hugo Laurent (configured buddy)');
+    expect(lines).toContain('approval: Hana Okafor');
+    expect(lines).toContain('verdict: would not pass as requested');
+    expect(lines.at(-1)).toMatch(/^from: configuration only: cannot reach Temporal at 127\.0\.0\.1:1/);
+  });
+});
+
+describe('prodops leave, against a dev server', () => {
+  const taskQueue = uniqueId('leave-cli');
+  let env: TestWorkflowEnvironment;
+  let workers: Worker[];
+  let running: Promise<void>;
+  let configPath: string;
+
+  beforeAll(async () => {
+    const [devServer, workflowBundle] = await Promise.all([createDevServerEnv(), bundle(WORKFLOWS_PATH)]);
+    env = devServer;
+    const text = configText(env.address, taskQueue, false);
+    configPath = writeConfig(text);
+    const activities = new LeaveWorld(parseOrgConfig(text), env.client).activities();
+    workers = await createWorkers({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle,
+      activities: { jira: activities, notion: activities, google: activities },
+      localActivities: activities,
+      rateLimits: { jira: 1000, notion: 1000, google: 1000 },
+      overrides: { shutdownGraceTime: '1 second' },
+    });
+    running = runWorkers(workers);
+  });
+
+  afterAll(async () => {
+    for (const worker of workers ?? []) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await env?.teardown();
+  });
+
+  const leave = (...args: string[]) => prodops(['leave', ...args, '--config', configPath]);
+
+  /** Two days, three weeks or more ahead, that are working days on every calendar. */
+  function quietWindow(): { from: CalendarDate; to: CalendarDate } {
+    const year = new Date().getUTCFullYear();
+    const calendars = Object.values(
+      resolveAllCalendars(parseOrgConfig(exampleConfigText()), { from: year, to: year + 2 }),
+    );
+    let from = addCalendarDays(localDateOf(Date.now(), 'Europe/London'), 21);
+    for (;;) {
+      const to = addCalendarDays(from, 1);
+      if (weekdayOf(from) === 'mon' && calendars.every((c) => isWorkingDay(c, from) && isWorkingDay(c, to)))
+        return { from, to };
+      from = addCalendarDays(from, 1);
+    }
+  }
+
+  async function status(target: string): Promise<LeaveStatusView> {
+    const run = await leave('status', target, '--json');
+    expect(run.stderr).toBe('');
+    return JSON.parse(run.stdout) as LeaveStatusView;
+  }
+
+  async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+    for (let i = 0; i < 100; i++) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it('requests, refuses a third party, confirms, lists who covers, checks against live leave and cancels', async () => {
+    const { from, to } = quietWindow();
+    const target = `gita+${from}`;
+    const requested = await leave('request', '--person', 'gita', '--from', from, '--to', to);
+    expect(requested.stderr).toBe('');
+    expect(requested.code).toBe(0);
+    expect(requested.stdout.split('\n')).toEqual([
+      `requested ${from} to ${to} for Gita Sharma: leave:gita:${from}`,
+      'gate 1: passed',
+      expect.stringMatching(new RegExp(`^leave:gita:${from}: (checking|awaiting-confirmation)`)),
+    ]);
+    await eventually('the invites', async () => {
+      const s = await status(target);
+      return s.phase === 'awaiting-confirmation' && s.trackerPageId ? s : undefined;
+    });
+
+    const refused = await leave('confirm', target, '--by', 'dev', '--decision', 'approve');
+    expect(refused).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'prodops: dev is neither the covering buddy (Hugo Laurent) nor the manager (Hana Okafor) of this request',
+    });
+    expect((await leave('confirm', target, '--by', 'hugo', '--decision', 'approve')).code).toBe(0);
+    const approved = await leave(
+      'confirm',
+      `leave:gita:${from}`,
+      '--by',
+      'hana',
+      '--decision',
+      'approve',
+      '--note',
+      'enjoy',
+    );
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain(
+      'gate 2: buddy Hugo Laurent confirmed by hugo via command; manager Hana Okafor confirmed by hana via command',
+    );
+    expect(approved.stdout).toContain('refused: dev (command');
+    await eventually('the confirmation', async () =>
+      (await status(target)).phase === 'confirmed' ? true : undefined,
+    );
+
+    const listed = await eventually('the list', async () => {
+      const run = await leave('list', '--team', 'insights', '--from', from, '--to', to);
+      return run.stdout.includes('confirmed') ? run : undefined;
+    });
+    expect(listed.stdout).toBe(
+      `${from} to ${to}  Gita Sharma (insights)  confirmed  covered by Hugo Laurent  leave:gita:${from}`,
+    );
+    expect((await leave('list', '--team', 'growth')).stdout).toBe('no leave matches');
+    expect((await leave('list', '--team', 'insights', '--from', addCalendarDays(to, 1))).stdout).toBe(
+      'no leave matches',
+    );
+
+    const check = await leave('check', '--person', 'hugo', '--from', from, '--to', to);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('gate 1: refused');
+    expect(check.stdout).toContain('  - coverage: Insights pod needs at least 1 product_manager on duty');
+    // gita, hugo's buddy, is on leave then; hugo has no one else in his team, so another team's PM covers.
+    expect(check.stdout).toContain(`buddy: Ana Costa (other team), after Gita Sharma: on leave on ${from}`);
+    expect(check.stdout.split('\n').at(-1)).toMatch(
+      /^from: running releases and the teams' leave from Temporal/,
+    );
+
+    const notAllowed = await leave('cancel', target, '--by', 'hugo');
+    expect(notAllowed.code).toBe(1);
+    expect(notAllowed.stderr).toBe(
+      "prodops: hugo cannot cancel Gita Sharma's leave: only they or their management chain can",
+    );
+    const cancelled = await leave('cancel', target, '--by', 'gita', '--reason', 'plans changed');
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout.split('\n')[0]).toBe(
+      `leave:gita:${from}: cancelled — cancelled by gita: plans changed`,
+    );
+    const gone = await leave('confirm', target, '--by', 'hana', '--decision', 'approve');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/^prodops: leave:gita:\S+ (has finished \(COMPLETED\)|is cancelled)/);
+  });
+});
