@@ -8,7 +8,6 @@
  * typed the command with the workflow's own reason.
  */
 import type { Command } from 'commander';
-import type * as TemporalClient from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { compareDates, isValidDate, localDateOf, type CalendarDate } from '../domain/business-calendar';
@@ -44,7 +43,7 @@ import type { leaveWorkflow } from '../workflows/leave/workflow';
 import { loadConfig } from './config-file';
 import { UsageError } from './errors';
 import type { CliIO } from './main';
-import type { TemporalSession } from './temporal-client';
+import { isWorkerTimeout, serviceErrorMessage, type TemporalSession } from './temporal-client';
 
 export interface LeaveCommandOptions {
   /** How long to wait for the server to answer at all. */
@@ -221,36 +220,19 @@ async function explain(error: unknown, session: Session, workflowId: string): Pr
     } catch (describeError) {
       if (describeError instanceof temporal.WorkflowNotFoundError)
         return new LeaveCommandError(`no leave request ${workflowId} in ${where}`);
-      return asServiceError(describeError, temporal);
+      return asServiceError(describeError);
     }
   }
-  if (
-    error instanceof temporal.WorkflowUpdateRPCTimeoutOrCancelledError ||
-    (error instanceof temporal.ServiceError && grpcCode(error.cause) === 4)
-  )
+  if (isWorkerTimeout(error))
     return new LeaveCommandError(
       `no worker answered for ${workflowId} within ${session.workerTimeoutMs / 1000} s: is a prodops worker polling task queue ${session.temporal.taskQueue} in ${where}?`,
     );
-  return asServiceError(error, temporal);
+  return asServiceError(error);
 }
 
-function grpcCode(cause: unknown): number | undefined {
-  return cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'number'
-    ? cause.code
-    : undefined;
-}
-
-function asServiceError(error: unknown, temporal: typeof TemporalClient): Error {
-  if (error instanceof temporal.ServiceError) {
-    const cause = error.cause;
-    const details =
-      cause && typeof cause === 'object' && 'details' in cause && typeof cause.details === 'string'
-        ? cause.details
-        : cause instanceof Error
-          ? cause.message
-          : '';
-    return new LeaveCommandError(details ? `${error.message}: ${details}` : error.message);
-  }
+function asServiceError(error: unknown): Error {
+  const message = serviceErrorMessage(error);
+  if (message !== undefined) return new LeaveCommandError(message);
   return error instanceof Error ? error : new Error(String(error));
 }
 
@@ -450,8 +432,7 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
           });
           io.out(`requested ${describeWindow(window)} for ${who.name}: ${workflowId}`);
         } catch (error) {
-          if (!(error instanceof temporal.WorkflowExecutionAlreadyStartedError))
-            throw asServiceError(error, temporal);
+          if (!(error instanceof temporal.WorkflowExecutionAlreadyStartedError)) throw asServiceError(error);
           // The same start date again: the request's dates change, and both gates run again.
           await runUpdate(session, workflowId, moveLeave, {
             from: window.from,
@@ -567,7 +548,6 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
         await withSession(config, options, async (session) => {
           const attributes = await import('../domain/search-attributes');
           const rows: (LeaveMemo & { workflowId: string; status: string })[] = [];
-          const temporal = await import('@temporalio/client');
           try {
             for await (const info of session.client.workflow.list({ query })) {
               const memo = (info.memo as { leave?: LeaveMemo } | undefined)?.leave;
@@ -579,7 +559,7 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
               });
             }
           } catch (error) {
-            throw asServiceError(error, temporal);
+            throw asServiceError(error);
           }
           rows.sort((a, b) => compareDates(a.from, b.from) || a.personId.localeCompare(b.personId));
           if (opts.json) {

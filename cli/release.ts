@@ -9,7 +9,6 @@
  * command needs them, which keeps `config check` and `--help` quick.
  */
 import type { Command } from 'commander';
-import type * as TemporalClient from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import {
@@ -42,7 +41,7 @@ import type { releaseWorkflow } from '../workflows/release/workflow';
 import { loadConfig } from './config-file';
 import { UsageError } from './errors';
 import type { CliIO } from './main';
-import type { TemporalSession } from './temporal-client';
+import { isWorkerTimeout, serviceErrorMessage, type TemporalSession } from './temporal-client';
 
 export interface ReleaseCommandOptions {
   /** How long to wait for the server to answer at all. */
@@ -318,39 +317,20 @@ async function explain(error: unknown, session: Session, key: string): Promise<E
     } catch (describeError) {
       if (describeError instanceof temporal.WorkflowNotFoundError)
         return new ReleaseCommandError(`no release ${key}: no workflow ${id} in ${where}`);
-      return asServiceError(describeError, temporal);
+      return asServiceError(describeError);
     }
   }
-  if (
-    error instanceof temporal.WorkflowUpdateRPCTimeoutOrCancelledError ||
-    // DEADLINE_EXCEEDED, or CANCELLED when the deadline fires while the call is still queued
-    // on a busy client: both mean the command's own time limit ran out.
-    (error instanceof temporal.ServiceError && [1, 4].includes(grpcCode(error.cause) ?? -1))
-  ) {
+  if (isWorkerTimeout(error)) {
     return new ReleaseCommandError(
       `no worker answered for ${id} within ${session.workerTimeoutMs / 1000} s: is a prodops worker polling task queue ${session.temporal.taskQueue} in ${where}?`,
     );
   }
-  return asServiceError(error, temporal);
+  return asServiceError(error);
 }
 
-function grpcCode(cause: unknown): number | undefined {
-  return cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'number'
-    ? cause.code
-    : undefined;
-}
-
-function asServiceError(error: unknown, temporal: typeof TemporalClient): Error {
-  if (error instanceof temporal.ServiceError) {
-    const cause = error.cause;
-    const details =
-      cause && typeof cause === 'object' && 'details' in cause && typeof cause.details === 'string'
-        ? cause.details
-        : cause instanceof Error
-          ? cause.message
-          : '';
-    return new ReleaseCommandError(details ? `${error.message}: ${details}` : error.message);
-  }
+function asServiceError(error: unknown): Error {
+  const message = serviceErrorMessage(error);
+  if (message !== undefined) return new ReleaseCommandError(message);
   return error instanceof Error ? error : new Error(String(error));
 }
 
@@ -510,7 +490,7 @@ export function registerReleaseCommands(
               throw new ReleaseCommandError(
                 `${key} is already running as ${workflowId}: see prodops release status ${key}`,
               );
-            throw asServiceError(error, temporal);
+            throw asServiceError(error);
           }
           io.out(
             `started ${workflowId} on task queue ${config.temporal.taskQueue} (namespace ${config.temporal.namespace} at ${config.temporal.address})`,
@@ -789,7 +769,6 @@ export interface ReleaseRow {
 
 async function listReleases(session: Session, query: string): Promise<ReleaseRow[]> {
   const attributes = await import('../domain/search-attributes');
-  const temporal = await import('@temporalio/client');
   const rows: ReleaseRow[] = [];
   try {
     for await (const info of session.client.workflow.list({ query })) {
@@ -804,7 +783,7 @@ async function listReleases(session: Session, query: string): Promise<ReleaseRow
       });
     }
   } catch (error) {
-    throw asServiceError(error, temporal);
+    throw asServiceError(error);
   }
   // SQL visibility stores cannot ORDER BY: sort here, soonest launch first.
   return rows.sort(

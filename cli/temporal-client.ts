@@ -5,7 +5,13 @@
  * PEM files), which stay in the environment like every other secret.
  */
 import { readFileSync } from 'node:fs';
-import { Client, Connection, ServiceError, type ConnectionOptions } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  ServiceError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type ConnectionOptions,
+} from '@temporalio/client';
 import type { OrgConfig } from '../domain/config';
 import { UsageError } from './errors';
 
@@ -110,4 +116,34 @@ function describeConnectError(error: unknown, timeoutMs: number): string {
     return `no answer within ${timeoutMs / 1000} s (is the server running, and the address right?)`;
   // gRPC prefixes its code ("14 UNAVAILABLE: ..."); the reason after it is what a person needs.
   return message.replace(/^\d+ [A-Z_]+: /, '').split('\n')[0] ?? message;
+}
+
+function grpcCode(cause: unknown): number | undefined {
+  return cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'number'
+    ? cause.code
+    : undefined;
+}
+
+/**
+ * The command's own time limit ran out before a worker answered: DEADLINE_EXCEEDED, or
+ * CANCELLED when the deadline fires while the call is still queued on a busy client.
+ */
+export function isWorkerTimeout(error: unknown): boolean {
+  return (
+    error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    (error instanceof ServiceError && [1, 4].includes(grpcCode(error.cause) ?? -1))
+  );
+}
+
+/** One line for a failed call to the server, with the server's details; undefined for anything else. */
+export function serviceErrorMessage(error: unknown): string | undefined {
+  if (!(error instanceof ServiceError)) return undefined;
+  const cause = error.cause;
+  const details =
+    cause && typeof cause === 'object' && 'details' in cause && typeof cause.details === 'string'
+      ? cause.details
+      : cause instanceof Error
+        ? cause.message
+        : '';
+  return details ? `${error.message}: ${details}` : error.message;
 }
