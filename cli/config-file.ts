@@ -28,7 +28,7 @@ export function loadConfig(
   if (!existsSync(path)) {
     const example = resolve(options.cwd ?? process.cwd(), EXAMPLE_CONFIG_FILE);
     if (
-      options.allowExample &&
+      options.allowExample !== false &&
       explicit === undefined &&
       !process.env.PRODOPS_CONFIG &&
       existsSync(example)

@@ -24,7 +24,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .description('validate the configuration file and print a summary')
     .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
     .action((options: { config?: string }) => {
-      const { config, path } = loadConfig(options.config);
+      const { config, path } = loadConfig(options.config, { allowExample: false });
       io.out(`${path}: valid — ${summarise(config)}`);
     });
 
