@@ -18,6 +18,7 @@
  * side effect carries an idempotency key derived from the workflow id, and every notice is sent
  * once.
  */
+import { activitiesFor } from '../activity-options';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -25,7 +26,6 @@ import {
   condition,
   continueAsNew,
   log,
-  proxyActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -66,7 +66,6 @@ import {
   type TeamReservation,
 } from '../../domain/coverage';
 import { noticeHtml, type Notice } from '../../domain/release-content';
-import { activityTaskQueue } from '../../domain/task-queues';
 import { LeaveEnd, LeaveStart, LeaveStatus as LeaveStatusKey, Team } from '../../domain/search-attributes';
 import {
   blockedNotice,
@@ -116,17 +115,6 @@ const NOTICE_LIMIT = 100;
 const HANDOVER_ISSUE_LIMIT = 50;
 /** The private extended property the calendar-sync dispatcher finds the workflow by. */
 export const WORKFLOW_ID_PROPERTY = 'prodopsWorkflowId';
-
-function activitiesFor<T>(system: 'jira' | 'notion' | 'google' | null) {
-  const base = workflowInfo().taskQueue.replace(/-(jira|notion|google)$/, '');
-  return proxyActivities<T>({
-    taskQueue: system ? activityTaskQueue(base, system) : base,
-    startToCloseTimeout: '1 minute',
-    // An outage of hours must not lose a request; a day of retries then stops.
-    scheduleToCloseTimeout: '1 day',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-  });
-}
 
 type Calendar = ReturnType<typeof createCalendarActivities>;
 type Gmail = ReturnType<typeof createGmailActivities>;

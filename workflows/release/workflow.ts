@@ -8,6 +8,7 @@
  * cancellation retires everything. Every side effect carries an idempotency key derived from the
  * release, so retries and replays never repeat one.
  */
+import { activitiesFor } from '../activity-options';
 import {
   ApplicationFailure,
   ActivityFailure,
@@ -15,7 +16,6 @@ import {
   condition,
   continueAsNew,
   log,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -57,7 +57,6 @@ import {
   type Notice,
   type ReleaseDescription,
 } from '../../domain/release-content';
-import { activityTaskQueue } from '../../domain/task-queues';
 import {
   EnablementStatus as EnablementStatusKey,
   LaunchDate,
@@ -105,18 +104,6 @@ export const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 1_000;
 const LOG_LIMIT = 50;
 /** Vendors redeliver within minutes to hours; the last 500 deliveries cover that many times over. */
 export const DELIVERY_IDS_KEPT = 500;
-
-// Each system's activities run on its own rate-limited task queue (see workers/).
-function activitiesFor<T>(system: 'jira' | 'notion' | 'google' | null) {
-  const base = workflowInfo().taskQueue.replace(/-(jira|notion|google)$/, '');
-  return proxyActivities<T>({
-    taskQueue: system ? activityTaskQueue(base, system) : base,
-    startToCloseTimeout: '1 minute',
-    // An outage of hours must not break a promise made weeks ago; a day of retries then stops.
-    scheduleToCloseTimeout: '1 day',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-  });
-}
 
 type Jira = ReturnType<typeof createJiraActivities>;
 type Notion = ReturnType<typeof createNotionActivities>;

@@ -1,0 +1,17 @@
+/**
+ * How workflows reach activities: each external system's activities on its own rate-limited
+ * task queue beside the workflow's (`<queue>-jira`, …), core activities on the workflow's own.
+ */
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { activityTaskQueue, type ActivitySystem } from '../domain/task-queues';
+
+export function activitiesFor<T>(system: ActivitySystem | null) {
+  const base = workflowInfo().taskQueue.replace(/-(jira|notion|google)$/, '');
+  return proxyActivities<T>({
+    taskQueue: system ? activityTaskQueue(base, system) : base,
+    startToCloseTimeout: '1 minute',
+    // An outage of hours must not break a promise made weeks ago; a day of retries then stops.
+    scheduleToCloseTimeout: '1 day',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+  });
+}
