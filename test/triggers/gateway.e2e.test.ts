@@ -34,6 +34,7 @@ import { releaseStatus, releaseWorkflowId, type ReleaseStatus } from '../../work
 import { main } from '../../cli/main';
 import { EXAMPLE_CONFIG_PATH, loadExampleConfig } from '../helpers/config';
 import { bundle, createTimeSkippingEnv, uniqueId } from '../helpers/temporal';
+import { recordHistory } from '../helpers/histories';
 import { eventually } from './eventually';
 import { SECRETS } from './fixtures';
 
@@ -261,6 +262,12 @@ describe('a release started from Jira', () => {
     expect(answer.body.workflowId).toBe(`notion-event:${event.id}`);
     const published = await statusWhere((s) => s.enablement === 'published', 'the bundle to be published');
     expect(published.steps.find((s) => s.id === 'bundle')!.status).toBe('done');
+    await recordHistory(
+      env.client.workflow.getHandle(`notion-event:${event.id}`),
+      'notion-event',
+      'bundle-published',
+      'a signed page event: the page read, its release signalled',
+    );
     // Delivered again: the event's workflow already ran, nothing new starts.
     const again = await sendVendorRequest(gateway.url, notionDelivery(event, SECRETS.notion[0]!));
     expect(again.body.duplicate).toBe(true);

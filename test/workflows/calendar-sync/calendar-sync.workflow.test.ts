@@ -30,6 +30,7 @@ import { leaveWorkflowId } from '../../../workflows/leave/messages';
 import { leaveRecording, type LeaveRecording } from '../../fixtures/calendar-sync-workflows';
 import { loadExampleConfig } from '../../helpers/config';
 import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
+import { recordHistory } from '../../helpers/histories';
 import { SECRETS } from '../../triggers/fixtures';
 import { eventually } from '../../triggers/eventually';
 
@@ -158,6 +159,12 @@ describe('calendar-sync', () => {
     await eventually(
       async () => sandbox.google.store.channelsFor(BEN).length === 0,
       'the channel stopped on stop',
+    );
+    await recordHistory(
+      env.client.workflow.getHandle(calendarSyncWorkflowId(BEN)),
+      'calendar-sync',
+      'channel-renewed-and-stopped',
+      'a channel opened, backstop syncs, renewed a day before expiry, stopped on request',
     );
   });
 
@@ -315,5 +322,11 @@ describe('calendar-sync', () => {
         response: 'accepted',
       }),
     ]);
+    await recordHistory(
+      env.client.workflow.getHandle(calendarSyncWorkflowId(ANA)),
+      'calendar-sync',
+      'leave-dispatched-resynced-answered',
+      'an out-of-office event created and moved, a 410 and full resync, an invite answered',
+    );
   });
 });

@@ -11,6 +11,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { bundle, createDevServerEnv, uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
+import { recordHistory } from '../../helpers/histories';
 import { startSandbox, type Sandbox } from '../../../sandbox/index';
 import { buildActivities } from '../../../workers/integrations';
 import { createWorkers } from '../../../workers/index';
@@ -282,6 +283,18 @@ describe('leave workflow end to end', () => {
         expect(handover?.text).toContain(`${due.key} Churn dashboard review`);
         expect(handover?.text).not.toContain(later.key);
         expect(google.messages(gita.email).some((m) => m.subject.endsWith('confirmed'))).toBe(true);
+        await recordHistory(
+          handle,
+          'leave',
+          'e2e-blocked-moved-confirmed',
+          'refused for a launch, moved, both invites accepted in Calendar, booked (real activities)',
+        );
+        await recordHistory(
+          env.client.workflow.getHandle(leaveCoordinatorId(gita.team)),
+          'leave',
+          'coordinator-e2e',
+          'the team coordinator: a reservation refused, one held, then confirmed',
+        );
       } finally {
         const coordinators = config.teams.map((t) => env.client.workflow.getHandle(leaveCoordinatorId(t.id)));
         for (const handle of [...handles, ...coordinators]) {

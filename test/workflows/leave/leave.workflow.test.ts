@@ -9,6 +9,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
+import { recordHistory } from '../../helpers/histories';
 import { LeaveWorld } from './leave-world';
 import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
 import { leaveWorkflow } from '../../../workflows/leave/workflow';
@@ -328,6 +329,12 @@ describe('leave workflow', () => {
       expect(result.phase).toBe('confirmed');
       expect(new Set(world.mails.map((m) => m.idempotencyKey)).size).toBe(world.mails.length);
       expect(world.mails).toHaveLength(2);
+      await recordHistory(
+        handle,
+        'leave',
+        'booked-to-the-end',
+        'confirmed by calendar answers, booked, ended after the leave',
+      );
     });
   });
 
@@ -403,6 +410,12 @@ describe('leave workflow', () => {
       expect(live.map((e) => e.attendees)).toEqual(expect.arrayContaining([[email('dev')], [email('hana')]]));
       // The manager's invite stands: asked once per round.
       expect(world.events.filter((e) => e.attendees.includes(email('hana')))).toHaveLength(1);
+      await recordHistory(
+        handle,
+        'leave',
+        'buddy-declined',
+        'the buddy declines; the next candidate is invited',
+      );
     });
   });
 
@@ -482,6 +495,12 @@ describe('leave workflow', () => {
       expect(result.reason).toMatch(/within 5 working days$/);
       expect(world.liveEvents()).toEqual([]);
       expect(world.pages[0]!.properties.Status).toEqual({ status: 'Expired' });
+      await recordHistory(
+        handle,
+        'leave',
+        'reminded-escalated-expired',
+        'reminders, escalation and expiry in working days',
+      );
     });
   });
 
@@ -528,6 +547,12 @@ describe('leave workflow', () => {
         Status: { status: 'Requested' },
         Dates: { date: { start: moved.from, end: moved.to } },
       });
+      await recordHistory(
+        handle,
+        'leave',
+        'moved-from-calendar',
+        'started from the calendar, confirmed, moved: both gates again',
+      );
     });
   });
 
@@ -568,6 +593,18 @@ describe('leave workflow', () => {
       const team = await env.client.workflow.getHandle(leaveCoordinatorId('growth')).query(coordinatorState);
       expect(team.reservations).toEqual([]);
       expect((await settle(handle, 0)).phase).toBe('cancelled');
+      await recordHistory(
+        handle,
+        'leave',
+        'cancelled',
+        'confirmed and booked, then cancelled: everything removed',
+      );
+      await recordHistory(
+        env.client.workflow.getHandle(leaveCoordinatorId('growth')),
+        'leave',
+        'coordinator-growth',
+        'the coordinator of a team: reservations held, confirmed and released',
+      );
     });
   });
   it('blocks with the reason when nobody can cover or nobody can approve', async () => {

@@ -2,16 +2,14 @@
  * A Tier 3 release from start to its Day-14 retro with the real activities, through the real
  * client libraries, against the sandbox APIs; time skips over the weeks in between. At the end
  * every artifact exists exactly once. The run's history is what the replay test replays:
- * PRODOPS_RECORD_HISTORY=1 writes it to histories/tier3-lifecycle.json.
+ * PRODOPS_RECORD_HISTORY=release writes it to histories/tier3-lifecycle.json.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
+import { recordHistory } from '../../helpers/histories';
 import { startSandbox, type Sandbox } from '../../../sandbox/index';
 import { buildActivities } from '../../../workers/integrations';
 import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
@@ -29,7 +27,6 @@ import { resolveBusinessCalendar } from '../../../domain/holidays';
 import { calendarEventId } from '../../../activities/idempotency';
 
 const config = loadExampleConfig();
-const RECORDED_HISTORY = fileURLToPath(new URL('./histories/tier3-lifecycle.json', import.meta.url));
 
 let env: TestWorkflowEnvironment;
 let sandbox: Sandbox;
@@ -102,10 +99,12 @@ describe('release workflow end to end', () => {
         await env.sleep(launchMorning - (await env.currentTimeMs()));
         await handle.executeUpdate(markReleased, { args: [{}] });
         const finished = await handle.result();
-        if (process.env.PRODOPS_RECORD_HISTORY) {
-          const history = await handle.fetchHistory();
-          writeFileSync(RECORDED_HISTORY, historyToJSON(history));
-        }
+        await recordHistory(
+          handle,
+          'release',
+          'tier3-lifecycle',
+          'a whole Tier 3 lifecycle with the real activities against the sandbox',
+        );
         return finished;
       } finally {
         for (const w of rest) w.shutdown();

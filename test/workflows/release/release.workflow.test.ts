@@ -12,6 +12,7 @@ import {
 } from '@temporalio/client';
 import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
+import { recordHistory } from '../../helpers/histories';
 import { FakeWorld } from './fake-world';
 import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
 import { HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW, releaseWorkflow } from '../../../workflows/release/workflow';
@@ -180,6 +181,7 @@ describe('release workflow', () => {
       expect(planned.enablement).toBe('not_required');
 
       const result = await handle.result();
+      await recordHistory(handle, 'release', 'tier1', 'Tier 1: logged, planned, ended after launch day');
       expect(result.phase).toBe('done');
       expect(result.launchedOn).toBe(launch);
       expect(world.pages).toHaveLength(1);
@@ -224,6 +226,12 @@ describe('release workflow', () => {
       await skipTo(launch, '15:00');
       await handle.executeUpdate(markReleased, { args: [{}] });
       const result = await handle.result();
+      await recordHistory(
+        handle,
+        'release',
+        'tier2',
+        'Tier 2: bundle, sub-tasks, async go/no-go, Day-3 and an async retro',
+      );
       expect(result.phase).toBe('done');
       expect(stepStatus(result, 'day-3-check-in')).toBe('done');
       expect(stepStatus(result, 'day-14-retro')).toBe('done');
@@ -297,6 +305,12 @@ describe('release workflow', () => {
       await skipTo(launch, '16:00');
       await handle.executeUpdate(markReleased, { args: [{}] });
       const result = await handle.result();
+      await recordHistory(
+        handle,
+        'release',
+        'tier3-held-then-go',
+        'Tier 3: readiness check and retro events, no-go then go, full lifecycle',
+      );
       expect(result.phase).toBe('done');
       expect(result.launchedOn).toBe(launch);
       // Each artifact exactly once.
@@ -348,6 +362,12 @@ describe('release workflow', () => {
       expect(world.mails.filter((m) => m.idempotencyKey.includes(':late:'))).toHaveLength(1);
       await handle.executeUpdate(cancelRelease, { args: [{ reason: 'test over' }] });
       await handle.result();
+      await recordHistory(
+        handle,
+        'release',
+        'late-request',
+        'a late request flagged at once, the earliest compliant date told once',
+      );
     });
   });
 
@@ -378,6 +398,12 @@ describe('release workflow', () => {
       expect(published.enablement).toBe('published');
       await handle.executeUpdate(cancelRelease, { args: [{}] });
       await handle.result();
+      await recordHistory(
+        handle,
+        'release',
+        'missed-bundle-deadline',
+        'a missed bundle deadline: at risk, reminder and escalation',
+      );
       expect(
         world.mails.filter((m) => m.idempotencyKey === `release:${issueKey}:at-risk:${due}`),
       ).toHaveLength(1);
@@ -404,6 +430,12 @@ describe('release workflow', () => {
       expect(world.mails).toHaveLength(0);
       await handle.executeUpdate(cancelRelease, { args: [{}] });
       await handle.result();
+      await recordHistory(
+        handle,
+        'release',
+        'lost-webhook',
+        'a bundle published in Notion whose webhook was lost',
+      );
     });
   });
 
@@ -453,6 +485,7 @@ describe('release workflow', () => {
       expect(final.log.some((l) => l.message.includes('older than one already applied'))).toBe(true);
       await handle.executeUpdate(cancelRelease, { args: [{}] });
       await handle.result();
+      await recordHistory(handle, 'release', 'moved-twice', 'the launch moved twice: the same events moved');
     });
   });
 
@@ -515,6 +548,12 @@ describe('release workflow', () => {
       expect(world.issues.size).toBe(2);
       await handle.executeUpdate(cancelRelease, { args: [{}] });
       await handle.result();
+      await recordHistory(
+        handle,
+        'release',
+        'tier-2-to-3-to-1',
+        'Tier 2 to 3 then 3 to 1: steps added, then retired',
+      );
     });
   });
 
@@ -530,6 +569,12 @@ describe('release workflow', () => {
       await handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'maya' }] });
       await handle.executeUpdate(cancelRelease, { args: [{ reason: 'descoped' }] });
       const result = await handle.result();
+      await recordHistory(
+        handle,
+        'release',
+        'cancelled-midway',
+        'cancelled midway: open steps retired, future events deleted',
+      );
       expect(result.phase).toBe('cancelled');
       expect(result.enablement).toBe('cancelled');
       expect(stepStatus(result, 'support-readiness')).toBe('done');
