@@ -19,14 +19,14 @@ import {
   SimulationError,
   syntheticJiraIssue,
   type JiraIssueChange,
-} from '../triggers/simulation';
+} from '../sandbox/simulate/simulation';
 import {
   jiraDelivery,
   notionDelivery,
   sendVendorRequest,
   type JiraWebhookPayload,
   type VendorRequest,
-} from '../triggers/vendor-events';
+} from '../sandbox/simulate/vendor-events';
 import { DEFAULT_GATEWAY_PORT } from '../triggers/endpoints';
 import { loadConfig } from './config-file';
 import { UsageError } from './errors';

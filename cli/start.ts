@@ -17,7 +17,7 @@ import {
   TRIGGER_SECRET_ENV,
   type TriggerSecretKind,
 } from '../triggers/secrets';
-import { registerSimulationRoutes } from '../triggers/simulation';
+import { registerSimulationRoutes } from '../sandbox/simulate/simulation';
 import { temporalPort } from '../triggers/workflows';
 import { watchCalendars } from './calendar';
 import { loadConfig } from './config-file';
