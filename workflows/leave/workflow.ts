@@ -105,6 +105,7 @@ import {
   type MoveLeaveCommand,
   type OutOfOfficeChanged,
 } from './messages';
+import { PRODOPS_WORKFLOW_ID_PROPERTY as WORKFLOW_ID_PROPERTY } from '../../contracts/ids';
 
 /** Continue-as-new well before Temporal's limits; a round of gates costs a few dozen events. */
 export const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 2_000;
@@ -113,8 +114,6 @@ const REFUSAL_LIMIT = 50;
 const NOTICE_LIMIT = 100;
 /** Issues listed in the buddy's hand-over mail. */
 const HANDOVER_ISSUE_LIMIT = 50;
-/** The private extended property the calendar-sync dispatcher finds the workflow by. */
-export const WORKFLOW_ID_PROPERTY = 'prodopsWorkflowId';
 
 type Calendar = ReturnType<typeof createCalendarActivities>;
 type Gmail = ReturnType<typeof createGmailActivities>;
