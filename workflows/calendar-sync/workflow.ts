@@ -15,7 +15,6 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
-  log,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -25,6 +24,7 @@ import type { CalendarSyncActivities } from '../../activities/calendar-sync';
 import type { DispatchActivities } from '../../activities/dispatch';
 import { localDateOf } from '../../domain/business-calendar';
 import { activityTaskQueue } from '../../domain/task-queues';
+import { attempt, isRepeat, note as journalNote } from '../entity-loop';
 import { emptyKnownEvents, planDispatches, type Dispatch, type KnownEvents } from './dispatch';
 import {
   calendarChanged,
@@ -111,11 +111,7 @@ export async function calendarSyncWorkflow(
   /** Why the workflow was asked to stop; set by a signal handler. */
   const control: { stopping: string | null } = { stopping: null };
 
-  const note = (message: string) => {
-    state.log.push({ at: new Date().toISOString(), message });
-    if (state.log.length > LOG_LIMIT) state.log.splice(0, state.log.length - LOG_LIMIT);
-    log.info(message, { calendarId: input.calendarId });
-  };
+  const note = (message: string) => journalNote(state, message, { calendarId: input.calendarId }, LOG_LIMIT);
 
   const status = (): CalendarSyncStatus => ({
     calendarId: input.calendarId,
@@ -135,12 +131,7 @@ export async function calendarSyncWorkflow(
 
   setHandler(calendarSyncStatus, status);
   setHandler(calendarChanged, (change) => {
-    if (change.deliveryId !== undefined) {
-      if (state.deliveries.includes(change.deliveryId)) return;
-      state.deliveries.push(change.deliveryId);
-      if (state.deliveries.length > DELIVERIES_KEPT)
-        state.deliveries.splice(0, state.deliveries.length - DELIVERIES_KEPT);
-    }
+    if (isRepeat(state, change.deliveryId, DELIVERIES_KEPT)) return;
     // A sync message only confirms that a channel is live: nothing changed.
     if (change.resourceState === 'sync') return;
     if (change.address !== undefined && change.address !== state.address) {
@@ -163,17 +154,16 @@ export async function calendarSyncWorkflow(
   };
 
   async function stopOldChannel(channel: CalendarChannel): Promise<void> {
-    try {
-      await google.stopChannel({
-        channelId: channel.channelId,
-        resourceId: channel.resourceId,
-        actAs: input.actAs,
-      });
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
+    await attempt(
+      () =>
+        google.stopChannel({
+          channelId: channel.channelId,
+          resourceId: channel.resourceId,
+          actAs: input.actAs,
+        }),
       // It expires on its own; meanwhile its notifications only cause an extra sync.
-      note(`could not stop channel ${channel.channelId}: ${failureText(error)}`);
-    }
+      (cause) => note(`could not stop channel ${channel.channelId}: ${cause}`),
+    );
   }
 
   /** Renew a day early, or halfway through a channel that Google gave a shorter life. */
@@ -190,21 +180,21 @@ export async function calendarSyncWorkflow(
     const address = state.address;
     if (address === null) return;
     const generation = state.generation + 1;
-    let opened;
-    try {
-      opened = await google.watchCalendarChannel({
-        idempotencyKey: `calendar-sync:${input.calendarId}:channel:${generation}`,
-        calendarId: input.calendarId,
-        address,
-        ttlSeconds,
-        actAs: input.actAs,
-      });
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      state.watchRetryAt = Date.now() + WATCH_RETRY_MS;
-      note(`could not open a channel (polling meanwhile): ${failureText(error)}`);
-      return;
-    }
+    const opened = await attempt(
+      () =>
+        google.watchCalendarChannel({
+          idempotencyKey: `calendar-sync:${input.calendarId}:channel:${generation}`,
+          calendarId: input.calendarId,
+          address,
+          ttlSeconds,
+          actAs: input.actAs,
+        }),
+      (cause) => {
+        state.watchRetryAt = Date.now() + WATCH_RETRY_MS;
+        note(`could not open a channel (polling meanwhile): ${cause}`);
+      },
+    );
+    if (!opened) return;
     const old = state.channel;
     state.generation = generation;
     state.renewRequested = false;
@@ -236,18 +226,16 @@ export async function calendarSyncWorkflow(
   }
 
   async function sync(): Promise<void> {
-    let listing;
-    try {
-      listing = await google.listCalendarChanges({
-        calendarId: input.calendarId,
-        ...(state.syncToken !== null ? { syncToken: state.syncToken } : {}),
-        actAs: input.actAs,
-      });
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      note(`sync failed, next try at the next push or poll: ${failureText(error)}`);
-      return;
-    }
+    const listing = await attempt(
+      () =>
+        google.listCalendarChanges({
+          calendarId: input.calendarId,
+          ...(state.syncToken !== null ? { syncToken: state.syncToken } : {}),
+          actAs: input.actAs,
+        }),
+      (cause) => note(`sync failed, next try at the next push or poll: ${cause}`),
+    );
+    if (!listing) return;
     const mode = state.syncToken === null ? 'baseline' : listing.fullResync ? 'resync' : 'incremental';
     const now = Date.now();
     const dispatches = planDispatches(listing.events, state.known, {
