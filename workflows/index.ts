@@ -4,3 +4,8 @@ export { calendarSyncWorkflow } from './calendar-sync/workflow';
 export { notionEventWorkflow } from './notion-event/workflow';
 export { leaveWorkflow } from './leave/workflow';
 export { leaveCoordinatorWorkflow } from './leave/coordinator';
+export { insightsBacklogWorkflow } from './insights/backlog/workflow';
+export { insightsThemeWorkflow } from './insights/theme/workflow';
+export { insightsTriageWorkflow } from './insights/triage';
+export { insightsDigestWorkflow } from './insights/digest';
+export { insightsLauncherWorkflow } from './insights/launcher';
