@@ -70,6 +70,7 @@ const secrets: TriggerSecrets = {
   jira: ['bench-jira-webhook-secret-0123456789'],
   notion: ['secret_benchnotiontoken0123456789'],
   calendar: ['bench-calendar-secret-0123456789'],
+  insights: ['bench-insights-secret-0123456789'],
 };
 const taskQueue = `bench-gateway-${Date.now()}`;
 

@@ -20,6 +20,7 @@ import {
 import { registerSimulationRoutes } from '../sandbox/simulate/simulation';
 import { temporalPort } from '../triggers/workflows';
 import { watchCalendars } from './calendar';
+import { ensureInsightsSchedules } from './schedules';
 import { loadConfig } from '../runtime/config';
 import { startDevServer, type DevServer } from './dev-server';
 import { CliError } from './errors';
@@ -158,7 +159,7 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     stops.unshift(() => gateway.close());
     if (sandbox) registerSimulationRoutes(sandbox);
     io.out(
-      `gateway:  ${gateway.url} — POST /jira, /notion, /calendar (try: npx prodops simulate jira-issue --key REL-9 --tier 3 --launch 2027-01-20 --pm ana)`,
+      `gateway:  ${gateway.url} — POST /jira, /notion, /calendar, /insights (try: npx prodops simulate jira-issue --key REL-9 --tier 3 --launch 2027-01-20 --pm ana)`,
     );
     io.out('ready. Press Ctrl-C to stop.');
 
@@ -184,6 +185,16 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
       (error: unknown) =>
         io.err(
           `calendar: could not start the calendar syncs: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    );
+    void ensureInsightsSchedules(devServer.env.client, config).then(
+      (schedules) =>
+        io.out(
+          `insights: ${schedules.map((s) => `${s.scheduleId} ${s.outcome}`).join(', ')} (${schedules[0]?.detail ?? ''})`,
+        ),
+      (error: unknown) =>
+        io.err(
+          `insights: could not set up the schedules: ${error instanceof Error ? error.message : String(error)}`,
         ),
     );
     await options.onReady?.({

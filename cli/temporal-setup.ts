@@ -1,12 +1,14 @@
 /**
  * `prodops temporal setup`: registers prodops' search attributes on the configured namespace
- * (self-hosted or Temporal Cloud), once per namespace. Attributes that already exist with the
- * right type are left alone, so the command can run on every deployment.
+ * (self-hosted or Temporal Cloud), once per namespace, and creates or updates the insights
+ * schedules (cli/schedules.ts). Attributes that already exist with the right type are left
+ * alone, so the command can run on every deployment.
  */
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { loadConfig } from '../runtime/config';
 import { withTemporal } from '../runtime/temporal';
 import type { CliIO } from './main';
+import { ensureInsightsSchedules } from './schedules';
 
 // temporal.api.enums.v1.IndexedValueType, by the SDK's names for search attribute types.
 const INDEXED_VALUE_TYPE = {
@@ -24,7 +26,7 @@ const TYPE_NAMES: Record<number, string> = Object.fromEntries(
 
 export async function setUpTemporal(options: { configPath?: string; io: CliIO }): Promise<number> {
   const { config } = loadConfig(options.configPath);
-  return withTemporal(config.temporal, async ({ connection, temporal }) => {
+  return withTemporal(config.temporal, async ({ connection, temporal, client }) => {
     const existing = await connection.operatorService.listSearchAttributes({ namespace: temporal.namespace });
     const custom = existing.customAttributes ?? {};
     const missing: Record<string, number> = {};
@@ -49,6 +51,8 @@ export async function setUpTemporal(options: { configPath?: string; io: CliIO })
     options.io.out(
       `${temporal.address} ${temporal.namespace}: ${Object.keys(missing).length} search attributes added, ${ALL_SEARCH_ATTRIBUTES.length - Object.keys(missing).length - conflicts} already there${conflicts ? `, ${conflicts} with the wrong type` : ''}`,
     );
+    for (const schedule of await ensureInsightsSchedules(client, config))
+      options.io.out(`schedule ${schedule.scheduleId}: ${schedule.outcome} (${schedule.detail})`);
     return conflicts > 0 ? 1 : 0;
   });
 }

@@ -10,6 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { OrgConfig } from '../domain/config';
 import { VendorError, ok, type SandboxRequest, type SandboxResponse, type SandboxRouter } from './http';
 import type { SandboxVendor } from './index';
+import { INSIGHT_DATA_SOURCES } from './notion-insights';
 
 export const NOTION_VERSION = '2025-09-03';
 /** A bearer token with this value (or this value and a dash before anything) is refused, so tests can provoke a 401. */
@@ -290,6 +291,7 @@ const SEEDED_DATA_SOURCES: Record<string, { title: string; properties: SeedPrope
       { name: 'Decision', type: 'select', options: ['Undecided', 'Renew', 'Renegotiate', 'Cancel'] },
     ],
   },
+  ...INSIGHT_DATA_SOURCES,
 };
 
 const TEXT_BLOCK_TYPES = new Set([

@@ -4,6 +4,7 @@
  *   POST /jira       Jira admin webhooks
  *   POST /notion     Notion webhook subscriptions
  *   POST /calendar   Google Calendar push notifications
+ *   POST /insights   insights from any tool that signs its webhook (triggers/insights.ts)
  *   GET  /healthz    liveness
  *
  * Bad input is answered 4xx with one line saying what is wrong; an unreachable Temporal is 503
@@ -25,6 +26,7 @@ import {
 } from './http';
 import { createJiraHandler } from './jira';
 import { createNotionHandler } from './notion';
+import { createInsightsHandler } from './insights';
 import type { TriggerSecrets } from './secrets';
 import { TemporalUnavailableError, type WorkflowPort } from './workflows';
 
@@ -61,6 +63,12 @@ export function createTriggerHandlers(setup: TriggerSetup): TriggerHandlers {
       secrets: setup.secrets.calendar,
       workflows: setup.workflows,
       address: calendarAddress(setup.publicUrl),
+      recent,
+    }),
+    insights: createInsightsHandler({
+      config: setup.config,
+      secrets: setup.secrets.insights,
+      workflows: setup.workflows,
       recent,
     }),
   };
@@ -138,7 +146,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       const name = ROUTES[path];
       if (!name) {
-        send(res, failure(404, `no function at ${path.slice(0, 100)}: use /jira, /notion or /calendar`));
+        send(
+          res,
+          failure(404, `no function at ${path.slice(0, 100)}: use /jira, /notion, /calendar or /insights`),
+        );
         return;
       }
       const body = await readBody(req);

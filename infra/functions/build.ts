@@ -4,7 +4,7 @@
  * runtime installs and which loads the bundle. The organisation configuration is embedded, so a
  * function needs no file at run time; rebuild and redeploy after changing it.
  *
- *   npx tsx infra/functions/build.ts [--config PATH] [--out DIR] [--only jira|notion|calendar]
+ *   npx tsx infra/functions/build.ts [--config PATH] [--out DIR] [--only jira|notion|calendar|insights]
  */
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,11 +15,12 @@ import { parseOrgConfig } from '../../domain/config';
 import type { TriggerName } from '../../triggers/endpoints';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const FUNCTION_NAMES: readonly TriggerName[] = ['jira', 'notion', 'calendar'];
+export const FUNCTION_NAMES: readonly TriggerName[] = ['jira', 'notion', 'calendar', 'insights'];
 const ENTRY: Record<TriggerName, string> = {
   jira: 'registerJiraFunction',
   notion: 'registerNotionFunction',
   calendar: 'registerCalendarFunction',
+  insights: 'registerInsightsFunction',
 };
 
 export interface BuiltFunction {

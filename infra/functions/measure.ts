@@ -22,6 +22,7 @@ import {
   jiraDelivery,
   notionDelivery,
   notionPageEvent,
+  insightDelivery,
   tokenForChannel,
   type VendorRequest,
 } from '../../sandbox/simulate/vendor-events';
@@ -36,6 +37,7 @@ const SECRETS = {
   PRODOPS_JIRA_WEBHOOK_SECRETS: 'measure-jira-secret-0123456789',
   PRODOPS_NOTION_VERIFICATION_TOKENS: 'secret_measurenotiontoken0123456789',
   PRODOPS_CALENDAR_CHANNEL_SECRET: 'measure-calendar-secret-0123456789',
+  PRODOPS_INSIGHTS_SECRETS: 'measure-insights-secret-0123456789',
 };
 
 function freePort(): Promise<number> {
@@ -93,6 +95,19 @@ function request(name: TriggerName, kind: 'local' | 'temporal', n: number): Vend
       parent: { id: config.integrations.notion.dataSources.enablementBundles!, type: 'database' },
     });
     return notionDelivery(event, SECRETS.PRODOPS_NOTION_VERIFICATION_TOKENS);
+  }
+  if (name === 'insights') {
+    const insight = {
+      source: 'measure',
+      externalId: `cold-${n}`,
+      account: 'Acme Corp',
+      segment: 'enterprise',
+      text: 'Cold start of the insights function',
+    };
+    const signed = insightDelivery(insight, SECRETS.PRODOPS_INSIGHTS_SECRETS);
+    // Unsigned, the function answers 401 without Temporal; signed, it reaches the backlog.
+    if (kind === 'local') delete signed.headers['x-prodops-signature'];
+    return signed;
   }
   const channelId = channelFamilyForKey(`measure:${n}`);
   return calendarPush({

@@ -8,7 +8,7 @@ import { channelFamily, channelToken } from '../../contracts/node/channels';
 import { signBody } from '../../triggers/verify';
 
 export interface VendorRequest {
-  path: '/jira' | '/notion' | '/calendar';
+  path: '/jira' | '/notion' | '/calendar' | '/insights';
   headers: Record<string, string>;
   body: string;
 }
@@ -128,6 +128,16 @@ export function calendarPush(options: {
       'x-goog-message-number': String(options.messageNumber),
     },
     body: '',
+  };
+}
+
+/** An insight as a help desk or CRM webhook posts it: `X-Prodops-Signature` over the exact body. */
+export function insightDelivery(insight: Record<string, unknown>, secret: string): VendorRequest {
+  const body = JSON.stringify(insight);
+  return {
+    path: '/insights',
+    headers: { 'content-type': 'application/json', 'x-prodops-signature': signBody(secret, body) },
+    body,
   };
 }
 

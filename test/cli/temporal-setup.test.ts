@@ -53,5 +53,21 @@ describe('prodops temporal setup', () => {
     const second = capture();
     expect(await main(['temporal', 'setup', '--config', configPath], second)).toBe(0);
     expect(second.lines.join('\n')).toMatch(/0 search attributes added, 8 already there/);
+    // The insights schedules: created the first time, brought up to date after.
+    expect(first.lines).toEqual(
+      expect.arrayContaining([
+        'schedule prodops-insights-weekly: created (daily at 09:00 Europe/London)',
+        'schedule prodops-insights-monthly: created (daily at 09:00 Europe/London)',
+      ]),
+    );
+    expect(second.lines).toContain(
+      'schedule prodops-insights-weekly: updated (daily at 09:00 Europe/London)',
+    );
+    const weekly = await env.client.schedule.getHandle('prodops-insights-weekly').describe();
+    expect(weekly.action).toMatchObject({
+      workflowType: 'insightsLauncherWorkflow',
+      args: [{ kind: 'weekly' }],
+    });
+    expect(weekly.spec.timezone).toBe('Europe/London');
   });
 });

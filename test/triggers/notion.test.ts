@@ -77,7 +77,13 @@ describe('Notion signatures', () => {
         eventType: 'page.properties_updated',
         pageId: PAGE,
         occurredAt: Date.parse(event.timestamp),
-        dataSources: { enablementBundles: BUNDLES },
+        dataSources: {
+          enablementBundles: BUNDLES,
+          insights: config.integrations.notion.dataSources.insights,
+          insightThemes: config.integrations.notion.dataSources.insightThemes,
+        },
+        authors: event.authors,
+        insightShards: config.insights.backlog.shards,
       },
     ]);
     expect(notionEventWorkflow.name).toBe(NOTION_EVENT_WORKFLOW_TYPE);
