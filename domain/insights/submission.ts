@@ -111,7 +111,18 @@ export function insightSubmission(options: { segmentRequired: boolean }) {
   const shape = options.segmentRequired
     ? { ...fields, segment: trimmed(100, 'the customer segment') }
     : fields;
-  return z.preprocess(unalias, z.strictObject(shape, { error: 'must be a JSON object' }));
+  const known = Object.keys(fields).join(', ');
+  return z.preprocess(
+    unalias,
+    z.strictObject(shape, {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `${issue.keys.map((k) => JSON.stringify(k)).join(', ')} ${issue.keys.length === 1 ? 'is not a field' : 'are not fields'} of an insight (${known})`
+          : issue.code === 'invalid_type'
+            ? 'must be a JSON object'
+            : undefined,
+    }),
+  );
 }
 
 export const InsightWebhookBody = insightSubmission({ segmentRequired: true });
