@@ -322,6 +322,31 @@ describe('the insights pipeline end to end', () => {
       expect.objectContaining({ theme: 'reliability', areas: ['api', 'billing', 'reports'] }),
     ]);
 
+    // Product Ops tags an item by hand; the status shows the shards.
+    const initech = (
+      JSON.parse(preview.stdout) as {
+        areas: { area: string; themes: { theme: string; itemIds: string[] }[] }[];
+      }
+    ).areas
+      .find((a) => a.area === 'billing')!
+      .themes.find((t) => t.theme === 'onboarding')!.itemIds[0]!;
+    const tagged = await prodops([
+      'insight',
+      'tag',
+      initech,
+      '--evidence',
+      'quote',
+      '--by',
+      'priya',
+      '--json',
+    ]);
+    expect(tagged.code).toBe(0);
+    expect(JSON.parse(tagged.stdout)).toMatchObject({ evidenceType: 'quote', taggedBy: { by: 'priya' } });
+    const status = JSON.parse((await prodops(['insights', 'status', '--json'])).stdout) as {
+      backlogs: { open: number }[];
+    };
+    expect(status.backlogs.reduce((n, b) => n + b.open, 0)).toBe(7);
+
     // 6. The weekly schedule fires: its launcher starts this week's triage once and sends the roundup.
     await ensureInsightsSchedules(env.client, config);
     const schedule = env.client.schedule.getHandle(INSIGHTS_SCHEDULES.weekly);
@@ -456,6 +481,39 @@ describe('the insights pipeline end to end', () => {
     const printed = JSON.parse(report.stdout) as typeof digest.report;
     expect(printed.decidedInTime).toEqual(digest.report.decidedInTime);
     expect(printed.topThemes).toEqual(digest.report.topThemes);
+
+    // A near-duplicate merged by mistake is undone from the command line.
+    const near = await post(
+      ticket(
+        '5005',
+        'Hooli',
+        'reliability',
+        'low',
+        'reports',
+        'Scheduled exports failed silently three times this week!',
+      ),
+    );
+    expect(near.status).toBe(200);
+    const merged = await eventually(
+      async () =>
+        JSON.parse((await prodops(['insights', 'triage', '--preview', '--json'])).stdout) as {
+          areas: { area: string; themes: { theme: string; evidence: number; itemIds: string[] }[] }[];
+        },
+      (r) =>
+        r.areas.find((a) => a.area === 'reports')!.themes.find((t) => t.theme === 'reliability')!.evidence ===
+        2,
+      'the near-duplicate merged',
+    );
+    const mergedInto = merged.areas
+      .find((a) => a.area === 'reports')!
+      .themes.find((t) => t.theme === 'reliability')!.itemIds[0]!;
+    const shownFirst = JSON.parse((await prodops(['insight', 'show', mergedInto, '--json'])).stdout) as {
+      merged: { id: string }[];
+    };
+    const unmerged = await prodops(['insight', 'unmerge', shownFirst.merged[0]!.id, '--by', 'priya']);
+    expect(unmerged.stdout).toBe(
+      `${shownFirst.merged[0]!.id} is an item of its own again, apart from ${mergedInto} for good`,
+    );
 
     await recordHistory(
       launcher,
