@@ -37,6 +37,7 @@ import {
   ProductArea,
   ReleaseTier,
 } from '../../domain/search-attributes';
+import { readinessSubtaskKey } from '../../contracts/ids';
 import type { PersonRef, ReleaseContext, ReleaseInput, StepId } from './messages';
 import { enablement, markStep, readinessStep, step, type ReleaseWorkflowState } from './state';
 
@@ -291,7 +292,7 @@ async function reconcileSubtasks(run: ReleaseRun): Promise<void> {
       const lead = team === 'support' ? c.supportLead : c.salesLead;
       const issue = await effects.attempt(id, `create the ${team} readiness sub-task`, () =>
         effects.jira.createIssue({
-          idempotencyKey: keyFor(run, `${team}-readiness`),
+          idempotencyKey: readinessSubtaskKey(input.issueKey, team),
           issueType: c.jira.subtaskIssueType,
           parentKey: input.issueKey,
           summary: `${teamName(team)} readiness: ${titleOf(input)}`,
