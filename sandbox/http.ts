@@ -74,6 +74,24 @@ export interface SandboxVendor {
   reset(): void;
 }
 
+/** A vendor fake made of a store (state, snapshot, reset) and the routes that serve it. */
+export function storeVendor<
+  N extends SandboxVendor['name'],
+  S extends Pick<SandboxVendor, 'snapshot' | 'reset'>,
+>(
+  name: N,
+  store: S,
+  registerRoutes: (router: SandboxRouter, store: S) => void,
+): SandboxVendor & { readonly name: N; readonly store: S } {
+  return {
+    name,
+    store,
+    register: (router) => registerRoutes(router, store),
+    snapshot: () => store.snapshot(),
+    reset: () => store.reset(),
+  };
+}
+
 /** A parsed JSON object (not an array, not null), as request bodies are checked. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

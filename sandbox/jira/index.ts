@@ -16,7 +16,7 @@
  *   routes.ts  the REST routes
  */
 import type { OrgConfig } from '../../domain/config';
-import type { SandboxRouter, SandboxVendor } from '../http';
+import { storeVendor, type SandboxVendor } from '../http';
 import type { JiraSandboxOptions } from './model';
 import { registerJiraRoutes } from './routes';
 import { JiraStore } from './store';
@@ -33,11 +33,5 @@ export interface JiraSandbox extends SandboxVendor {
 
 export function createJiraSandbox(config: OrgConfig, options: JiraSandboxOptions = {}): JiraSandbox {
   const store = new JiraStore(config, options.now ?? (() => new Date()), options.seedIssues ?? true);
-  return {
-    name: 'jira',
-    store,
-    register: (router: SandboxRouter) => registerJiraRoutes(router, store),
-    snapshot: () => store.snapshot(),
-    reset: () => store.reset(),
-  };
+  return storeVendor('jira', store, registerJiraRoutes);
 }

@@ -78,10 +78,7 @@ export class JiraStore {
 
   /** Back to the seeded state: users from the configuration and, unless disabled, three releases. */
   reset(): void {
-    this.users.clear();
-    this.issues.clear();
-    this.comments.clear();
-    this.properties.clear();
+    for (const collection of [this.users, this.issues, this.comments, this.properties]) collection.clear();
     this.transitionLog.length = 0;
     this.nextIssueId = 10000;
     this.nextIssueNumber = 1;

@@ -15,7 +15,7 @@
  *   routes.ts      the /v1 routes
  */
 import type { OrgConfig } from '../../domain/config';
-import type { SandboxRouter, SandboxVendor } from '../http';
+import { storeVendor } from '../http';
 import type { NotionSandboxOptions } from './model';
 import { registerNotionRoutes } from './routes';
 import { NotionStore } from './store';
@@ -39,14 +39,11 @@ export {
 export { NotionStore } from './store';
 
 export function createNotionSandbox(config: OrgConfig, options: NotionSandboxOptions = {}) {
-  const store = new NotionStore(config, options.now ?? (() => Date.now()));
-  return {
-    name: 'notion' as const,
-    store,
-    register: (router: SandboxRouter) => registerNotionRoutes(router, store),
-    snapshot: () => store.snapshot(),
-    reset: () => store.reset(),
-  } satisfies SandboxVendor & { store: NotionStore };
+  return storeVendor(
+    'notion',
+    new NotionStore(config, options.now ?? (() => Date.now())),
+    registerNotionRoutes,
+  );
 }
 
 export type NotionSandbox = ReturnType<typeof createNotionSandbox>;

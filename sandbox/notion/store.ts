@@ -62,11 +62,8 @@ export class NotionStore implements Workspace {
 
   /** Back to the seeded state: the configured data sources, empty, and the workspace's users. */
   reset(): void {
-    this.dataSourcesById.clear();
-    this.pagesById.clear();
-    this.blocksById.clear();
-    this.childIds.clear();
-    this.sequence.clear();
+    for (const map of [this.dataSourcesById, this.pagesById, this.blocksById, this.childIds, this.sequence])
+      map.clear();
     this.nextSequence = 0;
     this.workspaceUsers.length = 0;
     for (const person of this.config.people) {
