@@ -42,7 +42,7 @@ const boolean = withOperand((operand, path) => {
 /** Option names: one, or several (a value matches any of them). */
 const names = withOperand((operand, path) => {
   if (typeof operand === 'string') return [operand];
-  if (Array.isArray(operand) && operand.every((o) => typeof o === 'string')) return operand;
+  if (Array.isArray(operand) && operand.every((o): o is string => typeof o === 'string')) return operand;
   throw wrongType(path, 'a string or an array of strings', operand);
 });
 /** A user or page id, compared in its dashed form. */
@@ -58,17 +58,18 @@ const date = withOperand((operand, path, today) => {
   if (target === undefined) throw wrongType(path, 'a valid ISO 8601 date string or relative date', operand);
   return target;
 });
-/** A window relative to today (`past_week` …), asked for with an empty object. */
-const window = (range: (today: string) => [string, string]): Condition<string | null> =>
-  withOperand((operand, path, today) => {
-    if (!isRecord(operand) || Object.keys(operand).length > 0)
-      throw bodyInvalid(path, 'should be an empty object');
-    return range(today);
-  })(
-    ([from, to]) =>
-      (v) =>
-        v !== null && compareDate(v, from) >= 0 && compareDate(v, to) <= 0,
-  );
+/** An empty object: the operand of the windows relative to today (`past_week` …). */
+const nothing = withOperand((operand, path, today) => {
+  if (!isRecord(operand) || Object.keys(operand).length > 0)
+    throw bodyInvalid(path, 'should be an empty object');
+  return today;
+});
+/** Dates from the window's first day to its last, both included. */
+const window = (range: (today: string) => [string, string]) =>
+  nothing<string | null>((today) => {
+    const [from, to] = range(today);
+    return (v) => v !== null && compareDate(v, from) >= 0 && compareDate(v, to) <= 0;
+  });
 /** `is_empty` / `is_not_empty`, whose operand must be `true`. */
 const emptiness = <V>(test: Test<V>): Condition<V> =>
   withOperand((operand, path) => {
