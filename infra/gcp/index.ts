@@ -16,4 +16,5 @@ export const calendarNotificationUrl = outputs.calendarNotificationUrl;
 export const image = outputs.image;
 export const worker = outputs.worker;
 export const temporalSetup = outputs.temporalSetup;
+export const calendarWatch = outputs.calendarWatch;
 export const workspaceServiceAccount = outputs.workspaceServiceAccount;

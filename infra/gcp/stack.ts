@@ -72,6 +72,8 @@ export interface ProdopsStack {
     image: string;
     worker: string;
     temporalSetup: string;
+    /** Starts every calendar's sync (one push channel each), as an execution of the setup job. */
+    calendarWatch: string;
     workspaceServiceAccount: pulumi.Output<{
       email: string;
       clientId: string;
@@ -113,11 +115,7 @@ export function createStack(s: StackSettings): ProdopsStack {
 
   // ---- Secrets ---------------------------------------------------------------------------------
   const refs = new Map<SecretName | 'config', SecretRef>();
-  const secretEntry = (
-    key: SecretName | 'config',
-    secretId: string,
-    data: pulumi.Input<string>,
-  ): SecretRef => {
+  const secretEntry = (secretId: string, data: pulumi.Input<string>): SecretRef => {
     const secret = keep(
       new gcp.secretmanager.Secret(
         `secret-${secretId}`,
@@ -151,7 +149,7 @@ export function createStack(s: StackSettings): ProdopsStack {
     refs.set(
       name,
       source.kind === 'value'
-        ? secretEntry(name, SECRETS[name].secretId, source.value)
+        ? secretEntry(SECRETS[name].secretId, source.value)
         : {
             project: source.project,
             secretId: source.secretId,
@@ -353,8 +351,9 @@ export function createStack(s: StackSettings): ProdopsStack {
 
   let worker = `not deployed: push the image to ${imageRepository}:<tag>, then pulumi config set imageTag <tag> and deploy again`;
   let temporalSetup = 'not deployed: it uses the worker image (see worker)';
+  let calendarWatch = temporalSetup;
   if (s.imageTag) {
-    refs.set('config', secretEntry('config', CONFIG_SECRET_ID, s.org.text));
+    refs.set('config', secretEntry(CONFIG_SECRET_ID, s.org.text));
     const configVolume = {
       name: 'config',
       secret: {
@@ -465,7 +464,12 @@ export function createStack(s: StackSettings): ProdopsStack {
                   image,
                   args: ['temporal', 'setup'],
                   envs: [
-                    ...plainEnv({ ...temporalEnv, PRODOPS_CONFIG: `${CONFIG_MOUNT}/${CONFIG_FILE}` }),
+                    // Also what `calendar watch --all` needs, run as an execution of this job.
+                    ...plainEnv({
+                      ...temporalEnv,
+                      PRODOPS_CONFIG: `${CONFIG_MOUNT}/${CONFIG_FILE}`,
+                      PRODOPS_PUBLIC_URL: s.publicUrl,
+                    }),
                     ...secretEnvs(SECRET_READERS.setup),
                   ],
                   volumeMounts: [configMount],
@@ -480,6 +484,7 @@ export function createStack(s: StackSettings): ProdopsStack {
       ),
     );
     temporalSetup = `gcloud run jobs execute ${SETUP_JOB_NAME} --project ${project} --region ${region} --wait`;
+    calendarWatch = `${temporalSetup} --args=calendar,watch,--all`;
   }
 
   // ---- What to paste where -------------------------------------------------------------------
@@ -512,6 +517,7 @@ export function createStack(s: StackSettings): ProdopsStack {
       image,
       worker,
       temporalSetup,
+      calendarWatch,
       workspaceServiceAccount: pulumi
         .all([workspaceSa.email, workspaceSa.uniqueId])
         .apply(([email, clientId]) => ({

@@ -392,7 +392,7 @@ describe('the Google Cloud stack', () => {
     });
   });
 
-  it('exports the webhook URLs and the settings to paste into Jira and Notion', async () => {
+  it('exports the webhook URLs, the settings to paste into Jira and Notion, and the one-off commands', async () => {
     const urls = {
       jira: await unwrap(stack.outputs.webhookUrls.jira),
       notion: await unwrap(stack.outputs.webhookUrls.notion),
@@ -420,6 +420,10 @@ describe('the Google Cloud stack', () => {
     expect(stack.outputs.temporalSetup).toBe(
       `gcloud run jobs execute ${SETUP_JOB_NAME} --project ${PROJECT} --region ${REGION} --wait`,
     );
+    expect(stack.outputs.calendarWatch).toBe(`${stack.outputs.temporalSetup} --args=calendar,watch,--all`);
+    const job = one(resources, 'cloudrunv2/job:Job');
+    const jobEnv = Object.fromEntries(containersOf(job)[0]!.envs!.map((e) => [e.name, e.value]));
+    expect(jobEnv.PRODOPS_PUBLIC_URL).toBe(stack.outputs.publicUrl);
   });
 });
 
