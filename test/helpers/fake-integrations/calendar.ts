@@ -290,13 +290,13 @@ export class FakeCalendar {
       },
 
       patchEvent: async (input) => {
+        await asTheRealActivity(() => real.patchEvent(input));
         const id = idOf(input);
         const ctx: OperationContext = {
           system: SYSTEM,
           operation: 'events.patch',
           key: input.idempotencyKey ?? id,
         };
-        await asTheRealActivity(() => real.patchEvent(input));
         const event = this.find(input.calendarId, id);
         if (!event) throw vendorAnswered(ctx, 404, 'Not Found');
         if (input.summary !== undefined) event.summary = input.summary;

@@ -37,6 +37,8 @@ interface Subject {
   gmail: GmailActivities;
   /** An issue a person made in Jira; its key. */
   seedIssue(issue: { summary: string; assigneeAccountId?: string; duedate?: string }): string;
+  /** An attendee answers an invite on the organiser's calendar. */
+  respond(calendarId: string, eventId: string, email: string, response: 'accepted' | 'declined'): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,8 @@ const subjects: Record<'sandbox' | 'fake', () => Promise<Subject>> = {
           [],
           ANA.jiraAccountId!,
         ).key,
+      respond: (calendarId, eventId, email, response) =>
+        void sandbox.google.store.respondToEvent(calendarId, eventId, email, response),
       close: () => sandbox.close(),
     };
   },
@@ -75,6 +79,8 @@ const subjects: Record<'sandbox' | 'fake', () => Promise<Subject>> = {
       calendar: bySystem.google,
       gmail: bySystem.google,
       seedIssue: (issue) => fakes.jira.seedIssue(issue).key,
+      respond: (calendarId, eventId, email, response) =>
+        void fakes.calendar.respond(calendarId, eventId, email, response),
       close: async () => {},
     };
   },
@@ -336,6 +342,26 @@ describe.each(['sandbox', 'fake'] as const)('%s', (name) => {
       const restored = await subject.calendar.upsertEvent(event(key));
       expect([restored.created, restored.updated]).toEqual([false, true]);
       expect((await subject.calendar.getEvent(ref)).event?.status).toBe('confirmed');
+    });
+
+    it('keeps the answers of attendees who stay when the attendees change', async () => {
+      const key = fresh('answered');
+      const { id } = await subject.calendar.upsertEvent(event(key));
+      subject.respond(ANA.email, id, 'maya@northwind.example', 'accepted');
+      const patched = await subject.calendar.patchEvent({
+        calendarId: ANA.email,
+        idempotencyKey: key,
+        attendees: [{ email: 'maya@northwind.example' }, { email: 'nora@northwind.example' }],
+      });
+      expect(patched.attendees.map((a) => [a.email, a.responseStatus])).toEqual([
+        ['maya@northwind.example', 'accepted'],
+        ['nora@northwind.example', 'needsAction'],
+      ]);
+      expect(
+        await failureOf(
+          subject.calendar.patchEvent({ calendarId: ANA.email, idempotencyKey: fresh('none'), summary: 'x' }),
+        ),
+      ).toEqual(permanent(ErrorTypes.notFound));
     });
 
     it('refuses what Calendar would refuse, permanently', async () => {

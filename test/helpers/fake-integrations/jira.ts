@@ -109,6 +109,12 @@ export class FakeJira {
 
   /** An issue a person made; its key is the next of its project unless given. */
   seedIssue(seed: SeededIssue): FakeIssue {
+    if (seed.parentKey && !this.issues.has(seed.parentKey))
+      throw new Error(`the fake Jira has no issue ${seed.parentKey} to be the parent`);
+    return this.add(seed);
+  }
+
+  private add(seed: SeededIssue, made?: { idempotencyKey: string; description?: string }): FakeIssue {
     const projectKey = seed.key ? seed.key.slice(0, seed.key.lastIndexOf('-')) : this.jira.projectKey;
     const key = seed.key ?? this.nextKey(projectKey);
     if (this.issues.has(key)) throw new Error(`the fake Jira already has ${key}`);
@@ -125,6 +131,7 @@ export class FakeJira {
       ...(seed.parentKey ? { parentKey: seed.parentKey } : {}),
       ...(seed.assigneeAccountId ? { assigneeAccountId: seed.assigneeAccountId } : {}),
       ...(seed.duedate ? { duedate: seed.duedate } : {}),
+      ...made,
     };
     this.issues.set(key, issue);
     return issue;
@@ -195,18 +202,22 @@ export class FakeJira {
         const issueType = parent ? this.jira.subtaskIssueType : (input.issueType ?? 'Task');
         if (!['Task', 'Story', this.jira.subtaskIssueType].includes(issueType))
           throw vendorAnswered(ctx, 400, `issuetype: "${issueType}" is not an issue type of ${projectKey}`);
-        const issue = this.seedIssue({
-          key: this.nextKey(projectKey),
-          summary: input.summary,
-          issueType,
-          labels: [...new Set([...(input.labels ?? []), jiraLabel(input.idempotencyKey)])],
-          fields: input.fields ?? {},
-          ...(parent ? { parentKey: parent.key } : {}),
-          ...(input.assigneeAccountId ? { assigneeAccountId: input.assigneeAccountId } : {}),
-          ...(input.duedate ? { duedate: input.duedate } : {}),
-        });
-        issue.idempotencyKey = input.idempotencyKey;
-        if (input.description !== undefined) issue.description = input.description;
+        const issue = this.add(
+          {
+            key: this.nextKey(projectKey),
+            summary: input.summary,
+            issueType,
+            labels: [...new Set([...(input.labels ?? []), jiraLabel(input.idempotencyKey)])],
+            fields: input.fields ?? {},
+            ...(parent ? { parentKey: parent.key } : {}),
+            ...(input.assigneeAccountId ? { assigneeAccountId: input.assigneeAccountId } : {}),
+            ...(input.duedate ? { duedate: input.duedate } : {}),
+          },
+          {
+            idempotencyKey: input.idempotencyKey,
+            ...(input.description !== undefined ? { description: input.description } : {}),
+          },
+        );
         return { key: issue.key, id: issue.id, created: true };
       },
 
