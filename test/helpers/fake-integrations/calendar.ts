@@ -20,6 +20,8 @@ import { calendarEventId, fingerprint } from '../../../contracts/node/idempotenc
 import { zonedDateTimeToInstant } from '../../../domain/business-calendar';
 import type { OrgConfig } from '../../../domain/config';
 import type { BusyInterval } from '../../../domain/coverage';
+// Calendar writes an event's times back in the zone's own offset, as the sandbox renders them.
+import { formatInZone, utcSeconds } from '../../../sandbox/google/time';
 import type { CallLog } from './log';
 import { asTheRealActivity, clientAtTheDoor, vendorAnswered } from './vendor';
 
@@ -93,29 +95,6 @@ function instant(value: string, timeZone: string): number {
     ? Date.parse(zonedDateTimeToInstant(value, '00:00', timeZone))
     : instantOf(value, timeZone);
 }
-
-/** RFC 3339 in the zone's own offset, as Calendar writes an event's times back. */
-function formatInZone(ms: number, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      timeZoneName: 'longOffset',
-    })
-      .formatToParts(ms)
-      .map((p) => [p.type, p.value]),
-  );
-  const offset = parts.timeZoneName === 'GMT' ? 'Z' : parts.timeZoneName!.slice(3);
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset}`;
-}
-
-const utcSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function attendeeList(attendees: EventAttendeeInput[] = []): { attendees: string[]; optional: string[] } {
   const emails = [...new Set(attendees.map((a) => a.email.trim().toLowerCase()))];

@@ -155,11 +155,9 @@ export class FakeJira {
 
   activities(log: CallLog): JiraActivities {
     const real = createJiraActivities({ client: clientAtTheDoor<JiraClient>(), jira: this.jira });
-    const propertyCtx = (operation: string, input: { issueKey: string; propertyKey: string }) => ({
-      system: 'jira' as const,
-      operation,
-      key: `${input.issueKey}/${input.propertyKey}`,
-    });
+    const about = (operation: string, key: string): OperationContext => ({ system: 'jira', operation, key });
+    const propertyCtx = (operation: string, input: { issueKey: string; propertyKey: string }) =>
+      about(operation, `${input.issueKey}/${input.propertyKey}`);
     const existing = (ctx: OperationContext, key: string): FakeIssue => {
       const issue = this.issues.get(key);
       if (!issue) throw vendorAnswered(ctx, 404, ISSUE_NOT_FOUND);
@@ -168,13 +166,13 @@ export class FakeJira {
 
     return log.wrap('jira', {
       getIssue: async (input) => {
-        const ctx: OperationContext = { system: 'jira', operation: 'getIssue', key: input.issueKey };
+        const ctx = about('getIssue', input.issueKey);
         await asTheRealActivity(() => real.getIssue(input));
         return this.view(existing(ctx, input.issueKey), input.fields);
       },
 
       searchIssues: async (input) => {
-        const ctx: OperationContext = { system: 'jira', operation: 'searchIssues', key: input.jql };
+        const ctx = about('searchIssues', input.jql);
         await asTheRealActivity(() => real.searchIssues(input));
         const limit = input.maxResults ?? 1000;
         const found = this.search(ctx, input.jql);
@@ -185,7 +183,7 @@ export class FakeJira {
       },
 
       createIssue: async (input) => {
-        const ctx: OperationContext = { system: 'jira', operation: 'createIssue', key: input.idempotencyKey };
+        const ctx = about('createIssue', input.idempotencyKey);
         await asTheRealActivity(() => real.createIssue(input));
         const parent = input.parentKey === undefined ? undefined : existing(ctx, input.parentKey);
         const projectKey = parent?.projectKey ?? input.projectKey ?? this.jira.projectKey;
@@ -222,7 +220,7 @@ export class FakeJira {
       },
 
       addComment: async (input) => {
-        const ctx: OperationContext = { system: 'jira', operation: 'addComment', key: input.idempotencyKey };
+        const ctx = about('addComment', input.idempotencyKey);
         await asTheRealActivity(() => real.addComment(input));
         const issue = existing(ctx, input.issueKey);
         const made = this.comments.find(
@@ -240,7 +238,7 @@ export class FakeJira {
       },
 
       transitionIssue: async (input) => {
-        const ctx: OperationContext = { system: 'jira', operation: 'transitionIssue', key: input.issueKey };
+        const ctx = about('transitionIssue', input.issueKey);
         await asTheRealActivity(() => real.transitionIssue(input));
         const issue = existing(ctx, input.issueKey);
         const wanted = input.toStatus.trim().toLowerCase();

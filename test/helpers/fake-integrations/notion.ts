@@ -160,14 +160,15 @@ export class FakeNotion {
         );
     };
     const rows = (id: string) => this.pages.filter((p) => p.dataSourceId === id && !p.archived);
+    const about = (operation: string, key: string): OperationContext => ({
+      system: 'notion',
+      operation,
+      key,
+    });
 
     return log.wrap('notion', {
       queryDataSource: async (input) => {
-        const ctx: OperationContext = {
-          system: 'notion',
-          operation: 'dataSources.query',
-          key: input.dataSourceId,
-        };
+        const ctx = about('dataSources.query', input.dataSourceId);
         await asTheRealActivity(() => real.queryDataSource(input));
         const source = dataSource(ctx, input.dataSourceId);
         const matching = rows(source.id).filter((p) => matchesFilter(ctx, p, input.filter));
@@ -177,17 +178,13 @@ export class FakeNotion {
       },
 
       getPage: async (input) => {
-        const ctx: OperationContext = { system: 'notion', operation: 'pages.retrieve', key: input.pageId };
+        const ctx = about('pages.retrieve', input.pageId);
         await asTheRealActivity(() => real.getPage(input));
         return this.view(page(ctx, input.pageId), input.includeRaw === true);
       },
 
       upsertPage: async (input) => {
-        const ctx: OperationContext = {
-          system: 'notion',
-          operation: 'upsertPage',
-          key: input.idempotencyKey,
-        };
+        const ctx = about('upsertPage', input.idempotencyKey);
         await asTheRealActivity(() => real.upsertPage(input));
         const source = dataSource({ ...ctx, operation: 'dataSources.query' }, input.dataSourceId);
         const made = rows(source.id).find((p) => p.idempotencyKey === input.idempotencyKey);
@@ -213,7 +210,7 @@ export class FakeNotion {
       },
 
       updatePage: async (input) => {
-        const ctx: OperationContext = { system: 'notion', operation: 'pages.update', key: input.pageId };
+        const ctx = about('pages.update', input.pageId);
         await asTheRealActivity(() => real.updatePage(input));
         const target = page(ctx, input.pageId);
         editable(ctx, target, input.archived === false);
@@ -224,11 +221,7 @@ export class FakeNotion {
       },
 
       appendContent: async (input) => {
-        const ctx: OperationContext = {
-          system: 'notion',
-          operation: 'appendContent',
-          key: input.idempotencyKey,
-        };
+        const ctx = about('appendContent', input.idempotencyKey);
         const answered = await asTheRealActivity(() => real.appendContent(input));
         if (answered) return answered;
         const target = page(ctx, input.pageId);
@@ -246,11 +239,7 @@ export class FakeNotion {
       },
 
       getDataSource: async (input) => {
-        const ctx: OperationContext = {
-          system: 'notion',
-          operation: 'dataSources.retrieve',
-          key: input.dataSourceId,
-        };
+        const ctx = about('dataSources.retrieve', input.dataSourceId);
         await asTheRealActivity(() => real.getDataSource(input));
         return this.schema(dataSource(ctx, input.dataSourceId));
       },
