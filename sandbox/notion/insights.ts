@@ -3,7 +3,7 @@
  * domain/insights/notion-rows.ts for what each property holds). Select options start with the
  * taxonomy's own labels; Notion adds an option the first time a row uses a new value.
  */
-import { DIGEST_ROW, INSIGHT_ROW, THEME_ROW } from '../domain/insights/notion-rows';
+import { DIGEST_ROW, INSIGHT_ROW, THEME_ROW } from '../../domain/insights/notion-rows';
 import {
   DEFAULT_EVIDENCE_TYPES,
   DEFAULT_SEGMENTS,
@@ -11,19 +11,13 @@ import {
   DISPOSITIONS,
   SEVERITIES,
   labelOf,
-} from '../domain/insights/taxonomy';
-
-type SeedType = 'title' | 'rich_text' | 'select' | 'date' | 'number' | 'url' | 'people';
-interface Seed {
-  name: string;
-  type: SeedType;
-  options?: string[];
-}
+} from '../../domain/insights/taxonomy';
+import type { SeedProperty } from './schema';
 
 const labels = (ids: readonly string[]) => ids.map(labelOf);
 const KEY = 'prodops key';
 
-export const INSIGHT_DATA_SOURCES: Record<string, { title: string; properties: Seed[] }> = {
+export const INSIGHT_DATA_SOURCES: Record<string, { title: string; properties: SeedProperty[] }> = {
   insights: {
     title: 'Insights',
     properties: [
