@@ -100,6 +100,9 @@ export function parseThemeRef(value: string, config: OrgConfig): { area: string;
   return { area: area.id, theme };
 }
 
+/** A backlog shard whose carried state is above this is said to be near Temporal's 2 MB payload limit. */
+const CARRIED_BYTES_WARNING = 1_500_000;
+
 function parseDisposition(value: string): Disposition {
   const found = matchValue(value, DISPOSITIONS) as Disposition | undefined;
   if (!found) throw CliError.usage(`--disposition must be ${DISPOSITIONS.join(', ')}, got "${value}"`);
@@ -701,7 +704,11 @@ export function registerInsightCommands(
         }
         for (const b of backlogs)
           io.out(
-            `${insightsBacklogId(b.shard)}: ${b.open} open (${b.needsTagging} need tagging, ${b.routed} routed), ${b.merged} merged, ${b.decided} decided, ${b.closedKeys} closed keys kept${b.unpublished > 0 ? `, ${b.unpublished} rows to write` : ''}`,
+            `${insightsBacklogId(b.shard)}: ${b.open} open (${b.needsTagging} need tagging, ${b.routed} routed), ${b.merged} merged, ${b.decided} decided, ${b.closedKeys} closed keys kept, ${Math.ceil(b.carriedBytes / 1000)} kB carried${b.unpublished > 0 ? `, ${b.unpublished} rows to write` : ''}`,
+          );
+        for (const b of backlogs.filter((s) => s.carriedBytes > CARRIED_BYTES_WARNING))
+          io.err(
+            `prodops: ${insightsBacklogId(b.shard)} carries ${(b.carriedBytes / 1e6).toFixed(1)} MB across continue-as-new, near Temporal's 2 MB limit: lower insights.backlog.closeOpenAfterDays, or decide its routed themes`,
           );
         for (const t of themes.filter((s) => s.open)) for (const line of themeLines(t)) io.out(line);
         if (backlogs.length === 0) io.out('no backlog has started: nothing has arrived yet');

@@ -118,6 +118,8 @@ export interface BacklogStatusView {
   closedKeys: number;
   /** Items whose Notion row is not yet written as it should be. */
   unpublished: number;
+  /** Bytes of JSON the workflow carries across continue-as-new; Temporal refuses above 2 MB. */
+  carriedBytes: number;
   log: { at: string; message: string }[];
 }
 

@@ -45,7 +45,22 @@ function handler(workflows = new RecordingWorkflows(), secrets: readonly string[
   return {
     workflows,
     send: (body: string, headers: Record<string, string> = {}, method = 'POST') =>
-      runTrigger(handle, toRequest({ path: '/insights', headers: { 'content-type': 'application/json', 'x-prodops-signature': signBody(SECRET, body), ...headers }, body }, method), () => {}),
+      runTrigger(
+        handle,
+        toRequest(
+          {
+            path: '/insights',
+            headers: {
+              'content-type': 'application/json',
+              'x-prodops-signature': signBody(SECRET, body),
+              ...headers,
+            },
+            body,
+          },
+          method,
+        ),
+        () => {},
+      ),
   };
 }
 
@@ -57,7 +72,13 @@ describe('POST /insights', () => {
     const shard = insightShardOf('Acme Corp', config.insights.backlog.shards);
     expect(res).toEqual({
       status: 200,
-      body: { ok: true, key: 'zendesk:4411', workflowId: insightsBacklogId(shard), outcome: 'delivered', needsTagging: [] },
+      body: {
+        ok: true,
+        key: 'zendesk:4411',
+        workflowId: insightsBacklogId(shard),
+        outcome: 'delivered',
+        needsTagging: [],
+      },
     });
     const wf = workflows.running.get(insightsBacklogId(shard))!;
     expect(wf).toMatchObject({ type: INSIGHTS_BACKLOG_TYPE, args: [{ shard }] });
@@ -83,7 +104,11 @@ describe('POST /insights', () => {
 
   it('keeps an insight with values the taxonomy does not know, and says so', async () => {
     const { send, workflows } = handler();
-    const res = await send(JSON.stringify(insight({ theme: 'billing bug', area: undefined, severity: 'HIGH', external_id: undefined })));
+    const res = await send(
+      JSON.stringify(
+        insight({ theme: 'billing bug', area: undefined, severity: 'HIGH', external_id: undefined }),
+      ),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       needsTagging: ['theme', 'area'],
@@ -95,7 +120,9 @@ describe('POST /insights', () => {
   it('accepts the snake_case names help desks template', async () => {
     const { send } = handler();
     const { externalId: _e, evidenceType: _t, ...rest } = insight();
-    const res = await send(JSON.stringify({ ...rest, external_id: 77, evidence_type: 'quote', occurred_at: '2027-01-05' }));
+    const res = await send(
+      JSON.stringify({ ...rest, external_id: 77, evidence_type: 'quote', occurred_at: '2027-01-05' }),
+    );
     expect(res).toMatchObject({ status: 200, body: { key: 'zendesk:77' } });
   });
 
@@ -115,24 +142,39 @@ describe('POST /insights', () => {
     expect((await send(body)).status).toBe(200);
     expect((await send(body, { 'x-prodops-signature': signBody(next, body) })).status).toBe(200);
     const rotated = handler(new RecordingWorkflows(), [next]);
-    expect(await rotated.send(body)).toMatchObject({ status: 401, body: { error: 'invalid X-Prodops-Signature' } });
+    expect(await rotated.send(body)).toMatchObject({
+      status: 401,
+      body: { error: 'invalid X-Prodops-Signature' },
+    });
   });
 
   it('answers 401, 400, 405, 413, 415 and 503 as the other functions do', async () => {
     const { send } = handler();
     const body = JSON.stringify(insight());
-    expect(await send(body, { 'x-prodops-signature': '' })).toMatchObject({ status: 401, body: { error: 'missing X-Prodops-Signature' } });
-    expect(await send(`${body} `, { 'x-prodops-signature': signBody(SECRET, body) })).toMatchObject({ status: 401 });
+    expect(await send(body, { 'x-prodops-signature': '' })).toMatchObject({
+      status: 401,
+      body: { error: 'missing X-Prodops-Signature' },
+    });
+    expect(await send(`${body} `, { 'x-prodops-signature': signBody(SECRET, body) })).toMatchObject({
+      status: 401,
+    });
     expect(await send(body, { 'x-prodops-signature': 'sha256=zz' })).toMatchObject({ status: 401 });
     expect(await send(body, { 'content-type': 'text/plain' })).toMatchObject({ status: 415 });
-    expect(await send('{"source":')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^body is not valid JSON/) as unknown } });
+    expect(await send('{"source":')).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/^body is not valid JSON/) as unknown },
+    });
     expect(await send(JSON.stringify(insight({ segment: undefined })))).toMatchObject({
       status: 400,
       body: { error: 'insight is malformed: segment: is required' },
     });
     expect(await send(JSON.stringify(insight({ severty: 'high' })))).toMatchObject({
       status: 400,
-      body: { error: expect.stringMatching(/^insight is malformed: insight: "severty" is not a field of an insight \(source, externalId, /) as unknown },
+      body: {
+        error: expect.stringMatching(
+          /^insight is malformed: insight: "severty" is not a field of an insight \(source, externalId, /,
+        ) as unknown,
+      },
     });
     expect(await send(JSON.stringify(insight({ text: 'x'.repeat(4001) })))).toMatchObject({
       status: 400,
@@ -147,7 +189,10 @@ describe('POST /insights', () => {
     expect(await send('x'.repeat(1024 * 1024 + 1))).toMatchObject({ status: 413 });
     const down = new RecordingWorkflows();
     down.down = true;
-    expect(await handler(down).send(body)).toMatchObject({ status: 503, body: { error: 'Temporal is unreachable: deliver again later' } });
+    expect(await handler(down).send(body)).toMatchObject({
+      status: 503,
+      body: { error: 'Temporal is unreachable: deliver again later' },
+    });
   });
 });
 
@@ -173,8 +218,18 @@ describe('POST /insights as a function of its own', () => {
   it('verifies on the raw body the framework keeps, and answers 503 while Temporal is away', async () => {
     const signed = insightDelivery(insight(), SECRET);
     const post = (headers: Record<string, string>, body: string) =>
-      fetch(url, { method: 'POST', headers, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
-    expect((await post({ ...signed.headers, 'x-prodops-signature': signBody('wrong-secret-0123456789', signed.body) }, signed.body)).status).toBe(401);
+      fetch(url, { method: 'POST', headers, body }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as Record<string, unknown>,
+      }));
+    expect(
+      (
+        await post(
+          { ...signed.headers, 'x-prodops-signature': signBody('wrong-secret-0123456789', signed.body) },
+          signed.body,
+        )
+      ).status,
+    ).toBe(401);
     expect((await post(signed.headers, signed.body)).status).toBe(503);
   }, 20_000);
 });
@@ -185,7 +240,13 @@ describe('fuzzed deliveries to /insights', () => {
   beforeAll(async () => {
     gateway = await startGateway({
       port: 0,
-      handlers: createTriggerHandlers({ config, secrets: SECRETS, workflows, publicUrl: null, log: () => {} }),
+      handlers: createTriggerHandlers({
+        config,
+        secrets: SECRETS,
+        workflows,
+        publicUrl: null,
+        log: () => {},
+      }),
       log: () => {},
     });
   });
@@ -193,10 +254,33 @@ describe('fuzzed deliveries to /insights', () => {
     await gateway?.close();
   });
 
-  const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 });
-  const fields = ['source', 'externalId', 'account', 'segment', 'text', 'theme', 'severity', 'area', 'evidenceType', 'link', 'occurredAt', 'external_id', 'extra'];
+  const printable = fc.string({
+    unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    maxLength: 60,
+  });
+  const fields = [
+    'source',
+    'externalId',
+    'account',
+    'segment',
+    'text',
+    'theme',
+    'severity',
+    'area',
+    'evidenceType',
+    'link',
+    'occurredAt',
+    'external_id',
+    'extra',
+  ];
   const mutatedInsight = fc
-    .array(fc.tuple(fc.constantFrom(...fields), fc.oneof(fc.jsonValue({ maxDepth: 2 }), printable, fc.constant(undefined))), { maxLength: 4 })
+    .array(
+      fc.tuple(
+        fc.constantFrom(...fields),
+        fc.oneof(fc.jsonValue({ maxDepth: 2 }), printable, fc.constant(undefined)),
+      ),
+      { maxLength: 4 },
+    )
     .map((edits) => {
       const body: Record<string, unknown> = insight({ externalId: 'fuzz' });
       for (const [field, value] of edits) body[field] = value;
@@ -214,25 +298,38 @@ describe('fuzzed deliveries to /insights', () => {
     { weight: 1, arbitrary: printable.map((s) => () => s) },
     { weight: 1, arbitrary: fc.stringMatching(/^[0-9a-f]{64}$/).map((hex) => () => `sha256=${hex}`) },
   );
-  const contentTypes = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', undefined);
+  const contentTypes = fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'text/plain',
+    undefined,
+  );
 
   it(`never answers with a 5xx (${RUNS} bodies)`, async () => {
     const seen = new Set<number>();
     let bodiesSent = 0;
     await fc.assert(
-      fc.asyncProperty(bodies, signatures, contentTypes, fc.constantFrom('POST', 'POST', 'POST', 'POST', 'PUT'), async (body, sign, contentType, method) => {
-        const headers = Object.fromEntries(
-          Object.entries({ 'content-type': contentType, 'x-prodops-signature': sign(body) }).filter(([, v]) => v !== undefined),
-        ) as Record<string, string>;
-        const response = await fetch(`${gateway.url}/insights`, { method, headers, body });
-        const text = await response.text();
-        bodiesSent++;
-        seen.add(response.status);
-        expect(response.status).toBeGreaterThanOrEqual(200);
-        expect(response.status).toBeLessThan(500);
-        expect(text).not.toMatch(/\n\s+at |\.ts:\d+/);
-        expect(() => JSON.parse(text) as unknown).not.toThrow();
-      }),
+      fc.asyncProperty(
+        bodies,
+        signatures,
+        contentTypes,
+        fc.constantFrom('POST', 'POST', 'POST', 'POST', 'PUT'),
+        async (body, sign, contentType, method) => {
+          const headers = Object.fromEntries(
+            Object.entries({ 'content-type': contentType, 'x-prodops-signature': sign(body) }).filter(
+              ([, v]) => v !== undefined,
+            ),
+          ) as Record<string, string>;
+          const response = await fetch(`${gateway.url}/insights`, { method, headers, body });
+          const text = await response.text();
+          bodiesSent++;
+          seen.add(response.status);
+          expect(response.status).toBeGreaterThanOrEqual(200);
+          expect(response.status).toBeLessThan(500);
+          expect(text).not.toMatch(/\n\s+at |\.ts:\d+/);
+          expect(() => JSON.parse(text) as unknown).not.toThrow();
+        },
+      ),
       { numRuns: RUNS },
     );
     expect(bodiesSent).toBeGreaterThanOrEqual(1_000);

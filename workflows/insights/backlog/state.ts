@@ -151,6 +151,7 @@ export function statusOfBacklog(
     decided: firsts.filter((i) => i.decided !== null).length,
     closedKeys: backlog.data.closed.length,
     unpublished,
+    carriedBytes: new TextEncoder().encode(JSON.stringify(state)).length,
     log: [...state.log],
   };
 }
