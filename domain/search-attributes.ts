@@ -15,6 +15,10 @@ export const LeaveStatus = defineSearchAttributeKey('LeaveStatus', SearchAttribu
 export const Team = defineSearchAttributeKey('Team', SearchAttributeType.KEYWORD);
 export const LeaveStart = defineSearchAttributeKey('LeaveStart', SearchAttributeType.DATETIME);
 export const LeaveEnd = defineSearchAttributeKey('LeaveEnd', SearchAttributeType.DATETIME);
+/** A subscription's lifecycle: active, missed, cancelled, lapsed or invalid (decisions are in its memo). */
+export const RenewalStatus = defineSearchAttributeKey('RenewalStatus', SearchAttributeType.KEYWORD);
+export const RenewalDate = defineSearchAttributeKey('RenewalDate', SearchAttributeType.DATETIME);
+export const NoticeDeadline = defineSearchAttributeKey('NoticeDeadline', SearchAttributeType.DATETIME);
 
 export const ALL_SEARCH_ATTRIBUTES = [
   ReleaseTier,
@@ -25,4 +29,7 @@ export const ALL_SEARCH_ATTRIBUTES = [
   Team,
   LeaveStart,
   LeaveEnd,
+  RenewalStatus,
+  RenewalDate,
+  NoticeDeadline,
 ] as const;

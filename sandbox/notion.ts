@@ -287,7 +287,33 @@ const SEEDED_DATA_SOURCES: Record<string, { title: string; properties: SeedPrope
       { name: 'Notice deadline', type: 'date' },
       { name: 'Annual cost', type: 'number', numberFormat: 'dollar' },
       { name: 'Auto-renews', type: 'checkbox' },
-      { name: 'Decision', type: 'select', options: ['Undecided', 'Renew', 'Renegotiate', 'Cancel'] },
+      {
+        name: 'Decision',
+        type: 'select',
+        options: ['Undecided', 'Renew', 'Renegotiate', 'Cancel', 'Downsize'],
+      },
+      { name: 'Team', type: 'select', options: [] },
+      { name: 'Category', type: 'select', options: [] },
+      { name: 'Cost per cycle', type: 'number' },
+      { name: 'Currency', type: 'select', options: ['USD', 'EUR', 'GBP'] },
+      { name: 'Cycle', type: 'select', options: ['Monthly', 'Quarterly', 'Annual'] },
+      { name: 'Notice period (days)', type: 'number' },
+      { name: 'Seats', type: 'number' },
+      { name: 'Seats in use', type: 'number' },
+      { name: 'Status', type: 'select', options: ['Active', 'Missed', 'Cancelled', 'Lapsed', 'Invalid'] },
+      { name: 'Problems', type: 'rich_text' },
+    ],
+  },
+  toolBudgets: {
+    title: 'Tool budgets',
+    properties: [
+      { name: 'Name', type: 'title' },
+      { name: KEY_PROPERTY, type: 'rich_text' },
+      { name: 'Year', type: 'number' },
+      { name: 'Budget', type: 'number' },
+      { name: 'Committed', type: 'number' },
+      { name: 'Remaining', type: 'number' },
+      { name: 'Position', type: 'select', options: ['Within budget', 'Over budget'] },
     ],
   },
 };
@@ -1754,6 +1780,21 @@ export function createNotionSandbox(config: OrgConfig, options: NotionSandboxOpt
     });
   }
 
+  /** Deleting a block moves it (and so its children) to the trash, as Notion does. */
+  function deleteBlock(req: SandboxRequest): SandboxResponse {
+    const id = pathId(req.params.id!, 'block_id');
+    const block = blocks.get(id);
+    if (!block || block.inTrash)
+      throw new NotionError(
+        404,
+        'object_not_found',
+        `Could not find block with ID: ${id}. Make sure the relevant pages and databases are shared with your integration.`,
+      );
+    block.inTrash = true;
+    block.lastEditedTime = timestamp();
+    return ok(renderBlock(block));
+  }
+
   function listUsers(req: SandboxRequest): SandboxResponse {
     const pageSize = pageSizeOf(req.query.get('page_size') ?? undefined, 'query.page_size');
     const page = paginate(users, req.query.get('start_cursor') ?? undefined, pageSize, 'query.start_cursor');
@@ -1934,6 +1975,7 @@ export function createNotionSandbox(config: OrgConfig, options: NotionSandboxOpt
       router.add('notion', 'PATCH', '/v1/pages/:id', route(updatePage));
       router.add('notion', 'PATCH', '/v1/blocks/:id/children', route(appendChildren));
       router.add('notion', 'GET', '/v1/blocks/:id/children', route(listChildren));
+      router.add('notion', 'DELETE', '/v1/blocks/:id', route(deleteBlock));
       router.add('notion', 'GET', '/v1/users', route(listUsers));
     },
     snapshot() {
