@@ -140,7 +140,12 @@ export type Progress = 'again' | 'idle' | 'finished';
 
 export interface EntityProcess {
   wake: Wake;
-  /** One turn towards the desired state: transitions, then reconciling what exists. */
+  /**
+   * One turn towards the desired state: transitions, then reconciling what exists. It takes the
+   * wake (`wake.take()`) at the start of the turn, so a message that arrives while the turn's
+   * activities run sets it again and earns the next turn; a process that never takes it would
+   * never wait.
+   */
   advance(): Promise<Progress>;
   /** The time-driven steps still ahead. */
   deadlines(): Deadline[];
