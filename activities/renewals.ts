@@ -20,16 +20,16 @@ import { resolveBusinessCalendar, type YearRange } from '../domain/holidays';
 import { computeBudget, renewalCallout, type BudgetFacts, type BudgetView } from '../domain/budget';
 import { budgetDocument } from '../domain/renewal-content';
 import { checkSubscription, type SubscriptionDirectory } from '../domain/subscription';
-import {
-  RENEWAL_WORKFLOW_TYPE,
-  type BudgetPositionChange,
-  type ComputeToolBudgetInput,
-  type ComputeToolBudgetResult,
-  type LoadRenewalContextInput,
-  type LoadRenewalContextResult,
-  type PersonRef,
-  type RenewalContext,
-  type SubscriptionMemo,
+import { RENEWAL_WORKFLOW_TYPE, SUBSCRIPTION_MEMO_KEY } from '../contracts/renewals';
+import type {
+  BudgetPositionChange,
+  ComputeToolBudgetInput,
+  ComputeToolBudgetResult,
+  LoadRenewalContextInput,
+  LoadRenewalContextResult,
+  PersonRef,
+  RenewalContext,
+  SubscriptionMemo,
 } from '../workflows/renewal/messages';
 
 /** The subscriptions that count: every running subscription workflow (an ended one sleeps until it no longer counts). */
@@ -103,7 +103,9 @@ export function buildRenewalContext(
 export async function readSubscriptionMemos(client: Client): Promise<SubscriptionMemo[]> {
   const out = new Map<string, SubscriptionMemo>();
   for await (const info of client.workflow.list({ query: SUBSCRIPTIONS_QUERY })) {
-    const memo = (info.memo as { subscription?: SubscriptionMemo } | undefined)?.subscription;
+    const memo = (info.memo as Record<string, SubscriptionMemo | undefined> | undefined)?.[
+      SUBSCRIPTION_MEMO_KEY
+    ];
     if (memo) out.set(info.workflowId, memo);
   }
   return [...out.values()];

@@ -13,6 +13,7 @@ import type { createNotionActivities } from '../../activities/notion';
 import type { RenewalActivities } from '../../activities/renewals';
 import { noticeHtml } from '../../domain/release-content';
 import { NoticeDeadline, RenewalDate, RenewalStatus, Team } from '../../domain/search-attributes';
+import { SUBSCRIPTION_MEMO_KEY } from '../../contracts/renewals';
 import { activitiesFor } from '../activity-options';
 import { attempt, note, sendOnce } from '../entity-loop';
 import {
@@ -61,7 +62,7 @@ export function startAttributes(index: RenewalIndex): SearchAttributePair[] {
 }
 
 export function memoFields(memo: SubscriptionMemo): Record<string, unknown> {
-  return { subscription: memo };
+  return { [SUBSCRIPTION_MEMO_KEY]: memo };
 }
 
 export function renewalEffects(state: RenewalState, activities = renewalActivities()): RenewalEffects {

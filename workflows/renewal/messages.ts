@@ -16,16 +16,13 @@ import type { PageDocument } from '../../domain/document';
 import type { RenewalPlan } from '../../domain/renewal-plan';
 import type { Decision, FieldProblem, RawSubscription, SubscriptionFields } from '../../domain/subscription';
 
-export const RENEWAL_WORKFLOW_TYPE = 'renewalWorkflow';
-export const TOOL_BUDGET_WORKFLOW_TYPE = 'toolBudgetWorkflow';
-
-/** One workflow per subscription: `subscription:<id>`. */
-export const subscriptionWorkflowId = (subscriptionId: string): string => `subscription:${subscriptionId}`;
-/** One short-lived workflow per budget year keeps its Notion page current: `tool-budget:<year>`. */
-export const toolBudgetWorkflowId = (year: number): string => `tool-budget:${year}`;
-
-/** A subscription id: chosen on `prodops renewal add`, or the Notion page id without dashes. */
-export const SUBSCRIPTION_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export {
+  RENEWAL_WORKFLOW_TYPE,
+  SUBSCRIPTION_ID,
+  subscriptionWorkflowId,
+  TOOL_BUDGET_WORKFLOW_TYPE,
+  toolBudgetWorkflowId,
+} from '../../contracts/renewals';
 
 export interface RenewalInput {
   subscriptionId: string;

@@ -5,6 +5,7 @@
  * or downsize, the export reminder for a cancel, the search attributes and memo, and the budget
  * pages of the years whose figures this subscription changed.
  */
+import { subscriptionPageKey } from '../../contracts/renewals';
 import {
   addCalendarDays,
   addWorkingDays,
@@ -67,7 +68,7 @@ export interface RenewalEffects extends NoticeEffects {
   index(index: RenewalIndex | null, memo: SubscriptionMemo | null): void;
 }
 
-export const pageKey = (s: RenewalState): string => `subscription:${s.subscriptionId}`;
+export const pageKey = (s: RenewalState): string => subscriptionPageKey(s.subscriptionId);
 
 export function cycleLabel(cycle: string): string {
   if (cycle === 'monthly') return 'Monthly';
