@@ -74,7 +74,7 @@ export function buildRenewalContext(
   const budgetOwner = find(r.budgetOwner);
   const procurement = find(r.procurementContact);
   return {
-    owner: { ...personRef(owner), calendar: owner.calendar },
+    owner: { ...personRef(owner), calendar: owner.calendar, team: owner.team },
     manager: manager ? personRef(manager) : null,
     budgetOwner: budgetOwner ? personRef(budgetOwner) : null,
     procurement: procurement ? personRef(procurement) : null,

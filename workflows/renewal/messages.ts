@@ -109,7 +109,7 @@ export interface RenewalRulesView {
 
 /** What the workflow needs from the configuration, loaded by an activity once per cycle. */
 export interface RenewalContext {
-  owner: PersonRef & { calendar: string };
+  owner: PersonRef & { calendar: string; team: string };
   manager: PersonRef | null;
   budgetOwner: PersonRef | null;
   procurement: PersonRef | null;

@@ -12,7 +12,7 @@ import {
   compareDates,
   type CalendarDate,
 } from '../../domain/business-calendar';
-import { budgetLines } from '../../domain/budget';
+import { budgetLines, type BudgetFacts, type FxTable } from '../../domain/budget';
 import { deadlineEvent, exportReminder, procurementTask } from '../../domain/renewal-content';
 import { describeCycle } from '../../domain/renewal-plan';
 import {
@@ -301,26 +301,43 @@ async function reconcileExportEvent(s: RenewalState, effects: RenewalEffects, cl
     effects.note(`export reminder on ${wanted.date} for ${ctx.owner.name}`);
 }
 
-/** Signals the budget workflow of each year (this one and the next) whose lines of this subscription changed. */
-async function reconcileBudget(s: RenewalState, effects: RenewalEffects, clock: Clock): Promise<void> {
-  const facts = budgetFacts(s);
-  if (!facts || !s.context) return;
-  const year = Number(clock.today.slice(0, 4));
-  for (const y of [year, year + 1]) {
-    const lines = budgetLines(facts, y, s.context.fx).map((l) => [
+/** A subscription's lines of one year as the budget page shows them. */
+function linesPrint(facts: BudgetFacts | null, year: number, fx: FxTable): string {
+  if (!facts) return '[]';
+  return JSON.stringify(
+    budgetLines(facts, year, fx).map((l) => [
       l.date,
+      l.tool,
+      l.vendor,
+      l.team,
       l.amount,
       l.currency,
       l.counted,
-      l.team,
-    ]);
-    const fingerprint = JSON.stringify(lines);
-    const before = s.applied.budget[String(y)];
-    if (before === fingerprint || (before === undefined && lines.length === 0)) continue;
-    if (await effects.signalBudget(y, { subscriptionId: s.subscriptionId, facts, at: clock.now }))
-      s.applied.budget[String(y)] = fingerprint;
+    ]),
+  );
+}
+
+/**
+ * Tells the budget workflow of each year (this one and the next) whose lines of this
+ * subscription changed since the facts it was last sent. A renewal that happens as planned
+ * changes no line (the renewal ahead becomes a cycle paid, on the same day, at the same price),
+ * and the pages read every subscription's facts when they refresh, so a new year coming into
+ * view needs no message either.
+ */
+async function reconcileBudget(s: RenewalState, effects: RenewalEffects, clock: Clock): Promise<void> {
+  const facts = budgetFacts(s);
+  if (!facts || !s.context) return;
+  const before = s.applied.budgetFacts;
+  if (before && JSON.stringify(before) === JSON.stringify(facts)) return;
+  const year = Number(clock.today.slice(0, 4));
+  const fx = s.context.fx;
+  let told = true;
+  for (const y of [year, year + 1]) {
+    if (linesPrint(before, y, fx) === linesPrint(facts, y, fx)) continue;
+    told =
+      (await effects.signalBudget(y, { subscriptionId: s.subscriptionId, facts, at: clock.now })) && told;
   }
-  for (const key of Object.keys(s.applied.budget)) if (Number(key) < year) delete s.applied.budget[key];
+  if (told) s.applied.budgetFacts = facts;
 }
 
 export function reconcileIndex(s: RenewalState, effects: RenewalEffects): void {

@@ -10,7 +10,7 @@ import {
   type BusinessCalendar,
   type CalendarDate,
 } from '../../domain/business-calendar';
-import type { BudgetCallout } from '../../domain/budget';
+import type { BudgetCallout, BudgetFacts } from '../../domain/budget';
 import {
   cycleMonths,
   cycleStart,
@@ -100,8 +100,8 @@ export interface Applied {
   /** Search attributes and memo as last written. */
   index: string | null;
   memo: string | null;
-  /** Per year, the fingerprint of this subscription's budget lines last sent to that year's page. */
-  budget: Record<string, string>;
+  /** The budget facts the budget pages were last told of. */
+  budgetFacts: BudgetFacts | null;
 }
 
 export interface RenewalState extends Journal {
@@ -156,7 +156,7 @@ export function initialState(subscriptionId: string): RenewalState {
       exportEvent: null,
       index: null,
       memo: null,
-      budget: {},
+      budgetFacts: null,
     },
     log: [],
     sent: [],

@@ -14,7 +14,12 @@ import {
 } from '@temporalio/workflow';
 import { localDateOf, zonedDateTimeToInstant, type CalendarDate } from '../../domain/business-calendar';
 import { cycleMonths, firstRenewalAfter } from '../../domain/renewal-plan';
-import { checkSubscription, readDecision, type FieldProblem } from '../../domain/subscription';
+import {
+  checkSubscription,
+  readDecision,
+  type FieldProblem,
+  type SubscriptionFields,
+} from '../../domain/subscription';
 import {
   attempt,
   isRepeat,
@@ -35,6 +40,7 @@ import {
   snoozeReminder,
   subscriptionPageChanged,
   type DecideCommand,
+  type LoadRenewalContextResult,
   type RenewalInput,
   type RenewalStatusView,
   type SetSubscriptionCommand,
@@ -258,18 +264,28 @@ export async function renewalWorkflow(
 
   // ---- Turns -----------------------------------------------------------------------------------
 
-  async function processProposal(p: Proposal): Promise<void> {
-    state.proposal = null;
-    const shape = checkSubscription(p.fields);
-    if (!shape.ok) return refuseProposal(p, shape.problems);
-    const f = shape.fields;
+  /**
+   * The context a change needs: the one at hand when the owner, team and currency stay the same
+   * (a price, a date or a decision changed), else loaded and checked against the configuration.
+   */
+  async function contextFor(
+    f: SubscriptionFields,
+    renewal: CalendarDate,
+    draft: RenewalState,
+  ): Promise<LoadRenewalContextResult | FieldProblem[]> {
     const months = cycleMonths(f.cycle);
-    const roughToday = localDateOf(Date.now(), zone());
-    const renewal =
-      f.renewalDate > roughToday ? f.renewalDate : firstRenewalAfter(f.renewalDate, months, roughToday);
-    const cycleNumber = state.cycle?.number ?? 1;
-    const draft = JSON.parse(JSON.stringify(state)) as RenewalState;
-    acceptFields(draft, f, roughToday);
+    const years = yearsFor(renewal, months);
+    const ctx = state.context;
+    const held = state.fields;
+    if (ctx && held && state.cycle) {
+      const owner = f.ownerId === ctx.owner.id || f.ownerId.toLowerCase() === ctx.owner.email.toLowerCase();
+      const team = (f.team || ctx.owner.team) === held.team;
+      const covered = years.from >= ctx.calendarYears.from && years.to <= ctx.calendarYears.to;
+      const current =
+        state.contextKey === proposalKey(held.ownerId, held.team, held.currency, state.cycle.number);
+      if (owner && team && covered && current && f.currency === held.currency)
+        return { ok: true, context: ctx, ownerId: ctx.owner.id, team: held.team };
+    }
     let failure = '';
     const loaded = await attempt(
       () =>
@@ -278,23 +294,39 @@ export async function renewalWorkflow(
           owner: f.ownerId,
           team: f.team || null,
           currency: f.currency,
-          years: yearsFor(renewal, months),
+          years,
           facts: budgetFacts(draft),
         }),
       (cause) => (failure = cause),
     );
     if (!loaded)
-      return refuseProposal(p, [
-        { field: 'owner', message: `could not be checked against the configuration: ${failure}` },
-      ]);
+      return [{ field: 'owner', message: `could not be checked against the configuration: ${failure}` }];
+    return loaded;
+  }
+
+  async function processProposal(p: Proposal): Promise<void> {
+    state.proposal = null;
+    const shape = checkSubscription(p.fields);
+    if (!shape.ok) return refuseProposal(p, shape.problems);
+    const f = shape.fields;
+    const roughToday = localDateOf(Date.now(), zone());
+    const renewal =
+      f.renewalDate > roughToday
+        ? f.renewalDate
+        : firstRenewalAfter(f.renewalDate, cycleMonths(f.cycle), roughToday);
+    const draft = JSON.parse(JSON.stringify(state)) as RenewalState;
+    acceptFields(draft, f, roughToday);
+    const loaded = await contextFor(f, renewal, draft);
+    if (Array.isArray(loaded)) return refuseProposal(p, loaded);
     if (!loaded.ok) return refuseProposal(p, loaded.problems);
+    const reloaded = loaded.context !== state.context;
     state.context = loaded.context;
-    state.contextKey = proposalKey(loaded.ownerId, loaded.team, f.currency, cycleNumber);
+    state.contextKey = proposalKey(loaded.ownerId, loaded.team, f.currency, state.cycle?.number ?? 1);
     const day = clock().today;
     for (const line of acceptFields(state, { ...f, ownerId: loaded.ownerId, team: loaded.team }, day))
       log(line);
     if (p.pageId) state.notionPageId ??= p.pageId;
-    if (loaded.context.budget) state.budgetCallout = loaded.context.budget.callout;
+    if (reloaded && loaded.context.budget) state.budgetCallout = loaded.context.budget.callout;
     // Planned again after every change: the owner's calendar or the rules may differ; sent reminders stay sent.
     replan(state, loaded.context.calendar, rulesOf(loaded.context), day);
     applyPageDecision(p, day);

@@ -58,10 +58,13 @@ export interface Run {
   sleepUntil: (date: CalendarDate, time?: string) => Promise<void>;
   /** Starts `subscription:<id>` and applies the fields as `prodops renewal add` would. */
   add: (id: string, fields: RawSubscription, by?: string) => Promise<WorkflowHandle>;
-  /** A change in Notion, as the Notion route delivers it. */
+  /** A change in Notion, as the Notion route delivers it: prodops' own cells as the row holds them. */
   notionChange: (
     id: string,
-    event: Omit<SubscriptionPageEvent, 'deliveryId' | 'occurredAt'> & { occurredAt?: number },
+    event: Omit<SubscriptionPageEvent, 'deliveryId' | 'occurredAt' | 'written'> & {
+      occurredAt?: number;
+      written?: SubscriptionPageEvent['written'];
+    },
   ) => Promise<void>;
   handle: (id: string) => WorkflowHandle;
 }
@@ -152,6 +155,7 @@ export async function withWorld(
         signal: subscriptionPageChanged,
         signalArgs: [
           {
+            written: writtenOf(world.page(event.pageId)?.properties ?? {}),
             ...event,
             occurredAt: event.occurredAt ?? (await env.currentTimeMs()),
             deliveryId: `test-${++deliveries}`,
@@ -162,28 +166,43 @@ export async function withWorld(
     handle,
   };
   const [first, ...rest] = workers;
-  await first!.runUntil(async () => {
-    const others = rest.map((w) => w.run());
-    try {
-      await body(run);
-    } finally {
-      // A workflow left without a worker would hold the test server's clock still for later tests.
-      const ids = [...started, ...[YEAR, YEAR + 1, YEAR + 2].map(toolBudgetWorkflowId)];
-      for (const id of ids) {
-        const described = await env.client.workflow
-          .getHandle(id)
-          .describe()
-          .catch((error: unknown) => {
-            if (error instanceof WorkflowNotFoundError) return null;
-            throw error;
-          });
-        if (described?.status.name === 'RUNNING')
-          await env.client.workflow.getHandle(id).terminate('test finished');
+  try {
+    await first!.runUntil(async () => {
+      const others = rest.map((w) => w.run());
+      try {
+        await body(run);
+      } finally {
+        for (const w of rest) w.shutdown();
+        await Promise.all(others);
       }
-      for (const w of rest) w.shutdown();
-      await Promise.all(others);
+    });
+  } finally {
+    // Only once every worker has stopped (so no activity can start another workflow), nothing of
+    // this test may stay running: a workflow without a worker would hold the test server's clock.
+    const ids = [...started, ...[YEAR, YEAR + 1, YEAR + 2].map(toolBudgetWorkflowId)];
+    for (const id of ids) {
+      const described = await env.client.workflow
+        .getHandle(id)
+        .describe()
+        .catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return null;
+          throw error;
+        });
+      if (described?.status.name === 'RUNNING')
+        await env.client.workflow.getHandle(id).terminate('test finished');
     }
-  });
+  }
+}
+
+/** What the row holds in the cells prodops writes, as the Notion route reads them. */
+export function writtenOf(properties: Record<string, unknown>): SubscriptionPageEvent['written'] {
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    noticeDeadline: text(properties['Notice deadline']),
+    status: text(properties.Status),
+    annualCost: typeof properties['Annual cost'] === 'number' ? properties['Annual cost'] : null,
+    problems: text(properties.Problems),
+  };
 }
 
 /** The fields of a subscription as a person writes them. */

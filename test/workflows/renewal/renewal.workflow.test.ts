@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundle, createTimeSkippingEnv } from '../../helpers/temporal';
+import { recordHistory } from '../../helpers/histories';
 import { WORKFLOWS_PATH } from '../../../workers/index';
 import {
   addCalendarDays,
@@ -146,6 +147,12 @@ describe('a renewal cycle', () => {
       // The renewal continued as new: the current run was started by the first one.
       const started = (await handle.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
       expect(started.continuedExecutionRunId).toBeTruthy();
+      await recordHistory(
+        env.client.workflow.getHandle(handle.workflowId, started.continuedExecutionRunId!),
+        'renewal',
+        'no-decision-escalated',
+        'an annual cycle without a decision: five reminders, three escalations, missed, renewed',
+      );
       // Every notice went out exactly once.
       const keys = world.mails.map((m) => m.idempotencyKey);
       expect(new Set(keys).size).toBe(keys.length);
@@ -280,6 +287,12 @@ describe('a renewal cycle', () => {
       await sleepUntil(`${Number(renewal.slice(0, 4)) + 2}-01-01`, '01:00');
       const ended = (await handle.result()) as RenewalStatusView;
       expect(ended.lifecycle).toBe('cancelled');
+      await recordHistory(
+        handle,
+        'renewal',
+        'cancelled',
+        'cancel, renegotiate, cancel again; ended on the renewal date',
+      );
     });
   });
 
@@ -321,9 +334,14 @@ describe('a renewal cycle', () => {
         // Renewed in Notion by ana.
         await notionChange('linear-monthly', {
           pageId: page.id,
-          fields: { ...fields, owner: 'ana@northwind.example', renewalDate: renewals[cycle - 1] },
+          fields: {
+            ...fields,
+            owner: 'ana@northwind.example',
+            team: 'growth',
+            cycle: 'Monthly',
+            renewalDate: renewals[cycle - 1],
+          },
           decision: 'Renew',
-          written: {},
           author: 'ana@northwind.example',
         });
         await waitFor(handle, (x) => x.cycle?.decision?.decision === 'renew', `cycle ${cycle} decided`);
@@ -339,6 +357,8 @@ describe('a renewal cycle', () => {
         () => page.properties['Renewal date'] === renewals[3],
         'the row on the fourth renewal date',
       );
+      const firstRun = (await handle.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
+      expect(firstRun.continuedExecutionRunId).toBeTruthy();
       // Each renewal is its month's last day: the 31st where there is one, clamped where not.
       for (const r of renewals) expect(addCalendarDays(r, 1).endsWith('-01')).toBe(true);
     });
