@@ -19,7 +19,7 @@ import type { OrgConfig, PersonConfig } from '../domain/config';
 import { resolveBusinessCalendar, type YearRange } from '../domain/holidays';
 import { computeBudget, renewalCallout, type BudgetFacts, type BudgetView } from '../domain/budget';
 import { budgetDocument } from '../domain/renewal-content';
-import { checkSubscription, type SubscriptionDirectory } from '../domain/subscription';
+import { checkSubscription, subscriptionDirectory } from '../domain/subscription';
 import { RENEWAL_WORKFLOW_TYPE, SUBSCRIPTION_MEMO_KEY } from '../contracts/renewals';
 import type {
   BudgetPositionChange,
@@ -34,15 +34,6 @@ import type {
 
 /** The subscriptions that count: every running subscription workflow (an ended one sleeps until it no longer counts). */
 export const SUBSCRIPTIONS_QUERY = `WorkflowType = '${RENEWAL_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
-
-export function subscriptionDirectory(config: OrgConfig): SubscriptionDirectory {
-  return {
-    people: config.people.map((p) => ({ id: p.id, email: p.email, team: p.team })),
-    teams: config.teams.map((t) => t.id),
-    baseCurrency: config.renewals.baseCurrency,
-    currencies: Object.keys(config.renewals.fxRates),
-  };
-}
 
 function personRef(person: PersonConfig): PersonRef {
   return {

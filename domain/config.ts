@@ -151,7 +151,7 @@ export const LeaveConfig = z
 /** An ISO 4217 code such as EUR: amounts are converted to the base currency at fixed rates. */
 export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as EUR');
 const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time written HH:MM');
-const BudgetAmount = z.number().finite('must be a number').min(0, 'must not be negative');
+const BudgetAmount = z.number({ error: 'must be a number' }).min(0, 'must not be negative');
 
 export const DEFAULT_REMINDER_DAYS = [90, 60, 30, 14, 7];
 
@@ -596,13 +596,27 @@ export function parseOrgConfig(text: string, source = 'prodops.config.yaml'): Or
         }
         continue;
       }
+      // Zod leaves `input` out of nested issues: whether the field is there is read from the file.
       const message =
-        issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+        issue.code === 'invalid_type' && issue.input === undefined && valueAt(raw, path) === undefined
+          ? 'is required'
+          : issue.code === 'invalid_key'
+            ? (issue.issues[0]?.message ?? issue.message)
+            : issue.message;
       problems.push({ path: formatPath(path), message, line: locate(path) });
     }
   }
   if (problems.length > 0) throw new ConfigError(source, dedupe(problems));
   return result.data!;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 function dedupe(problems: ConfigProblem[]): ConfigProblem[] {

@@ -6,6 +6,7 @@
  * Pure and free of heavy imports: workflow code, the CLI and activities share it.
  */
 import { isValidDate, type CalendarDate } from './business-calendar';
+import type { OrgConfig } from './config';
 import {
   CycleError,
   cycleLengthDays,
@@ -154,6 +155,16 @@ export interface SubscriptionDirectory {
   teams: string[];
   baseCurrency: string;
   currencies: string[];
+}
+
+/** The directory of a configuration. */
+export function subscriptionDirectory(config: OrgConfig): SubscriptionDirectory {
+  return {
+    people: config.people.map((p) => ({ id: p.id, email: p.email, team: p.team })),
+    teams: config.teams.map((t) => t.id),
+    baseCurrency: config.renewals.baseCurrency,
+    currencies: Object.keys(config.renewals.fxRates),
+  };
 }
 
 export type SubscriptionCheck =

@@ -66,6 +66,8 @@ export class RenewalWorld {
     readonly config: OrgConfig,
     private readonly client: Client,
     private readonly now: () => number,
+    /** Where the listing is read; `memos` unless given (a dev server has real visibility). */
+    private readonly listing?: () => Promise<SubscriptionMemo[]>,
   ) {}
 
   liveEvents(): WorldEvent[] {
@@ -90,7 +92,7 @@ export class RenewalWorld {
   activities() {
     const renewals = createRenewalActivities({
       config: () => this.config,
-      subscriptions: async () => this.memos,
+      subscriptions: this.listing ?? (async () => this.memos),
     });
     const simple = (value: unknown): unknown => {
       if (value && typeof value === 'object') {
