@@ -198,6 +198,7 @@ describe('checkSubscription', () => {
       cycle: 'annual',
       autoRenews: true,
     });
+    expect(utilisationPercent({ seats: 10, seatsInUse: 7 })).toBe(70);
     expect(utilisationPercent({ seats: 10, seatsInUse: null })).toBeNull();
   });
 
