@@ -9,24 +9,16 @@
  */
 import type { Command } from 'commander';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { compareDates, localDateOf, type CalendarDate } from '../domain/business-calendar';
+import { compareDates, type CalendarDate } from '../domain/business-calendar';
 import type { OrgConfig } from '../domain/config';
 import { formatCents, formatMoney } from '../domain/budget';
 import { budgetText } from '../domain/renewal-content';
-import {
-  CycleError,
-  cycleMonths,
-  describeCycle,
-  parseCycle,
-  planRenewal,
-  type CycleSpec,
-} from '../domain/renewal-plan';
+import { describeCycle } from '../domain/renewal-plan';
 import {
   checkSubscription,
   DECISIONS,
   type Decision,
   subscriptionDirectory,
-  type FieldProblem,
   type RawSubscription,
 } from '../domain/subscription';
 import { RENEWAL_WORKFLOW_TYPE, SUBSCRIPTION_ID, subscriptionWorkflowId } from '../contracts/renewals';
@@ -41,15 +33,8 @@ import {
 import { loadConfig } from '../runtime/config';
 import { CliError } from './errors';
 import type { CliIO } from './main';
-import {
-  nonEmpty,
-  parseCalendarName,
-  parseChoice,
-  parseDate,
-  parseOptionalDate,
-  parsePerson,
-  parseTeam,
-} from './parse';
+import { FLAG_OF, registerRenewalPlan } from './renewal-plan';
+import { nonEmpty, parseChoice, parseDate, parseOptionalDate, parsePerson, parseTeam } from './parse';
 import {
   addUpdateCommand,
   CONFIG_HELP,
@@ -64,25 +49,6 @@ import {
 export type RenewalCommandOptions = WorkflowCommandOptions;
 
 const TARGET_HELP = 'the subscription: its id (figma) or workflow id (subscription:figma)';
-
-/** The flag of each field, for problems found before anything connects. */
-export const FLAG_OF: Record<FieldProblem['field'], string> = {
-  tool: '--tool',
-  vendor: '--vendor',
-  owner: '--owner',
-  team: '--team',
-  category: '--category',
-  costPerCycle: '--cost',
-  currency: '--currency',
-  cycle: '--cycle',
-  renewalDate: '--renews',
-  noticeDays: '--notice-days',
-  autoRenews: '--auto-renews',
-  seats: '--seats',
-  seatsInUse: '--seats-in-use',
-  decision: '--decision',
-  until: '--until',
-};
 
 /** `figma` or `subscription:figma`. */
 export function parseSubscriptionId(raw: string): string {
@@ -100,84 +66,6 @@ const target = (id: string): WorkflowTarget => ({
   label: id,
 });
 const { queryStatus, runUpdate } = statusWorkflow(target, renewalStatus);
-
-// ---- Planning -------------------------------------------------------------------------------
-
-export interface RenewalPlanRequest {
-  renews: CalendarDate;
-  noticeDays: number;
-  cycle: CycleSpec;
-  /** A calendar of the configuration; the first one when absent. */
-  calendar?: string;
-  today?: CalendarDate;
-}
-
-/** What `plan renewal --json` prints: these fields and no others. */
-export interface RenewalPlanReport {
-  noticeDeadline: CalendarDate;
-  reminders: { date: CalendarDate; daysBeforeDeadline: number }[];
-  catchUpReminder: boolean;
-  escalationDate: CalendarDate;
-  missed: boolean;
-  nextRenewal: CalendarDate;
-}
-
-export async function planRenewalFromConfig(
-  config: OrgConfig,
-  request: RenewalPlanRequest,
-  now = Date.now(),
-): Promise<RenewalPlanReport & { calendar: string; today: CalendarDate; cycleStart: CalendarDate }> {
-  const name =
-    request.calendar !== undefined
-      ? parseCalendarName(config, request.calendar)
-      : Object.keys(config.calendars)[0]!;
-  const today = request.today ?? localDateOf(now, config.calendars[name]!.timezone);
-  const { resolveBusinessCalendar } = await import('../domain/holidays');
-  const years = [today, request.renews].map((d) => Number(d.slice(0, 4)));
-  const cal = resolveBusinessCalendar(config, name, {
-    from: Math.min(...years) - 2,
-    to: Math.max(...years) + 1,
-  });
-  const r = config.renewals;
-  const plan = planRenewal(
-    {
-      renewalDate: request.renews,
-      noticeDays: request.noticeDays,
-      cycleMonths: cycleMonths(request.cycle),
-      today,
-    },
-    cal,
-    {
-      reminderDays: r.reminderDaysBeforeDeadline,
-      escalationWorkingDays: r.escalationWorkingDaysBeforeDeadline,
-    },
-  );
-  return {
-    noticeDeadline: plan.noticeDeadline,
-    reminders: plan.reminders.map(({ date, daysBeforeDeadline }) => ({ date, daysBeforeDeadline })),
-    catchUpReminder: plan.catchUpReminder,
-    escalationDate: plan.escalationDate,
-    missed: plan.missed,
-    nextRenewal: plan.nextRenewal,
-    calendar: name,
-    today,
-    cycleStart: plan.cycleStart,
-  };
-}
-
-function parseCycleFlag(value: string): CycleSpec {
-  try {
-    return parseCycle(value);
-  } catch (error) {
-    if (error instanceof CycleError) throw CliError.usage(`--cycle ${error.message}`);
-    throw error;
-  }
-}
-
-function parseWholeNumber(value: string, flag: string): number {
-  if (!/^\d+$/.test(value.trim())) throw CliError.usage(`${flag} must be a whole number, got "${value}"`);
-  return Number(value);
-}
 
 // ---- Output ---------------------------------------------------------------------------------
 
@@ -300,88 +188,7 @@ export function parseAdd(config: OrgConfig, opts: AddOptions): RawSubscription {
   };
 }
 
-export function registerRenewalCommands(
-  program: Command,
-  io: CliIO,
-  options: RenewalCommandOptions = {},
-): void {
-  const planCommand =
-    program.commands.find((c) => c.name() === 'plan') ??
-    program.command('plan').description('plan work without starting anything');
-  const renewal = program
-    .command('renewal')
-    .description('add, follow, decide and snooze subscription renewals');
-
-  planCommand
-    .command('renewal')
-    .description('print a renewal’s notice deadline, reminders, escalation and next renewal; starts nothing')
-    .requiredOption('--renews <YYYY-MM-DD>', 'the renewal date')
-    .requiredOption('--notice-days <N>', 'the notice period in calendar days')
-    .option('--cycle <cycle>', 'monthly, quarterly, annual or every N months (Nm)', 'annual')
-    .option('--calendar <name>', 'the calendar to count working days on (default: the first)')
-    .option('--today <YYYY-MM-DD>', 'plan as of this date (default: today in the calendar’s zone)')
-    .option('--json', 'print one JSON object')
-    .option('--config <path>', CONFIG_HELP)
-    .action(
-      async (opts: {
-        renews: string;
-        noticeDays: string;
-        cycle: string;
-        calendar?: string;
-        today?: string;
-        json?: boolean;
-        config?: string;
-      }) => {
-        const renews = parseDate(opts.renews, '--renews');
-        const noticeDays = parseWholeNumber(opts.noticeDays, '--notice-days');
-        const cycle = parseCycleFlag(opts.cycle);
-        const today = parseOptionalDate(opts.today, '--today');
-        const checked = checkSubscription({
-          tool: 'plan',
-          owner: 'plan',
-          costPerCycle: 0,
-          currency: 'USD',
-          cycle,
-          renewalDate: renews,
-          noticeDays,
-        });
-        if (!checked.ok)
-          throw CliError.usage(checked.problems.map((p) => `${FLAG_OF[p.field]} ${p.message}`).join('; '));
-        const { config } = loadConfig(opts.config);
-        const plan = await planRenewalFromConfig(config, {
-          renews,
-          noticeDays,
-          cycle,
-          ...(opts.calendar !== undefined ? { calendar: opts.calendar } : {}),
-          ...(today !== undefined ? { today } : {}),
-        });
-        if (opts.json) {
-          const { noticeDeadline, reminders, catchUpReminder, escalationDate, missed, nextRenewal } = plan;
-          io.out(
-            JSON.stringify({
-              noticeDeadline,
-              reminders,
-              catchUpReminder,
-              escalationDate,
-              missed,
-              nextRenewal,
-            }),
-          );
-          return;
-        }
-        io.out(
-          `Renewal on ${renews} (${describeCycle(cycle)}, ${noticeDays} days' notice) on the ${plan.calendar} calendar, as of ${plan.today}`,
-        );
-        io.out(`  cycle began      ${plan.cycleStart}`);
-        io.out(`  notice deadline  ${plan.noticeDeadline}${plan.missed ? ' — already passed: missed' : ''}`);
-        for (const r of plan.reminders)
-          io.out(`  reminder         ${r.date} (${r.daysBeforeDeadline} days before)`);
-        if (plan.catchUpReminder) io.out('  catch-up         at once: earlier reminders are already past');
-        io.out(`  escalation       ${plan.escalationDate}`);
-        io.out(`  next renewal     ${plan.nextRenewal}`);
-      },
-    );
-
+function registerAdd(renewal: Command, io: CliIO, options: RenewalCommandOptions): void {
   renewal
     .command('add')
     .description('add a subscription (or change one), as a row of the Notion data source subscriptions would')
@@ -435,7 +242,9 @@ export function registerRenewalCommands(
         else for (const line of formatStatus(status)) io.out(line);
       });
     });
+}
 
+function registerReads(renewal: Command, io: CliIO, options: RenewalCommandOptions): void {
   renewal
     .command('status')
     .description('one subscription: its cycle, reminders, escalations, decision, budget and what was made')
@@ -512,7 +321,9 @@ export function registerRenewalCommands(
         });
       },
     );
+}
 
+function registerChanges(renewal: Command, io: CliIO, options: RenewalCommandOptions): void {
   addUpdateCommand(renewal, io, options, {
     name: 'decide',
     description: 'record the decision on the renewal ahead: renew, renegotiate, downsize or cancel',
@@ -558,4 +369,18 @@ export function registerRenewalCommands(
       return { status, lines: formatStatus(status) };
     },
   });
+}
+
+export function registerRenewalCommands(
+  program: Command,
+  io: CliIO,
+  options: RenewalCommandOptions = {},
+): void {
+  registerRenewalPlan(program, io);
+  const renewal = program
+    .command('renewal')
+    .description('add, follow, decide and snooze subscription renewals');
+  registerAdd(renewal, io, options);
+  registerReads(renewal, io, options);
+  registerChanges(renewal, io, options);
 }

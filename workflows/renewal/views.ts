@@ -15,7 +15,8 @@ import type { RenewalDescription } from '../../domain/renewal-content';
 import { cycleMonths, daysBetween } from '../../domain/renewal-plan';
 import { utilisationPercent } from '../../domain/subscription';
 import type { RenewalStatusView, SubscriptionMemo } from './messages';
-import { ended, nextPendingReminder, type RenewalState } from './state';
+import { nextPendingReminder } from './decisions';
+import { ended, type RenewalState } from './state';
 
 function cents(amount: number, currency: string, fx: FxTable | null): number | null {
   if (!fx) return null;
