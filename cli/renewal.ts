@@ -131,7 +131,8 @@ export function listQuery(filter: {
   if (filter.status) clauses.push(`RenewalStatus = '${filter.status}'`);
   else if (!filter.all) clauses.push(`RenewalStatus IN ('active', 'missed', 'invalid')`);
   if (filter.team) clauses.push(`Team = '${filter.team}'`);
-  if (filter.dueBefore) clauses.push(`NoticeDeadline <= '${filter.dueBefore}T00:00:00Z'`);
+  // Deadlines are indexed as YYYY-MM-DD keywords, which compare in date order.
+  if (filter.dueBefore) clauses.push(`NoticeDeadline <= '${filter.dueBefore}'`);
   return clauses.join(' AND ');
 }
 

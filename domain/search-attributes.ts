@@ -17,8 +17,12 @@ export const LeaveStart = defineSearchAttributeKey('LeaveStart', SearchAttribute
 export const LeaveEnd = defineSearchAttributeKey('LeaveEnd', SearchAttributeType.DATETIME);
 /** A subscription's lifecycle: active, missed, cancelled, lapsed or invalid (decisions are in its memo). */
 export const RenewalStatus = defineSearchAttributeKey('RenewalStatus', SearchAttributeType.KEYWORD);
-export const RenewalDate = defineSearchAttributeKey('RenewalDate', SearchAttributeType.DATETIME);
-export const NoticeDeadline = defineSearchAttributeKey('NoticeDeadline', SearchAttributeType.DATETIME);
+/**
+ * A subscription's notice deadline, written YYYY-MM-DD: a keyword, which compares in date order,
+ * because SQL visibility stores (the dev server, self-hosted Temporal) hold only 3 datetime
+ * attributes per namespace and releases and leave use them.
+ */
+export const NoticeDeadline = defineSearchAttributeKey('NoticeDeadline', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [
   ReleaseTier,
@@ -30,6 +34,5 @@ export const ALL_SEARCH_ATTRIBUTES = [
   LeaveStart,
   LeaveEnd,
   RenewalStatus,
-  RenewalDate,
   NoticeDeadline,
 ] as const;

@@ -415,7 +415,7 @@ describe('prodops renewal and budget, against a dev server', () => {
       (rows) => rows.length === 2,
       'both subscriptions listed',
     );
-    expect(listed.map((r) => r.subscriptionId)).toEqual(['slack', 'figma']);
+    expect(listed.map((r) => r.subscriptionId)).toEqual(['figma', 'slack']);
     const growth = JSON.parse((await cli('renewal', 'list', '--team', 'growth', '--json')).stdout) as {
       subscriptionId: string;
     }[];

@@ -12,7 +12,7 @@ import type { createJiraActivities } from '../../activities/jira';
 import type { createNotionActivities } from '../../activities/notion';
 import type { RenewalActivities } from '../../activities/renewals';
 import { noticeHtml } from '../../domain/release-content';
-import { NoticeDeadline, RenewalDate, RenewalStatus, Team } from '../../domain/search-attributes';
+import { NoticeDeadline, RenewalStatus, Team } from '../../domain/search-attributes';
 import { SUBSCRIPTION_MEMO_KEY } from '../../contracts/renewals';
 import { activitiesFor } from '../activity-options';
 import { attempt, note, sendOnce } from '../entity-loop';
@@ -40,15 +40,12 @@ export function renewalActivities() {
   };
 }
 
-const midnight = (date: string | null) => (date === null ? null : new Date(`${date}T00:00:00Z`));
-
 /** The search attributes of an index; a cleared one is removed. */
 export function searchAttributePairs(index: RenewalIndex) {
   return [
     { key: RenewalStatus, value: index.status },
     { key: Team, value: index.team },
-    { key: RenewalDate, value: midnight(index.renewalDate) },
-    { key: NoticeDeadline, value: midnight(index.noticeDeadline) },
+    { key: NoticeDeadline, value: index.noticeDeadline },
   ];
 }
 
@@ -56,8 +53,7 @@ export function searchAttributePairs(index: RenewalIndex) {
 export function startAttributes(index: RenewalIndex): SearchAttributePair[] {
   const pairs: SearchAttributePair[] = [{ key: RenewalStatus, value: index.status }];
   if (index.team) pairs.push({ key: Team, value: index.team });
-  if (index.renewalDate) pairs.push({ key: RenewalDate, value: midnight(index.renewalDate)! });
-  if (index.noticeDeadline) pairs.push({ key: NoticeDeadline, value: midnight(index.noticeDeadline)! });
+  if (index.noticeDeadline) pairs.push({ key: NoticeDeadline, value: index.noticeDeadline });
   return pairs;
 }
 

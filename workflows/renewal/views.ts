@@ -158,7 +158,6 @@ export function memoOf(s: RenewalState): SubscriptionMemo {
 export interface RenewalIndex {
   status: string;
   team: string | null;
-  renewalDate: CalendarDate | null;
   noticeDeadline: CalendarDate | null;
 }
 
@@ -166,7 +165,6 @@ export function indexOf(s: RenewalState): RenewalIndex {
   return {
     status: s.lifecycle,
     team: s.fields?.team ?? null,
-    renewalDate: s.cycle?.renewalDate ?? null,
     noticeDeadline: s.cycle?.plan?.noticeDeadline ?? null,
   };
 }

@@ -182,7 +182,6 @@ describe('renewals end to end', () => {
           Status: 'Active',
           'Annual cost': 10200,
           Decision: 'Undecided',
-          Problems: '',
         });
 
         // The deadline on ana's calendar.
