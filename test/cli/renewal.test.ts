@@ -265,20 +265,15 @@ describe('prodops renewal and budget, against a dev server', () => {
     env = devServer;
     const text = configText(env.address, taskQueue);
     configPath = writeConfig(text);
-    world = new RenewalWorld(
-      parseOrgConfig(text),
-      env.client,
-      () => Date.now(),
-      () => readSubscriptionMemos(env.client),
-    );
+    world = new RenewalWorld(parseOrgConfig(text), env.client, () => readSubscriptionMemos(env.client));
     const activities = world.activities();
     workers = await createWorkers({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
       workflowBundle,
-      activities: { jira: activities, notion: activities, google: activities },
-      localActivities: activities,
+      activities: activities.bySystem,
+      localActivities: activities.core,
       rateLimits: { jira: 1000, notion: 1000, google: 1000 },
       overrides: { shutdownGraceTime: '1 second' },
     });

@@ -23,6 +23,8 @@ export class FakeCore {
   readonly commitments: Record<string, ReleaseCommitment[]> = {};
   /** What a listing of the visibility store holds: every subscription's memo (budgets read them). */
   memos: SubscriptionMemo[] = [];
+  /** Where the renewal activities list the memos; `memos` unless a test on a dev server reads the real store. */
+  listMemos: () => Promise<SubscriptionMemo[]> = async () => this.memos;
 
   constructor(
     private readonly config: () => OrgConfig,
@@ -39,7 +41,7 @@ export class FakeCore {
       ...createCoreActivities({ config: this.config }),
       ...createDispatchActivities(),
       ...leave,
-      ...createRenewalActivities({ config: this.config, subscriptions: async () => this.memos }),
+      ...createRenewalActivities({ config: this.config, subscriptions: () => this.listMemos() }),
       findReleaseCommitments: async (input) => ({
         commitments: [...(this.commitments[input.personId] ?? [])],
       }),

@@ -117,6 +117,27 @@ export class FakeNotion {
     page.lastEditedTime = new Date().toISOString();
   }
 
+  /** A person adds a row to a data source in Notion (no prodops key). */
+  addPage(dataSourceId: string, properties: NotionPropertyInputs = {}): FakePage {
+    const source = this.dataSources.get(normalizeId(dataSourceId));
+    if (!source) throw new Error(`the fake Notion has no data source ${dataSourceId}`);
+    const n = this.pages.length + 1;
+    const now = new Date().toISOString();
+    const page: FakePage = {
+      id: pageId(n),
+      url: pageUrl(n),
+      dataSourceId: source.id,
+      idempotencyKey: null,
+      properties: structuredClone(properties),
+      blocks: [],
+      archived: false,
+      createdTime: now,
+      lastEditedTime: now,
+    };
+    this.pages.push(page);
+    return page;
+  }
+
   /** A person sets a row's Status (`Published`, …). */
   setPageStatus(id: string, status: string): void {
     this.editPage(id, { Status: { status } });

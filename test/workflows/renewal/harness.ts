@@ -104,7 +104,7 @@ export async function withWorld(
   body: (run: Run) => Promise<void>,
   config = renewalsConfig(),
 ): Promise<void> {
-  const world = new RenewalWorld(config, env.client, () => Date.now());
+  const world = new RenewalWorld(config);
   const taskQueue = uniqueId('renewal');
   const activities = world.activities();
   const workers = await createWorkers({
@@ -112,8 +112,8 @@ export async function withWorld(
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle,
-    activities: { jira: activities, notion: activities, google: activities },
-    localActivities: activities,
+    activities: activities.bySystem,
+    localActivities: activities.core,
     rateLimits: { jira: 1000, notion: 1000, google: 1000 },
   });
   const cal = london(config);

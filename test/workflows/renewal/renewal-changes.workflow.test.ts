@@ -47,7 +47,7 @@ describe('changes to a subscription', () => {
   it('re-plans when the renewal date moves in Notion, and moves the same deadline event', async () => {
     await withWorld(env, workflowBundle, async ({ world, cal, today, notionChange, handle: handleOf }) => {
       const renewal = addCalendarDays(await today(), 150);
-      const page = world.addPersonPage(SUBSCRIPTIONS, 'c0ffee00000040008000000000000001', {});
+      const page = world.addPersonPage(SUBSCRIPTIONS);
       const fields = subscription({
         owner: 'ana@northwind.example',
         renewalDate: renewal,
