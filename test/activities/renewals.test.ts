@@ -1,14 +1,11 @@
 /**
  * The renewal core activities over the configuration and the memos a listing would hold: a
  * subscription's context checked field by field, with its team's budget position; the year's
- * budget with the subscriptions whose position changed; newer facts laid over the listing. And
- * how the Notion route reads a subscription row.
+ * budget with the subscriptions whose position changed; newer facts laid over the listing.
  */
 import { describe, expect, it } from 'vitest';
 import { createRenewalActivities, overlayFacts } from '../../activities/renewals';
 import type { BudgetFacts } from '../../domain/budget';
-import type { NotionPage } from '../../activities/notion';
-import { pageEvent, subscriptionIdOf } from '../../workflows/notion-event/subscription-route';
 import type { SubscriptionMemo } from '../../workflows/renewal/messages';
 import { renewalsConfig, YEAR } from '../workflows/renewal/harness';
 
@@ -177,60 +174,5 @@ describe('computeToolBudget', () => {
       { subscriptionId: 'b', facts: null, at: 1 },
     ]);
     expect(facts.map((f) => [f.subscriptionId, f.upcoming!.amount])).toEqual([['a', 10]]);
-  });
-});
-
-describe('the Notion route of subscriptions', () => {
-  const page = (properties: Record<string, unknown>): NotionPage =>
-    ({
-      id: '1f2e3d4c-5b6a-4789-8abc-def012345678',
-      url: 'https://notion.example/x',
-      properties,
-      dataSourceId: 'ds',
-      inTrash: false,
-      createdTime: '',
-      lastEditedTime: '',
-    }) as NotionPage;
-
-  it('names the subscription by its prodops key, else by the page id', () => {
-    expect(subscriptionIdOf(page({ 'prodops key': 'subscription:figma' }))).toBe('figma');
-    expect(subscriptionIdOf(page({ 'prodops key': '' }))).toBe('1f2e3d4c5b6a47898abcdef012345678');
-    expect(subscriptionIdOf(page({ 'prodops key': 'subscription:Not An Id' }))).toBe(
-      '1f2e3d4c5b6a47898abcdef012345678',
-    );
-  });
-
-  it('reads the row with people as emails and the author of the change', () => {
-    const emails: Record<string, string> = { u1: 'ana@northwind.example', u2: 'tom@northwind.example' };
-    const event = pageEvent(
-      page({
-        Name: 'Figma',
-        Owner: ['u1'],
-        'Cost per cycle': 12000,
-        'Renewal date': { start: '2027-06-01', end: null },
-        Decision: 'Renew',
-        'Notice deadline': { start: '2027-04-30', end: null },
-        'Annual cost': 10200,
-        Status: 'Active',
-      }),
-      (id) => emails[id],
-      { eventId: 'e1', occurredAt: 5, authorIds: ['u2'] },
-    );
-    expect(event).toMatchObject({
-      fields: {
-        tool: 'Figma',
-        owner: 'ana@northwind.example',
-        costPerCycle: 12000,
-        renewalDate: '2027-06-01',
-      },
-      decision: 'Renew',
-      written: { noticeDeadline: '2027-04-30', status: 'Active', annualCost: 10200, problems: null },
-      author: 'tom@northwind.example',
-      deliveryId: 'notion:e1',
-    });
-    expect(
-      pageEvent(page({ Owner: ['u9'] }), () => undefined, { eventId: 'e2', occurredAt: 1, authorIds: [] })
-        .fields.owner,
-    ).toBe('notion user u9');
   });
 });
