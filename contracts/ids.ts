@@ -67,3 +67,8 @@ export function parseInsightRoundId(round: string): { area: string; theme: strin
 
 /** The idempotency key of an item's row in the Notion insights data source. */
 export const insightRowKey = (key: string): string => `insight:${key}`;
+/** One workflow per subscription, across its renewal cycles: `subscription:<id>`. */
+export const subscriptionWorkflowId = (subscriptionId: string): string => `subscription:${subscriptionId}`;
+
+/** One short-lived workflow per budget year keeps its Notion page current: `tool-budget:<year>`. */
+export const toolBudgetWorkflowId = (year: number): string => `tool-budget:${year}`;

@@ -109,6 +109,7 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
       ...(configured.enablementBundles ? { enablementBundles: configured.enablementBundles } : {}),
       ...(configured.insights ? { insights: configured.insights } : {}),
       ...(configured.insightThemes ? { insightThemes: configured.insightThemes } : {}),
+      ...(configured.subscriptions ? { subscriptions: configured.subscriptions } : {}),
     };
   };
 

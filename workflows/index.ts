@@ -9,3 +9,5 @@ export { insightsThemeWorkflow } from './insights/theme/workflow';
 export { insightsTriageWorkflow } from './insights/triage';
 export { insightsDigestWorkflow } from './insights/digest';
 export { insightsLauncherWorkflow } from './insights/launcher';
+export { renewalWorkflow } from './renewal/workflow';
+export { toolBudgetWorkflow } from './renewal/budget-workflow';

@@ -81,6 +81,7 @@ describe('Notion signatures', () => {
           enablementBundles: BUNDLES,
           insights: config.integrations.notion.dataSources.insights,
           insightThemes: config.integrations.notion.dataSources.insightThemes,
+          subscriptions: config.integrations.notion.dataSources.subscriptions,
         },
         authors: event.authors,
         insightShards: config.insights.backlog.shards,

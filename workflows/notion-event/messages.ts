@@ -9,7 +9,7 @@ export const NOTION_EVENT_WORKFLOW_TYPE = 'notionEventWorkflow';
 export { notionEventWorkflowId } from '../../contracts/ids';
 
 /** The data sources that have a route, by their name under `integrations.notion.dataSources`. */
-export type NotionRouteKind = 'enablementBundles' | 'insights' | 'insightThemes';
+export type NotionRouteKind = 'enablementBundles' | 'insights' | 'insightThemes' | 'subscriptions';
 
 /** Who made the change, as the signed event names them: Notion users (`person`) or integrations (`bot`). */
 export interface NotionEventAuthor {

@@ -18,6 +18,7 @@ import { bundlePublished, releaseWorkflowId } from '../release/messages';
 import type { NotionEventInput, NotionEventOutcome } from './messages';
 import { ignore, type NotionRoute } from './route';
 import { insightThemes, insights } from './insight-routes';
+import { subscriptions } from './subscription-route';
 
 const RELEASE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9]\d{0,9}$/;
 
@@ -58,7 +59,12 @@ const enablementBundles: NotionRoute = {
 };
 
 /** Extend here: the first route whose data source holds the page handles it. */
-export const NOTION_ROUTES: readonly NotionRoute[] = [enablementBundles, insights, insightThemes];
+export const NOTION_ROUTES: readonly NotionRoute[] = [
+  enablementBundles,
+  insights,
+  insightThemes,
+  subscriptions,
+];
 
 /** Notion ids with and without dashes name the same object. */
 const sameNotionId = (a: string | null | undefined, b: string | null | undefined): boolean =>
