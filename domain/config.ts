@@ -298,7 +298,6 @@ export const IntegrationsConfig = z
   });
 export type IntegrationsConfig = z.infer<typeof IntegrationsConfig>;
 
-const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time written HH:MM');
 const Day = z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` });
 const distinct = <T>(list: T[]) => new Set(list).size === list.length;
 
