@@ -46,10 +46,32 @@ export interface UpsertEventInput {
   attendees?: EventAttendeeInput[];
   transparency?: 'opaque' | 'transparent';
   eventType?: 'default' | 'outOfOffice';
+  /**
+   * How an out-of-office block answers invitations that overlap it. Calendar refuses an
+   * out-of-office event without these properties; by default only new invitations are declined.
+   */
+  outOfOffice?: OutOfOfficeOptions;
   /** Extra private extended properties, for example the workflow id that owns the event. */
   privateProperties?: Record<string, string>;
   sendUpdates?: SendUpdates;
 }
+
+export type AutoDeclineMode =
+  'declineNone' | 'declineAllConflictingInvitations' | 'declineOnlyNewConflictingInvitations';
+
+export interface OutOfOfficeOptions {
+  autoDeclineMode?: AutoDeclineMode;
+  /** Sent with each invitation Calendar declines. */
+  declineMessage?: string;
+}
+
+/** What an out-of-office block does unless told otherwise: existing meetings stay, new ones are declined. */
+export const DEFAULT_AUTO_DECLINE_MODE: AutoDeclineMode = 'declineOnlyNewConflictingInvitations';
+const AUTO_DECLINE_MODES = new Set<string>([
+  'declineNone',
+  'declineAllConflictingInvitations',
+  'declineOnlyNewConflictingInvitations',
+]);
 
 export interface UpsertEventResult {
   id: string;
@@ -594,6 +616,14 @@ function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_
   if (eventType === 'outOfOffice' && input.attendees && input.attendees.length > 0) {
     throw invalidInput(ctx, 'an out-of-office event has no attendees');
   }
+  // Calendar answers 400 to an all-day out-of-office event: a whole day is midnight to midnight.
+  if (eventType === 'outOfOffice' && start.date !== undefined)
+    throw invalidInput(
+      ctx,
+      'an out-of-office event has start and end times (YYYY-MM-DDTHH:MM), not whole dates: use 00:00 to 00:00 for whole days',
+    );
+  if (eventType !== 'outOfOffice' && input.outOfOffice !== undefined)
+    throw invalidInput(ctx, 'outOfOffice applies to an out-of-office event only');
   return {
     id: calendarEventId(input.idempotencyKey),
     summary: input.summary,
@@ -603,6 +633,9 @@ function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_
     attendees: attendeesOf(ctx, input.attendees ?? []),
     transparency: input.transparency ?? 'opaque',
     eventType,
+    ...(eventType === 'outOfOffice'
+      ? { outOfOfficeProperties: outOfOfficePropertiesOf(ctx, input.outOfOffice) }
+      : {}),
     status: 'confirmed',
     extendedProperties: {
       private: {
@@ -611,6 +644,22 @@ function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_
       },
     },
   };
+}
+
+function outOfOfficePropertiesOf(
+  ctx: OperationContext,
+  options: OutOfOfficeOptions | undefined,
+): calendar_v3.Schema$EventOutOfOfficeProperties {
+  const mode = options?.autoDeclineMode ?? DEFAULT_AUTO_DECLINE_MODE;
+  if (!AUTO_DECLINE_MODES.has(mode))
+    throw invalidInput(
+      ctx,
+      `outOfOffice.autoDeclineMode must be one of ${[...AUTO_DECLINE_MODES].join(', ')}`,
+    );
+  const message = options?.declineMessage;
+  if (message !== undefined && (typeof message !== 'string' || message.length > 1024))
+    throw invalidInput(ctx, 'outOfOffice.declineMessage must be text of at most 1024 characters');
+  return { autoDeclineMode: mode, ...(message ? { declineMessage: message } : {}) };
 }
 
 function checkedProperties(
@@ -752,6 +801,15 @@ function differences(
       const have = current.get(a.email!);
       return have?.responseStatus ? { ...a, responseStatus: have.responseStatus } : a;
     });
+  }
+  if (desired.outOfOfficeProperties) {
+    const have = existing.outOfOfficeProperties ?? {};
+    const want = desired.outOfOfficeProperties;
+    if (
+      have.autoDeclineMode !== want.autoDeclineMode ||
+      (have.declineMessage ?? '') !== (want.declineMessage ?? '')
+    )
+      patch.outOfOfficeProperties = want;
   }
   const wantedProps = desired.extendedProperties?.private ?? {};
   const haveProps = existing.extendedProperties?.private ?? {};

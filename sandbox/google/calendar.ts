@@ -15,6 +15,7 @@ import {
   CREATABLE_EVENT_TYPES,
   EVENT_ID,
   applyPlainFields,
+  checkEventTypeRules,
   checkSendUpdates,
   eventKey,
   mergeAttendees,
@@ -181,8 +182,9 @@ export class CalendarStore {
       sequence: 0,
       changeSeq: 0,
     };
+    checkEventTypeRules(eventType, times.allDay, event.attendees, fields);
     applyPlainFields(event, fields, 'replace');
-    if (eventType === 'outOfOffice') event.outOfOfficeProperties = fields.outOfOfficeProperties ?? {};
+    if (eventType === 'outOfOffice') event.outOfOfficeProperties = fields.outOfOfficeProperties;
     this.touch(event);
     this.eventsByKey.set(eventKey(calendar.id, id), event);
     this.changed(calendar.id);
@@ -217,6 +219,19 @@ export class CalendarStore {
             calendar,
           )
         : undefined;
+    // Checked before anything changes: a refused request leaves the event as it was.
+    const attendees =
+      fields.attendees !== undefined || mode === 'update'
+        ? mergeAttendees(event.attendees, fields.attendees ?? [], event.organizer.email)
+        : event.attendees;
+    checkEventTypeRules(
+      event.eventType,
+      times?.allDay ?? event.allDay,
+      attendees,
+      mode === 'update'
+        ? fields
+        : { ...fields, outOfOfficeProperties: fields.outOfOfficeProperties ?? event.outOfOfficeProperties },
+    );
     if (mode === 'update') {
       event.summary = undefined;
       event.description = undefined;
@@ -231,8 +246,7 @@ export class CalendarStore {
       Object.assign(event, times);
       if (moved) event.sequence += 1;
     }
-    if (fields.attendees !== undefined || mode === 'update')
-      event.attendees = mergeAttendees(event.attendees, fields.attendees ?? [], event.organizer.email);
+    event.attendees = attendees;
     if (fields.status !== undefined) event.status = fields.status;
     applyPlainFields(event, fields, mode === 'update' ? 'replace' : 'merge');
     if (event.eventType === 'outOfOffice' && fields.outOfOfficeProperties !== undefined)

@@ -315,3 +315,25 @@ export function renderEvent(event: SandboxEvent, viewer: string): Record<string,
   if (event.outOfOfficeProperties) out.outOfOfficeProperties = { ...event.outOfOfficeProperties };
   return out;
 }
+
+/**
+ * What Calendar requires of an event of a special type. An out-of-office event carries
+ * `outOfOfficeProperties`, has specific start and end times (never whole days) and invites
+ * nobody; no other type may carry those properties.
+ */
+export function checkEventTypeRules(
+  eventType: string,
+  allDay: boolean,
+  attendees: readonly { email: string; organizer?: boolean }[],
+  fields: Pick<EventFields, 'outOfOfficeProperties'>,
+): void {
+  if (eventType !== 'outOfOffice') {
+    if (fields.outOfOfficeProperties !== undefined)
+      invalid('outOfOfficeProperties requires an event type of outOfOffice.');
+    return;
+  }
+  if (fields.outOfOfficeProperties === undefined)
+    invalid('Out of office events must have outOfOfficeProperties.');
+  if (allDay) invalid('Out of office events cannot be all-day events.');
+  if (attendees.some((a) => !a.organizer)) invalid('Out of office events cannot have attendees.');
+}

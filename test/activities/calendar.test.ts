@@ -128,23 +128,80 @@ describe('upsertEvent', () => {
     expect(store().event(SENDER, first.id)?.status).toBe('confirmed');
   });
 
-  it('creates all-day and out-of-office events acting as the person', async () => {
+  it('creates all-day events, and out-of-office blocks over times, acting as the person', async () => {
+    const offsite = await activities.upsertEvent({
+      idempotencyKey: 'team:offsite',
+      calendarId: 'primary',
+      actAs: BEN,
+      summary: 'Team offsite',
+      start: '2026-04-06',
+      end: '2026-04-08',
+      timeZone: 'Europe/London',
+    });
+    expect(store().event(BEN, offsite.id)).toMatchObject({
+      start: { date: '2026-04-06' },
+      end: { date: '2026-04-08' },
+    });
     const leave = await activities.upsertEvent({
       idempotencyKey: 'leave:L-7:ooo',
       calendarId: 'primary',
       actAs: BEN,
       summary: 'Out of office',
-      start: '2026-04-06',
-      end: '2026-04-11',
+      start: '2026-04-06T00:00',
+      end: '2026-04-11T00:00',
       timeZone: 'Europe/London',
       eventType: 'outOfOffice',
     });
     expect(store().event(BEN, leave.id)).toMatchObject({
       eventType: 'outOfOffice',
-      start: { date: '2026-04-06' },
-      end: { date: '2026-04-11' },
+      start: { dateTime: '2026-04-06T00:00:00+01:00', timeZone: 'Europe/London' },
+      end: { dateTime: '2026-04-11T00:00:00+01:00', timeZone: 'Europe/London' },
       creator: { email: BEN },
+      // Calendar refuses an out-of-office event without them; new invitations are declined.
+      outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
     });
+    const again = await activities.upsertEvent({
+      idempotencyKey: 'leave:L-7:ooo',
+      calendarId: 'primary',
+      actAs: BEN,
+      summary: 'Out of office',
+      start: '2026-04-06T00:00',
+      end: '2026-04-11T00:00',
+      timeZone: 'Europe/London',
+      eventType: 'outOfOffice',
+      outOfOffice: { autoDeclineMode: 'declineAllConflictingInvitations', declineMessage: 'On leave' },
+    });
+    expect(again).toMatchObject({ created: false, updated: true });
+    expect(store().event(BEN, leave.id)?.outOfOfficeProperties).toEqual({
+      autoDeclineMode: 'declineAllConflictingInvitations',
+      declineMessage: 'On leave',
+    });
+  });
+
+  it('refuses an out-of-office block over whole days or with attendees, before calling Calendar', async () => {
+    const ooo = {
+      idempotencyKey: 'leave:L-8:ooo',
+      calendarId: BEN,
+      actAs: BEN,
+      summary: 'Out of office',
+      timeZone: 'Europe/London',
+      eventType: 'outOfOffice' as const,
+    };
+    const allDay = await failureOf(
+      activities.upsertEvent({ ...ooo, start: '2026-04-06', end: '2026-04-11' }),
+    );
+    expect(allDay).toMatchObject({ type: ErrorTypes.invalidInput, nonRetryable: true });
+    expect(allDay.message).toMatch(/out-of-office event.*times/);
+    const invited = await failureOf(
+      activities.upsertEvent({
+        ...ooo,
+        start: '2026-04-06T00:00',
+        end: '2026-04-11T00:00',
+        attendees: [{ email: ANA }],
+      }),
+    );
+    expect(invited.type).toBe(ErrorTypes.invalidInput);
+    expect(served.router.log).toHaveLength(0);
   });
 
   it('refuses to turn an event into another type', async () => {

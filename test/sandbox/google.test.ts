@@ -287,18 +287,77 @@ describe('events.insert', () => {
     expect(((await badJson.json()) as any).error.code).toBe(400);
   });
 
+  it('refuses an out-of-office event without outOfOfficeProperties, over whole days, or with attendees', async () => {
+    const ooo = {
+      summary: 'Away',
+      eventType: 'outOfOffice',
+      start: { dateTime: '2026-03-03T00:00:00Z' },
+      end: { dateTime: '2026-03-05T00:00:00Z' },
+      outOfOfficeProperties: { autoDeclineMode: 'declineAllConflictingInvitations' },
+    };
+    const { outOfOfficeProperties: _omitted, ...bare } = ooo;
+    expectGoogleError(
+      await call('POST', events(ANA), { as: ANA, body: bare }),
+      400,
+      'Out of office events must have outOfOfficeProperties.',
+    );
+    expectGoogleError(
+      await call('POST', events(ANA), {
+        as: ANA,
+        body: { ...ooo, start: { date: '2026-03-03' }, end: { date: '2026-03-05' } },
+      }),
+      400,
+      'Out of office events cannot be all-day events.',
+    );
+    expectGoogleError(
+      await call('POST', events(ANA), { as: ANA, body: { ...ooo, attendees: [{ email: BEN }] } }),
+      400,
+      'Out of office events cannot have attendees.',
+    );
+    expectGoogleError(
+      await call('POST', events(ANA), {
+        as: ANA,
+        body: { ...timed('2026-03-03T10:00:00', '2026-03-03T11:00:00'), outOfOfficeProperties: {} },
+      }),
+      400,
+      'outOfOfficeProperties requires an event type of outOfOffice.',
+    );
+    const created = await call('POST', events(ANA), { as: ANA, body: { ...ooo, id: 'ooo0000002' } });
+    expect(created.status).toBe(200);
+    // A change may not sneak in what an insert may not carry, and leaves the event as it was.
+    expectGoogleError(
+      await call('PATCH', `${events(ANA)}/ooo0000002`, { as: ANA, body: { attendees: [{ email: BEN }] } }),
+      400,
+      'Out of office events cannot have attendees.',
+    );
+    expectGoogleError(
+      await call('PATCH', `${events(ANA)}/ooo0000002`, {
+        as: ANA,
+        body: { start: { date: '2026-03-03' }, end: { date: '2026-03-04' } },
+      }),
+      400,
+      'Out of office events cannot be all-day events.',
+    );
+    const after = await call('GET', `${events(ANA)}/ooo0000002`, { as: ANA });
+    expect(after.body).toMatchObject({ start: ooo.start, sequence: 0 });
+    expect(after.body.attendees).toBeUndefined();
+  });
+
   it('allows out-of-office events only on primary calendars, and never changes an event type', async () => {
     const ooo = {
       summary: 'Away',
       eventType: 'outOfOffice',
       start: { dateTime: '2026-03-03T00:00:00Z' },
       end: { dateTime: '2026-03-05T00:00:00Z' },
+      outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
     };
     expect((await call('POST', events(GROWTH), { body: ooo })).status).toBe(400);
     const created = await call('POST', events('primary'), { as: ANA, body: { ...ooo, id: 'ooo0000001' } });
     expect(created.status).toBe(200);
     expect(created.body.eventType).toBe('outOfOffice');
-    expect(created.body.outOfOfficeProperties).toEqual({});
+    expect(created.body.outOfOfficeProperties).toEqual({
+      autoDeclineMode: 'declineOnlyNewConflictingInvitations',
+    });
     const changed = await call('PATCH', `${events(ANA)}/ooo0000001`, {
       as: ANA,
       body: { eventType: 'default' },
@@ -764,6 +823,7 @@ describe('simulating people', () => {
       eventType: 'outOfOffice',
       start: { dateTime: '2026-03-09T00:00:00', timeZone: 'Europe/London' },
       end: { dateTime: '2026-03-13T00:00:00', timeZone: 'Europe/London' },
+      outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
     });
     expect(created).toMatchObject({ eventType: 'outOfOffice', organizer: { email: BEN } });
     expect(() => served.vendor.store.createEventAs(BEN, { summary: 'x' })).toThrow(/Missing end time/);
