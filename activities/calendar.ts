@@ -199,6 +199,11 @@ const PAGE_SIZE = 250;
 const MAX_PAGES = 400;
 /** Calendar answers free/busy for at most 50 calendars per query. */
 const FREEBUSY_BATCH = 50;
+/**
+ * Calendar refuses a free/busy range longer than about 90 days (`timeRangeTooLong`, reported
+ * by users, not documented); longer ranges are asked in windows of 60 days, well inside it.
+ */
+export const FREEBUSY_WINDOW_MS = 60 * 86_400_000;
 /** Watch ids that a retry may already have used; see `watchCalendar`. */
 const MAX_CHANNEL_GENERATIONS = 5;
 
@@ -396,24 +401,48 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
     if (Date.parse(timeMax) <= Date.parse(timeMin)) throw invalidInput(ctx, 'timeMax must be after timeMin');
     const calendar = clientFor(ctx, input.actAs);
     const ids = [...new Set(input.calendars)];
-    const result: FreeBusyResult = { calendars: {} };
-    for (let i = 0; i < ids.length; i += FREEBUSY_BATCH) {
-      const batch = ids.slice(i, i + FREEBUSY_BATCH);
-      const data = await callGoogle(ctx, async () => {
-        const res = await calendar.freebusy.query({
-          requestBody: { timeMin, timeMax, items: batch.map((id) => ({ id })) },
+    const busy = new Map<string, [number, number][]>(ids.map((id) => [id, []]));
+    const errors = new Map<string, Set<string>>(ids.map((id) => [id, new Set()]));
+    const from = Date.parse(timeMin);
+    const to = Date.parse(timeMax);
+    for (let windowStart = from; windowStart < to; windowStart += FREEBUSY_WINDOW_MS) {
+      const windowEnd = Math.min(windowStart + FREEBUSY_WINDOW_MS, to);
+      // The caller's own strings when one window covers everything, so its offsets reach Calendar as given.
+      const single = windowStart === from && windowEnd === to;
+      const min = single ? timeMin : new Date(windowStart).toISOString();
+      const max = single ? timeMax : new Date(windowEnd).toISOString();
+      for (let i = 0; i < ids.length; i += FREEBUSY_BATCH) {
+        const batch = ids.slice(i, i + FREEBUSY_BATCH);
+        const data = await callGoogle(ctx, async () => {
+          const res = await calendar.freebusy.query({
+            requestBody: { timeMin: min, timeMax: max, items: batch.map((id) => ({ id })) },
+          });
+          return res.data;
         });
-        return res.data;
-      });
-      for (const id of batch) {
-        const entry = data.calendars?.[id];
-        result.calendars[id] = {
-          busy: (entry?.busy ?? []).flatMap((b) =>
-            b.start && b.end ? [{ start: b.start, end: b.end }] : [],
-          ),
-          errors: entry ? (entry.errors ?? []).map((e) => e.reason ?? 'unknown') : ['missingFromResponse'],
-        };
+        for (const id of batch) {
+          const entry = data.calendars?.[id];
+          if (!entry) {
+            errors.get(id)!.add('missingFromResponse');
+            continue;
+          }
+          for (const reason of entry.errors ?? []) errors.get(id)!.add(reason.reason ?? 'unknown');
+          for (const b of entry.busy ?? []) {
+            const start = b.start ? Date.parse(b.start) : Number.NaN;
+            const end = b.end ? Date.parse(b.end) : Number.NaN;
+            if (Number.isFinite(start) && Number.isFinite(end)) busy.get(id)!.push([start, end]);
+          }
+        }
       }
+    }
+    const result: FreeBusyResult = { calendars: {} };
+    for (const id of ids) {
+      result.calendars[id] = {
+        busy: mergeIntervals(busy.get(id)!).map(([start, end]) => ({
+          start: rfc3339Utc(start),
+          end: rfc3339Utc(end),
+        })),
+        errors: [...errors.get(id)!],
+      };
     }
     return result;
   }
@@ -575,6 +604,22 @@ async function listAllPages(
     message: `${SYSTEM} events.list [${calendarId}]: more than ${MAX_PAGES} pages`,
     nonRetryable: false,
   });
+}
+
+/** Sorted, with touching or overlapping intervals joined (an event across a window edge comes back in two). */
+function mergeIntervals(intervals: [number, number][]): [number, number][] {
+  const merged: [number, number][] = [];
+  for (const [start, end] of [...intervals].sort((a, b) => a[0] - b[0] || a[1] - b[1])) {
+    const last = merged[merged.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
+/** `2026-03-26T10:00:00Z`, as Calendar writes free/busy instants. */
+function rfc3339Utc(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 }
 
 function resolveEventId(ref: EventRef, operation: string): string {

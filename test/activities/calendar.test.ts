@@ -536,6 +536,40 @@ describe('freeBusy', () => {
   });
 });
 
+describe('freeBusy over a long range', () => {
+  it('asks in windows of at most 60 days and merges what spans their edges', async () => {
+    const block = (key: string, start: string, end: string) =>
+      activities.upsertEvent({
+        ...readiness,
+        idempotencyKey: key,
+        calendarId: ANA,
+        actAs: ANA,
+        attendees: [],
+        start,
+        end,
+      });
+    // The first window ends 60 days after 2026-01-01, at 2026-03-02T00:00Z: this event spans it.
+    await block('k:edge', '2026-03-01T22:00', '2026-03-02T02:00');
+    await block('k:late', '2026-11-20T09:00', '2026-11-20T17:00');
+    const year = await activities.freeBusy({
+      timeMin: '2026-01-01T00:00:00Z',
+      timeMax: '2027-01-01T00:00:00Z',
+      calendars: [ANA, 'ghost@northwind.example'],
+    });
+    expect(year.calendars[ANA]).toEqual({
+      busy: [
+        { start: '2026-03-01T22:00:00Z', end: '2026-03-02T02:00:00Z' },
+        { start: '2026-11-20T09:00:00Z', end: '2026-11-20T17:00:00Z' },
+      ],
+      errors: [],
+    });
+    expect(year.calendars['ghost@northwind.example']).toEqual({ busy: [], errors: ['notFound'] });
+    const calls = requests('POST /calendar/v3/freeBusy');
+    expect(calls).toHaveLength(7);
+    expect(calls.every((r) => r.status === 200)).toBe(true);
+  });
+});
+
 describe('watchCalendar and stopChannel', () => {
   const watch = {
     idempotencyKey: 'watch:ana',

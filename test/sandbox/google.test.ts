@@ -733,6 +733,20 @@ describe('freebusy.query', () => {
       (await call('POST', '/calendar/v3/freeBusy', { body: { timeMax: '2026-03-03T12:00:00Z' } })).status,
     ).toBe(400);
   });
+
+  it('refuses a range longer than 90 days, as Calendar does', async () => {
+    const ask = (timeMax: string) =>
+      call('POST', '/calendar/v3/freeBusy', {
+        body: { timeMin: '2026-03-01T00:00:00Z', timeMax, items: [{ id: ANA }] },
+      });
+    expect((await ask('2026-05-30T00:00:00Z')).status).toBe(200);
+    expectGoogleError(
+      await ask('2026-05-30T00:00:01Z'),
+      400,
+      'The requested time range is too long.',
+      'timeRangeTooLong',
+    );
+  });
 });
 
 describe('events.watch and channels.stop', () => {
