@@ -119,6 +119,10 @@ export interface CalendarEvent {
   updated?: string;
   htmlLink?: string;
   extendedProperties: { private: Record<string, string> };
+  /** Set on an instance of a recurring event: the recurring event's id. */
+  recurringEventId?: string;
+  /** An instance's start as the recurrence placed it (before any change to the instance). */
+  originalStartTime?: CalendarEventTime;
 }
 
 export interface PatchEventInput extends EventRef {
@@ -143,7 +147,32 @@ export interface ListChangesInput {
   calendarId: string;
   /** The `nextSyncToken` of the previous call; absent for the first, full, listing. */
   syncToken?: string;
+  /**
+   * List each instance of a recurring event rather than the recurring event (Calendar's
+   * `singleEvents`). A sync token only serves listings made with the same value.
+   */
+  singleEvents?: boolean;
   actAs?: string;
+}
+
+export interface ListInstancesInput {
+  calendarId: string;
+  /** The recurring event. */
+  eventId: string;
+  /** Instances ending after this instant (RFC 3339 with an offset). */
+  timeMin?: string;
+  /** Instances starting before this instant. */
+  timeMax?: string;
+  /** Stop after this many (the earliest first); every instance when absent. */
+  limit?: number;
+  actAs?: string;
+}
+
+export interface ListInstancesResult {
+  /** Its instances, cancelled ones left out; empty when the recurring event no longer exists. */
+  events: CalendarEvent[];
+  /** False when Calendar no longer knows the recurring event (deleted, or never existed). */
+  found: boolean;
 }
 
 export interface ListChangesResult {
@@ -382,12 +411,56 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
   async function listChanges(input: ListChangesInput): Promise<ListChangesResult> {
     const ctx: OperationContext = { system: SYSTEM, operation: 'events.list', key: input.calendarId };
     const calendar = clientFor(ctx, input.actAs);
+    const single = input.singleEvents === true;
     if (input.syncToken !== undefined) {
-      const incremental = await listAllPages(ctx, calendar, input.calendarId, input.syncToken);
+      const incremental = await listAllPages(ctx, calendar, input.calendarId, input.syncToken, single);
       if (incremental !== 'expired') return { ...incremental, fullResync: false };
     }
-    const full = await listAllPages(ctx, calendar, input.calendarId, undefined);
+    const full = await listAllPages(ctx, calendar, input.calendarId, undefined, single);
     return { ...full, fullResync: true };
+  }
+
+  async function listInstances(input: ListInstancesInput): Promise<ListInstancesResult> {
+    const ctx: OperationContext = { system: SYSTEM, operation: 'events.instances', key: input.eventId };
+    requireText(ctx, input.calendarId, 'calendarId');
+    requireText(ctx, input.eventId, 'eventId');
+    if (input.timeMin !== undefined) requireInstant(ctx, input.timeMin, 'timeMin');
+    if (input.timeMax !== undefined) requireInstant(ctx, input.timeMax, 'timeMax');
+    const limit = input.limit ?? Number.POSITIVE_INFINITY;
+    if (input.limit !== undefined && (!Number.isInteger(input.limit) || input.limit < 1))
+      throw invalidInput(ctx, 'limit must be a whole number above zero');
+    const calendar = clientFor(ctx, input.actAs);
+    const events: CalendarEvent[] = [];
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const data = await callGoogle(ctx, async () => {
+        try {
+          const res = await calendar.events.instances({
+            calendarId: input.calendarId,
+            eventId: input.eventId,
+            timeMin: input.timeMin,
+            timeMax: input.timeMax,
+            pageToken,
+            maxResults: Math.min(PAGE_SIZE, limit),
+          });
+          return res.data;
+        } catch (error) {
+          const status = googleErrorStatus(error);
+          if (status === 404 || status === 410) return 'gone' as const;
+          throw error;
+        }
+      });
+      if (data === 'gone') return { events: [], found: false };
+      for (const item of data.items ?? []) if (item.status !== 'cancelled') events.push(simplifyEvent(item));
+      if (!data.nextPageToken || events.length >= limit)
+        return { events: events.slice(0, limit), found: true };
+      pageToken = data.nextPageToken;
+    }
+    throw ApplicationFailure.create({
+      type: ErrorTypes.unknown,
+      message: `${SYSTEM} events.instances [${input.eventId}]: more than ${MAX_PAGES} pages`,
+      nonRetryable: false,
+    });
   }
 
   async function freeBusy(input: FreeBusyInput): Promise<FreeBusyResult> {
@@ -521,6 +594,7 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
     patchEvent,
     deleteEvent,
     listChanges,
+    listInstances,
     freeBusy,
     watchCalendar,
     stopChannel,
@@ -558,18 +632,21 @@ async function listAllPages(
   calendar: calendar_v3.Calendar,
   calendarId: string,
   syncToken: string,
+  singleEvents: boolean,
 ): Promise<ListedPages | 'expired'>;
 async function listAllPages(
   ctx: OperationContext,
   calendar: calendar_v3.Calendar,
   calendarId: string,
   syncToken: undefined,
+  singleEvents: boolean,
 ): Promise<ListedPages>;
 async function listAllPages(
   ctx: OperationContext,
   calendar: calendar_v3.Calendar,
   calendarId: string,
   syncToken: string | undefined,
+  singleEvents: boolean,
 ): Promise<ListedPages | 'expired'> {
   const events: CalendarEvent[] = [];
   let pageToken: string | undefined;
@@ -577,7 +654,13 @@ async function listAllPages(
     const data = await callGoogle(ctx, async () => {
       try {
         // A full listing includes nothing deleted; an incremental one always includes deletions.
-        const res = await calendar.events.list({ calendarId, syncToken, pageToken, maxResults: PAGE_SIZE });
+        const res = await calendar.events.list({
+          calendarId,
+          syncToken,
+          pageToken,
+          maxResults: PAGE_SIZE,
+          ...(singleEvents ? { singleEvents: true } : {}),
+        });
         return res.data;
       } catch (error) {
         if (syncToken !== undefined && googleErrorStatus(error) === 410) return 'expired' as const;
@@ -898,5 +981,8 @@ export function simplifyEvent(event: calendar_v3.Schema$Event): CalendarEvent {
   if (event.creator?.email) out.creator = event.creator.email;
   if (event.updated) out.updated = event.updated;
   if (event.htmlLink) out.htmlLink = event.htmlLink;
+  if (event.recurringEventId) out.recurringEventId = event.recurringEventId;
+  const originalStart = timeOf(event.originalStartTime);
+  if (originalStart) out.originalStartTime = originalStart;
   return out;
 }

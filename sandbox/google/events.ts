@@ -42,6 +42,7 @@ export interface EventFields {
   privateProperties?: Record<string, string | null>;
   sharedProperties?: Record<string, string | null>;
   outOfOfficeProperties?: { autoDeclineMode?: string; declineMessage?: string };
+  recurrence?: string[];
 }
 
 function optionalString(body: Record<string, unknown>, name: string): string | null | undefined {
@@ -134,6 +135,11 @@ export function readEventFields(body: unknown): EventFields {
     const ext = asObject(b.extendedProperties, 'extendedProperties');
     fields.privateProperties = propertyMap(ext.private, 'extendedProperties.private');
     fields.sharedProperties = propertyMap(ext.shared, 'extendedProperties.shared');
+  }
+  if (b.recurrence !== undefined && b.recurrence !== null) {
+    if (!Array.isArray(b.recurrence) || b.recurrence.some((l) => typeof l !== 'string'))
+      invalid('Invalid value for recurrence: expected a list of strings.');
+    fields.recurrence = b.recurrence as string[];
   }
   if (b.outOfOfficeProperties !== undefined && b.outOfOfficeProperties !== null) {
     const ooo = asObject(b.outOfOfficeProperties, 'outOfOfficeProperties');
@@ -300,7 +306,12 @@ export function renderEvent(event: SandboxEvent, viewer: string): Record<string,
   out.end = { ...event.end };
   if (event.transparency === 'transparent') out.transparency = 'transparent';
   if (event.visibility !== undefined) out.visibility = event.visibility;
-  out.iCalUID = `${event.id}@google.com`;
+  if (event.recurrenceLines) out.recurrence = [...event.recurrenceLines];
+  if (event.recurringEventId) {
+    out.recurringEventId = event.recurringEventId;
+    out.originalStartTime = { ...event.originalStartTime };
+  }
+  out.iCalUID = `${event.recurringEventId ?? event.id}@google.com`;
   out.sequence = event.sequence;
   if (event.attendees.length > 0) out.attendees = event.attendees.map((a) => ({ ...a, ...self(a.email) }));
   const { private: priv, shared } = event.extendedProperties;

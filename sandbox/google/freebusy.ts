@@ -42,7 +42,7 @@ export function freeBusy(calendars: CalendarStore, actor: string, body: unknown)
       return;
     }
     answer[id] = {
-      busy: busyIntervals(calendars.eventsByKey.values(), calendar, timeMin, timeMax).map(([s, e]) => ({
+      busy: busyIntervals(calendars.expanded(timeMax), calendar, timeMin, timeMax).map(([s, e]) => ({
         start: utcSeconds(s),
         end: utcSeconds(e),
       })),

@@ -24,6 +24,9 @@ export function registerGoogleRoutes(router: SandboxRouter, store: GoogleStore):
     ok(store.insertEvent(actor, req.params.calendarId!, req.body, req.query)),
   );
   route('GET', events, (req, actor) => ok(store.listEvents(actor, req.params.calendarId!, req.query)));
+  route('GET', `${events}/:eventId/instances`, (req, actor) =>
+    ok(store.listInstances(actor, req.params.calendarId!, req.params.eventId!, req.query)),
+  );
   route('GET', `${events}/:eventId`, (req, actor) =>
     ok(store.getEvent(actor, req.params.calendarId!, req.params.eventId!)),
   );

@@ -104,7 +104,7 @@ export class GoogleStore {
   }
 
   event(calendarId: string, eventId: string): Record<string, unknown> | undefined {
-    const found = this.calendar.find(calendarId, eventId);
+    const found = this.calendar.lookup(calendarId.toLowerCase(), eventId);
     return found ? renderEvent(found, found.organizer.email) : undefined;
   }
 
@@ -271,6 +271,15 @@ export class GoogleStore {
 
   listEvents(actor: string, calendarId: string, query: URLSearchParams): Record<string, unknown> {
     return this.listings.list(actor, this.calendar.readable(actor, calendarId), query);
+  }
+
+  listInstances(
+    actor: string,
+    calendarId: string,
+    eventId: string,
+    query: URLSearchParams,
+  ): Record<string, unknown> {
+    return this.listings.instances(actor, this.calendar.readable(actor, calendarId), eventId, query);
   }
 
   freeBusy(actor: string, body: unknown): Record<string, unknown> {

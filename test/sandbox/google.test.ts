@@ -654,6 +654,110 @@ describe('events.list', () => {
   });
 });
 
+describe('recurring events', () => {
+  // Every Friday off for four weeks, across the change to summer time on 2026-03-29.
+  const fridays = {
+    id: 'offfri0001',
+    summary: 'Fridays off',
+    eventType: 'outOfOffice',
+    start: { dateTime: '2026-03-20T09:00:00', timeZone: 'Europe/London' },
+    end: { dateTime: '2026-03-20T17:00:00', timeZone: 'Europe/London' },
+    recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=FR;COUNT=4'],
+    outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
+  };
+  const list = (query: Record<string, string> = {}) => call('GET', events(BEN), { as: BEN, query });
+
+  it('lists the master alone, or its instances with singleEvents, keeping the wall-clock time', async () => {
+    expect((await call('POST', events(BEN), { as: BEN, body: fridays })).status).toBe(200);
+    const masters = await list();
+    expect(masters.body.items.map((e: any) => [e.id, e.recurrence])).toEqual([
+      ['offfri0001', ['RRULE:FREQ=WEEKLY;BYDAY=FR;COUNT=4']],
+    ]);
+    const single = await list({ singleEvents: 'true', orderBy: 'startTime' });
+    expect(single.body.items.map((e: any) => [e.id, e.start.dateTime, e.recurringEventId])).toEqual([
+      ['offfri0001_20260320T090000Z', '2026-03-20T09:00:00Z', 'offfri0001'],
+      ['offfri0001_20260327T090000Z', '2026-03-27T09:00:00Z', 'offfri0001'],
+      ['offfri0001_20260403T080000Z', '2026-04-03T09:00:00+01:00', 'offfri0001'],
+      ['offfri0001_20260410T080000Z', '2026-04-10T09:00:00+01:00', 'offfri0001'],
+    ]);
+    expect(single.body.items[2]).toMatchObject({
+      eventType: 'outOfOffice',
+      originalStartTime: { dateTime: '2026-04-03T09:00:00+01:00', timeZone: 'Europe/London' },
+    });
+    expect(single.body.items[2].recurrence).toBeUndefined();
+    const got = await call('GET', `${events(BEN)}/offfri0001_20260403T080000Z`, { as: BEN });
+    expect(got.body).toMatchObject({
+      recurringEventId: 'offfri0001',
+      end: { dateTime: '2026-04-03T17:00:00+01:00' },
+    });
+    const busy = await call('POST', '/calendar/v3/freeBusy', {
+      body: { timeMin: '2026-04-01T00:00:00Z', timeMax: '2026-04-15T00:00:00Z', items: [{ id: BEN }] },
+    });
+    expect(busy.body.calendars[BEN].busy).toEqual([
+      { start: '2026-04-03T08:00:00Z', end: '2026-04-03T16:00:00Z' },
+      { start: '2026-04-10T08:00:00Z', end: '2026-04-10T16:00:00Z' },
+    ]);
+  });
+
+  it('keeps a cancelled instance as an exception: in sync, and in a listing of masters even without showDeleted', async () => {
+    await call('POST', events(BEN), { as: BEN, body: fridays });
+    const baseline = await list({ singleEvents: 'true' });
+    const masters = await list();
+    expect((await call('DELETE', `${events(BEN)}/offfri0001_20260327T090000Z`, { as: BEN })).status).toBe(
+      204,
+    );
+    const delta = await list({ singleEvents: 'true', syncToken: baseline.body.nextSyncToken });
+    expect(delta.body.items.map((e: any) => [e.id, e.status, e.recurringEventId])).toEqual([
+      ['offfri0001_20260327T090000Z', 'cancelled', 'offfri0001'],
+    ]);
+    expect((await list({ singleEvents: 'true' })).body.items).toHaveLength(3);
+    expect((await list()).body.items.map((e: any) => [e.id, e.status])).toEqual([
+      ['offfri0001', 'confirmed'],
+      ['offfri0001_20260327T090000Z', 'cancelled'],
+    ]);
+    const instances = await call('GET', `${events(BEN)}/offfri0001/instances`, {
+      as: BEN,
+      query: { timeMin: '2026-03-21T00:00:00Z', timeMax: '2026-04-05T00:00:00Z' },
+    });
+    expect(instances.body.items.map((e: any) => e.id)).toEqual(['offfri0001_20260403T080000Z']);
+    // A token kept from a listing of masters is not valid for one of instances.
+    expectGoogleError(
+      await list({ singleEvents: 'true', syncToken: masters.body.nextSyncToken }),
+      410,
+      'Sync token is no longer valid, a full sync is required.',
+      'fullSyncRequired',
+    );
+    // Deleting the series cancels every instance.
+    const before = await list({ singleEvents: 'true' });
+    await call('DELETE', `${events(BEN)}/offfri0001`, { as: BEN });
+    const gone = await list({ singleEvents: 'true', syncToken: before.body.nextSyncToken });
+    expect(gone.body.items.map((e: any) => e.status)).toEqual([
+      'cancelled',
+      'cancelled',
+      'cancelled',
+      'cancelled',
+    ]);
+  });
+
+  it('expands rules without an end only so far, and refuses what it does not model', async () => {
+    await call('POST', events(BEN), {
+      as: BEN,
+      body: { ...fridays, recurrence: ['RRULE:FREQ=DAILY;INTERVAL=7'] },
+    });
+    const all = await list({ singleEvents: 'true', maxResults: '2500' });
+    expect(all.body.items.length).toBeGreaterThan(100);
+    expect(all.body.items.length).toBeLessThan(110);
+    expect(
+      (
+        await call('POST', events(BEN), {
+          as: BEN,
+          body: { ...fridays, id: 'mon00001', recurrence: ['RRULE:FREQ=MONTHLY'] },
+        })
+      ).status,
+    ).toBe(400);
+  });
+});
+
 describe('freebusy.query', () => {
   it('reports busy time from own events and accepted invitations, not declined or transparent ones', async () => {
     const post = (calendarId: string, as: string, body: unknown) =>
