@@ -11,7 +11,8 @@
  *   - a top-level issue by JQL on the label. Jira's search index trails writes by moments, so
  *     this is the one look-up that is eventually consistent; Temporal's retry back-off leaves it
  *     time to catch up. The property, not the label, decides: a clone copies labels.
- *   - a comment among the issue's comments (paginated, with their properties).
+ *   - a comment among the issue's comments (paginated), its properties read through
+ *     `POST /comment/list`, the one place Jira documents them.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { createCloudClient, type SchemaMismatchBehavior } from 'jira.js';
@@ -138,6 +139,11 @@ export interface TransitionIssueInput {
   issueKey: string;
   /** The target status name (case-insensitive). */
   toStatus: string;
+  /**
+   * The resolution to set when the transition's screen has one; by default the one
+   * `integrations.jira.resolutions` names for the target status.
+   */
+  resolution?: string;
 }
 
 export interface TransitionIssueResult {
@@ -298,6 +304,71 @@ export function toJiraIssue(
 function idempotencyKeyOf(properties: unknown): string | undefined {
   const marker = isRecord(properties) ? properties[IDEMPOTENCY_PROPERTY] : undefined;
   return isRecord(marker) && typeof marker.key === 'string' ? marker.key : undefined;
+}
+
+interface ScreenField {
+  required?: boolean;
+  hasDefaultValue?: boolean;
+  name?: string;
+  allowedValues?: unknown[];
+}
+
+/** The configured resolution for a status, its name matched without regard to case. */
+export function configuredResolution(jira: JiraIntegrationConfig, status: string): string | undefined {
+  const wanted = status.trim().toLowerCase();
+  return Object.entries(jira.resolutions ?? {}).find(([name]) => name.trim().toLowerCase() === wanted)?.[1];
+}
+
+/**
+ * What to fill in on a transition's screen: the resolution (the input's, or the configured one
+ * for the target status) when the screen has that field. A required field prodops cannot fill
+ * fails for good, naming the field and where to configure it, instead of Jira's bare 400.
+ */
+function screenFields(
+  ctx: OperationContext,
+  jira: JiraIntegrationConfig,
+  input: TransitionIssueInput,
+  transition: { name?: string; to?: { name?: string }; fields?: Record<string, unknown> },
+): Record<string, JsonValue> {
+  const status = transition.to?.name ?? input.toStatus;
+  const about = `jira transitionIssue [${input.issueKey}]: the "${transition.name ?? status}" transition to "${status}"`;
+  const refuse = (message: string) =>
+    ApplicationFailure.create({
+      type: ErrorTypes.invalidInput,
+      message: `${about} ${message}`,
+      nonRetryable: true,
+    });
+  const out: Record<string, JsonValue> = {};
+  for (const [id, raw] of Object.entries(transition.fields ?? {})) {
+    const field = (isRecord(raw) ? raw : {}) as ScreenField;
+    const mandatory = field.required === true && field.hasDefaultValue !== true;
+    if (id === 'resolution') {
+      const allowed = (field.allowedValues ?? [])
+        .map((v) => (isRecord(v) && typeof v.name === 'string' ? v.name : undefined))
+        .filter((n): n is string => n !== undefined);
+      const source =
+        input.resolution !== undefined ? 'resolution' : `integrations.jira.resolutions.${status}`;
+      const chosen = input.resolution ?? configuredResolution(jira, status);
+      if (chosen === undefined) {
+        if (mandatory)
+          throw refuse(
+            `requires a resolution: set integrations.jira.resolutions.${status} to one of ${allowed.map((a) => `"${a}"`).join(', ') || 'the resolutions of the site'}`,
+          );
+        continue;
+      }
+      const match = allowed.find((a) => a.toLowerCase() === chosen.trim().toLowerCase());
+      if (allowed.length > 0 && match === undefined)
+        throw refuse(
+          `offers no resolution "${chosen}" (${source}); it offers ${allowed.map((a) => `"${a}"`).join(', ')}`,
+        );
+      out.resolution = { name: match ?? chosen.trim() };
+    } else if (mandatory) {
+      throw refuse(
+        `requires ${field.name ?? id} (${id}) on its screen, which prodops does not fill in: take it off the screen or give it a default value`,
+      );
+    }
+  }
+  return out;
 }
 
 function quoteJql(value: string): string {
@@ -527,7 +598,9 @@ export function createJiraActivities(deps: JiraActivityDeps) {
       if (input.body.length > MAX_COMMENT)
         throw invalidInput(ctx, `body must be at most ${MAX_COMMENT} characters`);
 
-      // Oldest first, so that comments added while paging append behind the cursor instead of shifting it.
+      // Oldest first, so that comments added while paging append behind the cursor instead of
+      // shifting it. Jira documents comment properties only on POST /comment/list, so each page
+      // of ids is read again there with its properties.
       for (let startAt = 0; ;) {
         const page = await jiraCall(ctx, () =>
           client.issueComments.getComments({
@@ -535,17 +608,22 @@ export function createJiraActivities(deps: JiraActivityDeps) {
             startAt,
             maxResults: COMMENT_PAGE,
             orderBy: 'created',
-            expand: 'properties',
           }),
         );
         const comments = page.comments ?? [];
-        const match = comments.find((c) =>
-          c.properties?.some(
-            (p) =>
-              p.key === IDEMPOTENCY_PROPERTY && isRecord(p.value) && p.value.key === input.idempotencyKey,
-          ),
-        );
-        if (match?.id) return { id: match.id, created: false };
+        const ids = comments.map((c) => Number(c.id)).filter((id) => Number.isInteger(id));
+        if (ids.length > 0) {
+          const withProperties = await jiraCall({ ...ctx, operation: 'addComment (comment/list)' }, () =>
+            client.issueComments.getCommentsByIds({ ids, expand: 'properties' }),
+          );
+          const match = (withProperties.values ?? []).find((c) =>
+            c.properties?.some(
+              (p) =>
+                p.key === IDEMPOTENCY_PROPERTY && isRecord(p.value) && p.value.key === input.idempotencyKey,
+            ),
+          );
+          if (match?.id) return { id: match.id, created: false };
+        }
         startAt += comments.length;
         if (comments.length === 0 || startAt >= (page.total ?? 0)) break;
       }
@@ -580,8 +658,9 @@ export function createJiraActivities(deps: JiraActivityDeps) {
 
       const before = await currentStatus();
       if (before.toLowerCase() === wanted) return { transitioned: false, status: before };
+      // With the fields of each transition's screen: a required one left empty makes Jira refuse the move.
       const { transitions = [] } = await jiraCall(ctx, () =>
-        client.issues.getTransitions({ issueIdOrKey: input.issueKey }),
+        client.issues.getTransitions({ issueIdOrKey: input.issueKey, expand: 'transitions.fields' }),
       );
       const transition = transitions.find((t) => t.to?.name?.toLowerCase() === wanted);
       if (!transition?.id) {
@@ -603,9 +682,14 @@ export function createJiraActivities(deps: JiraActivityDeps) {
         });
       }
       const transitionId = transition.id;
+      const fields = screenFields(ctx, jira, input, transition);
       try {
         await jiraCall(ctx, () =>
-          client.issues.doTransition({ issueIdOrKey: input.issueKey, transition: { id: transitionId } }),
+          client.issues.doTransition({
+            issueIdOrKey: input.issueKey,
+            transition: { id: transitionId },
+            ...(Object.keys(fields).length > 0 ? { fields } : {}),
+          }),
         );
       } catch (failure) {
         // Someone may have moved the issue between our look and our move; if it is where we wanted it, that is success.

@@ -408,6 +408,8 @@ describe('addComment', () => {
     ).toEqual({ id: late.id, created: false });
     expect(store().commentsOf('REL-1')).toHaveLength(152);
     expect(requests('GET /rest/api/3/issue/:issueIdOrKey/comment')).toBe(3);
+    // The properties come from comment/list, a page of ids at a time.
+    expect(requests('POST /rest/api/3/comment/list')).toBe(3);
     expect(requests('POST /rest/api/3/issue/:issueIdOrKey/comment')).toBe(0);
   });
 
@@ -423,6 +425,21 @@ describe('addComment', () => {
     expect(msToNumber(failure.nextRetryDelay)).toBe(4000);
     await jira.addComment({ idempotencyKey: planKey, issueKey: 'REL-1', body: 'Plan v1' });
     await jira.addComment({ idempotencyKey: planKey, issueKey: 'REL-1', body: 'Plan v1' });
+    expect(store().commentsOf('REL-1')).toHaveLength(1);
+  });
+
+  it('after the answer to its post was lost, the retry finds the comment by its property', async () => {
+    served.router.injectFault({
+      route: 'POST /rest/api/3/issue/:issueIdOrKey/comment',
+      fault: { kind: 'dropResponse', times: 1 },
+    });
+    const lost = await failureOf(
+      jira.addComment({ idempotencyKey: planKey, issueKey: 'REL-1', body: 'Plan v1' }),
+    );
+    expect(lost.nonRetryable).toBe(false);
+    expect(store().commentsOf('REL-1')).toHaveLength(1);
+    const retried = await jira.addComment({ idempotencyKey: planKey, issueKey: 'REL-1', body: 'Plan v1' });
+    expect(retried).toEqual({ id: store().commentsOf('REL-1')[0]!.id, created: false });
     expect(store().commentsOf('REL-1')).toHaveLength(1);
   });
 
@@ -488,6 +505,58 @@ describe('transitionIssue', () => {
       transitioned: false,
       status: 'Cancelled',
     });
+  });
+
+  const resolutionOf = (key: string) => {
+    const id = store().issue(key)!.resolutionId;
+    return id ? store().resolutionById(id)!.name : null;
+  };
+
+  it('fills in the resolution a transition into a done status requires, from the configuration', async () => {
+    expect(await jira.transitionIssue({ issueKey: 'REL-1', toStatus: 'Done' })).toEqual({
+      transitioned: true,
+      status: 'Done',
+    });
+    expect(resolutionOf('REL-1')).toBe('Done');
+    await jira.transitionIssue({ issueKey: 'REL-2', toStatus: 'cancelled' });
+    expect(resolutionOf('REL-2')).toBe("Won't Do");
+    // Back to To Do: a transition without a screen sends no fields, and the resolution goes.
+    await jira.transitionIssue({ issueKey: 'REL-1', toStatus: 'To Do' });
+    expect(resolutionOf('REL-1')).toBeNull();
+    // A resolution given by the caller wins over the configured one.
+    await jira.transitionIssue({ issueKey: 'REL-1', toStatus: 'Cancelled', resolution: 'Duplicate' });
+    expect(resolutionOf('REL-1')).toBe('Duplicate');
+  });
+
+  it('fails for good, naming the setting, when a required resolution is not configured', async () => {
+    const unconfigured = createJiraActivities({
+      client: createJiraClient({
+        host: served.url,
+        email: EMAIL,
+        apiToken: TOKEN,
+        onSchemaMismatch: 'throw',
+      }),
+      jira: { ...jiraConfig, resolutions: {} },
+    });
+    const failure = await failureOf(unconfigured.transitionIssue({ issueKey: 'REL-1', toStatus: 'Done' }));
+    expect(failure).toMatchObject({ type: ErrorTypes.invalidInput, nonRetryable: true });
+    expect(failure.message).toBe(
+      'jira transitionIssue [REL-1]: the "Done" transition to "Done" requires a resolution: set integrations.jira.resolutions.Done to one of "Done", "Won\'t Do", "Duplicate", "Cannot Reproduce"',
+    );
+    const misnamed = createJiraActivities({
+      client: createJiraClient({
+        host: served.url,
+        email: EMAIL,
+        apiToken: TOKEN,
+        onSchemaMismatch: 'throw',
+      }),
+      jira: { ...jiraConfig, resolutions: { Done: 'Shipped' } },
+    });
+    expect(
+      (await failureOf(misnamed.transitionIssue({ issueKey: 'REL-1', toStatus: 'Done' }))).message,
+    ).toContain('offers no resolution "Shipped" (integrations.jira.resolutions.Done)');
+    expect(requests('POST /rest/api/3/issue/:issueIdOrKey/transitions')).toBe(0);
+    expect(store().statusById(store().issue('REL-1')!.statusId).name).toBe('To Do');
   });
 
   it('after a 429 on the move, the next attempt moves it once', async () => {
