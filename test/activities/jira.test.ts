@@ -374,6 +374,112 @@ describe('createIssue', () => {
   });
 });
 
+describe('createIssue while Jira search trails writes', () => {
+  const key = 'onboarding:ines:laptop';
+  const LAG_MS = 20_000;
+  let clock = Date.UTC(2026, 5, 1, 9, 0, 0);
+  let lagging: Awaited<ReturnType<typeof serveVendor<ReturnType<typeof createJiraSandbox>>>>;
+  const lagStore = () => lagging.vendor.store;
+  /** Activities as the given attempt sees them; waiting moves the sandbox's clock instead of the test's. */
+  const onAttempt = (attempt: number, settle = { waitMs: 40_000, pollMs: 4_000 }) =>
+    createJiraActivities({
+      client: createJiraClient({
+        host: lagging.url,
+        email: EMAIL,
+        apiToken: TOKEN,
+        onSchemaMismatch: 'throw',
+      }),
+      jira: jiraConfig,
+      attempt: () => attempt,
+      searchSettle: settle,
+      sleep: (ms) => {
+        clock += ms;
+        return Promise.resolve();
+      },
+      warn: () => {},
+    });
+  const made = () => [...lagStore().issues.values()].filter((i) => i.labels.includes(jiraLabel(key)));
+  const loseCreateAnswer = () =>
+    lagging.router.injectFault({
+      route: 'POST /rest/api/3/issue',
+      fault: { kind: 'dropResponse', times: 1 },
+    });
+
+  beforeAll(async () => {
+    lagging = await serveVendor(
+      createJiraSandbox(config, { now: () => new Date(clock), indexLagMs: LAG_MS }),
+    );
+  });
+  afterAll(async () => lagging.close());
+  beforeEach(() => {
+    clock = Date.UTC(2026, 5, 1, 9, 0, 0);
+    lagging.vendor.reset();
+    lagging.router.clearFaults();
+    lagging.router.clearLog();
+  });
+
+  it('a retry after a lost answer keeps looking until search shows the first issue, and makes no second', async () => {
+    loseCreateAnswer();
+    const lost = await failureOf(
+      onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' }),
+    );
+    expect(lost.nonRetryable).toBe(false);
+    expect(made()).toHaveLength(1);
+    const retry = await onAttempt(2).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' });
+    expect(retry).toEqual({ key: made()[0]!.key, id: made()[0]!.id, created: false });
+    expect(made()).toHaveLength(1);
+    // The first attempt looked once; the retry looked at once, then every 4 s until the 20 s lag had passed.
+    expect(lagging.router.log.filter((r) => r.route === 'GET /rest/api/3/search/jql')).toHaveLength(7);
+  });
+
+  it('a first attempt does not wait: nothing can have been made before it', async () => {
+    await onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' });
+    expect(lagging.router.log.filter((r) => r.route === 'GET /rest/api/3/search/jql')).toHaveLength(1);
+  });
+
+  it('closes a twin as a duplicate of the original once search shows both, leaving the original alone', async () => {
+    // Search lags longer than the retry is willing to wait: the retry makes a twin.
+    lagStore().indexLagMs = 120_000;
+    loseCreateAnswer();
+    await failureOf(onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' }));
+    const twinMade = await onAttempt(2).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' });
+    expect(twinMade.created).toBe(true);
+    const [original, twin] = made().sort((a, b) => Number(a.id) - Number(b.id));
+    expect(twin!.key).toBe(twinMade.key);
+
+    clock += 120_000;
+    const found = await onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' });
+    expect(found).toEqual({
+      key: original!.key,
+      id: original!.id,
+      created: false,
+      duplicatesClosed: [twin!.key],
+    });
+    const closed = lagStore().issue(twin!.key)!;
+    expect(lagStore().statusById(closed.statusId).name).toBe('Done');
+    expect(lagStore().resolutionById(closed.resolutionId!)?.name).toBe('Duplicate');
+    expect(lagStore().links).toEqual([
+      expect.objectContaining({ inwardKey: twin!.key, outwardKey: original!.key }),
+    ]);
+    expect(lagStore().commentsOf(twin!.key)).toHaveLength(1);
+    expect(lagStore().properties.get(twin!.key)?.get(IDEMPOTENCY_PROPERTY)).toEqual({
+      key,
+      duplicateOf: original!.key,
+    });
+    // The original keeps its own history: no change, no comment.
+    expect(lagStore().issue(original!.key)!.changelog).toEqual([]);
+    expect(lagStore().commentsOf(original!.key)).toEqual([]);
+
+    lagging.router.clearLog();
+    expect(await onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' })).toEqual({
+      key: original!.key,
+      id: original!.id,
+      created: false,
+    });
+    expect(lagging.router.log.map((r) => r.route)).toEqual(['GET /rest/api/3/search/jql']);
+  });
+});
+
 describe('addComment', () => {
   const planKey = 'release:REL-1:plan:1';
 
