@@ -123,6 +123,11 @@ export interface GoogleSandboxOptions {
   now?: () => number;
   /** Post push notifications to channel addresses (default true). */
   pushNotifications?: boolean;
+  /**
+   * Store every sent mail under a Message-ID of Gmail's own, whatever the client gave (default
+   * false). Users report Gmail doing so at times; it is not documented.
+   */
+  rewriteMessageIds?: boolean;
 }
 
 /** An email address as Calendar and Gmail accept one. */

@@ -45,7 +45,7 @@ export class GoogleStore {
     this.calendar = new CalendarStore(this.now, (calendarId) => this.notify(calendarId));
     this.listings = new EventListings(this.calendar, this.now);
     this.pushChannels = new PushChannels(this.now, options.pushNotifications ?? true);
-    this.mailboxes = new Mailboxes(this.now);
+    this.mailboxes = new Mailboxes(this.now, options.rewriteMessageIds ?? false);
     this.seed();
   }
 

@@ -958,6 +958,40 @@ describe('Gmail', () => {
   const send = (raw: unknown, as = SENDER, userId = 'me') =>
     call('POST', `/gmail/v1/users/${userId}/messages/send`, { as, body: { raw } });
 
+  it('with rewriteMessageIds, keeps a Message-ID of its own that the client cannot find the mail by', async () => {
+    const rewriting = await serveVendor(
+      createGoogleSandbox(loadExampleConfig(), { rewriteMessageIds: true }),
+    );
+    try {
+      const raw = rawMail([
+        `From: ${SENDER}`,
+        `To: ${ANA}`,
+        'Subject: Hi',
+        'Message-ID: <prodops.mine@northwind.example>',
+      ]);
+      const sent = await fetch(new URL('/gmail/v1/users/me/messages/send', rewriting.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer sandbox-${SENDER}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ raw }),
+      });
+      const { id } = (await sent.json()) as { id: string };
+      const read = (query: string) =>
+        fetch(new URL(`/gmail/v1/users/me/messages${query}`, rewriting.url), {
+          headers: { authorization: `Bearer sandbox-${SENDER}` },
+        }).then((r) => r.json() as Promise<any>);
+      const stored = await read(`/${id}?format=metadata&metadataHeaders=Message-ID`);
+      expect(stored.payload.headers).toEqual([
+        { name: 'Message-ID', value: expect.stringMatching(/@mail\.gmail\.com>$/) },
+      ]);
+      expect((await read('?q=rfc822msgid:prodops.mine@northwind.example')).messages).toBeUndefined();
+      expect((await read(`?q=${encodeURIComponent('in:sent "hello"')}`)).messages).toEqual([
+        { id, threadId: id },
+      ]);
+    } finally {
+      await rewriting.close();
+    }
+  });
+
   it('sends a multipart message, delivers copies, and finds it by Message-ID', async () => {
     const boundary = 'b1';
     const raw = Buffer.from(
