@@ -51,6 +51,8 @@ export interface NotionClientOptions {
   timeoutMs?: number;
   logLevel?: LogLevel;
   logger?: Logger;
+  /** The fetch the client sends with; tests count requests through it. */
+  fetch?: NonNullable<ConstructorParameters<typeof Client>[0]>['fetch'];
 }
 
 export function createNotionClient(options: NotionClientOptions): Client {
@@ -64,6 +66,7 @@ export function createNotionClient(options: NotionClientOptions): Client {
     retry: false,
     logLevel: options.logLevel ?? LogLevel.WARN,
     logger: options.logger,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 }
 
@@ -512,7 +515,7 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       } while (cursor);
       properties[name] =
         value.type === 'relation'
-          ? { ...value, relation: ids.map((id) => ({ id })) }
+          ? ({ ...value, relation: ids.map((id) => ({ id })), has_more: false } as ResponsePropertyValue)
           : ({
               ...value,
               people: ids.map((id) => ({ object: 'user' as const, id })),

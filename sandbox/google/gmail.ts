@@ -220,6 +220,15 @@ export class Mailboxes {
     return response;
   }
 
+  /** Moves a message to the trash (it keeps its other labels, as in Gmail). */
+  trash(actor: string, userId: string, id: string): Record<string, unknown> {
+    const mailbox = this.mailboxOf(actor, userId);
+    const message = this.box(mailbox).find((m) => m.id === id);
+    if (!message) fail(404, 'Requested entity was not found.', 'notFound');
+    message.labelIds = [...message.labelIds.filter((l) => l !== 'INBOX'), 'TRASH'];
+    return { id: message.id, threadId: message.threadId, labelIds: message.labelIds };
+  }
+
   get(actor: string, userId: string, id: string, query: URLSearchParams): Record<string, unknown> {
     const mailbox = this.mailboxOf(actor, userId);
     const message = this.box(mailbox).find((m) => m.id === id);

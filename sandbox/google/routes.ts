@@ -53,6 +53,9 @@ export function registerGoogleRoutes(router: SandboxRouter, store: GoogleStore):
     ok(store.sendMessage(actor, req.params.userId!, req.body)),
   );
   route('GET', messages, (req, actor) => ok(store.listMessages(actor, req.params.userId!, req.query)));
+  route('POST', `${messages}/:id/trash`, (req, actor) =>
+    ok(store.trashMessage(actor, req.params.userId!, req.params.id!)),
+  );
   route('GET', `${messages}/:id`, (req, actor) =>
     ok(store.getMessage(actor, req.params.userId!, req.params.id!, req.query)),
   );

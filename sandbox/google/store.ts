@@ -304,6 +304,10 @@ export class GoogleStore {
     return this.mailboxes.list(actor, userId, query);
   }
 
+  trashMessage(actor: string, userId: string, id: string): Record<string, unknown> {
+    return this.mailboxes.trash(actor, userId, id);
+  }
+
   getMessage(actor: string, userId: string, id: string, query: URLSearchParams): Record<string, unknown> {
     return this.mailboxes.get(actor, userId, id, query);
   }

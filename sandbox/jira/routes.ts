@@ -178,6 +178,17 @@ export function registerJiraRoutes(router: SandboxRouter, store: JiraStore): voi
     );
   });
 
+  issueRoute('DELETE', '', (req, issue) => {
+    const subtasks = store.subtasksOf(issue.key);
+    if (subtasks.length > 0 && req.query.get('deleteSubtasks') !== 'true')
+      throw jiraError(400, [
+        `The issue has subtasks. To delete it, set the 'deleteSubtasks' parameter to 'true'.`,
+      ]);
+    for (const subtask of subtasks) store.deleteIssue(subtask.key);
+    store.deleteIssue(issue.key);
+    return noContent();
+  });
+
   route('GET', '/search/jql', (req) =>
     search(store, rendererFor(req), {
       jql: req.query.get('jql') ?? undefined,

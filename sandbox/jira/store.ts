@@ -437,6 +437,17 @@ export class JiraStore {
     return entry;
   }
 
+  /** Removes an issue with its comments, properties and links (its sub-tasks are the caller's to remove first). */
+  deleteIssue(key: string): void {
+    this.issues.delete(key);
+    this.comments.delete(key);
+    this.properties.delete(key);
+    for (let i = this.links.length - 1; i >= 0; i--) {
+      const link = this.links[i]!;
+      if (link.inwardKey === key || link.outwardKey === key) this.links.splice(i, 1);
+    }
+  }
+
   /** Links two issues: `inwardKey <outward description> outwardKey`; an existing link is kept as it is. */
   linkIssues(type: IssueLinkType, inwardKey: string, outwardKey: string): StoredIssueLink {
     const existing = this.links.find(
