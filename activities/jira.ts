@@ -65,6 +65,11 @@ export interface JiraActivityDeps {
    * and how often it looks. Defaults: 40 s every 4 s, inside the one-minute activity timeout.
    */
   searchSettle?: { waitMs: number; pollMs: number };
+  /**
+   * How long the running attempt has left before its start-to-close timeout, in ms; by default
+   * Temporal's, and unbounded outside an activity. The wait in search stops in time to create.
+   */
+  timeLeftMs?: () => number;
   /** Waits between looks; injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
   /** Where a problem that does not fail the call is reported; by default the activity's log. */
@@ -72,6 +77,12 @@ export interface JiraActivityDeps {
 }
 
 export const DEFAULT_SEARCH_SETTLE = { waitMs: 40_000, pollMs: 4_000 };
+/**
+ * What a retried create keeps of its attempt for the last look, the create and closing twins:
+ * against a slow Jira, waiting out the full settle would end in a timeout, and the next attempt
+ * would wait again rather than create.
+ */
+export const CREATE_RESERVE_MS = 15_000;
 
 /** The running activity's attempt number, or 1 when not called as an activity (tests, tools). */
 function temporalAttempt(): number {
@@ -79,6 +90,19 @@ function temporalAttempt(): number {
     return Context.current().info.attempt;
   } catch {
     return 1;
+  }
+}
+
+/**
+ * The running attempt's time before its start-to-close timeout, counted from when it was
+ * scheduled (a little less than it really has); unbounded when not called as an activity.
+ */
+function temporalTimeLeftMs(): number {
+  try {
+    const { startToCloseTimeoutMs, currentAttemptScheduledTimestampMs } = Context.current().info;
+    return currentAttemptScheduledTimestampMs + startToCloseTimeoutMs - Date.now();
+  } catch {
+    return Number.POSITIVE_INFINITY;
   }
 }
 
@@ -450,6 +474,7 @@ export function createJiraActivities(deps: JiraActivityDeps) {
   const { client, jira } = deps;
   const attempt = deps.attempt ?? temporalAttempt;
   const settle = deps.searchSettle ?? DEFAULT_SEARCH_SETTLE;
+  const timeLeftMs = deps.timeLeftMs ?? temporalTimeLeftMs;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const warn = deps.warn ?? temporalWarn;
 
@@ -739,7 +764,11 @@ export function createJiraActivities(deps: JiraActivityDeps) {
       // times minutes, so it keeps looking for a while before it makes the issue a second time.
       // (A sub-task is read through its parent, which is consistent at once.)
       if (!made.original && !input.parentKey && attempt() > 1) {
-        for (let waited = 0; !made.original && waited < settle.waitMs; waited += settle.pollMs) {
+        for (
+          let waited = 0;
+          !made.original && waited < settle.waitMs && timeLeftMs() - settle.pollMs > CREATE_RESERVE_MS;
+          waited += settle.pollMs
+        ) {
           await sleep(settle.pollMs);
           made = originalAndTwins(await look());
         }

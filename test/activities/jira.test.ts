@@ -1,9 +1,11 @@
 import { ApplicationFailure, msToNumber } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCloudClient, isRateLimitError } from 'jira.js';
 import { createClient, type Client } from 'jira.js/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createJiraActivities,
+  CREATE_RESERVE_MS,
   createJiraClient,
   IDEMPOTENCY_PROPERTY,
   plainTextToAdf,
@@ -381,7 +383,11 @@ describe('createIssue while Jira search trails writes', () => {
   let lagging: Awaited<ReturnType<typeof serveVendor<ReturnType<typeof createJiraSandbox>>>>;
   const lagStore = () => lagging.vendor.store;
   /** Activities as the given attempt sees them; waiting moves the sandbox's clock instead of the test's. */
-  const onAttempt = (attempt: number, settle = { waitMs: 40_000, pollMs: 4_000 }) =>
+  const onAttempt = (
+    attempt: number,
+    settle = { waitMs: 40_000, pollMs: 4_000 },
+    timeLeftMs = () => Number.POSITIVE_INFINITY,
+  ) =>
     createJiraActivities({
       client: createJiraClient({
         host: lagging.url,
@@ -392,6 +398,7 @@ describe('createIssue while Jira search trails writes', () => {
       jira: jiraConfig,
       attempt: () => attempt,
       searchSettle: settle,
+      timeLeftMs,
       sleep: (ms) => {
         clock += ms;
         return Promise.resolve();
@@ -430,6 +437,53 @@ describe('createIssue while Jira search trails writes', () => {
     expect(made()).toHaveLength(1);
     // The first attempt looked once; the retry looked at once, then every 4 s until the 20 s lag had passed.
     expect(lagging.router.log.filter((r) => r.route === 'GET /rest/api/3/search/jql')).toHaveLength(7);
+  });
+
+  it('stops looking in time to create before the attempt times out', async () => {
+    lagStore().indexLagMs = 120_000;
+    loseCreateAnswer();
+    await failureOf(onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' }));
+    // The retry starts with 30 s left: it looks while a wait still leaves 15 s to create.
+    const deadline = clock + 30_000;
+    const started = clock;
+    const retry = await onAttempt(2, undefined, () => deadline - clock).createIssue({
+      idempotencyKey: key,
+      summary: 'Laptop for Ines',
+    });
+    expect(retry.created).toBe(true);
+    expect(clock - started).toBe(12_000);
+    expect(deadline - clock).toBeGreaterThan(CREATE_RESERVE_MS);
+    // One look by the first attempt; the retry's first look and three more.
+    expect(lagging.router.log.filter((r) => r.route === 'GET /rest/api/3/search/jql')).toHaveLength(5);
+  });
+
+  it('reads the attempt and its time left from Temporal when running as an activity', async () => {
+    lagStore().indexLagMs = 120_000;
+    loseCreateAnswer();
+    await failureOf(onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' }));
+    const activities = createJiraActivities({
+      client: createJiraClient({
+        host: lagging.url,
+        email: EMAIL,
+        apiToken: TOKEN,
+        onSchemaMismatch: 'throw',
+      }),
+      jira: jiraConfig,
+      sleep: () => Promise.reject(new Error('no time to wait: 18 s are left and 15 s are kept to create')),
+      warn: () => {},
+    });
+    // The second attempt, scheduled 42 s into its one minute.
+    const env = new MockActivityEnvironment({
+      attempt: 2,
+      startToCloseTimeoutMs: 60_000,
+      currentAttemptScheduledTimestampMs: Date.now() - 42_000,
+    });
+    type Created = Awaited<ReturnType<JiraActivities['createIssue']>>;
+    const retry = await env.run<[], Created, () => Promise<Created>>(() =>
+      activities.createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' }),
+    );
+    expect(retry.created).toBe(true);
+    expect(lagging.router.log.filter((r) => r.route === 'GET /rest/api/3/search/jql')).toHaveLength(2);
   });
 
   it('a first attempt does not wait: nothing can have been made before it', async () => {
