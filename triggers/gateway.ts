@@ -26,7 +26,7 @@ import {
 import { createJiraHandler } from './jira';
 import { createNotionHandler } from './notion';
 import type { TriggerSecrets } from './secrets';
-import { TemporalUnavailableError, type WorkflowPort } from './workflows';
+import { TemporalUnavailableError, type WorkflowPort } from './workflow-port';
 
 export type TriggerHandlers = Record<TriggerName, TriggerHandler>;
 
