@@ -54,22 +54,3 @@ export function loadConfig(
     isExample: false,
   };
 }
-
-/**
- * A deployed function's configuration: the text embedded at build time when there is one, else
- * the file named by PRODOPS_CONFIG (./prodops.config.yaml by default). Never the example: a
- * function that serves real webhooks must not stand on a made-up organisation.
- */
-export function loadDeployedConfig(
-  embedded: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): OrgConfig {
-  if (embedded !== undefined)
-    return withEnvironmentOverrides(parseOrgConfig(embedded, 'embedded configuration'), env);
-  const path = resolveConfigPath(undefined, env);
-  if (!existsSync(path))
-    throw new MissingConfigError(
-      `no configuration at ${path}: set PRODOPS_CONFIG, or embed one with infra/functions/build.ts`,
-    );
-  return withEnvironmentOverrides(parseOrgConfig(readFileSync(path, 'utf8'), path), env);
-}

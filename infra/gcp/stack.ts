@@ -7,7 +7,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   FUNCTION_NAMES,
@@ -238,10 +238,11 @@ export function createStack(s: StackSettings): ProdopsStack {
         // Named by content: a changed bundle is a new object, and so a new build and revision.
         name: `${name}/${bundle.sha256.slice(0, 20)}.zip`,
         contentType: 'application/zip',
-        source: new pulumi.asset.AssetArchive({
-          'index.js': new pulumi.asset.FileAsset(join(bundle.dir, 'index.js')),
-          'package.json': new pulumi.asset.FileAsset(join(bundle.dir, 'package.json')),
-        }),
+        source: new pulumi.asset.AssetArchive(
+          Object.fromEntries(
+            bundle.files.map((file) => [file, new pulumi.asset.FileAsset(join(bundle.dir, file))]),
+          ),
+        ),
       }),
     );
     const sa = account(name, `prodops ${name} trigger function`);
@@ -534,6 +535,8 @@ export function createStack(s: StackSettings): ProdopsStack {
 
 interface Bundle {
   dir: string;
+  /** What the function's source holds: every file build.ts wrote but build-info.json. */
+  files: string[];
   sha256: string;
 }
 
@@ -552,7 +555,13 @@ function readBundle(s: StackSettings, name: FunctionName): Bundle {
     throw new Error(
       `${shown} embeds another configuration than ${relative(REPO_ROOT, s.org.path)}: ${rebuild}`,
     );
+  // The entry, its chunks, package.json and the gcp-build script; a compile cache made on this
+  // machine (.compile-cache/) stays here: the runtime's build makes its own (compile-cache.ts).
+  const files = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name !== 'build-info.json' && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort();
   const hash = createHash('sha256');
-  for (const file of ['index.js', 'package.json']) hash.update(file).update(readFileSync(join(dir, file)));
-  return { dir, sha256: hash.digest('hex') };
+  for (const file of files) hash.update(file).update(readFileSync(join(dir, file)));
+  return { dir, files, sha256: hash.digest('hex') };
 }
