@@ -26,7 +26,6 @@ export interface FunctionRuntime {
   workflows: WorkflowPort;
   calendarAddress: string | null;
   recent: RecentDeliveries;
-  log: (line: string) => void;
 }
 
 let embedded: OrgConfig | undefined;
@@ -72,6 +71,5 @@ async function build(env: NodeJS.ProcessEnv): Promise<FunctionRuntime> {
     }),
     calendarAddress: calendarAddress(publicUrl),
     recent: new RecentDeliveries(),
-    log: (line) => console.log(line),
   };
 }
