@@ -46,6 +46,7 @@ export const APIS = [
   'cloudbuild.googleapis.com',
   'cloudfunctions.googleapis.com',
   'iam.googleapis.com',
+  'monitoring.googleapis.com',
   'run.googleapis.com',
   'secretmanager.googleapis.com',
   'storage.googleapis.com',
@@ -54,6 +55,8 @@ export const APIS = [
 ] as const;
 
 export const WORKER_POOL_NAME = 'prodops-worker';
+/** Where the worker serves its metrics, inside the instance: the sidecar's default scrape target. */
+export const WORKER_METRICS_ADDRESS = '0.0.0.0:8080';
 export const SETUP_JOB_NAME = 'prodops-temporal-setup';
 export const CONFIG_SECRET_ID = 'prodops-config';
 const CONFIG_MOUNT = '/config';
@@ -384,6 +387,15 @@ export function createStack(s: StackSettings): ProdopsStack {
       ...grantSecrets('worker', workerSa, SECRET_READERS.worker),
       ...grantSecrets('config', workerSa, ['config']),
     ];
+    // The sidecar writes the worker's metrics to Cloud Monitoring as the worker's identity.
+    if (s.worker.metricsSidecar)
+      keep(
+        new gcp.projects.IAMMember(
+          'worker-writes-metrics',
+          { project, role: 'roles/monitoring.metricWriter', member: memberOf(workerSa) },
+          afterApis,
+        ),
+      );
     const googleKey = refs.get('googleServiceAccountKey')!;
     const googleFile = SECRETS.googleServiceAccountKey.file;
     const googleDir = googleFile.slice(0, googleFile.lastIndexOf('/'));
@@ -415,11 +427,18 @@ export function createStack(s: StackSettings): ProdopsStack {
                     PRODOPS_JIRA_EMAIL: s.jiraEmail ?? '',
                     // A path: the key itself is only in the mounted secret file.
                     [SECRETS.googleServiceAccountKey.env]: googleFile,
+                    // A worker pool has no ingress: only the sidecar, on the same instance, reaches it.
+                    ...(s.worker.metricsSidecar ? { PRODOPS_METRICS_ADDRESS: WORKER_METRICS_ADDRESS } : {}),
                   }),
                   ...secretEnvs(SECRET_READERS.worker),
                 ],
                 volumeMounts: [configMount, { name: 'google', mountPath: googleDir }],
               },
+              // Scrapes the worker's /metrics (its default target, localhost:8080) every 30 s and
+              // writes them to Managed Service for Prometheus: a worker pool has no URL to scrape.
+              ...(s.worker.metricsSidecar
+                ? [{ name: 'metrics', image: s.worker.metricsSidecar, dependsOns: ['worker'] }]
+                : []),
             ],
             volumes: [
               configVolume,
