@@ -29,7 +29,7 @@ export function httpFunction(name: TriggerName, factory: HandlerFactory, logger?
   let log: Logger | undefined = logger;
   return async (req: Request, res: Response): Promise<void> => {
     const started = performance.now();
-    log ??= createLogger({ service: `prodops-${name}` });
+    log ??= functionLogger(name);
     const logger = log.child({ vendor: name });
     let response: TriggerResponse;
     try {
@@ -52,6 +52,18 @@ export function httpFunction(name: TriggerName, factory: HandlerFactory, logger?
     res.send(JSON.stringify(response.body));
     logDeliveries(log)(describeDelivery(name, response, performance.now() - started));
   };
+}
+
+/** The function's logger; a PRODOPS_LOG_LEVEL it cannot read is said once, at info, not a 500. */
+function functionLogger(name: TriggerName): Logger {
+  const service = `prodops-${name}`;
+  try {
+    return createLogger({ service });
+  } catch (error) {
+    const logger = createLogger({ service, env: {} });
+    logger.error(`${error instanceof Error ? error.message : String(error)}; logging at info`);
+    return logger;
+  }
 }
 
 // One registration per function, so that a bundle built for one carries only its handler.
