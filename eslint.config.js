@@ -152,6 +152,35 @@ export default tseslint.config(
     },
   },
   {
+    // The trigger functions are bundled for Cloud Functions, where every kilobyte loaded is paid at
+    // each cold start (infra/functions/build.ts).
+    files: ['triggers/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '../domain/config',
+              allowTypeImports: true,
+              message:
+                'domain/config loads the configuration schema and the YAML parser: import its types only, and values from domain/values.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value='zod'][importKind!='type'] > :matches(ImportSpecifier[imported.name='z'][importKind!='type'], ImportDefaultSpecifier)",
+          message:
+            "Use import * as z from 'zod': a namespace import lets the bundler keep only the zod a function uses (90 KiB instead of 444).",
+        },
+      ],
+    },
+  },
+  {
     // Workflows import these contracts, so they live by the same rules.
     files: ['contracts/*.ts'],
     rules: {

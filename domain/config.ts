@@ -6,6 +6,10 @@
  */
 import { z } from 'zod';
 import { parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import { formatPath, isRealDate, isRealTimeZone } from './values';
+
+// Re-exported: callers that already load the schema find them here too.
+export { formatPath, isRealDate, isRealTimeZone };
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -19,23 +23,6 @@ export const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
   .refine(isRealDate, 'is not a date that exists');
-
-export function isRealDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const [, y, m, d] = match.map(Number) as [number, number, number, number];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
-
-export function isRealTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const TimeZone = z.string().refine(isRealTimeZone, {
   error: (issue) => `"${String(issue.input)}" is not an IANA time zone (for example Europe/London)`,
@@ -542,15 +529,6 @@ export class ConfigError extends Error {
 export function formatProblem(problem: ConfigProblem): string {
   const where = problem.line !== undefined ? ` (line ${problem.line})` : '';
   return `${problem.path || '(file)'}${where}: ${problem.message}`;
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
 }
 
 const SECRET_KEY =

@@ -7,7 +7,7 @@
  * A notification only says that something changed: it signals (with start) the calendar's
  * long-lived `calendar-sync:<calendarId>` workflow, which runs the incremental sync.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { calendarSyncWorkflowId } from '../contracts/ids';
 import type { OrgConfig } from '../domain/config';
 import {

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { OrgConfig } from '../domain/config';
 import { createCalendarHandler } from './calendar';
 import { RecentDeliveries } from './dedup';
+import { describeDelivery, type Delivery, type DeliveryObserver } from './deliveries';
 import { calendarAddress, DEFAULT_GATEWAY_PORT, TRIGGER_PATHS, type TriggerName } from './endpoints';
 import {
   failure,
@@ -26,7 +27,7 @@ import {
 import { createJiraHandler } from './jira';
 import { createNotionHandler } from './notion';
 import type { TriggerSecrets } from './secrets';
-import { TemporalUnavailableError, type WorkflowPort } from './workflows';
+import { TemporalUnavailableError, type WorkflowPort } from './workflow-port';
 
 export type TriggerHandlers = Record<TriggerName, TriggerHandler>;
 
@@ -96,6 +97,8 @@ export interface GatewayOptions {
   port?: number;
   host?: string;
   log?: (line: string) => void;
+  /** Told of every delivery once it is answered: the log line and the counters of a deployment. */
+  observe?: DeliveryObserver;
 }
 
 const ROUTES: Record<string, TriggerName> = Object.fromEntries(
@@ -129,6 +132,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? ((line: string) => console.error(line));
+  const observe = (delivery: Delivery) => {
+    try {
+      options.observe?.(delivery);
+    } catch (error) {
+      // The delivery is answered already: a broken log or meter must not touch it.
+      log(`triggers: observing a delivery failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
   const server = createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
@@ -141,11 +152,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         send(res, failure(404, `no function at ${path.slice(0, 100)}: use /jira, /notion or /calendar`));
         return;
       }
+      const started = performance.now();
       const body = await readBody(req);
       if (body === undefined) {
         // Stop reading: the rest of an oversized body is not worth receiving.
-        send(res, failure(413, `body is larger than ${MAX_BODY_BYTES} bytes`), true);
+        const tooLarge = failure(413, `body is larger than ${MAX_BODY_BYTES} bytes`);
+        send(res, tooLarge, true);
         res.once('finish', () => req.destroy());
+        observe(describeDelivery(name, tooLarge, performance.now() - started));
         return;
       }
       const response = await runTrigger(
@@ -154,6 +168,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         log,
       );
       send(res, response);
+      observe(describeDelivery(name, response, performance.now() - started));
     })().catch((error: unknown) => {
       log(`triggers: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) send(res, failure(500, 'internal error'), true);

@@ -3,7 +3,7 @@
  * the Cloud Functions framework): a request with its raw body, a JSON answer. Checks that all
  * functions make in the same order live here: method, size, content type, JSON syntax.
  */
-import { formatPath } from '../domain/config';
+import { formatPath } from '../domain/values';
 import type { z } from 'zod';
 
 /** Vendors never send more; a larger body is refused before anything reads it. */

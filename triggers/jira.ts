@@ -13,11 +13,12 @@
  * what it has applied) and the webhook identifier as `deliveryId` (it ignores a repeat).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readinessSubtaskKey, releaseWorkflowId, type ReadinessTeam } from '../contracts/ids';
 import { jiraLabel } from '../contracts/node/idempotency';
 import { localDateOf } from '../domain/business-calendar';
-import { isRealDate, type OrgConfig, type PersonConfig } from '../domain/config';
+import type { OrgConfig, PersonConfig } from '../domain/config';
+import { isRealDate } from '../domain/values';
 import type { Tier } from '../domain/release-plan';
 import {
   launchMoved,

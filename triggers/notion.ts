@@ -9,7 +9,7 @@
  * workflow that fetches the page and routes it; the workflow id is the event id, so a
  * redelivered event starts nothing new.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { notionEventWorkflowId } from '../contracts/ids';
 import type { OrgConfig } from '../domain/config';
 import {

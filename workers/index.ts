@@ -4,16 +4,31 @@
  * the configured requests per second (maxTaskQueueActivitiesPerSecond), which holds however
  * many worker processes are deployed.
  */
+import type { MetricMeter } from '@temporalio/common';
 import {
   Worker,
   type NativeConnection,
   type WorkerOptions,
+  type WorkerPlugin,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { activityTaskQueue, type ActivitySystem } from '../domain/task-queues';
+import { vendorCallInterceptors } from './vendor-calls';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Workflow interceptors of a deployed worker: each signal logged with its delivery id. */
+export const WORKFLOW_OBSERVABILITY_PATH = fileURLToPath(
+  new URL('../workflows/observability.ts', import.meta.url),
+);
+
+/** What a deployed worker reports (cli/worker.ts); tests and the embedded stack go without. */
+export interface WorkerTelemetry {
+  /** The Runtime's meter: vendor calls are counted on it (workers/vendor-calls.ts). */
+  meter: MetricMeter;
+  /** Tracing, when PRODOPS_TRACING turns it on (runtime/tracing.ts). */
+  plugins?: WorkerPlugin[];
+}
 
 export type ActivityImplementations = Record<string, (...args: never[]) => Promise<unknown>>;
 
@@ -31,10 +46,17 @@ export interface WorkerSetup {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Extra options for every worker (tests shorten shutdown grace, for example). */
   overrides?: Partial<WorkerOptions>;
+  telemetry?: WorkerTelemetry;
 }
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
-  const common = { connection: setup.connection, namespace: setup.namespace, ...setup.overrides };
+  const telemetry = setup.telemetry;
+  const common = {
+    connection: setup.connection,
+    namespace: setup.namespace,
+    ...(telemetry?.plugins?.length ? { plugins: telemetry.plugins } : {}),
+    ...setup.overrides,
+  };
   const workflowSource = setup.workflowBundle
     ? { workflowBundle: setup.workflowBundle }
     : { workflowsPath: setup.workflowsPath ?? WORKFLOWS_PATH };
@@ -43,6 +65,10 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       ...common,
       taskQueue: setup.taskQueue,
       ...workflowSource,
+      // A prebuilt bundle carries the interceptors it was built with.
+      ...(telemetry && !setup.workflowBundle
+        ? { interceptors: { workflowModules: [WORKFLOW_OBSERVABILITY_PATH] } }
+        : {}),
       activities: setup.localActivities ?? {},
     }),
   ];
@@ -56,6 +82,9 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         taskQueue: activityTaskQueue(setup.taskQueue, system),
         activities,
         maxTaskQueueActivitiesPerSecond: setup.rateLimits[system],
+        ...(telemetry
+          ? { interceptors: { activity: [vendorCallInterceptors(system, telemetry.meter)] } }
+          : {}),
       }),
     );
   }

@@ -11,6 +11,7 @@ import {
   registerJiraFunction,
   registerNotionFunction,
 } from '../../triggers/functions';
+import { embedConfig } from '../../triggers/runtime';
 import { TRIGGER_SECRET_ENV } from '../../triggers/secrets';
 import {
   calendarPush,
@@ -22,16 +23,16 @@ import {
 } from '../../sandbox/simulate/vendor-events';
 import { channelFamilyForKey } from '../../contracts/node/channels';
 import { signBody } from '../../triggers/verify';
-import { EXAMPLE_CONFIG_PATH, loadExampleConfig } from '../helpers/config';
+import { loadExampleConfig } from '../helpers/config';
 import { issueCreated, SECRETS } from './fixtures';
 
 const config = loadExampleConfig();
 const servers: Record<string, { server: Server; url: string }> = {};
 
 beforeAll(async () => {
-  // What a deployment sets; Temporal deliberately unreachable.
+  // What a bundle embeds and a deployment sets; Temporal deliberately unreachable.
+  embedConfig(config);
   Object.assign(process.env, {
-    PRODOPS_CONFIG: EXAMPLE_CONFIG_PATH,
     PRODOPS_TEMPORAL_ADDRESS: '127.0.0.1:9',
     [TRIGGER_SECRET_ENV.jira]: SECRETS.jira.join(','),
     [TRIGGER_SECRET_ENV.notion]: SECRETS.notion.join(','),
