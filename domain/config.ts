@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import { OperatorConfig } from './operators';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -70,6 +71,14 @@ export const PersonConfig = z.strictObject({
   /** The preferred covering buddy (same role) for leave. */
   buddy: Id.optional(),
   jiraAccountId: z.string().min(1).optional(),
+  /** The person's Notion user id: a Notion edit counts as theirs only through it. */
+  notionUserId: z
+    .string()
+    .regex(
+      /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/,
+      'must be a Notion user id',
+    )
+    .optional(),
 });
 export type PersonConfig = z.infer<typeof PersonConfig>;
 
@@ -148,6 +157,35 @@ export const LeaveConfig = z
     path: ['expireAfterWorkingDays'],
   });
 
+/**
+ * Why a URL that carries secrets or requests must not be used, or null when it may: credentials
+ * never sit inside a URL (they end up in logs and process lists), and a vendor is reached over
+ * HTTPS unless it is this machine (the local sandbox).
+ */
+export function unsafeUrlReason(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a URL';
+  }
+  if (url.username !== '' || url.password !== '')
+    return 'must not carry credentials (user:password@): set them as environment variables';
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
+  return 'must use https:// (plain http:// only for this machine: localhost, 127.0.0.1, ::1)';
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+const VendorUrl = z.string().superRefine((value, ctx) => {
+  const reason = unsafeUrlReason(value);
+  if (reason) ctx.addIssue({ code: 'custom', message: reason });
+});
+
 const RatePerSecond = z.number().positive('must be above zero').max(1000);
 
 export const IntegrationsConfig = z
@@ -155,7 +193,7 @@ export const IntegrationsConfig = z
     jira: z
       .strictObject({
         /** https://your-site.atlassian.net; credentials come from PRODOPS_JIRA_EMAIL / PRODOPS_JIRA_API_TOKEN. */
-        baseUrl: z.url({ error: 'must be a URL' }).optional(),
+        baseUrl: VendorUrl.optional(),
         projectKey: z
           .string()
           .regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as REL')
@@ -261,6 +299,11 @@ export const OrgConfigShape = z.strictObject({
   }),
   integrations: IntegrationsConfig,
   temporal: TemporalConfig,
+  /**
+   * Who may change workflows from the command line, how each proves it (an Ed25519 public key,
+   * or an OS user on a machine one person uses) and what they may do for others.
+   */
+  operators: z.array(OperatorConfig).default([]),
 });
 
 export type OrgConfig = z.infer<typeof OrgConfigShape>;
@@ -415,6 +458,33 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
   );
   checkPersonRef(config.releases.supportLead, ['releases', 'supportLead']);
   checkPersonRef(config.releases.salesLead, ['releases', 'salesLead']);
+
+  const operatorIds = new Set<string>();
+  const operatorKeys = new Map<string, number>();
+  config.operators.forEach((operator, i) => {
+    if (!isPerson(operator.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operators', i, 'id'],
+        message: `"${operator.id}" is not a person`,
+      });
+    if (operatorIds.has(operator.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operators', i, 'id'],
+        message: `"${operator.id}" is listed as an operator twice`,
+      });
+    operatorIds.add(operator.id);
+    const credential = operator.publicKey ?? `os-user:${operator.osUser}`;
+    const other = operatorKeys.get(credential);
+    if (other !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operators', i, operator.publicKey ? 'publicKey' : 'osUser'],
+        message: `is also operators[${other}]'s: each operator proves themselves with their own`,
+      });
+    operatorKeys.set(credential, i);
+  });
 
   config.leave.blackouts.forEach((blackout, i) => {
     if (blackout.to < blackout.from) {

@@ -487,11 +487,13 @@ describe('watchCalendar and stopChannel', () => {
     address: 'https://hooks.example/calendar',
     token: 'channel-secret',
     ttlSeconds: 3600,
+    expiresAtSeconds: Math.floor(Date.now() / 1000) + 3600,
   };
 
-  it('opens a channel whose id comes from the key', async () => {
+  it('opens a channel whose id comes from the key and carries its expiry', async () => {
     const channel = await activities.watchCalendar(watch);
-    expect(channel.channelId).toMatch(/^prodops-[0-9a-f]{32}$/);
+    expect(channel.channelId).toBe(`prodops-${channel.channelId.slice(8, 40)}_${watch.expiresAtSeconds}`);
+    expect(channel.channelId).toMatch(/^prodops-[0-9a-f]{32}_\d{10}$/);
     expect(channel.expiration).toBeGreaterThan(Date.now() + 3_500_000);
     expect(store().channels).toEqual([
       expect.objectContaining({

@@ -10,6 +10,10 @@ import type { OrgConfig } from '../../../domain/config';
 import { zonedDateTimeToInstant } from '../../../domain/business-calendar';
 import type { BusyInterval, ReleaseCommitment } from '../../../domain/coverage';
 import { createLeaveActivities } from '../../../activities/leave';
+import { createCoreActivities } from '../../../activities/core';
+
+/** The worker secret of the tests' workers (invite ids, coordinator signatures). */
+export const TEST_WORKER_SECRET = 'test-worker-secret-0123456789abcdef';
 import type { UpsertEventInput } from '../../../activities/calendar';
 import type { SendMailInput } from '../../../activities/gmail';
 import type { NotionPropertyInputs } from '../../../activities/notion';
@@ -27,6 +31,12 @@ export interface WorldEvent {
   transparency: 'opaque' | 'transparent';
   privateProperties: Record<string, string>;
   status: 'confirmed' | 'cancelled';
+  /** The organiser: the calendar the event was made on, as in Google Calendar. */
+  organizer: string;
+  /** Each attendee's answer, as the organiser's copy shows it. */
+  answers: Record<string, string>;
+  /** When the event last changed, ms. */
+  updatedAt: number;
 }
 
 export interface WorldPage {
@@ -85,6 +95,19 @@ export class LeaveWorld {
     await held!.released;
   }
 
+  /** An attendee answers an invite: the organiser's copy changes, as in Google Calendar. */
+  respond(
+    eventId: string,
+    email: string,
+    response: 'accepted' | 'declined' | 'tentative',
+    at = Date.now(),
+  ): void {
+    const event = this.events.find((e) => e.id === eventId);
+    if (!event) throw new Error(`no event ${eventId}`);
+    event.answers[email.toLowerCase()] = response;
+    event.updatedAt = at;
+  }
+
   liveEvents(): WorldEvent[] {
     return this.events.filter((e) => e.status === 'confirmed');
   }
@@ -98,9 +121,40 @@ export class LeaveWorld {
   }
 
   activities() {
-    const leave = createLeaveActivities({ config: () => this.config, temporal: this.client });
+    const leave = createLeaveActivities({
+      config: () => this.config,
+      temporal: this.client,
+      workerSecret: () => TEST_WORKER_SECRET,
+    });
+    const core = createCoreActivities({ config: () => this.config });
     return {
       ...leave,
+      loadOperators: () => core.loadOperators(),
+      readInvite: async (input: { calendarId: string; eventId: string }) => {
+        await this.call(`readInvite ${input.eventId}`);
+        const event = this.events.find((e) => e.calendarId === input.calendarId && e.id === input.eventId);
+        if (!event)
+          return {
+            found: false,
+            status: 'cancelled',
+            organizer: null,
+            prodopsKey: null,
+            updated: null,
+            attendees: [],
+          };
+        return {
+          found: true,
+          status: event.status,
+          organizer: event.organizer,
+          prodopsKey: event.privateProperties.prodopsKey ?? null,
+          updated: event.updatedAt,
+          // Whoever the invite was forwarded to and answered shows as an attendee too.
+          attendees: [...new Set([...event.attendees, ...Object.keys(event.answers)])].map((email) => ({
+            email,
+            responseStatus: event.answers[email] ?? 'needsAction',
+          })),
+        };
+      },
       findReleaseCommitments: async (input: { personId: string }) => {
         await this.call(`findReleaseCommitments ${input.personId}`);
         return { commitments: this.commitments[input.personId] ?? [] };
@@ -119,13 +173,15 @@ export class LeaveWorld {
           transparency: input.transparency ?? 'opaque',
           privateProperties: { ...(input.privateProperties ?? {}), prodopsKey: input.idempotencyKey },
           status: 'confirmed' as const,
+          organizer: input.calendarId.toLowerCase(),
+          updatedAt: Date.now(),
         };
         if (existing) {
           Object.assign(existing, fields);
           return { id: existing.id, created: false, updated: true };
         }
         const id = `evt${this.events.length + 1}`;
-        this.events.push({ id, idempotencyKey: input.idempotencyKey, ...fields });
+        this.events.push({ id, idempotencyKey: input.idempotencyKey, answers: {}, ...fields });
         return { id, created: true, updated: false };
       },
       deleteEvent: async (input: { calendarId: string; idempotencyKey?: string; eventId?: string }) => {
