@@ -4,7 +4,22 @@
  * missing one is an error rather than a generated development secret.
  */
 import { createTriggerHandlers, startGateway } from '../triggers/gateway';
-import { DEFAULT_GATEWAY_PORT, PUBLIC_URL_ENV } from '../triggers/endpoints';
+import {
+  DEFAULT_GATEWAY_PORT,
+  PUBLIC_URL_ENV,
+  PublicUrlError,
+  publicUrlFromEnv,
+} from '../triggers/endpoints';
+import { CliError } from './errors';
+
+function publicUrlOrUsage(): string | null {
+  try {
+    return publicUrlFromEnv();
+  } catch (error) {
+    if (error instanceof PublicUrlError) throw CliError.usage(error.message);
+    throw error;
+  }
+}
 import { TRIGGER_SECRET_ENV, triggerSecretsFromEnv } from '../triggers/secrets';
 import { temporalPort } from '../triggers/workflows';
 import { loadConfig } from '../runtime/config';
@@ -14,6 +29,8 @@ import type { CliIO } from './main';
 export async function runGatewayProcess(options: {
   configPath?: string;
   port?: number;
+  /** Where to listen; this machine only unless given (behind a proxy, or in a container). */
+  host?: string;
   io: CliIO;
 }): Promise<void> {
   const { io } = options;
@@ -27,11 +44,11 @@ export async function runGatewayProcess(options: {
   }
   const session = await connectTemporal(config.temporal);
   const port = options.port ?? DEFAULT_GATEWAY_PORT;
-  const publicUrl = process.env[PUBLIC_URL_ENV]?.trim().replace(/\/+$/, '') || null;
+  const publicUrl = publicUrlOrUsage();
   try {
     const gateway = await startGateway({
       port,
-      host: '0.0.0.0',
+      host: options.host ?? '127.0.0.1',
       handlers: createTriggerHandlers({
         config,
         secrets,

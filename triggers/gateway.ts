@@ -94,9 +94,36 @@ export interface Gateway {
 export interface GatewayOptions {
   handlers: TriggerHandlers;
   port?: number;
+  /** The address to listen on: this machine only (127.0.0.1) unless told otherwise. */
   host?: string;
   log?: (line: string) => void;
+  limits?: Partial<GatewayLimits>;
 }
+
+/**
+ * What one client may hold of the gateway. Vendors send one small request and wait for the
+ * answer; anything slower than this is a client holding a connection open on purpose.
+ */
+export interface GatewayLimits {
+  /** The whole request, headers and body, must arrive within this. */
+  requestTimeoutMs: number;
+  /** The headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections open at once; more are refused until one closes. */
+  maxConnections: number;
+  /** How often open connections are checked against the timeouts. */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
+  requestTimeoutMs: 10_000,
+  headersTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 256,
+  checkIntervalMs: 1_000,
+};
 
 const ROUTES: Record<string, TriggerName> = Object.fromEntries(
   Object.entries(TRIGGER_PATHS).map(([name, path]) => [path, name as TriggerName]),
@@ -129,38 +156,49 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? ((line: string) => console.error(line));
-  const server = createServer((req, res) => {
-    void (async () => {
-      const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
-      if (path === '/healthz') {
-        send(res, { status: 200, body: { ok: true, functions: Object.values(ROUTES) } });
-        return;
-      }
-      const name = ROUTES[path];
-      if (!name) {
-        send(res, failure(404, `no function at ${path.slice(0, 100)}: use /jira, /notion or /calendar`));
-        return;
-      }
-      const body = await readBody(req);
-      if (body === undefined) {
-        // Stop reading: the rest of an oversized body is not worth receiving.
-        send(res, failure(413, `body is larger than ${MAX_BODY_BYTES} bytes`), true);
-        res.once('finish', () => req.destroy());
-        return;
-      }
-      const response = await runTrigger(
-        options.handlers[name],
-        { method: req.method ?? 'GET', headers: req.headers, rawBody: body },
-        log,
-      );
-      send(res, response);
-    })().catch((error: unknown) => {
-      log(`triggers: ${error instanceof Error ? error.message : String(error)}`);
-      if (!res.headersSent) send(res, failure(500, 'internal error'), true);
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 5_000;
+  const limits = { ...DEFAULT_GATEWAY_LIMITS, ...options.limits };
+  const server = createServer(
+    {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+      maxHeaderSize: 16 * 1024,
+    },
+    (req, res) => {
+      void (async () => {
+        const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
+        if (path === '/healthz') {
+          send(res, { status: 200, body: { ok: true, functions: Object.values(ROUTES) } });
+          return;
+        }
+        const name = ROUTES[path];
+        if (!name) {
+          send(res, failure(404, `no function at ${path.slice(0, 100)}: use /jira, /notion or /calendar`));
+          return;
+        }
+        const body = await readBody(req);
+        if (body === undefined) {
+          // Stop reading: the rest of an oversized body is not worth receiving.
+          send(res, failure(413, `body is larger than ${MAX_BODY_BYTES} bytes`), true);
+          res.once('finish', () => req.destroy());
+          return;
+        }
+        const response = await runTrigger(
+          options.handlers[name],
+          { method: req.method ?? 'GET', headers: req.headers, rawBody: body },
+          log,
+        );
+        send(res, response);
+      })().catch((error: unknown) => {
+        log(`triggers: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) send(res, failure(500, 'internal error'), true);
+        else res.destroy();
+      });
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  server.maxHeadersCount = 100;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -12,7 +12,7 @@
 import type { OrgConfig } from '../domain/config';
 import { loadDeployedConfig } from '../runtime/config';
 import { lazyTemporalClient } from '../runtime/temporal';
-import { calendarAddress, PUBLIC_URL_ENV } from './endpoints';
+import { calendarAddress, publicUrlFromEnv } from './endpoints';
 import { RecentDeliveries } from './dedup';
 import { triggerSecretsFromEnv, type TriggerSecrets } from './secrets';
 import { temporalPort, type WorkflowPort } from './workflows';
@@ -46,7 +46,7 @@ async function build(env: NodeJS.ProcessEnv): Promise<FunctionRuntime> {
   const secrets = triggerSecretsFromEnv(env);
   // Lazy: the instance answers 503 (and the vendor retries) while Temporal is unreachable.
   const client = lazyTemporalClient(config.temporal, env);
-  const publicUrl = env[PUBLIC_URL_ENV]?.trim() || null;
+  const publicUrl = publicUrlFromEnv(env);
   return {
     config,
     secrets,

@@ -24,6 +24,7 @@ import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../workers/index';
 import { exampleConfigText } from '../helpers/config';
 import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
 import { LeaveWorld } from '../workflows/leave/leave-world';
+import { asOperator, operatorsYaml, withOperators, type TestOperators } from '../helpers/operators';
 
 interface Run {
   code: number;
@@ -167,11 +168,14 @@ describe('prodops leave, against a dev server', () => {
   let workers: Worker[];
   let running: Promise<void>;
   let configPath: string;
+  let operators: TestOperators;
 
   beforeAll(async () => {
     const [devServer, workflowBundle] = await Promise.all([createDevServerEnv(), bundle(WORKFLOWS_PATH)]);
     env = devServer;
-    const text = configText(env.address, taskQueue, false);
+    const base = configText(env.address, taskQueue, false);
+    operators = withOperators(parseOrgConfig(base), { priya: ['product-ops', 'manager'] });
+    const text = `${base}\n${operatorsYaml(operators)}`;
     configPath = writeConfig(text);
     const activities = new LeaveWorld(parseOrgConfig(text), env.client).activities();
     workers = await createWorkers({
@@ -194,6 +198,9 @@ describe('prodops leave, against a dev server', () => {
   });
 
   const leave = (...args: string[]) => prodops(['leave', ...args, '--config', configPath]);
+  /** The CLI run by `operator`, with their key. */
+  const as = (operator: string | null, ...args: string[]) =>
+    asOperator(operators, operator, () => leave(...args));
 
   /** Two days, three weeks or more ahead, that are working days on every calendar. */
   function quietWindow(): { from: CalendarDate; to: CalendarDate } {
@@ -241,15 +248,27 @@ describe('prodops leave, against a dev server', () => {
       return s.phase === 'awaiting-confirmation' && s.trackerPageId ? s : undefined;
     });
 
-    const refused = await leave('confirm', target, '--by', 'dev', '--decision', 'approve');
+    const refused = await as('dev', 'confirm', target, '--decision', 'approve');
     expect(refused).toEqual({
       code: 1,
       stdout: '',
       stderr:
         'prodops: dev is neither the covering buddy (Hugo Laurent) nor the manager (Hana Okafor) of this request',
     });
-    expect((await leave('confirm', target, '--by', 'hugo', '--decision', 'approve')).code).toBe(0);
-    const approved = await leave(
+    // Nobody may confirm as Hugo by typing his name: Tom's grant does not cover buddies.
+    const claimed = await as('tom', 'confirm', target, '--by', 'hugo', '--decision', 'approve');
+    expect(claimed.code).toBe(1);
+    expect(claimed.stderr).toBe(
+      'prodops: operator tom may not act for hugo as buddy: their grant covers product-ops (operators[].actsFor)',
+    );
+    // Without an operator key the command does not even connect.
+    const anonymous = await as(null, 'confirm', target, '--by', 'hugo', '--decision', 'approve');
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toMatch(/^prodops: this command changes a workflow and needs an operator/);
+    expect((await as('hugo', 'confirm', target, '--decision', 'approve')).code).toBe(0);
+    // Priya records Hana's approval, given to her by phone: her grant covers managers.
+    const approved = await as(
+      'priya',
       'confirm',
       `leave:gita:${from}`,
       '--by',
@@ -261,9 +280,10 @@ describe('prodops leave, against a dev server', () => {
     );
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain(
-      'gate 2: buddy Hugo Laurent confirmed by hugo via command; manager Hana Okafor confirmed by hana via command',
+      'gate 2: buddy Hugo Laurent confirmed by hugo via command; manager Hana Okafor confirmed by hana via command (operator priya)',
     );
     expect(approved.stdout).toContain('refused: dev (command');
+    expect(approved.stdout).toContain('refused: hugo (command, operator tom');
     await eventually('the confirmation', async () =>
       (await status(target)).phase === 'confirmed' ? true : undefined,
     );
@@ -290,17 +310,17 @@ describe('prodops leave, against a dev server', () => {
       /^from: running releases and the teams' leave from Temporal/,
     );
 
-    const notAllowed = await leave('cancel', target, '--by', 'hugo');
+    const notAllowed = await as('hugo', 'cancel', target);
     expect(notAllowed.code).toBe(1);
     expect(notAllowed.stderr).toBe(
       "prodops: hugo cannot cancel Gita Sharma's leave: only they or their management chain can",
     );
-    const cancelled = await leave('cancel', target, '--by', 'gita', '--reason', 'plans changed');
+    const cancelled = await as('gita', 'cancel', target, '--reason', 'plans changed');
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout.split('\n')[0]).toBe(
       `leave:gita:${from}: cancelled — cancelled by gita: plans changed`,
     );
-    const gone = await leave('confirm', target, '--by', 'hana', '--decision', 'approve');
+    const gone = await as('hana', 'confirm', target, '--decision', 'approve');
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/^prodops: leave:gita:\S+ (has finished \(COMPLETED\)|is cancelled)/);
   });

@@ -21,6 +21,7 @@ import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../workers/index';
 import { EXAMPLE_CONFIG_PATH, exampleConfigText, loadExampleConfig } from '../helpers/config';
 import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
 import { FakeWorld } from '../workflows/release/fake-world';
+import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 
 const bin = fileURLToPath(new URL('../../bin/prodops.js', import.meta.url));
 
@@ -46,13 +47,18 @@ function writeConfig(text: string): string {
   return path;
 }
 
+/** Every person an operator; Priya (Product Ops) may act for anyone in any part. */
+const operators = withOperators(loadExampleConfig(), {
+  priya: ['product-ops', 'pm', 'support', 'sales', 'buddy', 'manager', 'requester'],
+});
+
 function withTemporal(address: string, taskQueue = 'prodops'): string {
   const text = exampleConfigText();
   const configured = text
     .replace('address: 127.0.0.1:7233', `address: ${address}`)
     .replace('taskQueue: prodops', `taskQueue: ${taskQueue}`);
   if (configured === text) throw new Error('the example configuration no longer has a temporal section');
-  return writeConfig(configured);
+  return writeConfig(`${configured}\n${operatorsYaml(operators)}`);
 }
 
 const plan = async (...args: string[]) => {
@@ -269,7 +275,8 @@ describe('prodops release', () => {
     await env?.teardown();
   });
 
-  const release = (...args: string[]) => prodops(['release', ...args, '--config', configPath]);
+  const release = (...args: string[]) =>
+    asOperator(operators, 'priya', () => prodops(['release', ...args, '--config', configPath]));
 
   const london = () => {
     const year = new Date().getUTCFullYear();

@@ -68,3 +68,38 @@ export function signAs<T extends object>(
   );
   return { ...command, auth };
 }
+
+/** The `operators:` section of a configuration file for these test operators. */
+export function operatorsYaml(operators: TestOperators): string {
+  const lines = operators.config.operators.map(
+    (o) => `  - { id: ${o.id}, publicKey: '${o.publicKey}', actsFor: [${o.actsFor.join(', ')}] }`,
+  );
+  return `operators:\n${lines.join('\n')}\n`;
+}
+
+/** Runs `body` with the CLI acting as `operator` (its key in PRODOPS_OPERATOR_KEY). */
+export async function asOperator<T>(
+  operators: TestOperators,
+  operator: string | null,
+  body: () => Promise<T>,
+): Promise<T> {
+  const before = process.env.PRODOPS_OPERATOR_KEY;
+  const beforeFile = process.env.PRODOPS_OPERATOR_KEY_FILE;
+  const beforeConfigHome = process.env.XDG_CONFIG_HOME;
+  if (operator === null) delete process.env.PRODOPS_OPERATOR_KEY;
+  else process.env.PRODOPS_OPERATOR_KEY = operators.keys[operator];
+  delete process.env.PRODOPS_OPERATOR_KEY_FILE;
+  // No key file of the machine running the tests is picked up by accident.
+  process.env.XDG_CONFIG_HOME = '/nonexistent-prodops-test-config';
+  try {
+    return await body();
+  } finally {
+    const restore = (name: string, value: string | undefined) => {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    };
+    restore('PRODOPS_OPERATOR_KEY', before);
+    restore('PRODOPS_OPERATOR_KEY_FILE', beforeFile);
+    restore('XDG_CONFIG_HOME', beforeConfigHome);
+  }
+}
