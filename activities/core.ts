@@ -91,6 +91,16 @@ export function createCoreActivities(deps: CoreDeps) {
           doneStatus: jira.statuses.done,
         },
         sender: config.integrations.google.sender ?? `product-ops@${pm.email.split('@')[1] ?? 'localhost'}`,
+        accounts: {
+          jira: Object.fromEntries(
+            config.people.flatMap((p) => (p.jiraAccountId ? [[p.jiraAccountId, p.id]] : [])),
+          ),
+          notion: Object.fromEntries(
+            config.people.flatMap((p) =>
+              p.notionUserId ? [[p.notionUserId.replace(/-/g, '').toLowerCase(), p.id]] : [],
+            ),
+          ),
+        },
       };
     },
   };

@@ -111,3 +111,16 @@ export function parseCommand<S extends z.ZodType>(
     ? { ok: true, value: result.data }
     : { ok: false, problem: describeIssues(result.error, what) };
 }
+
+/**
+ * Text from outside made safe to show on one line (a search attribute, a Notion select, a mail
+ * subject): control characters become spaces, runs of spaces one, at most `max` characters.
+ * Undefined when nothing is left.
+ */
+export function oneLine(text: string | undefined, max = MAX_LABEL_LENGTH): string | undefined {
+  if (text === undefined) return undefined;
+  // eslint-disable-next-line no-control-regex
+  const cleaned = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, ' ');
+  const collapsed = cleaned.replace(/\s+/g, ' ').trim().slice(0, max).trim();
+  return collapsed === '' ? undefined : collapsed;
+}

@@ -15,6 +15,7 @@ import { createGoogleClients, googleCredentialsFromEnv } from '../activities/goo
 import { createCalendarSyncActivities } from '../activities/calendar-sync';
 import { createDispatchActivities } from '../activities/dispatch';
 import { createLeaveActivities } from '../activities/leave';
+import { createTombstoneActivities } from '../activities/tombstones';
 import { triggerSecretsFromEnv } from '../triggers/secrets';
 
 export const CREDENTIAL_ENV = {
@@ -62,7 +63,8 @@ export interface BuiltActivities {
   modes: IntegrationModes;
   core: ReturnType<typeof createCoreActivities> &
     ReturnType<typeof createDispatchActivities> &
-    ReturnType<typeof createLeaveActivities>;
+    ReturnType<typeof createLeaveActivities> &
+    ReturnType<typeof createTombstoneActivities>;
   bySystem: {
     jira: ReturnType<typeof createJiraActivities>;
     notion: ReturnType<typeof createNotionActivities>;
@@ -133,6 +135,7 @@ export function buildActivities(options: {
       ...createCoreActivities({ config: options.config }),
       ...createDispatchActivities(),
       ...createLeaveActivities({ config: options.config, workerSecret: () => workerSecret }),
+      ...createTombstoneActivities(),
     },
     bySystem: {
       jira: createJiraActivities({ client: jiraClient, jira: config.integrations.jira }),

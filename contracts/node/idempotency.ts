@@ -47,7 +47,7 @@ export function calendarEventId(key: string): string {
  * The id of an event whose answers count (an invite to confirm leave): an HMAC of the key with
  * the worker's secret, which never enters workflow history, so nobody can make an event with
  * that id before prodops does, nor predict it to fake one. Still the same id for every attempt.
- * 52 base32hex characters: 256 bits.
+ * 51 base32hex characters: 255 bits.
  */
 export function secretCalendarEventId(key: string, secret: string): string {
   return base32hex(createHmac('sha256', `invite-event-id\n${secret}`).update(key, 'utf8').digest(), 'ps', 54);

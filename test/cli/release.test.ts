@@ -254,7 +254,7 @@ describe('prodops release', () => {
   beforeAll(async () => {
     const [devServer, workflowBundle] = await Promise.all([createDevServerEnv(), bundle(WORKFLOWS_PATH)]);
     env = devServer;
-    const activities = new FakeWorld(config).activities();
+    const activities = new FakeWorld(operators.config).activities();
     workers = await createWorkers({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
@@ -533,7 +533,7 @@ describe('prodops release', () => {
     const future = await release('released', key, '--on', workingDaysAhead(5));
     expect(future.code).toBe(1);
     expect(future.stderr).toMatch(
-      /^prodops: releasedOn ".*" must be a date written YYYY-MM-DD, not in the future$/,
+      /^prodops: releasedOn ".*" must not be in the future \(today is \d{4}-\d{2}-\d{2}\)$/,
     );
 
     const released = await release('released', key, '--on', today());

@@ -14,6 +14,8 @@ export interface FakeIssue {
   status: string;
   idempotencyKey: string;
   assigneeAccountId?: string;
+  /** The Jira account that last changed the status, as the changelog shows it. */
+  movedBy?: string;
 }
 export interface FakeComment {
   id: string;
@@ -28,6 +30,8 @@ export interface FakePage {
   idempotencyKey: string;
   properties: Record<string, unknown>;
   blocks: unknown[];
+  /** The Notion user who last edited the page. */
+  lastEditedBy?: string;
 }
 export interface FakeEvent {
   id: string;
@@ -58,18 +62,24 @@ export class FakeWorld {
 
   constructor(readonly config: OrgConfig) {}
 
-  /** Simulates a person publishing the bundle in Notion. */
-  setPageStatus(pageId: string, status: string): void {
+  /** Simulates a person (a Notion user id) publishing the bundle in Notion. */
+  setPageStatus(pageId: string, status: string, by?: string): void {
     const page = this.pages.find((p) => p.id === pageId);
     if (!page) throw new Error(`no page ${pageId}`);
     page.properties.Status = { status };
+    if (by !== undefined) page.lastEditedBy = by;
   }
 
-  setIssueStatus(key: string, status: string): void {
+  /** Simulates a person (a Jira account) moving an issue. */
+  setIssueStatus(key: string, status: string, by?: string): void {
     const issue = this.issues.get(key);
     if (!issue) throw new Error(`no issue ${key}`);
     issue.status = status;
+    if (by !== undefined) issue.movedBy = by;
   }
+
+  /** Tombstones left by finished releases. */
+  tombstones: { issueKey: string; phase: string }[] = [];
 
   liveEvents(): FakeEvent[] {
     return this.events.filter((e) => e.status === 'confirmed');
@@ -177,7 +187,22 @@ export class FakeWorld {
           id: page.id,
           url: page.url,
           properties: Object.fromEntries(Object.entries(page.properties).map(([k, v]) => [k, simple(v)])),
+          dataSourceId: page.dataSourceId,
+          inTrash: false,
+          lastEditedBy: page.lastEditedBy ?? null,
         };
+      },
+      readStatusChange: async (input: { issueKey: string; toStatus: string }) => {
+        this.calls.push(`jira.readStatusChange ${input.issueKey}`);
+        const issue = this.issues.get(input.issueKey);
+        if (!issue) throw ApplicationFailure.nonRetryable(`no issue ${input.issueKey}`, 'NotFound');
+        const moved = issue.status.toLowerCase() === input.toStatus.toLowerCase();
+        return { status: issue.status, movedBy: moved ? (issue.movedBy ?? null) : null, movedAt: null };
+      },
+      recordReleaseTombstone: async (input: { issueKey: string; phase: string }) => {
+        this.calls.push(`core.recordReleaseTombstone ${input.issueKey}`);
+        if (!this.tombstones.some((t) => t.issueKey === input.issueKey)) this.tombstones.push({ ...input });
+        return { workflowId: `release-tombstone:${input.issueKey}` };
       },
       // Calendar
       upsertEvent: async (input: {
