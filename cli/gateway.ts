@@ -20,7 +20,7 @@ function publicUrlOrUsage(): string | null {
     throw error;
   }
 }
-import { TRIGGER_SECRET_ENV, triggerSecretsFromEnv } from '../triggers/secrets';
+import { acceptNotionVerificationFrom, TRIGGER_SECRET_ENV, triggerSecretsFromEnv } from '../triggers/secrets';
 import { temporalPort } from '../triggers/workflows';
 import { loadConfig } from '../runtime/config';
 import { connectTemporal } from '../runtime/temporal';
@@ -55,6 +55,7 @@ export async function runGatewayProcess(options: {
         workflows: temporalPort(session.client, { taskQueue: config.temporal.taskQueue }),
         publicUrl,
         log: (line) => io.out(line),
+        acceptNotionVerification: acceptNotionVerificationFrom(),
       }),
       log: (line) => io.err(line),
     });

@@ -186,6 +186,18 @@ const VendorUrl = z.string().superRefine((value, ctx) => {
   if (reason) ctx.addIssue({ code: 'custom', message: reason });
 });
 
+/**
+ * How old a vendor event may be and still be acted on: the vendor's retry window (about half an
+ * hour for Jira) and an hour beyond it. An older one is a replay, or so late that the workflow's
+ * own checks (the bundle read at its due date) have taken over.
+ */
+export const DEFAULT_MAX_EVENT_AGE_MINUTES = 90;
+const EventAge = z
+  .number()
+  .int('must be a whole number of minutes')
+  .min(5, 'must be at least 5 minutes')
+  .max(7 * 24 * 60, 'must be at most a week');
+
 const RatePerSecond = z.number().positive('must be above zero').max(1000);
 
 export const IntegrationsConfig = z
@@ -222,15 +234,20 @@ export const IntegrationsConfig = z
           })
           .default({ released: 'Released', cancelled: 'Cancelled', done: 'Done' }),
         subtaskIssueType: z.string().min(1).default('Sub-task'),
+        /** Webhooks older than this are not acted on: Jira's retries end well before (replays do not). */
+        maxEventAgeMinutes: EventAge.default(DEFAULT_MAX_EVENT_AGE_MINUTES),
       })
       .default({
         projectKey: 'REL',
         fields: {},
         statuses: { released: 'Released', cancelled: 'Cancelled', done: 'Done' },
         subtaskIssueType: 'Sub-task',
+        maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES,
       }),
     notion: z
       .strictObject({
+        /** Events older than this are not acted on (see jira.maxEventAgeMinutes). */
+        maxEventAgeMinutes: EventAge.default(DEFAULT_MAX_EVENT_AGE_MINUTES),
         dataSources: z
           .strictObject({
             releaseLog: z.string().min(1).optional(),
@@ -242,7 +259,7 @@ export const IntegrationsConfig = z
           })
           .default({}),
       })
-      .default({ dataSources: {} }),
+      .default({ dataSources: {}, maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES }),
     google: z
       .strictObject({
         /** The mailbox prodops sends from and the organiser of the events it creates. */
@@ -263,8 +280,9 @@ export const IntegrationsConfig = z
       fields: {},
       statuses: { released: 'Released', cancelled: 'Cancelled', done: 'Done' },
       subtaskIssueType: 'Sub-task',
+      maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES,
     },
-    notion: { dataSources: {} },
+    notion: { dataSources: {}, maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES },
     google: {},
     rateLimits: { notion: 3, jira: 10, google: 10 },
   });

@@ -68,6 +68,7 @@ export function registerNotionFunction(): void {
         workflows: rt.workflows,
         recent: rt.recent,
         log: rt.log,
+        acceptVerification: rt.acceptNotionVerification,
       }),
     ),
   );

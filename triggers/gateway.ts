@@ -37,6 +37,10 @@ export interface TriggerSetup {
   /** The public base URL of the functions; Calendar channels post to `<publicUrl>/calendar`. */
   publicUrl: string | null;
   log?: (line: string) => void;
+  /** The clock event ages and channel expiries are judged by; the system's by default. */
+  now?: () => number;
+  /** Take a Notion handshake although a verification token is configured. */
+  acceptNotionVerification?: boolean;
 }
 
 export function createTriggerHandlers(setup: TriggerSetup): TriggerHandlers {
@@ -48,6 +52,7 @@ export function createTriggerHandlers(setup: TriggerSetup): TriggerHandlers {
       secrets: setup.secrets.jira,
       workflows: setup.workflows,
       recent,
+      ...(setup.now ? { now: setup.now } : {}),
     }),
     notion: createNotionHandler({
       config: setup.config,
@@ -55,6 +60,8 @@ export function createTriggerHandlers(setup: TriggerSetup): TriggerHandlers {
       workflows: setup.workflows,
       recent,
       log,
+      ...(setup.now ? { now: setup.now } : {}),
+      ...(setup.acceptNotionVerification ? { acceptVerification: true } : {}),
     }),
     calendar: createCalendarHandler({
       config: setup.config,
@@ -62,6 +69,7 @@ export function createTriggerHandlers(setup: TriggerSetup): TriggerHandlers {
       workflows: setup.workflows,
       address: calendarAddress(setup.publicUrl),
       recent,
+      ...(setup.now ? { now: setup.now } : {}),
     }),
   };
 }

@@ -14,7 +14,7 @@ import { loadDeployedConfig } from '../runtime/config';
 import { lazyTemporalClient } from '../runtime/temporal';
 import { calendarAddress, publicUrlFromEnv } from './endpoints';
 import { RecentDeliveries } from './dedup';
-import { triggerSecretsFromEnv, type TriggerSecrets } from './secrets';
+import { acceptNotionVerificationFrom, triggerSecretsFromEnv, type TriggerSecrets } from './secrets';
 import { temporalPort, type WorkflowPort } from './workflows';
 
 /** The configuration file's text, put into the bundle by infra/functions/build.ts. */
@@ -27,6 +27,8 @@ export interface FunctionRuntime {
   calendarAddress: string | null;
   recent: RecentDeliveries;
   log: (line: string) => void;
+  /** PRODOPS_NOTION_ACCEPT_VERIFICATION: take a handshake although a token is configured. */
+  acceptNotionVerification: boolean;
 }
 
 let runtime: Promise<FunctionRuntime> | undefined;
@@ -54,5 +56,6 @@ async function build(env: NodeJS.ProcessEnv): Promise<FunctionRuntime> {
     calendarAddress: calendarAddress(publicUrl),
     recent: new RecentDeliveries(),
     log: (line) => console.log(line),
+    acceptNotionVerification: acceptNotionVerificationFrom(env),
   };
 }

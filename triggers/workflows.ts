@@ -49,6 +49,8 @@ export interface WorkflowPort {
   signal(request: SignalRequest): Promise<DispatchOutcome>;
   /** Starts once per id: a running or finished workflow of the id is left alone. */
   start(request: StartRequest): Promise<DispatchOutcome>;
+  /** Whether a workflow of the id exists (running, or closed and still retained). */
+  exists(workflowId: string): Promise<boolean>;
 }
 
 export class TemporalUnavailableError extends Error {
@@ -104,6 +106,16 @@ export function temporalPort(client: Client, options: TemporalPortOptions): Work
         return 'delivered';
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return 'not-found';
+        throw unavailable(error);
+      }
+    },
+
+    async exists(workflowId) {
+      try {
+        await bounded(() => client.workflow.getHandle(workflowId).describe());
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
         throw unavailable(error);
       }
     },

@@ -16,7 +16,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseOrgConfig, type OrgConfig } from '../../domain/config';
 import { buildFunctions, type BuiltFunction } from './build';
 import type { TriggerName } from '../../triggers/endpoints';
-import { channelFamilyForKey } from '../../contracts/node/channels';
+import { channelIdBase } from '../../contracts/node/channels';
 import {
   calendarPush,
   jiraDelivery,
@@ -94,7 +94,7 @@ function request(name: TriggerName, kind: 'local' | 'temporal', n: number): Vend
     });
     return notionDelivery(event, SECRETS.PRODOPS_NOTION_VERIFICATION_TOKENS);
   }
-  const channelId = channelFamilyForKey(`measure:${n}`);
+  const channelId = channelIdBase(`measure:${n}`, Math.floor(Date.now() / 1000) + 3600);
   return calendarPush({
     channelId,
     calendarId: 'ana@northwind.example',
