@@ -7,6 +7,17 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
+/** temporal.api.enums.v1.IndexedValueType, by the SDK's names for search attribute types. */
+export const INDEXED_VALUE_TYPE = {
+  TEXT: 1,
+  KEYWORD: 2,
+  INT: 3,
+  DOUBLE: 4,
+  BOOL: 5,
+  DATETIME: 6,
+  KEYWORD_LIST: 7,
+} as const;
+
 export const ReleaseTier = defineSearchAttributeKey('ReleaseTier', SearchAttributeType.INT);
 export const LaunchDate = defineSearchAttributeKey('LaunchDate', SearchAttributeType.DATETIME);
 export const EnablementStatus = defineSearchAttributeKey('EnablementStatus', SearchAttributeType.KEYWORD);
@@ -15,6 +26,14 @@ export const LeaveStatus = defineSearchAttributeKey('LeaveStatus', SearchAttribu
 export const Team = defineSearchAttributeKey('Team', SearchAttributeType.KEYWORD);
 export const LeaveStart = defineSearchAttributeKey('LeaveStart', SearchAttributeType.DATETIME);
 export const LeaveEnd = defineSearchAttributeKey('LeaveEnd', SearchAttributeType.DATETIME);
+/** A subscription's lifecycle: active, missed, cancelled, lapsed or invalid (decisions are in its memo). */
+export const RenewalStatus = defineSearchAttributeKey('RenewalStatus', SearchAttributeType.KEYWORD);
+/**
+ * A subscription's notice deadline, written YYYY-MM-DD: a keyword, which compares in date order,
+ * because SQL visibility stores (the dev server, self-hosted Temporal) hold only 3 datetime
+ * attributes per namespace and releases and leave use them.
+ */
+export const NoticeDeadline = defineSearchAttributeKey('NoticeDeadline', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [
   ReleaseTier,
@@ -25,4 +44,6 @@ export const ALL_SEARCH_ATTRIBUTES = [
   Team,
   LeaveStart,
   LeaveEnd,
+  RenewalStatus,
+  NoticeDeadline,
 ] as const;

@@ -16,6 +16,7 @@ import { createCalendarSyncActivities } from '../activities/calendar-sync';
 import { createDispatchActivities } from '../activities/dispatch';
 import { createLeaveActivities } from '../activities/leave';
 import { createTombstoneActivities } from '../activities/tombstones';
+import { createRenewalActivities } from '../activities/renewals';
 import { triggerSecretsFromEnv } from '../triggers/secrets';
 
 export const CREDENTIAL_ENV = {
@@ -64,7 +65,8 @@ export interface BuiltActivities {
   core: ReturnType<typeof createCoreActivities> &
     ReturnType<typeof createDispatchActivities> &
     ReturnType<typeof createLeaveActivities> &
-    ReturnType<typeof createTombstoneActivities>;
+    ReturnType<typeof createTombstoneActivities> &
+    ReturnType<typeof createRenewalActivities>;
   bySystem: {
     jira: ReturnType<typeof createJiraActivities>;
     notion: ReturnType<typeof createNotionActivities>;
@@ -136,6 +138,7 @@ export function buildActivities(options: {
       ...createDispatchActivities(),
       ...createLeaveActivities({ config: options.config, workerSecret: () => workerSecret }),
       ...createTombstoneActivities(),
+      ...createRenewalActivities({ config: options.config }),
     },
     bySystem: {
       jira: createJiraActivities({ client: jiraClient, jira: config.integrations.jira }),

@@ -2,15 +2,18 @@
  * The activities on the workflows' own queue call no vendor: they are the real ones (the
  * configuration, signal-with-start, the leave coordinators), but for what needs Temporal's
  * visibility store, which the time-skipping server lacks: the release commitments that hold a
- * person to a date come from `commitments`, as the test sets them.
+ * person to a date come from `commitments`, and the subscriptions' memos from `memos`, as the
+ * test sets them.
  */
 import type { Client } from '@temporalio/client';
 import { createCoreActivities } from '../../../activities/core';
 import { createDispatchActivities } from '../../../activities/dispatch';
 import { createLeaveActivities } from '../../../activities/leave';
+import { createRenewalActivities } from '../../../activities/renewals';
 import type { OrgConfig } from '../../../domain/config';
 import type { ReleaseCommitment } from '../../../domain/coverage';
 import type { BuiltActivities } from '../../../workers/integrations';
+import type { SubscriptionMemo } from '../../../workflows/renewal/messages';
 import type { CallLog } from './log';
 import { releaseTombstoneId } from '../../../contracts/ids';
 import type { ReleaseTombstone } from '../../../workflows/release/messages';
@@ -22,6 +25,10 @@ export class FakeCore {
   readonly commitments: Record<string, ReleaseCommitment[]> = {};
   /** The tombstones finished releases left. */
   readonly tombstones: ReleaseTombstone[] = [];
+  /** What a listing of the visibility store holds: every subscription's memo (budgets read them). */
+  memos: SubscriptionMemo[] = [];
+  /** Where the renewal activities list the memos; `memos` unless a test on a dev server reads the real store. */
+  listMemos: () => Promise<SubscriptionMemo[]> = async () => this.memos;
 
   constructor(
     private readonly config: () => OrgConfig,
@@ -41,6 +48,7 @@ export class FakeCore {
       ...createCoreActivities({ config: this.config }),
       ...createDispatchActivities(),
       ...leave,
+      ...createRenewalActivities({ config: this.config, subscriptions: () => this.listMemos() }),
       findReleaseCommitments: async (input) => ({
         commitments: [...(this.commitments[input.personId] ?? [])],
       }),
