@@ -113,6 +113,8 @@ export interface NotionPage extends NotionRow {
   inTrash: boolean;
   createdTime: string;
   lastEditedTime: string;
+  /** The Notion user who last edited the page (a person, or an integration). */
+  lastEditedBy: string | null;
 }
 
 export type NotionFilter = QueryDataSourceParameters['filter'];
@@ -323,6 +325,7 @@ function simplifyPage(page: PageObjectResponse, includeRaw = false): NotionPage 
     inTrash: page.in_trash || page.archived,
     createdTime: page.created_time,
     lastEditedTime: page.last_edited_time,
+    lastEditedBy: page.last_edited_by?.id ?? null,
   };
 }
 

@@ -12,8 +12,23 @@
 import { Client } from '@temporalio/client';
 import { countDeliveries, logDeliveries, observeAll } from '../triggers/deliveries';
 import { createTriggerHandlers, startGateway } from '../triggers/gateway';
-import { DEFAULT_GATEWAY_PORT, PUBLIC_URL_ENV } from '../triggers/endpoints';
-import { TRIGGER_SECRET_ENV, triggerSecretsFromEnv } from '../triggers/secrets';
+import {
+  DEFAULT_GATEWAY_PORT,
+  PUBLIC_URL_ENV,
+  PublicUrlError,
+  publicUrlFromEnv,
+} from '../triggers/endpoints';
+import { CliError } from './errors';
+
+function publicUrlOrUsage(): string | null {
+  try {
+    return publicUrlFromEnv();
+  } catch (error) {
+    if (error instanceof PublicUrlError) throw CliError.usage(error.message);
+    throw error;
+  }
+}
+import { acceptNotionVerificationFrom, TRIGGER_SECRET_ENV, triggerSecretsFromEnv } from '../triggers/secrets';
 import { temporalPort } from '../triggers/workflows';
 import { loadConfig } from '../runtime/config';
 import { installTelemetry } from '../runtime/telemetry';
@@ -24,6 +39,8 @@ import type { CliIO } from './main';
 export async function runGatewayProcess(options: {
   configPath?: string;
   port?: number;
+  /** Where to listen; this machine only unless given (behind a proxy, or in a container). */
+  host?: string;
   io: CliIO;
 }): Promise<void> {
   const { config, path } = loadConfig(options.configPath);
@@ -46,17 +63,18 @@ export async function runGatewayProcess(options: {
     ...(tracing ? { plugins: [tracing.plugin] } : {}),
   });
   const port = options.port ?? DEFAULT_GATEWAY_PORT;
-  const publicUrl = process.env[PUBLIC_URL_ENV]?.trim().replace(/\/+$/, '') || null;
+  const publicUrl = publicUrlOrUsage();
   try {
     const gateway = await startGateway({
       port,
-      host: '0.0.0.0',
+      host: options.host ?? '127.0.0.1',
       handlers: createTriggerHandlers({
         config,
         secrets,
         workflows: temporalPort(client, { taskQueue: config.temporal.taskQueue }),
         publicUrl,
         log: (line) => logger.info(line),
+        acceptNotionVerification: acceptNotionVerificationFrom(),
       }),
       log: (line) => logger.error(line),
       observe: observeAll(logDeliveries(logger), countDeliveries(telemetry.meter)),

@@ -8,11 +8,12 @@ import { ConfigError, formatProblem, summarise, type OrgConfig } from '../domain
 import { loadConfig, resolveConfigPath } from '../runtime/config';
 import { SettingsError } from '../runtime/errors';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors';
-import { parsePort } from './parse';
+import { parseHost, parsePort } from './parse';
 import { registerReleaseCommands } from './release';
 import { registerSimulateCommands } from './simulate';
 import { registerCalendarCommands } from './calendar';
 import { registerLeaveCommands } from './leave';
+import { registerOperatorCommands } from './operator';
 import { registerRenewalCommands } from './renewal';
 import { registerBudgetCommand } from './budget';
 
@@ -106,9 +107,18 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     )
     .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
     .option('--port <port>', 'port to listen on', '8787')
-    .action(async (options: { config?: string; port: string }) => {
+    .option(
+      '--host <address>',
+      'address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 in a container behind a proxy)',
+    )
+    .action(async (options: { config?: string; port: string; host?: string }) => {
       const { runGatewayProcess } = await import('./gateway');
-      await runGatewayProcess({ configPath: options.config, port: parsePort(options.port, '--port'), io });
+      await runGatewayProcess({
+        configPath: options.config,
+        port: parsePort(options.port, '--port'),
+        ...(options.host !== undefined ? { host: parseHost(options.host) } : {}),
+        io,
+      });
     });
 
   program
@@ -124,6 +134,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   registerSimulateCommands(program, io);
   registerCalendarCommands(program, io);
   registerLeaveCommands(program, io);
+  registerOperatorCommands(program, io);
   registerRenewalCommands(program, io);
   registerBudgetCommand(program, io);
 

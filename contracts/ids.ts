@@ -9,6 +9,16 @@
 /** One workflow per release: `release:<JIRA-KEY>`. */
 export const releaseWorkflowId = (issueKey: string): string => `release:${issueKey}`;
 
+/**
+ * A release that has ended leaves a tombstone, `release-tombstone:<JIRA-KEY>`: a workflow that
+ * stays open, so that a late or replayed Jira event does not start the release again after the
+ * release's own history has left retention.
+ */
+export const releaseTombstoneId = (issueKey: string): string => `release-tombstone:${issueKey}`;
+
+/** The tombstone's workflow type (workflows/release/tombstone.ts). */
+export const RELEASE_TOMBSTONE_TYPE = 'releaseTombstoneWorkflow';
+
 /** One workflow per leave request: `leave:<personId>:<first day>`. */
 export const leaveWorkflowId = (personId: string, startDate: string): string =>
   `leave:${personId}:${startDate}`;

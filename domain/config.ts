@@ -6,10 +6,11 @@
  */
 import { z } from 'zod';
 import { parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
-import { formatPath, isRealDate, isRealTimeZone } from './values';
+import { formatPath, isLoopbackHost, isRealDate, isRealTimeZone, unsafeUrlReason } from './values';
 
 // Re-exported: callers that already load the schema find them here too.
-export { formatPath, isRealDate, isRealTimeZone };
+export { formatPath, isLoopbackHost, isRealDate, isRealTimeZone, unsafeUrlReason };
+import { OperatorConfig } from './operators';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -57,6 +58,14 @@ export const PersonConfig = z.strictObject({
   /** The preferred covering buddy (same role) for leave. */
   buddy: Id.optional(),
   jiraAccountId: z.string().min(1).optional(),
+  /** The person's Notion user id: a Notion edit counts as theirs only through it. */
+  notionUserId: z
+    .string()
+    .regex(
+      /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/,
+      'must be a Notion user id',
+    )
+    .optional(),
 });
 export type PersonConfig = z.infer<typeof PersonConfig>;
 
@@ -135,6 +144,22 @@ export const LeaveConfig = z
     path: ['expireAfterWorkingDays'],
   });
 
+const VendorUrl = z.string().superRefine((value, ctx) => {
+  const reason = unsafeUrlReason(value);
+  if (reason) ctx.addIssue({ code: 'custom', message: reason });
+});
+
+/**
+ * How old a vendor event may be and still be acted on: the vendor's retry window (about half an
+ * hour for Jira) and an hour beyond it. An older one is a replay, or so late that the workflow's
+ * own checks (the bundle read at its due date) have taken over.
+ */
+export const DEFAULT_MAX_EVENT_AGE_MINUTES = 90;
+const EventAge = z
+  .number()
+  .int('must be a whole number of minutes')
+  .min(5, 'must be at least 5 minutes')
+  .max(7 * 24 * 60, 'must be at most a week');
 /** An ISO 4217 code such as EUR: amounts are converted to the base currency at fixed rates. */
 export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as EUR');
 const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time written HH:MM');
@@ -199,7 +224,7 @@ export const IntegrationsConfig = z
     jira: z
       .strictObject({
         /** https://your-site.atlassian.net; credentials come from PRODOPS_JIRA_EMAIL / PRODOPS_JIRA_API_TOKEN. */
-        baseUrl: z.url({ error: 'must be a URL' }).optional(),
+        baseUrl: VendorUrl.optional(),
         projectKey: z
           .string()
           .regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as REL')
@@ -238,6 +263,8 @@ export const IntegrationsConfig = z
             z.string().trim().min(1, 'must name a resolution, such as Done'),
           )
           .default({}),
+        /** Webhooks older than this are not acted on: Jira's retries end well before (replays do not). */
+        maxEventAgeMinutes: EventAge.default(DEFAULT_MAX_EVENT_AGE_MINUTES),
       })
       .default({
         projectKey: 'REL',
@@ -245,9 +272,12 @@ export const IntegrationsConfig = z
         statuses: { released: 'Released', cancelled: 'Cancelled', done: 'Done' },
         subtaskIssueType: 'Sub-task',
         resolutions: {},
+        maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES,
       }),
     notion: z
       .strictObject({
+        /** Events older than this are not acted on (see jira.maxEventAgeMinutes). */
+        maxEventAgeMinutes: EventAge.default(DEFAULT_MAX_EVENT_AGE_MINUTES),
         dataSources: z
           .strictObject({
             releaseLog: z.string().min(1).optional(),
@@ -261,7 +291,7 @@ export const IntegrationsConfig = z
           })
           .default({}),
       })
-      .default({ dataSources: {} }),
+      .default({ dataSources: {}, maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES }),
     google: z
       .strictObject({
         /** The mailbox prodops sends from and the organiser of the events it creates. */
@@ -283,8 +313,9 @@ export const IntegrationsConfig = z
       statuses: { released: 'Released', cancelled: 'Cancelled', done: 'Done' },
       subtaskIssueType: 'Sub-task',
       resolutions: {},
+      maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES,
     },
-    notion: { dataSources: {} },
+    notion: { dataSources: {}, maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES },
     google: {},
     rateLimits: { notion: 3, jira: 10, google: 10 },
   });
@@ -320,6 +351,11 @@ export const OrgConfigShape = z.strictObject({
   renewals: RenewalsConfig.default(DEFAULT_RENEWALS),
   integrations: IntegrationsConfig,
   temporal: TemporalConfig,
+  /**
+   * Who may change workflows from the command line, how each proves it (an Ed25519 public key,
+   * or an OS user on a machine one person uses) and what they may do for others.
+   */
+  operators: z.array(OperatorConfig).default([]),
 });
 
 export type OrgConfig = z.infer<typeof OrgConfigShape>;
@@ -475,6 +511,32 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
   checkPersonRef(config.releases.supportLead, ['releases', 'supportLead']);
   checkPersonRef(config.releases.salesLead, ['releases', 'salesLead']);
 
+  const operatorIds = new Set<string>();
+  const operatorKeys = new Map<string, number>();
+  config.operators.forEach((operator, i) => {
+    if (!isPerson(operator.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operators', i, 'id'],
+        message: `"${operator.id}" is not a person`,
+      });
+    if (operatorIds.has(operator.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operators', i, 'id'],
+        message: `"${operator.id}" is listed as an operator twice`,
+      });
+    operatorIds.add(operator.id);
+    const credential = operator.publicKey ?? `os-user:${operator.osUser}`;
+    const other = operatorKeys.get(credential);
+    if (other !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operators', i, operator.publicKey ? 'publicKey' : 'osUser'],
+        message: `is also operators[${other}]'s: each operator proves themselves with their own`,
+      });
+    operatorKeys.set(credential, i);
+  });
   checkPersonRef(config.renewals.procurementContact, ['renewals', 'procurementContact']);
   checkPersonRef(config.renewals.budgetOwner, ['renewals', 'budgetOwner']);
   for (const [year, teams] of Object.entries(config.renewals.budgets)) {

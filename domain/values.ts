@@ -33,3 +33,27 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/**
+ * Why a URL that carries secrets or requests must not be used, or null when it may: credentials
+ * never sit inside a URL (they end up in logs and process lists), and a vendor is reached over
+ * HTTPS unless it is this machine (the local sandbox).
+ */
+export function unsafeUrlReason(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a URL';
+  }
+  if (url.username !== '' || url.password !== '')
+    return 'must not carry credentials (user:password@): set them as environment variables';
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
+  return 'must use https:// (plain http:// only for this machine: localhost, 127.0.0.1, ::1)';
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

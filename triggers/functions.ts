@@ -92,6 +92,7 @@ export function registerNotionFunction(): void {
         workflows: rt.workflows,
         recent: rt.recent,
         log: (line) => logger.info(line),
+        acceptVerification: rt.acceptNotionVerification,
       }),
     ),
   );

@@ -38,6 +38,10 @@ export interface TriggerSetup {
   /** The public base URL of the functions; Calendar channels post to `<publicUrl>/calendar`. */
   publicUrl: string | null;
   log?: (line: string) => void;
+  /** The clock event ages and channel expiries are judged by; the system's by default. */
+  now?: () => number;
+  /** Take a Notion handshake although a verification token is configured. */
+  acceptNotionVerification?: boolean;
 }
 
 export function createTriggerHandlers(setup: TriggerSetup): TriggerHandlers {
@@ -49,6 +53,7 @@ export function createTriggerHandlers(setup: TriggerSetup): TriggerHandlers {
       secrets: setup.secrets.jira,
       workflows: setup.workflows,
       recent,
+      ...(setup.now ? { now: setup.now } : {}),
     }),
     notion: createNotionHandler({
       config: setup.config,
@@ -56,6 +61,8 @@ export function createTriggerHandlers(setup: TriggerSetup): TriggerHandlers {
       workflows: setup.workflows,
       recent,
       log,
+      ...(setup.now ? { now: setup.now } : {}),
+      ...(setup.acceptNotionVerification ? { acceptVerification: true } : {}),
     }),
     calendar: createCalendarHandler({
       config: setup.config,
@@ -63,6 +70,7 @@ export function createTriggerHandlers(setup: TriggerSetup): TriggerHandlers {
       workflows: setup.workflows,
       address: calendarAddress(setup.publicUrl),
       recent,
+      ...(setup.now ? { now: setup.now } : {}),
     }),
   };
 }
@@ -95,11 +103,38 @@ export interface Gateway {
 export interface GatewayOptions {
   handlers: TriggerHandlers;
   port?: number;
+  /** The address to listen on: this machine only (127.0.0.1) unless told otherwise. */
   host?: string;
   log?: (line: string) => void;
   /** Told of every delivery once it is answered: the log line and the counters of a deployment. */
   observe?: DeliveryObserver;
+  limits?: Partial<GatewayLimits>;
 }
+
+/**
+ * What one client may hold of the gateway. Vendors send one small request and wait for the
+ * answer; anything slower than this is a client holding a connection open on purpose.
+ */
+export interface GatewayLimits {
+  /** The whole request, headers and body, must arrive within this. */
+  requestTimeoutMs: number;
+  /** The headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections open at once; more are refused until one closes. */
+  maxConnections: number;
+  /** How often open connections are checked against the timeouts. */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
+  requestTimeoutMs: 10_000,
+  headersTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 256,
+  checkIntervalMs: 1_000,
+};
 
 const ROUTES: Record<string, TriggerName> = Object.fromEntries(
   Object.entries(TRIGGER_PATHS).map(([name, path]) => [path, name as TriggerName]),
@@ -140,42 +175,53 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log(`triggers: observing a delivery failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
-  const server = createServer((req, res) => {
-    void (async () => {
-      const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
-      if (path === '/healthz') {
-        send(res, { status: 200, body: { ok: true, functions: Object.values(ROUTES) } });
-        return;
-      }
-      const name = ROUTES[path];
-      if (!name) {
-        send(res, failure(404, `no function at ${path.slice(0, 100)}: use /jira, /notion or /calendar`));
-        return;
-      }
-      const started = performance.now();
-      const body = await readBody(req);
-      if (body === undefined) {
-        // Stop reading: the rest of an oversized body is not worth receiving.
-        const tooLarge = failure(413, `body is larger than ${MAX_BODY_BYTES} bytes`);
-        send(res, tooLarge, true);
-        res.once('finish', () => req.destroy());
-        observe(describeDelivery(name, tooLarge, performance.now() - started));
-        return;
-      }
-      const response = await runTrigger(
-        options.handlers[name],
-        { method: req.method ?? 'GET', headers: req.headers, rawBody: body },
-        log,
-      );
-      send(res, response);
-      observe(describeDelivery(name, response, performance.now() - started));
-    })().catch((error: unknown) => {
-      log(`triggers: ${error instanceof Error ? error.message : String(error)}`);
-      if (!res.headersSent) send(res, failure(500, 'internal error'), true);
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 5_000;
+  const limits = { ...DEFAULT_GATEWAY_LIMITS, ...options.limits };
+  const server = createServer(
+    {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+      maxHeaderSize: 16 * 1024,
+    },
+    (req, res) => {
+      void (async () => {
+        const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
+        if (path === '/healthz') {
+          send(res, { status: 200, body: { ok: true, functions: Object.values(ROUTES) } });
+          return;
+        }
+        const name = ROUTES[path];
+        if (!name) {
+          send(res, failure(404, `no function at ${path.slice(0, 100)}: use /jira, /notion or /calendar`));
+          return;
+        }
+        const started = performance.now();
+        const body = await readBody(req);
+        if (body === undefined) {
+          // Stop reading: the rest of an oversized body is not worth receiving.
+          const tooLarge = failure(413, `body is larger than ${MAX_BODY_BYTES} bytes`);
+          send(res, tooLarge, true);
+          res.once('finish', () => req.destroy());
+          observe(describeDelivery(name, tooLarge, performance.now() - started));
+          return;
+        }
+        const response = await runTrigger(
+          options.handlers[name],
+          { method: req.method ?? 'GET', headers: req.headers, rawBody: body },
+          log,
+        );
+        send(res, response);
+        observe(describeDelivery(name, response, performance.now() - started));
+      })().catch((error: unknown) => {
+        log(`triggers: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) send(res, failure(500, 'internal error'), true);
+        else res.destroy();
+      });
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  server.maxHeadersCount = 100;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -15,9 +15,9 @@
  */
 import type { OrgConfig } from '../domain/config';
 import { temporalConnectionOptions, withEnvironmentOverrides } from '../runtime/temporal-options';
-import { calendarAddress, PUBLIC_URL_ENV } from './endpoints';
+import { calendarAddress, publicUrlFromEnv } from './endpoints';
 import { RecentDeliveries } from './dedup';
-import { triggerSecretsFromEnv, type TriggerSecrets } from './secrets';
+import { acceptNotionVerificationFrom, triggerSecretsFromEnv, type TriggerSecrets } from './secrets';
 import { lazyWorkflowPort, type WorkflowPort } from './workflow-port';
 
 export interface FunctionRuntime {
@@ -26,6 +26,8 @@ export interface FunctionRuntime {
   workflows: WorkflowPort;
   calendarAddress: string | null;
   recent: RecentDeliveries;
+  /** PRODOPS_NOTION_ACCEPT_VERIFICATION: take a handshake although a token is configured. */
+  acceptNotionVerification: boolean;
 }
 
 let embedded: OrgConfig | undefined;
@@ -58,7 +60,7 @@ async function build(env: NodeJS.ProcessEnv): Promise<FunctionRuntime> {
   const secrets = triggerSecretsFromEnv(env);
   // Checked now, so that a half-configured mTLS pair is reported at once, not on the first event.
   temporalConnectionOptions(config.temporal, env);
-  const publicUrl = env[PUBLIC_URL_ENV]?.trim() || null;
+  const publicUrl = publicUrlFromEnv(env);
   return {
     config,
     secrets,
@@ -71,5 +73,6 @@ async function build(env: NodeJS.ProcessEnv): Promise<FunctionRuntime> {
     }),
     calendarAddress: calendarAddress(publicUrl),
     recent: new RecentDeliveries(),
+    acceptNotionVerification: acceptNotionVerificationFrom(env),
   };
 }

@@ -45,6 +45,8 @@ export interface WorkflowPort {
   signal(request: SignalRequest): Promise<DispatchOutcome>;
   /** Starts once per id: a running or finished workflow of the id is left alone. */
   start(request: StartRequest): Promise<DispatchOutcome>;
+  /** Whether a workflow of the id exists (running, or closed and still retained). */
+  exists(workflowId: string): Promise<boolean>;
 }
 
 export class TemporalUnavailableError extends Error {
@@ -71,5 +73,6 @@ export function lazyWorkflowPort(load: () => Promise<WorkflowPort>): WorkflowPor
     signalWithStart: async (request) => (await port()).signalWithStart(request),
     signal: async (request) => (await port()).signal(request),
     start: async (request) => (await port()).start(request),
+    exists: async (workflowId) => (await port()).exists(workflowId),
   };
 }

@@ -72,6 +72,16 @@ export function temporalPort(client: Client, options: TemporalPortOptions): Work
       }
     },
 
+    async exists(workflowId) {
+      try {
+        await bounded(() => client.workflow.getHandle(workflowId).describe());
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw unavailable(error);
+      }
+    },
+
     async start(request) {
       try {
         await bounded(() =>

@@ -1,5 +1,6 @@
 /** Every workflow the worker runs; the worker bundles this module. */
 export { releaseWorkflow } from './release/workflow';
+export { releaseTombstoneWorkflow } from './release/tombstone';
 export { calendarSyncWorkflow } from './calendar-sync/workflow';
 export { notionEventWorkflow } from './notion-event/workflow';
 export { leaveWorkflow } from './leave/workflow';

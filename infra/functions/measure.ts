@@ -28,7 +28,7 @@ import { parseOrgConfig, type OrgConfig } from '../../domain/config';
 import { buildFunctions, DEPLOYED_SHAPE, type BuiltFunction, type BundleShape } from './build';
 import { COMPILE_CACHE_DIR } from './compile-cache';
 import type { TriggerName } from '../../triggers/endpoints';
-import { channelFamilyForKey } from '../../contracts/node/channels';
+import { channelIdBase } from '../../contracts/node/channels';
 import {
   calendarPush,
   jiraDelivery,
@@ -126,7 +126,7 @@ function request(name: TriggerName, kind: RequestKind, n: number): VendorRequest
     });
     return notionDelivery(event, SECRETS.PRODOPS_NOTION_VERIFICATION_TOKENS);
   }
-  const channelId = channelFamilyForKey(`measure:${n}:${Math.random()}`);
+  const channelId = channelIdBase(`measure:${n}:${Math.random()}`, Math.floor(Date.now() / 1000) + 3600);
   return calendarPush({
     channelId,
     calendarId: 'ana@northwind.example',

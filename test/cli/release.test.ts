@@ -21,6 +21,7 @@ import { until } from '../helpers/eventually';
 import { NO_RATE_LIMITS, startStack, type Stack } from '../helpers/stack';
 import { uniqueId } from '../helpers/temporal';
 import { FakeWorld } from '../workflows/release/fake-world';
+import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 
 const bin = fileURLToPath(new URL('../../bin/prodops.js', import.meta.url));
 
@@ -46,13 +47,18 @@ function writeConfig(text: string): string {
   return path;
 }
 
+/** Every person an operator; Priya (Product Ops) may act for anyone in any part. */
+const operators = withOperators(loadExampleConfig(), {
+  priya: ['product-ops', 'pm', 'support', 'sales', 'buddy', 'manager', 'requester'],
+});
+
 function withTemporal(address: string, taskQueue = 'prodops'): string {
   const text = exampleConfigText();
   const configured = text
     .replace('address: 127.0.0.1:7233', `address: ${address}`)
     .replace('taskQueue: prodops', `taskQueue: ${taskQueue}`);
   if (configured === text) throw new Error('the example configuration no longer has a temporal section');
-  return writeConfig(configured);
+  return writeConfig(`${configured}\n${operatorsYaml(operators)}`);
 }
 
 const plan = async (...args: string[]) => {
@@ -235,7 +241,8 @@ describe('prodops plan release', () => {
 });
 
 describe('prodops release', () => {
-  const config = loadExampleConfig();
+  // The workers read the operators from the configuration, as the command line does.
+  const config = operators.config;
   const taskQueue = uniqueId('cli-release');
   const world = new FakeWorld(config);
   let stack: Stack;
@@ -257,7 +264,8 @@ describe('prodops release', () => {
   });
   afterAll(() => stack?.stop());
 
-  const release = (...args: string[]) => prodops(['release', ...args, '--config', configPath]);
+  const release = (...args: string[]) =>
+    asOperator(operators, 'priya', () => prodops(['release', ...args, '--config', configPath]));
 
   const london = () => {
     const year = new Date().getUTCFullYear();
@@ -507,7 +515,7 @@ describe('prodops release', () => {
     const future = await release('released', key, '--on', workingDaysAhead(5));
     expect(future.code).toBe(1);
     expect(future.stderr).toMatch(
-      /^prodops: releasedOn ".*" must be a date written YYYY-MM-DD, not in the future$/,
+      /^prodops: releasedOn ".*" must not be in the future \(today is \d{4}-\d{2}-\d{2}\)$/,
     );
 
     const released = await release('released', key, '--on', today());

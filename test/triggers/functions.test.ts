@@ -21,7 +21,7 @@ import {
   tokenForChannel,
   type VendorRequest,
 } from '../../sandbox/simulate/vendor-events';
-import { channelFamilyForKey } from '../../contracts/node/channels';
+import { channelIdBase } from '../../contracts/node/channels';
 import { signBody } from '../../triggers/verify';
 import { loadExampleConfig } from '../helpers/config';
 import { issueCreated, SECRETS } from './fixtures';
@@ -66,7 +66,7 @@ async function send(name: string, request: VendorRequest) {
 
 describe('the functions under the Functions Framework', () => {
   it('verifies Jira on the raw body the framework keeps', async () => {
-    const ignoredEvent = JSON.stringify({ timestamp: 1_767_000_000_000, webhookEvent: 'comment_created' });
+    const ignoredEvent = JSON.stringify({ timestamp: Date.now(), webhookEvent: 'comment_created' });
     // Spacing that a parse-and-serialise round trip would lose: the signature covers these bytes.
     const body = ignoredEvent.replace(':', ' : ');
     const signed = {
@@ -87,7 +87,7 @@ describe('the functions under the Functions Framework', () => {
   });
 
   it('answers 503 when Temporal cannot be reached', async () => {
-    const res = await send('jira', jiraDelivery(issueCreated(config), SECRETS.jira[0]!));
+    const res = await send('jira', jiraDelivery(issueCreated(config, Date.now()), SECRETS.jira[0]!));
     expect(res).toEqual({
       status: 503,
       body: { ok: false, error: 'Temporal is unreachable: deliver again later' },
@@ -101,7 +101,10 @@ describe('the functions under the Functions Framework', () => {
     });
     expect((await send('notion', notionDelivery(event, SECRETS.notion[0]!))).status).toBe(200);
     expect((await send('notion', notionDelivery(event, 'secret_wrongtoken00000000000000'))).status).toBe(401);
-    const channelId = channelFamilyForKey('calendar-sync:ana@northwind.example:channel:1');
+    const channelId = channelIdBase(
+      'calendar-sync:ana@northwind.example:channel:1',
+      Math.floor(Date.now() / 1000) + 3600,
+    );
     const push = calendarPush({
       channelId,
       calendarId: 'ana@northwind.example',

@@ -40,9 +40,11 @@ const enablementBundles: NotionRoute = {
       return ignore(page, this.kind, `Release is ${JSON.stringify(key)}, not a Jira issue key`);
     const workflowId = releaseWorkflowId(key);
     try {
+      // The page id: the release counts it only for its own bundle page, read again in Notion.
       await getExternalWorkflowHandle(workflowId).signal(bundlePublished, {
         occurredAt: input.occurredAt,
         deliveryId: `notion:${input.eventId}`,
+        pageId: page.id,
       });
     } catch (error) {
       log.info('bundle published for a release that is not running', { workflowId, error: String(error) });

@@ -10,8 +10,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BusinessCalendar, CalendarDate } from '../../domain/business-calendar';
 import type { ReleasePlan, ReleaseRules, ReleaseStepId, Tier } from '../../domain/release-plan';
+import type { OperatorAuth } from '../../domain/operators';
 
-export { releaseWorkflowId } from '../../contracts/ids';
+export { releaseTombstoneId, releaseWorkflowId } from '../../contracts/ids';
 
 export interface ReleaseInput {
   /** The Jira issue that represents the release, for example REL-123. */
@@ -51,6 +52,11 @@ export interface ReleaseContext {
   jira: { projectKey: string; subtaskIssueType: string; cancelledStatus: string; doneStatus: string };
   /** The mailbox notices are sent from. */
   sender: string;
+  /**
+   * Who a vendor account is, by person id: the Jira account that moved a readiness sub-task,
+   * the Notion user who published the bundle. Absent in contexts loaded before it existed.
+   */
+  accounts?: { jira: Record<string, string>; notion: Record<string, string> };
 }
 
 export type StepId = ReleaseStepId;
@@ -77,6 +83,8 @@ export interface Confirmation {
   by: string;
   at: string;
   source: 'cli' | 'jira' | 'workflow-check';
+  /** The operator whose signed command recorded it, when someone other than `by`. */
+  operator?: string;
 }
 
 export interface GoNoGoDecision {
@@ -84,6 +92,8 @@ export interface GoNoGoDecision {
   by: string;
   at: string;
   note?: string;
+  /** The operator whose signed command recorded it, when someone other than `by`. */
+  operator?: string;
 }
 
 export interface ReleaseFlags {
@@ -124,39 +134,55 @@ export interface ReleaseStatus {
 
 /**
  * Events from tools. `occurredAt` (ms since epoch) orders late and repeated deliveries;
- * `deliveryId` (the vendor's delivery identifier) makes a repeated delivery a no-op.
+ * `deliveryId` (the vendor's delivery identifier) makes a repeated delivery a no-op. The same
+ * shapes are the updates' commands, which carry the signature of the operator who sent them
+ * (`auth`, domain/operators.ts) instead of a delivery id.
  */
 export interface LaunchMovedEvent {
   launchDate: CalendarDate;
   occurredAt?: number;
   deliveryId?: string;
+  auth?: OperatorAuth;
 }
 export interface TierChangedEvent {
   tier: Tier;
   occurredAt?: number;
   deliveryId?: string;
+  auth?: OperatorAuth;
 }
 export interface CancelledEvent {
   reason?: string;
   occurredAt?: number;
   deliveryId?: string;
+  auth?: OperatorAuth;
 }
 export interface ReleasedEvent {
   /** The actual launch date; the workflow's current date when absent. */
   releasedOn?: CalendarDate;
   occurredAt?: number;
   deliveryId?: string;
+  auth?: OperatorAuth;
 }
 export interface BundlePublishedEvent {
   occurredAt?: number;
   deliveryId?: string;
+  /**
+   * The Notion page that was published (from a Notion event): it counts only if it is the bundle
+   * page this release made, and only as Notion shows it.
+   */
+  pageId?: string;
+  auth?: OperatorAuth;
 }
 export interface ReadinessConfirmedEvent {
   team: 'support' | 'sales';
-  /** A person id. */
+  /**
+   * A person id: who confirms (the operator when a command leaves it out). From Jira, who the
+   * webhook says moved the sub-task; what counts is who the sub-task's changelog says did.
+   */
   by: string;
   occurredAt?: number;
   deliveryId?: string;
+  auth?: OperatorAuth;
 }
 
 export const launchMoved = defineSignal<[LaunchMovedEvent]>('launchMoved');
@@ -168,9 +194,11 @@ export const readinessConfirmed = defineSignal<[ReadinessConfirmedEvent]>('readi
 
 /** Commands from people: validated, refused with a reason, answered with the new status. */
 export interface GoNoGoCommand {
+  /** The PM owner, or whom the operator acts for; the operator when absent. */
   by: string;
   decision: 'go' | 'no-go';
   note?: string;
+  auth?: OperatorAuth;
 }
 export const moveLaunch = defineUpdate<ReleaseStatus, [LaunchMovedEvent]>('moveLaunch');
 export const changeTier = defineUpdate<ReleaseStatus, [TierChangedEvent]>('changeTier');
@@ -188,4 +216,31 @@ export const ReleaseRefusals = {
   notAllowed: 'NotAllowed',
   finished: 'ReleaseFinished',
   invalid: 'InvalidReleaseCommand',
+  /** The command is not signed by a configured operator, or the signature does not hold. */
+  unauthenticated: 'ReleaseCommandNotAuthenticated',
 } as const;
+
+/** The update names commands are signed for. */
+export const RELEASE_UPDATES = {
+  move: 'moveLaunch',
+  tier: 'changeTier',
+  cancel: 'cancelRelease',
+  released: 'markReleased',
+  publish: 'publishBundle',
+  confirm: 'confirmReadiness',
+  goNoGo: 'decideGoNoGo',
+} as const;
+
+// ---- Tombstones ---------------------------------------------------------------------------
+
+export { RELEASE_TOMBSTONE_TYPE } from '../../contracts/ids';
+
+/** What a finished release leaves behind (see `releaseTombstoneId`). */
+export interface ReleaseTombstone {
+  issueKey: string;
+  phase: 'cancelled' | 'done';
+  /** When it ended, ISO 8601. */
+  closedAt: string;
+}
+
+export const releaseTombstone = defineQuery<ReleaseTombstone>('releaseTombstone');

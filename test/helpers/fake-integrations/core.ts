@@ -15,12 +15,16 @@ import type { ReleaseCommitment } from '../../../domain/coverage';
 import type { BuiltActivities } from '../../../workers/integrations';
 import type { SubscriptionMemo } from '../../../workflows/renewal/messages';
 import type { CallLog } from './log';
+import { releaseTombstoneId } from '../../../contracts/ids';
+import type { ReleaseTombstone } from '../../../workflows/release/messages';
 
 export type CoreActivities = BuiltActivities['core'];
 
 export class FakeCore {
   /** Release commitments by person id: what the running release workflows hold them to. */
   readonly commitments: Record<string, ReleaseCommitment[]> = {};
+  /** The tombstones finished releases left. */
+  readonly tombstones: ReleaseTombstone[] = [];
   /** What a listing of the visibility store holds: every subscription's memo (budgets read them). */
   memos: SubscriptionMemo[] = [];
   /** Where the renewal activities list the memos; `memos` unless a test on a dev server reads the real store. */
@@ -28,6 +32,8 @@ export class FakeCore {
 
   constructor(
     private readonly config: () => OrgConfig,
+    /** The worker's secret: invite ids, and the signatures of calls to the coordinators. */
+    private readonly workerSecret: string,
     /** The client the leave coordinators are reached with; by default the worker's own. */
     private readonly temporal?: Client,
   ) {}
@@ -35,6 +41,7 @@ export class FakeCore {
   activities(log: CallLog): CoreActivities {
     const leave = createLeaveActivities({
       config: this.config,
+      workerSecret: () => this.workerSecret,
       ...(this.temporal ? { temporal: this.temporal } : {}),
     });
     return log.wrap('core', {
@@ -45,6 +52,11 @@ export class FakeCore {
       findReleaseCommitments: async (input) => ({
         commitments: [...(this.commitments[input.personId] ?? [])],
       }),
+      // A tombstone is a workflow of its own; the tests that need one run the real activity.
+      recordReleaseTombstone: async (input) => {
+        if (!this.tombstones.some((t) => t.issueKey === input.issueKey)) this.tombstones.push({ ...input });
+        return { workflowId: releaseTombstoneId(input.issueKey) };
+      },
     } satisfies CoreActivities);
   }
 }
