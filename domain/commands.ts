@@ -6,7 +6,7 @@
  *
  * Pure zod; workflow validators and handlers use it, so must the CLI and the triggers.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidDate } from './business-calendar';
 
 /** `people[3].manager`, as the configuration's problems name a field. */

@@ -97,7 +97,7 @@ describe('the bundled jira function', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
-    const body = JSON.stringify({ timestamp: 1_767_000_000_000, webhookEvent: 'jira:worklog_updated' });
+    const body = JSON.stringify({ timestamp: Date.now(), webhookEvent: 'jira:worklog_updated' });
     const post = (headers: Record<string, string>, payload = body) =>
       fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body: payload });
     const first = await eventually(
@@ -157,7 +157,7 @@ describe('the bundled jira function', () => {
     expect(await chunked.text()).toContain('Payload Too Large');
     // Just under the limit still reaches the handler.
     const large = JSON.stringify({
-      timestamp: 1,
+      timestamp: Date.now(),
       webhookEvent: 'jira:worklog_updated',
       pad: 'x'.repeat(1000 * 1000),
     });
@@ -173,7 +173,7 @@ describe('the bundled jira function', () => {
     for (const name of clientFiles) expect(loadedSoFar()).not.toContain(name);
     // A delivery that reaches a release loads it (and, Temporal being away, answers 503).
     const created = JSON.stringify({
-      timestamp: 1_767_000_000_000,
+      timestamp: Date.now(),
       webhookEvent: 'jira:issue_created',
       user: { accountId: '5f1a00000000000000000ana' },
       issue: {
