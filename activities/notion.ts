@@ -26,6 +26,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { callIntegration, ErrorTypes, invalidInput, type OperationContext } from './errors';
+import type { RequestBudget } from './request-budget';
 import {
   MAX_ARRAY_ITEMS,
   blockFingerprint,
@@ -50,15 +51,29 @@ export interface NotionClientOptions {
   timeoutMs?: number;
   logLevel?: LogLevel;
   logger?: Logger;
+  /**
+   * The integration's request budget (Notion: 3 requests per second on average). Every request,
+   * a refused one included, takes its turn; a 429 pauses the budget for its Retry-After.
+   */
+  budget?: RequestBudget;
 }
 
 export function createNotionClient(options: NotionClientOptions): Client {
   if (!options.auth) throw new Error(`A Notion integration token is required (set ${NOTION_TOKEN_ENV})`);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const budget = options.budget;
   return new Client({
     auth: options.auth,
     baseUrl: options.baseUrl,
     notionVersion: NOTION_API_VERSION,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    // With a budget, the wait for a turn and the request have timeouts of their own (so that a
+    // request given up on never goes out later); the client's covers both, and a little more.
+    ...(budget
+      ? {
+          fetch: budget.wrapFetch(globalThis.fetch.bind(globalThis), timeoutMs),
+          timeoutMs: timeoutMs + budget.maxWaitMs + 1_000,
+        }
+      : { timeoutMs }),
     // Temporal's retry policy governs retries (with Retry-After as nextRetryDelay), not the client.
     retry: false,
     logLevel: options.logLevel ?? LogLevel.WARN,
@@ -347,6 +362,12 @@ export interface UpsertPageInput {
   properties: NotionPropertyInputs;
   /** The page body; written only when the page is created. */
   content?: PageDocument;
+  /**
+   * The row's page id, when the caller already holds it (an earlier upsert answered it): the
+   * properties are written to that page in one request, retried or not, with no look-up by key.
+   * A page that is gone (deleted, or in the trash) is looked up by its key instead.
+   */
+  pageId?: string;
 }
 
 export interface UpsertPageResult {
@@ -393,6 +414,13 @@ export interface NotionActivityDeps {
   client: Client;
   /** The rich text property holding each row's idempotency key. */
   keyProperty?: string;
+}
+
+/** Notion's answer for a page that was deleted, is not shared, or sits in the trash. */
+function pageIsGone(error: unknown): boolean {
+  if (!(error instanceof ApplicationFailure)) return false;
+  if (error.type === ErrorTypes.notFound) return true;
+  return error.type === ErrorTypes.badRequest && /\barchived\b|in the trash/i.test(error.message);
 }
 
 export function createNotionActivities(deps: NotionActivityDeps) {
@@ -587,6 +615,19 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       const batches = requestBatches(blocks);
       const notionProperties = toNotionProperties(ctx, properties);
 
+      if (input.pageId !== undefined && input.pageId !== null) {
+        const pageId = requireId(ctx, 'pageId', input.pageId);
+        const updated = await call({ ...ctx, operation: 'pages.update' }, () =>
+          client.pages.update({ page_id: pageId, properties: notionProperties }),
+        ).catch((error: unknown) => {
+          if (pageIsGone(error)) return null;
+          throw error;
+        });
+        if (updated) return { id: updated.id, url: isFullPage(updated) ? updated.url : '', created: false };
+      }
+
+      // Without the page id, or on a retry that may follow a create whose answer was lost, the
+      // key is looked up first: one row per key, however many attempts it takes.
       const existing = await findByKey({ ...ctx, operation: 'dataSources.query' }, dataSourceId, key);
       if (existing) {
         const changed = Object.entries(properties).filter(

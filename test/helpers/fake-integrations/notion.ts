@@ -186,6 +186,16 @@ export class FakeNotion {
       upsertPage: async (input) => {
         const ctx = about('upsertPage', input.idempotencyKey);
         await asTheRealActivity(() => real.upsertPage(input));
+        const held =
+          input.pageId === undefined
+            ? undefined
+            : this.pages.find((p) => p.id === normalizeId(input.pageId!) && !p.archived);
+        if (held) {
+          // The page the caller holds, written by id: no look-up by key.
+          Object.assign(held.properties, structuredClone(input.properties));
+          held.lastEditedTime = new Date().toISOString();
+          return { id: held.id, url: held.url, created: false };
+        }
         const source = dataSource({ ...ctx, operation: 'dataSources.query' }, input.dataSourceId);
         const made = rows(source.id).find((p) => p.idempotencyKey === input.idempotencyKey);
         if (made) {
