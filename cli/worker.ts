@@ -3,11 +3,17 @@
  * or Temporal Cloud), with the real APIs. A system without credentials is an error unless
  * PRODOPS_SANDBOX_URL points at a running sandbox, so that production never talks to a fake by
  * accident. Stops cleanly on SIGINT or SIGTERM, letting running activities finish.
+ *
+ * PRODOPS_WORKFLOW_BUNDLE names a workflow bundle built beforehand (`bundleWorkflowCode`, written
+ * to a file): a restarted worker then polls within seconds instead of bundling again.
  */
 import { ACTIVITY_SYSTEMS } from '../domain/task-queues';
 import { loadConfig } from '../runtime/config';
 import { connectWorkerTemporal } from '../runtime/worker-connection';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createWorkers, runWorkers } from '../workers/index';
+import { CliError } from './errors';
 import { buildActivities } from '../workers/integrations';
 import type { CliIO } from './main';
 
@@ -15,6 +21,9 @@ export async function runWorkerProcess(options: { configPath?: string; io: CliIO
   const { io } = options;
   const { config, path } = loadConfig(options.configPath);
   const sandboxUrl = process.env.PRODOPS_SANDBOX_URL?.trim() || undefined;
+  const bundlePath = process.env.PRODOPS_WORKFLOW_BUNDLE?.trim() || undefined;
+  if (bundlePath && !existsSync(bundlePath))
+    throw CliError.usage(`PRODOPS_WORKFLOW_BUNDLE names ${bundlePath}, which does not exist`);
   const built = buildActivities({ config: () => config, ...(sandboxUrl ? { sandboxUrl } : {}) });
   const { address } = config.temporal;
   const connection = await connectWorkerTemporal(config.temporal);
@@ -26,6 +35,7 @@ export async function runWorkerProcess(options: { configPath?: string; io: CliIO
       activities: built.bySystem,
       localActivities: built.core,
       rateLimits: config.integrations.rateLimits,
+      ...(bundlePath ? { workflowBundle: { codePath: resolve(bundlePath) } } : {}),
     });
     io.out(`config:   ${path}`);
     io.out(`temporal: ${address} (namespace ${config.temporal.namespace})`);
