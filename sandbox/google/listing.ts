@@ -4,6 +4,7 @@
  * ones included. Every sync token stays valid until `invalidate` is called (Google answers 410
  * for an expired one, and a client must then list everything again).
  */
+import { refill } from '../persist';
 import { randomBytes } from 'node:crypto';
 import type { CalendarStore } from './calendar';
 import { fail, invalid } from './errors';
@@ -42,6 +43,15 @@ export class EventListings {
     private readonly calendars: CalendarStore,
     private readonly now: () => number,
   ) {}
+
+  exportState(): Record<string, unknown> {
+    return { syncTokens: this.syncTokens, pageCursors: this.pageCursors };
+  }
+
+  importState(state: Record<string, unknown>): void {
+    refill(this.syncTokens, state.syncTokens);
+    refill(this.pageCursors, state.pageCursors);
+  }
 
   reset(): void {
     this.syncTokens.clear();
