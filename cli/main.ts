@@ -13,6 +13,8 @@ import { registerReleaseCommands } from './release';
 import { registerSandboxCommands, registerSimulateCommands } from './simulate';
 import { registerCalendarCommands } from './calendar';
 import { registerLeaveCommands } from './leave';
+import { registerRenewalCommands } from './renewal';
+import { registerBudgetCommand } from './budget';
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const program = new Command('prodops')
@@ -123,6 +125,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   registerSandboxCommands(program, io);
   registerCalendarCommands(program, io);
   registerLeaveCommands(program, io);
+  registerRenewalCommands(program, io);
+  registerBudgetCommand(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -64,6 +64,10 @@ export const NotionWebhookEvent = z.looseObject({
     })
     .nullish(),
   attempt_number: z.number().int().min(0).max(1000).nullish(),
+  authors: z
+    .array(z.looseObject({ id: z.string().min(1).max(100), type: z.string().max(50) }))
+    .max(50)
+    .nullish(),
 });
 export type NotionWebhookEvent = z.infer<typeof NotionWebhookEvent>;
 
@@ -114,7 +118,10 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
 
   const dataSources = (): Partial<Record<NotionRouteKind, string>> => {
     const configured = deps.config.integrations.notion.dataSources;
-    return configured.enablementBundles ? { enablementBundles: configured.enablementBundles } : {};
+    return {
+      ...(configured.enablementBundles ? { enablementBundles: configured.enablementBundles } : {}),
+      ...(configured.subscriptions ? { subscriptions: configured.subscriptions } : {}),
+    };
   };
 
   return async (req) => {
@@ -172,6 +179,7 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
       pageId: event.entity.id,
       occurredAt: Date.parse(event.timestamp),
       dataSources: routes,
+      ...(event.authors ? { authors: event.authors.map((a) => ({ id: a.id, type: a.type })) } : {}),
     };
     const workflowId = notionEventWorkflowId(event.id);
     const outcome = await deps.workflows.start({

@@ -4,3 +4,5 @@ export { calendarSyncWorkflow } from './calendar-sync/workflow';
 export { notionEventWorkflow } from './notion-event/workflow';
 export { leaveWorkflow } from './leave/workflow';
 export { leaveCoordinatorWorkflow } from './leave/coordinator';
+export { renewalWorkflow } from './renewal/workflow';
+export { toolBudgetWorkflow } from './renewal/budget-workflow';

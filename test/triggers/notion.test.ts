@@ -77,7 +77,11 @@ describe('Notion signatures', () => {
         eventType: 'page.properties_updated',
         pageId: PAGE,
         occurredAt: Date.parse(event.timestamp),
-        dataSources: { enablementBundles: BUNDLES },
+        dataSources: {
+          enablementBundles: BUNDLES,
+          subscriptions: config.integrations.notion.dataSources.subscriptions,
+        },
+        authors: event.authors,
       },
     ]);
     expect(notionEventWorkflow.name).toBe(NOTION_EVENT_WORKFLOW_TYPE);

@@ -12,23 +12,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { NotionActivities, NotionPage } from '../../activities/notion';
+import type { DispatchActivities } from '../../activities/dispatch';
 import { activityTaskQueue } from '../../domain/task-queues';
 import { bundlePublished, releaseWorkflowId } from '../release/messages';
-import type { NotionEventInput, NotionEventOutcome, NotionRouteKind } from './messages';
-
-interface NotionRoute {
-  kind: NotionRouteKind;
-  handle(page: NotionPage, input: NotionEventInput): Promise<NotionEventOutcome>;
-}
+import type { NotionEventInput, NotionEventOutcome } from './messages';
+import { ignore, type NotionRoute } from './route';
+import { subscriptions } from './subscription-route';
 
 const RELEASE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9]\d{0,9}$/;
-
-const ignore = (page: NotionPage, route: NotionRouteKind | null, detail: string): NotionEventOutcome => ({
-  pageId: page.id,
-  route,
-  outcome: 'ignored',
-  detail,
-});
 
 /** An enablement bundle set to Published tells its release, named by the page's Release property. */
 const enablementBundles: NotionRoute = {
@@ -67,7 +58,7 @@ const enablementBundles: NotionRoute = {
 };
 
 /** Extend here: the first route whose data source holds the page handles it. */
-export const NOTION_ROUTES: readonly NotionRoute[] = [enablementBundles];
+export const NOTION_ROUTES: readonly NotionRoute[] = [enablementBundles, subscriptions];
 
 /** Notion ids with and without dashes name the same object. */
 const sameNotionId = (a: string | null | undefined, b: string | null | undefined): boolean =>
@@ -79,11 +70,18 @@ const GONE = new Set(['NotFound', 'Forbidden', 'Unauthorized', 'InvalidInput', '
 
 export async function notionEventWorkflow(input: NotionEventInput): Promise<NotionEventOutcome> {
   const base = workflowInfo().taskQueue;
-  const notion = proxyActivities<Pick<NotionActivities, 'getPage'>>({
-    taskQueue: activityTaskQueue(base, 'notion'),
+  const options = {
     startToCloseTimeout: '1 minute',
     scheduleToCloseTimeout: '1 hour',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  } as const;
+  const notion = proxyActivities<Pick<NotionActivities, 'getPage' | 'listUsers'>>({
+    taskQueue: activityTaskQueue(base, 'notion'),
+    ...options,
+  });
+  const dispatch = proxyActivities<Pick<DispatchActivities, 'signalWithStartWorkflow'>>({
+    taskQueue: base,
+    ...options,
   });
 
   let page: NotionPage;
@@ -104,5 +102,5 @@ export async function notionEventWorkflow(input: NotionEventInput): Promise<Noti
   if (page.inTrash) return ignore(page, null, 'the page is in the trash');
   const route = NOTION_ROUTES.find((r) => sameNotionId(input.dataSources[r.kind], page.dataSourceId));
   if (!route) return ignore(page, null, 'the page is in no data source prodops routes');
-  return route.handle(page, input);
+  return route.handle(page, input, { notion, dispatch });
 }
