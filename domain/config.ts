@@ -241,12 +241,23 @@ export const IntegrationsConfig = z
           })
           .default({ released: 'Released', cancelled: 'Cancelled', done: 'Done' }),
         subtaskIssueType: z.string().min(1).default('Sub-task'),
+        /**
+         * The resolution set when a transition into a status asks for one on its screen, by
+         * status name: `{ Done: Done, Cancelled: "Won't Do" }`.
+         */
+        resolutions: z
+          .record(
+            z.string().min(1, 'must name a status'),
+            z.string().trim().min(1, 'must name a resolution, such as Done'),
+          )
+          .default({}),
       })
       .default({
         projectKey: 'REL',
         fields: {},
         statuses: { released: 'Released', cancelled: 'Cancelled', done: 'Done' },
         subtaskIssueType: 'Sub-task',
+        resolutions: {},
       }),
     notion: z
       .strictObject({
@@ -284,6 +295,7 @@ export const IntegrationsConfig = z
       fields: {},
       statuses: { released: 'Released', cancelled: 'Cancelled', done: 'Done' },
       subtaskIssueType: 'Sub-task',
+      resolutions: {},
     },
     notion: { dataSources: {} },
     google: {},

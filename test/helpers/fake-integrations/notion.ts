@@ -296,7 +296,8 @@ export class FakeNotion {
 
       listUsers: async () => {
         await asTheRealActivity(() => real.listUsers());
-        return { users: this.users() };
+        // Every person is listed with an email, as to an integration with the email capability.
+        return { users: this.users(), emailsWithheld: false };
       },
     } satisfies NotionActivities);
   }
