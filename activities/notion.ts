@@ -28,6 +28,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { TEXT_BLOCK_TYPES } from '../domain/document';
 import { callIntegration, ErrorTypes, invalidInput, type OperationContext } from './errors';
+import type { RequestBudget } from './request-budget';
 import {
   MAX_ARRAY_ITEMS,
   blockFingerprint,
@@ -52,22 +53,38 @@ export interface NotionClientOptions {
   timeoutMs?: number;
   logLevel?: LogLevel;
   logger?: Logger;
+  /**
+   * The integration's request budget (Notion: 3 requests per second on average). Every request,
+   * a refused one included, takes its turn; a 429 pauses the budget for its Retry-After.
+   */
+  budget?: RequestBudget;
   /** The fetch the client sends with; tests count requests through it. */
   fetch?: NonNullable<ConstructorParameters<typeof Client>[0]>['fetch'];
 }
 
 export function createNotionClient(options: NotionClientOptions): Client {
   if (!options.auth) throw new Error(`A Notion integration token is required (set ${NOTION_TOKEN_ENV})`);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const budget = options.budget;
   return new Client({
     auth: options.auth,
     baseUrl: options.baseUrl,
     notionVersion: NOTION_API_VERSION,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    // With a budget, the wait for a turn and the request have timeouts of their own (so that a
+    // request given up on never goes out later); the client's covers both, and a little more.
+    ...(budget
+      ? {
+          fetch: budget.wrapFetch(
+            (options.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch.bind(globalThis),
+            timeoutMs,
+          ),
+          timeoutMs: timeoutMs + budget.maxWaitMs + 1_000,
+        }
+      : { timeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) }),
     // Temporal's retry policy governs retries (with Retry-After as nextRetryDelay), not the client.
     retry: false,
     logLevel: options.logLevel ?? LogLevel.WARN,
     logger: options.logger,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 }
 
@@ -353,6 +370,12 @@ export interface UpsertPageInput {
   properties: NotionPropertyInputs;
   /** The page body; written only when the page is created. */
   content?: PageDocument;
+  /**
+   * The row's page id, when the caller already holds it (an earlier upsert answered it): the
+   * properties are written to that page in one request, retried or not, with no look-up by key.
+   * A page that is gone (deleted, or in the trash) is looked up by its key instead.
+   */
+  pageId?: string;
 }
 
 export interface UpsertPageResult {
@@ -441,6 +464,13 @@ function mayBeTruncated(value: ResponsePropertyValue | undefined): boolean {
     );
   if (value?.type === 'people') return value.people.length >= PAGE_REFERENCE_LIMIT;
   return false;
+}
+
+/** Notion's answer for a page that was deleted, is not shared, or sits in the trash. */
+function pageIsGone(error: unknown): boolean {
+  if (!(error instanceof ApplicationFailure)) return false;
+  if (error.type === ErrorTypes.notFound) return true;
+  return error.type === ErrorTypes.badRequest && /\barchived\b|in the trash/i.test(error.message);
 }
 
 export function createNotionActivities(deps: NotionActivityDeps) {
@@ -737,6 +767,19 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       const batches = requestBatches(blocks);
       const notionProperties = toNotionProperties(ctx, properties);
 
+      if (input.pageId !== undefined && input.pageId !== null) {
+        const pageId = requireId(ctx, 'pageId', input.pageId);
+        const updated = await call({ ...ctx, operation: 'pages.update' }, () =>
+          client.pages.update({ page_id: pageId, properties: notionProperties }),
+        ).catch((error: unknown) => {
+          if (pageIsGone(error)) return null;
+          throw error;
+        });
+        if (updated) return { id: updated.id, url: isFullPage(updated) ? updated.url : '', created: false };
+      }
+
+      // Without the page id, or on a retry that may follow a create whose answer was lost, the
+      // key is looked up first: one row per key, however many attempts it takes.
       const found = await findByKey({ ...ctx, operation: 'dataSources.query' }, dataSourceId, key);
       // People and relations of more than 25 would look changed on every run if read from the page object.
       const existing = found ? await withAllReferences(ctx, found, Object.keys(properties)) : undefined;

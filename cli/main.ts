@@ -10,7 +10,7 @@ import { SettingsError } from '../runtime/errors';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors';
 import { parseHost, parsePort } from './parse';
 import { registerReleaseCommands } from './release';
-import { registerSimulateCommands } from './simulate';
+import { registerSandboxCommands, registerSimulateCommands } from './simulate';
 import { registerCalendarCommands } from './calendar';
 import { registerLeaveCommands } from './leave';
 import { registerOperatorCommands } from './operator';
@@ -132,6 +132,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
 
   registerReleaseCommands(program, io);
   registerSimulateCommands(program, io);
+  registerSandboxCommands(program, io);
   registerCalendarCommands(program, io);
   registerLeaveCommands(program, io);
   registerOperatorCommands(program, io);

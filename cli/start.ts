@@ -6,6 +6,8 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ACTIVITY_SYSTEMS } from '../domain/task-queues';
 import { startSandbox, type Sandbox } from '../sandbox/index';
+import { SANDBOX_STATE_FILE } from '../sandbox/persist';
+import { join } from 'node:path';
 import { createWorkers, runWorkers } from '../workers/index';
 import { buildActivities, integrationModes } from '../workers/integrations';
 import { calendarSyncTargets } from '../triggers/calendar';
@@ -82,7 +84,13 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
   const stops: (() => Promise<void>)[] = [];
   try {
     if (sandboxed.length > 0) {
-      sandbox = await startSandbox({ config, port: options.sandboxPort });
+      // Kept under the data directory beside Temporal's, so that a restart finds what the running
+      // workflows made (`prodops sandbox reset` starts clean).
+      sandbox = await startSandbox({
+        config,
+        port: options.sandboxPort,
+        stateFile: join(options.dataDir, SANDBOX_STATE_FILE),
+      });
       stops.push(() => sandbox!.close());
       io.out(
         `sandbox:  ${sandbox.url}/_sandbox — no credentials for ${sandboxed.join(', ')}, so ${sandboxed.length === 3 ? 'all three are' : 'these are'} served locally`,

@@ -9,7 +9,8 @@
  *
  * An event names a page but carries none of its content, so a page event starts a short
  * workflow that fetches the page and routes it; the workflow id is the event id, so a
- * redelivered event starts nothing new.
+ * redelivered event starts nothing new. An event whose parent names a data source that is not
+ * routed is acknowledged and ignored here, with no workflow and no Notion request.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
@@ -65,7 +66,14 @@ export const NotionWebhookEvent = z.looseObject({
   entity: z.looseObject({ id: NotionId, type: z.string().max(50) }),
   data: z
     .looseObject({
-      parent: z.looseObject({ id: z.string().max(100), type: z.string().max(50) }).nullish(),
+      parent: z
+        .looseObject({
+          id: z.string().max(100),
+          type: z.string().max(50),
+          // Since API version 2025-09-03, a row's parent names its data source as well.
+          data_source_id: z.string().max(100).nullish(),
+        })
+        .nullish(),
       updated_properties: z.array(z.string().max(200)).max(500).nullish(),
     })
     .nullish(),
@@ -87,6 +95,11 @@ export const ROUTED_PAGE_EVENTS = new Set([
   'page.undeleted',
   'page.moved',
 ]);
+
+/** Notion ids are compared without their dashes and case. */
+function sameNotionId(a: string, b: string): boolean {
+  return a.replace(/-/g, '').toLowerCase() === b.replace(/-/g, '').toLowerCase();
+}
 
 /** Parents that never make a page a row of a data source. */
 const NOT_A_ROW = new Set(['page', 'block', 'space', 'workspace', 'block_id', 'page_id']);
@@ -185,6 +198,15 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
       return ignored('no routed data source is configured (integrations.notion.dataSources)', {
         delivery: event.id,
       });
+
+    // A row of a data source prodops does not route is answered here: fetching it would spend a
+    // request of Notion's 3 per second on a page that can only be ignored.
+    const parentSource = event.data?.parent?.data_source_id;
+    if (parentSource && !Object.values(routes).some((id) => sameNotionId(id, parentSource)))
+      return ignored(
+        `the page's data source ${parentSource} is not one prodops routes (integrations.notion.dataSources)`,
+        { delivery: event.id },
+      );
 
     const input: NotionEventInput = {
       eventId: event.id,

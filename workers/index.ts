@@ -1,8 +1,9 @@
 /**
  * The worker processes: one worker runs the workflows on the base task queue; one worker per
  * external system runs that system's activities on a queue of its own, capped server-side at
- * the configured requests per second (maxTaskQueueActivitiesPerSecond), which holds however
- * many worker processes are deployed.
+ * the configured rate (maxTaskQueueActivitiesPerSecond), which holds however many worker
+ * processes are deployed. Notion's limit is on HTTP requests, not activities: its request budget
+ * is kept by the process that runs the Notion activities (workers/integrations.ts).
  */
 import type { MetricMeter } from '@temporalio/common';
 import {
@@ -43,7 +44,7 @@ export interface WorkerSetup {
   /** Requests per second per system. */
   rateLimits: Record<ActivitySystem, number>;
   workflowsPath?: string;
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   /** Extra options for every worker (tests shorten shutdown grace, for example). */
   overrides?: Partial<WorkerOptions>;
   telemetry?: WorkerTelemetry;
@@ -84,6 +85,11 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         maxTaskQueueActivitiesPerSecond: setup.rateLimits[system],
         ...(telemetry
           ? { interceptors: { activity: [vendorCallInterceptors(system, telemetry.meter)] } }
+          : {}),
+        // Notion's activities wait for turns in the request budget inside their timeout: a few
+        // at a time are enough to keep the budget busy, and none waits long.
+        ...(system === 'notion'
+          ? { maxConcurrentActivityTaskExecutions: Math.max(2, Math.ceil(setup.rateLimits.notion * 2)) }
           : {}),
       }),
     );

@@ -9,6 +9,7 @@ import { ACTIVITY_SYSTEMS, type ActivitySystem } from '../domain/task-queues';
 import { createCoreActivities } from '../activities/core';
 import { createJiraActivities, createJiraClient } from '../activities/jira';
 import { createNotionActivities, createNotionClient } from '../activities/notion';
+import { RequestBudget } from '../activities/request-budget';
 import { createCalendarActivities } from '../activities/calendar';
 import { createGmailActivities } from '../activities/gmail';
 import { createGoogleClients, googleCredentialsFromEnv } from '../activities/google-auth';
@@ -79,6 +80,14 @@ export interface BuiltActivities {
 export class MissingCredentialsError extends Error {}
 
 /**
+ * Notion's request budget for one worker process: `perSecond` on average, counted over every
+ * 10-second window, with a burst of two seconds' worth after a quiet spell or a Retry-After.
+ */
+export function notionRequestBudget(perSecond: number): RequestBudget {
+  return new RequestBudget({ perWindow: perSecond * 10, windowMs: 10_000, burst: Math.ceil(perSecond * 2) });
+}
+
+/**
  * @param sandboxUrl where the sandbox serves; required when a system has no credentials.
  */
 export function buildActivities(options: {
@@ -106,10 +115,12 @@ export function buildActivities(options: {
           apiToken: env[CREDENTIAL_ENV.jiraToken],
         })
       : createJiraClient({ host: sandboxFor('jira'), email: 'prodops@sandbox.local', apiToken: 'sandbox' });
+  // Notion's limit is on HTTP requests, whichever activity sends them: this process keeps it.
+  const budget = notionRequestBudget(config.integrations.rateLimits.notion);
   const notionClient =
     modes.notion === 'live'
-      ? createNotionClient({ auth: env[CREDENTIAL_ENV.notionToken]! })
-      : createNotionClient({ auth: 'sandbox', baseUrl: sandboxFor('notion') });
+      ? createNotionClient({ auth: env[CREDENTIAL_ENV.notionToken]!, budget })
+      : createNotionClient({ auth: 'sandbox', baseUrl: sandboxFor('notion'), budget });
   const google =
     modes.google === 'live'
       ? createGoogleClients(googleCredentialsFromEnv(env)!)

@@ -63,7 +63,7 @@ export interface NotionEventPayload {
 export function notionPageEvent(options: {
   type: string;
   pageId: string;
-  parent?: { id: string; type: string };
+  parent?: { id: string; type: string; data_source_id?: string };
   updatedProperties?: string[];
   authorId?: string;
   id?: string;

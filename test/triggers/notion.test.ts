@@ -204,6 +204,32 @@ describe('Notion events', () => {
     expect(workflows.calls).toBe(0);
   });
 
+  it('acknowledges a row of a data source it does not route, starting nothing', async () => {
+    const { workflows, call } = setup();
+    const elsewhere = notionPageEvent({
+      type: 'page.properties_updated',
+      pageId: PAGE,
+      parent: { id: BUNDLES, type: 'database', data_source_id: '1b2c3d4e-0000-4000-8000-00000000ffff' },
+      updatedProperties: ['Status'],
+    });
+    const answer = await call(notionDelivery(elsewhere, TOKEN));
+    expect(answer.status).toBe(200);
+    expect(answer.body.ignored).toBe(
+      "the page's data source 1b2c3d4e-0000-4000-8000-00000000ffff is not one prodops routes (integrations.notion.dataSources)",
+    );
+    expect(workflows.calls).toBe(0);
+
+    // The routed data source, written without dashes and in capitals, is the same id.
+    const routed = notionPageEvent({
+      type: 'page.properties_updated',
+      pageId: PAGE,
+      parent: { id: BUNDLES, type: 'database', data_source_id: BUNDLES.replace(/-/g, '').toUpperCase() },
+      updatedProperties: ['Status'],
+    });
+    expect((await call(notionDelivery(routed, TOKEN))).body.outcome).toBe('started');
+    expect(workflows.running.size).toBe(1);
+  });
+
   it('answers 400 naming what is wrong, and 415 for another content type', async () => {
     const { call } = setup();
     const event = published() as unknown as Record<string, unknown>;

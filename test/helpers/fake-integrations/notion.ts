@@ -213,6 +213,16 @@ export class FakeNotion {
         const ctx = about('upsertPage', given.idempotencyKey);
         await asTheRealActivity(() => real.upsertPage(given));
         const input = { ...given, properties: this.resolvePeople(ctx, given.properties) };
+        const held =
+          input.pageId === undefined
+            ? undefined
+            : this.pages.find((p) => p.id === normalizeId(input.pageId!) && !p.archived);
+        if (held) {
+          // The page the caller holds, written by id: no look-up by key.
+          Object.assign(held.properties, structuredClone(input.properties));
+          held.lastEditedTime = new Date().toISOString();
+          return { id: held.id, url: held.url, created: false };
+        }
         const source = dataSource({ ...ctx, operation: 'dataSources.query' }, input.dataSourceId);
         const made = rows(source.id).find((p) => p.idempotencyKey === input.idempotencyKey);
         if (made) {
