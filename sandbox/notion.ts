@@ -292,6 +292,60 @@ const SEEDED_DATA_SOURCES: Record<string, { title: string; properties: SeedPrope
   },
 };
 
+// The rituals' data sources: contributors' pages, published updates, monthly metrics, check-ins.
+Object.assign(SEEDED_DATA_SOURCES, {
+  weeklyUpdates: {
+    title: 'Weekly updates',
+    properties: [
+      { name: 'Name', type: 'title' },
+      { name: KEY_PROPERTY, type: 'rich_text' },
+      { name: 'Week', type: 'rich_text' },
+      { name: 'Person', type: 'rich_text' },
+      { name: 'Product area', type: 'rich_text' },
+      { name: 'Ready', type: 'checkbox' },
+      { name: 'Due', type: 'date' },
+    ],
+  },
+  productUpdates: {
+    title: 'Weekly Product Updates',
+    properties: [
+      { name: 'Name', type: 'title' },
+      { name: KEY_PROPERTY, type: 'rich_text' },
+      { name: 'Week', type: 'rich_text' },
+      { name: 'Date', type: 'date' },
+    ],
+  },
+  metrics: {
+    title: 'Product Ops metrics',
+    properties: [
+      { name: 'Name', type: 'title' },
+      { name: KEY_PROPERTY, type: 'rich_text' },
+      { name: 'Month', type: 'rich_text' },
+      ...[
+        'Enablement coverage',
+        'Lead-time compliance',
+        'Surprise score',
+        'Surprise response rate',
+        'Updates on time',
+        'Submissions on time',
+      ].map((name) => ({ name, type: 'number' as const, numberFormat: 'percent' })),
+      { name: 'Figures', type: 'rich_text' },
+      { name: 'Updated', type: 'date' },
+    ],
+  },
+  checkIns: {
+    title: 'Day-3 check-ins',
+    properties: [
+      { name: 'Name', type: 'title' },
+      { name: KEY_PROPERTY, type: 'rich_text' },
+      { name: 'Release', type: 'rich_text' },
+      { name: 'Launched', type: 'date' },
+      { name: 'Support aware', type: 'select', options: ['Yes', 'No'] },
+      { name: 'Sales aware', type: 'select', options: ['Yes', 'No'] },
+    ],
+  },
+} satisfies Record<string, { title: string; properties: SeedProperty[] }>);
+
 const TEXT_BLOCK_TYPES = new Set([
   'paragraph',
   'heading_1',

@@ -56,6 +56,10 @@ export const NotionWebhookEvent = z.looseObject({
     })
     .nullish(),
   attempt_number: z.number().int().min(0).max(1000).nullish(),
+  authors: z
+    .array(z.looseObject({ id: z.string().max(100), type: z.string().max(50) }))
+    .max(100)
+    .nullish(),
 });
 export type NotionWebhookEvent = z.infer<typeof NotionWebhookEvent>;
 
@@ -101,7 +105,10 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
 
   const dataSources = (): Partial<Record<NotionRouteKind, string>> => {
     const configured = deps.config.integrations.notion.dataSources;
-    return configured.enablementBundles ? { enablementBundles: configured.enablementBundles } : {};
+    return {
+      ...(configured.enablementBundles ? { enablementBundles: configured.enablementBundles } : {}),
+      ...(configured.weeklyUpdates ? { weeklyUpdates: configured.weeklyUpdates } : {}),
+    };
   };
 
   return async (req) => {
@@ -149,6 +156,7 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
       eventType: event.type,
       pageId: event.entity.id,
       occurredAt: Date.parse(event.timestamp),
+      authors: (event.authors ?? []).filter((a) => a.type === 'person').map((a) => a.id),
       dataSources: routes,
     };
     const workflowId = notionEventWorkflowId(event.id);

@@ -9,7 +9,7 @@ export const NOTION_EVENT_WORKFLOW_TYPE = 'notionEventWorkflow';
 export const notionEventWorkflowId = (eventId: string): string => `notion-event:${eventId}`;
 
 /** The data sources that have a route, by their name under `integrations.notion.dataSources`. */
-export type NotionRouteKind = 'enablementBundles';
+export type NotionRouteKind = 'enablementBundles' | 'weeklyUpdates';
 
 export interface NotionEventInput {
   /** Notion's event id: also the delivery id of the signals it leads to. */
@@ -19,6 +19,11 @@ export interface NotionEventInput {
   pageId: string;
   /** The event's `timestamp`, ms since the epoch. */
   occurredAt: number;
+  /**
+   * The Notion users the signed event names as its authors (people only; bots are left out):
+   * the identity behind a confirmation made in Notion, such as a Ready tick.
+   */
+  authors?: string[];
   /** The configured data source ids, so the workflow needs no configuration of its own. */
   dataSources: Partial<Record<NotionRouteKind, string>>;
 }
