@@ -66,7 +66,9 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .command('temporal')
     .description('work with the Temporal namespace')
     .command('setup')
-    .description("register prodops' search attributes on the configured namespace (once per namespace)")
+    .description(
+      "register prodops' search attributes and create or update the rituals' schedules (run on every deployment)",
+    )
     .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
     .action(async (options: { config?: string }) => {
       const { setUpTemporal } = await import('./temporal-setup');

@@ -21,6 +21,7 @@ import { registerSimulationRoutes } from '../triggers/simulation';
 import { temporalPort } from '../triggers/workflows';
 import { watchCalendars } from './calendar';
 import { loadConfig } from './config-file';
+import { ensureRitualSchedules, formatScheduleOutcome } from './schedules';
 import { startDevServer, type DevServer } from './dev-server';
 import { UsageError } from './errors';
 import type { CliIO } from './main';
@@ -186,6 +187,15 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
           `calendar: could not start the calendar syncs: ${error instanceof Error ? error.message : String(error)}`,
         ),
     );
+    // The rituals' schedules, as configured (created on a first start, updated after a change).
+    try {
+      for (const outcome of await ensureRitualSchedules(devServer.env.client, config))
+        io.out(`rituals:  ${formatScheduleOutcome(outcome)}`);
+    } catch (error) {
+      io.err(
+        `rituals:  could not set up the schedules: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
     await options.onReady?.({
       devServer,
       sandbox,

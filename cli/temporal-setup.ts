@@ -1,10 +1,12 @@
 /**
  * `prodops temporal setup`: registers prodops' search attributes on the configured namespace
- * (self-hosted or Temporal Cloud), once per namespace. Attributes that already exist with the
- * right type are left alone, so the command can run on every deployment.
+ * (self-hosted or Temporal Cloud), once per namespace, and creates or updates the rituals'
+ * schedules from the configuration. Attributes that already exist with the right type and
+ * schedules already as configured are left alone, so the command can run on every deployment.
  */
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { loadConfig } from './config-file';
+import { ensureRitualSchedules, formatScheduleOutcome } from './schedules';
 import { withTemporal } from './temporal-client';
 import type { CliIO } from './main';
 
@@ -24,7 +26,7 @@ const TYPE_NAMES: Record<number, string> = Object.fromEntries(
 
 export async function setUpTemporal(options: { configPath?: string; io: CliIO }): Promise<number> {
   const { config } = loadConfig(options.configPath);
-  return withTemporal(config.temporal, async ({ connection, temporal }) => {
+  return withTemporal(config.temporal, async ({ client, connection, temporal }) => {
     const existing = await connection.operatorService.listSearchAttributes({ namespace: temporal.namespace });
     const custom = existing.customAttributes ?? {};
     const missing: Record<string, number> = {};
@@ -49,6 +51,9 @@ export async function setUpTemporal(options: { configPath?: string; io: CliIO })
     options.io.out(
       `${temporal.address} ${temporal.namespace}: ${Object.keys(missing).length} search attributes added, ${ALL_SEARCH_ATTRIBUTES.length - Object.keys(missing).length - conflicts} already there${conflicts ? `, ${conflicts} with the wrong type` : ''}`,
     );
-    return conflicts > 0 ? 1 : 0;
+    if (conflicts > 0) return 1;
+    for (const outcome of await ensureRitualSchedules(client, config))
+      options.io.out(formatScheduleOutcome(outcome));
+    return 0;
   });
 }
