@@ -25,6 +25,7 @@ import { addWorkingDays, localDateOf } from '../../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../../domain/holidays';
 import { isoWeekOf } from '../../../domain/rituals';
 import { releaseWorkflow } from '../../../workflows/release/workflow';
+import type { weeklyUpdateLauncherWorkflow } from '../../../workflows/weekly-update/launcher';
 import { releaseWorkflowId } from '../../../workflows/release/messages';
 import {
   publishNow,
@@ -74,7 +75,11 @@ async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, 
 async function lastLauncherRun(): Promise<LauncherOutcome> {
   const description = await env.client.schedule.getHandle(WEEKLY_UPDATE_SCHEDULE_ID).describe();
   const run = description.info.recentActions.at(-1)!.action;
-  return env.client.workflow.getHandle(run.workflow.workflowId, run.workflow.firstExecutionRunId).result();
+  const handle = env.client.workflow.getHandle<typeof weeklyUpdateLauncherWorkflow>(
+    run.workflow.workflowId,
+    run.workflow.firstExecutionRunId,
+  );
+  return handle.result();
 }
 
 describe('weekly update end to end', () => {
@@ -190,7 +195,7 @@ describe('weekly update end to end', () => {
 
         const published = await handle.executeUpdate(publishNow, { args: [{ by: 'priya' }] });
         expect(published.published).toMatchObject({ by: 'priya', mailed: true, recipients: 9 });
-        const pages = store.pages(config.integrations.notion.dataSources.productUpdates!);
+        const pages = store.pages(config.integrations.notion.dataSources.productUpdates);
         expect(pages).toHaveLength(1);
         const text = store.blockTexts(pages[0]!.id);
         expect(text).toContain('Billing — Ana Costa');
@@ -200,7 +205,7 @@ describe('weekly update end to end', () => {
         );
         expect(text.at(-1)).toBe('No update from: Hugo Laurent.');
         const mails = sandbox.google.store
-          .messages(config.integrations.google.sender!)
+          .messages(config.integrations.google.sender)
           .filter((m) => m.subject.startsWith('Weekly Product Update'));
         expect(mails).toHaveLength(1);
         expect(mails[0]!.to).toHaveLength(9);
@@ -213,7 +218,7 @@ describe('weekly update end to end', () => {
           'the second launcher run',
         );
         expect(again.week).toBe(week);
-        expect(store.pages(config.integrations.notion.dataSources.productUpdates!)).toHaveLength(1);
+        expect(store.pages(config.integrations.notion.dataSources.productUpdates)).toHaveLength(1);
 
         const description = await env.client.schedule.getHandle(WEEKLY_UPDATE_SCHEDULE_ID).describe();
         const launcherRun = description.info.recentActions[0]!.action.workflow;
