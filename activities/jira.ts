@@ -17,7 +17,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createCloudClient, type SchemaMismatchBehavior } from 'jira.js';
 import { isRealDate, type OrgConfig } from '../domain/config';
 import { ErrorTypes, callIntegration, invalidInput, type OperationContext } from './errors';
-import { jiraLabel } from './idempotency';
+import { jiraLabel } from '../contracts/node/idempotency';
 
 export type JiraClient = ReturnType<typeof createCloudClient>;
 export type JiraIntegrationConfig = OrgConfig['integrations']['jira'];

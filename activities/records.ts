@@ -11,13 +11,13 @@ import type { OrgConfig } from '../domain/config';
 import { releaseRecordOf, type ReleaseRecord, type WeeklyUpdateRecord } from '../domain/measurement';
 import { LeaveStatus } from '../domain/search-attributes';
 import type { LeaveFact, ReleaseFact } from '../domain/weekly-update-content';
-import { LEAVE_WORKFLOW_TYPE, type LeaveMemo } from '../workflows/leave/messages';
-import { releaseStatus, type ReleaseStatus } from '../workflows/release/messages';
+import type { LeaveMemo } from '../workflows/leave/messages';
+import type { ReleaseStatus } from '../workflows/release/messages';
 import {
   WEEKLY_UPDATE_WORKFLOW_TYPE,
   weeklyUpdateStatus,
   type WeeklyUpdateStatus,
-} from '../workflows/weekly-update/messages';
+} from '../contracts/weekly-update';
 
 export interface RecordReadOptions {
   /** How long one status query may wait for a worker before the record is skipped. */
@@ -30,6 +30,9 @@ export interface Skipped {
 }
 
 const QUERY_TIMEOUT_MS = 10_000;
+/** The release and leave workflows' names, as their messages define them. */
+const RELEASE_STATUS_QUERY = { name: 'releaseStatus' };
+const LEAVE_WORKFLOW_TYPE = 'leaveWorkflow';
 
 /** Midnight UTC of a date, as the workflows index their dates. */
 const indexed = (date: CalendarDate) => `${date}T00:00:00Z`;
@@ -101,7 +104,7 @@ export async function readReleaseStatuses(
     `${base} AND LaunchDate >= '${indexed(window.from)}' AND LaunchDate < '${indexed(addCalendarDays(window.to, 1))}'`,
   ];
   if (window.running) queries.push(`${base} AND ExecutionStatus = 'Running'`);
-  return readAll<ReleaseStatus>(client, queries, releaseStatus, options);
+  return readAll<ReleaseStatus>(client, queries, RELEASE_STATUS_QUERY, options);
 }
 
 /** The release records a report over [from, to] needs: due dates and check-ins fall near launch. */

@@ -43,7 +43,7 @@ import {
   type Rollover,
   type WeeklyUpdateContext,
   type WeeklyUpdateStatus,
-} from '../workflows/weekly-update/messages';
+} from '../contracts/weekly-update';
 import {
   readLeaveFacts,
   readReleaseRecords,

@@ -20,7 +20,7 @@ import { createNotionActivities, createNotionClient } from '../../../activities/
 import { ensureRitualSchedules } from '../../../cli/schedules';
 import { createNotionHandler } from '../../../triggers/notion';
 import { temporalPort } from '../../../triggers/workflows';
-import { notionDelivery, notionPageEvent } from '../../../triggers/vendor-events';
+import { notionDelivery, notionPageEvent } from '../../../sandbox/simulate/vendor-events';
 import { addWorkingDays, localDateOf } from '../../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../../domain/holidays';
 import { isoWeekOf } from '../../../domain/rituals';

@@ -1,6 +1,10 @@
 /**
  * Stable identifiers derived from a workflow's idempotency key (for example
- * `release:ABC-123:bundle`), so that a retried create finds what the first attempt made.
+ * `release:ABC-123:bundle`), so that a retried create finds what the first attempt made, and so
+ * that a webhook can recognise what prodops made (the Jira label of a readiness sub-task).
+ *
+ * Hashing needs node:crypto, so this file is for activities, triggers and tools; workflow code
+ * passes the key and lets the activity derive the id.
  */
 import { createHash } from 'node:crypto';
 
