@@ -77,7 +77,12 @@ describe('Notion signatures', () => {
         eventType: 'page.properties_updated',
         pageId: PAGE,
         occurredAt: Date.parse(event.timestamp),
-        dataSources: { enablementBundles: BUNDLES },
+        // The signed event's person authors: who ticked a box is what a route may need to know.
+        authors: [event.authors[0]!.id],
+        dataSources: {
+          enablementBundles: BUNDLES,
+          weeklyUpdates: config.integrations.notion.dataSources.weeklyUpdates,
+        },
       },
     ]);
     expect(notionEventWorkflow.name).toBe(NOTION_EVENT_WORKFLOW_TYPE);
