@@ -50,6 +50,7 @@ import {
   readReleaseStatuses,
   readWeeklyUpdateRecords,
   releaseFactOf,
+  type Skipped,
 } from './records';
 
 export interface RitualActivityDeps {
@@ -193,27 +194,37 @@ export async function collectRollovers(
   }
 }
 
-/** The measurement over [from, to] as of now. */
+/** The measurement over [from, to] as of now, with the records that could not be read. */
+export async function readMeasurement(
+  client: Client,
+  config: OrgConfig,
+  range: { from: CalendarDate; to: CalendarDate },
+  now = Date.now(),
+): Promise<{ report: MeasurementReport; skipped: Skipped[] }> {
+  const timezone = ritualCalendar(config, range.to).timezone;
+  const releases = await readReleaseRecords(client, range);
+  const updates = await readWeeklyUpdateRecords(client);
+  const report = measure({
+    from: range.from,
+    to: range.to,
+    today: localDateOf(now, timezone),
+    now,
+    releases: releases.records,
+    updates: updates.records,
+    expectedWeeks: expectedWeeksSince(updates.records[0]?.week ?? null, range.to, (week) =>
+      datesOfWeek(config, week),
+    ),
+  });
+  return { report, skipped: [...releases.skipped, ...updates.skipped] };
+}
+
 export async function measureRange(
   client: Client,
   config: OrgConfig,
   range: { from: CalendarDate; to: CalendarDate },
   now = Date.now(),
 ): Promise<MeasurementReport> {
-  const timezone = ritualCalendar(config, range.to).timezone;
-  const { records: releases } = await readReleaseRecords(client, range);
-  const { records: updates } = await readWeeklyUpdateRecords(client);
-  return measure({
-    from: range.from,
-    to: range.to,
-    today: localDateOf(now, timezone),
-    now,
-    releases,
-    updates,
-    expectedWeeks: expectedWeeksSince(updates[0]?.week ?? null, range.to, (week) =>
-      datesOfWeek(config, week),
-    ),
-  });
+  return (await readMeasurement(client, config, range, now)).report;
 }
 
 export function createRitualActivities(deps: RitualActivityDeps) {

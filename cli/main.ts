@@ -13,6 +13,8 @@ import { registerReleaseCommands } from './release';
 import { registerSimulateCommands } from './simulate';
 import { registerCalendarCommands } from './calendar';
 import { registerLeaveCommands } from './leave';
+import { registerUpdateCommands } from './update';
+import { registerReportCommand } from './report';
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const program = new Command('prodops')
@@ -124,6 +126,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   registerSimulateCommands(program, io);
   registerCalendarCommands(program, io);
   registerLeaveCommands(program, io);
+  registerUpdateCommands(program, io);
+  registerReportCommand(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
