@@ -22,7 +22,12 @@ import {
   type PersonConfig,
 } from '../domain/config';
 import { resolveBusinessCalendar } from '../domain/holidays';
-import { expectedWeeksSince, measure, type MeasurementReport } from '../domain/measurement';
+import {
+  expectedWeeksSince,
+  measure,
+  type MeasureInput,
+  type MeasurementReport,
+} from '../domain/measurement';
 import {
   isIsoWeek,
   monthBounds,
@@ -194,17 +199,17 @@ export async function collectRollovers(
   }
 }
 
-/** The measurement over [from, to] as of now, with the records that could not be read. */
-export async function readMeasurement(
+/** What the measurement over [from, to] reads, as of now, with the records that could not be read. */
+export async function readMeasureInput(
   client: Client,
   config: OrgConfig,
   range: { from: CalendarDate; to: CalendarDate },
   now = Date.now(),
-): Promise<{ report: MeasurementReport; skipped: Skipped[] }> {
+): Promise<{ input: MeasureInput; skipped: Skipped[] }> {
   const timezone = ritualCalendar(config, range.to).timezone;
   const releases = await readReleaseRecords(client, range);
   const updates = await readWeeklyUpdateRecords(client);
-  const report = measure({
+  const input: MeasureInput = {
     from: range.from,
     to: range.to,
     today: localDateOf(now, timezone),
@@ -214,8 +219,19 @@ export async function readMeasurement(
     expectedWeeks: expectedWeeksSince(updates.records[0]?.week ?? null, range.to, (week) =>
       datesOfWeek(config, week),
     ),
-  });
-  return { report, skipped: [...releases.skipped, ...updates.skipped] };
+  };
+  return { input, skipped: [...releases.skipped, ...updates.skipped] };
+}
+
+/** The measurement over [from, to] as of now, with the records that could not be read. */
+export async function readMeasurement(
+  client: Client,
+  config: OrgConfig,
+  range: { from: CalendarDate; to: CalendarDate },
+  now = Date.now(),
+): Promise<{ report: MeasurementReport; skipped: Skipped[] }> {
+  const { input, skipped } = await readMeasureInput(client, config, range, now);
+  return { report: measure(input), skipped };
 }
 
 export async function measureRange(

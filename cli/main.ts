@@ -108,10 +108,32 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     )
     .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
     .option('--port <port>', 'port to listen on', '8787')
-    .action(async (options: { config?: string; port: string }) => {
-      const { runGatewayProcess } = await import('./gateway');
-      await runGatewayProcess({ configPath: options.config, port: parsePort(options.port, '--port'), io });
-    });
+    .option('--dashboard-port <port>', 'port of the read-only dashboard (GET /dashboard)', '8788')
+    .option(
+      '--dashboard-host <host>',
+      'address the dashboard binds to; keep loopback and put the SSO proxy in front',
+      '127.0.0.1',
+    )
+    .option('--no-dashboard', 'serve no dashboard')
+    .action(
+      async (options: {
+        config?: string;
+        port: string;
+        dashboard: boolean;
+        dashboardPort: string;
+        dashboardHost: string;
+      }) => {
+        const { runGatewayProcess } = await import('./gateway');
+        await runGatewayProcess({
+          configPath: options.config,
+          port: parsePort(options.port, '--port'),
+          dashboard: options.dashboard
+            ? { port: parsePort(options.dashboardPort, '--dashboard-port'), host: options.dashboardHost }
+            : null,
+          io,
+        });
+      },
+    );
 
   program
     .command('worker')

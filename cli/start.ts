@@ -10,6 +10,7 @@ import { createWorkers, runWorkers } from '../workers/index';
 import { buildActivities, integrationModes } from '../workers/integrations';
 import { calendarSyncTargets } from '../triggers/calendar';
 import { calendarAddress, DEFAULT_GATEWAY_PORT, PUBLIC_URL_ENV } from '../triggers/endpoints';
+import { dashboardPages } from '../dashboard/pages';
 import { createTriggerHandlers, startGateway, type Gateway } from '../triggers/gateway';
 import {
   loadOrCreateDevSecrets,
@@ -147,6 +148,7 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
           publicUrl,
           log: (line) => io.out(line),
         }),
+        pages: dashboardPages({ client: devServer.env.client, config, log: (line) => io.err(line) }),
         log: (line) => io.err(line),
       });
     } catch (error) {
@@ -161,6 +163,7 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     io.out(
       `gateway:  ${gateway.url} — POST /jira, /notion, /calendar (try: npx prodops simulate jira-issue --key REL-9 --tier 3 --launch 2027-01-20 --pm ana)`,
     );
+    io.out(`dashboard: ${gateway.url}/dashboard (read-only; the same figures as prodops report)`);
     io.out('ready. Press Ctrl-C to stop.');
 
     const stopSignal =
