@@ -235,7 +235,7 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.environment).toMatchObject({ PRODOPS_TEMPORAL_NAMESPACE: 'default' });
   });
 
-  it('publishes Temporal, its UI and the gateway on 127.0.0.1 only; the HTTPS front is opt-in', () => {
+  it('publishes Temporal, its UI, the gateway and its dashboard on 127.0.0.1 only; the HTTPS front is opt-in', () => {
     const { services } = loadCompose(text) as { services: Record<string, Service> };
     const published = Object.entries(services).flatMap(([name, s]) =>
       (s.ports ?? []).map((p) => ({ name, ...parsePort(p), profiles: s.profiles })),
@@ -244,6 +244,7 @@ describe('docker-compose.yml', () => {
       'temporal:7233',
       'temporal-ui:8233',
       'gateway:8787',
+      'gateway:8788',
     ]);
     expect(published.filter((p) => p.hostIp !== '127.0.0.1')).toEqual([
       { name: 'tls-proxy', hostIp: undefined, published: '80', target: '80', profiles: ['tls'] },
