@@ -15,6 +15,8 @@ import { TIER_NAMES } from '../../domain/release-content';
 import { note, type Journal } from '../entity-loop';
 import {
   ReleaseRefusals,
+  type AwarenessAnswer,
+  type AwarenessAnsweredEvent,
   type BundlePublishedEvent,
   type CancelledEvent,
   type Confirmation,
@@ -49,6 +51,8 @@ export interface ReleaseWorkflowState extends Journal {
   plan: ReleasePlan | null;
   steps: StepState[];
   confirmations: { support: Confirmation | null; sales: Confirmation | null };
+  /** Absent from the runs started before the Day-3 question was recorded. */
+  awareness?: AwarenessAnswer[];
   goNoGo: GoNoGoDecision[];
   flags: ReleaseFlags;
   bundlePublished: boolean;
@@ -254,6 +258,7 @@ export function status(state: State, input: ReleaseInput, now: number): ReleaseS
     launchedOn: state.launchedOn,
     steps: state.steps.map((s) => ({ ...s })),
     confirmations: { ...state.confirmations },
+    awareness: (state.awareness ?? []).map((a) => ({ ...a })),
     goNoGo: [...state.goNoGo],
     flags: { ...state.flags },
     nextDeadline: nextDeadline(state, todayOf(state, now)),
@@ -332,6 +337,52 @@ export function validateConfirmation(state: State, event: ReadinessConfirmedEven
       `"${event.by}" cannot confirm ${event.team} readiness for ${input.issueKey}: only ${allowed.join(', ') || 'the configured lead'} can`,
       ReleaseRefusals.notAllowed,
     );
+}
+
+/** The lead's team, from the context's confirmers: the Support and Sales leads answer. */
+function awarenessTeam(state: State, by: string): 'support' | 'sales' | null {
+  if (!state.context) return null;
+  if (state.context.confirmers.support.includes(by)) return 'support';
+  if (state.context.confirmers.sales.includes(by)) return 'sales';
+  return null;
+}
+
+export function validateAwareness(state: State, event: AwarenessAnsweredEvent, { input }: Asked): void {
+  refuseIfFinished(state, input, 'record whether it surprised anyone');
+  if (state.tier === 1)
+    refuse(`${input.issueKey} is Tier 1: it has no Day-3 check-in`, ReleaseRefusals.notAllowed);
+  if (typeof event.aware !== 'boolean')
+    refuse(`aware must be true or false, got ${JSON.stringify(event.aware)}`, ReleaseRefusals.invalid);
+  if (state.phase !== 'launched')
+    refuse(
+      `${input.issueKey} has not shipped yet: the awareness question is asked at the Day-3 check-in`,
+      ReleaseRefusals.notAllowed,
+    );
+  if (state.context && awarenessTeam(state, event.by) === null)
+    refuse(
+      `"${event.by}" cannot answer for ${input.issueKey}: the question is for the Support and Sales leads (${[...state.context.confirmers.support, ...state.context.confirmers.sales].join(', ')})`,
+      ReleaseRefusals.notAllowed,
+    );
+}
+
+/** Validated by `validateAwareness`. A lead who answers again corrects their answer. */
+export function applyAwareness(
+  state: State,
+  event: AwarenessAnsweredEvent,
+  source: AwarenessAnswer['source'],
+  at: Circumstances,
+): boolean {
+  const team = awarenessTeam(state, event.by);
+  if (team === null || state.phase !== 'launched') return false;
+  const answers = (state.awareness ?? []).filter((a) => a.by !== event.by);
+  answers.push({ by: event.by, team, aware: event.aware, at: new Date(at.now).toISOString(), source });
+  state.awareness = answers;
+  noteFor(
+    state,
+    at.input,
+    `${event.by} (${team}) ${event.aware ? 'knew' : 'did not know'} about the release before it shipped`,
+  );
+  return true;
 }
 
 export function validateGoNoGo(state: State, command: GoNoGoCommand, { input }: Asked): void {

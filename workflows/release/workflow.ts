@@ -15,6 +15,7 @@ import type { CalendarDate } from '../../domain/business-calendar';
 import { noticeHtml, type Notice } from '../../domain/release-content';
 import { attempt, isRepeat, runEntityLoop, sendOnce, Wake } from '../entity-loop';
 import {
+  answerAwareness,
   bundlePublished,
   cancelRelease,
   changeTier,
@@ -39,6 +40,7 @@ import {
 import {
   acceptMove,
   acceptReleased,
+  applyAwareness,
   applyBundlePublished,
   applyCancel,
   applyConfirmation,
@@ -52,6 +54,7 @@ import {
   isFinished,
   noteFor,
   status,
+  validateAwareness,
   validateCancel,
   validateConfirmation,
   validateGoNoGo,
@@ -296,5 +299,15 @@ function setHandlers(
       return current();
     },
     validating(validateGoNoGo),
+  );
+  setHandler(
+    answerAwareness,
+    async (e) => {
+      await whenReady();
+      // Only the record changes: nothing in Jira, Notion or Calendar follows from an answer.
+      applyAwareness(state, e, 'cli', at());
+      return current();
+    },
+    validating(validateAwareness),
   );
 }

@@ -1,15 +1,21 @@
 /**
  * The activities on the workflows' own queue call no vendor: they are the real ones (the
- * configuration, signal-with-start, the leave coordinators), but for what needs Temporal's
- * visibility store, which the time-skipping server lacks: the release commitments that hold a
- * person to a date come from `commitments`, as the test sets them.
+ * configuration, signal-with-start, the leave coordinators, the rituals' hand-over between
+ * weeks), but for what needs Temporal's visibility store, which the time-skipping server lacks:
+ * the release commitments that hold a person to a date come from `commitments`, a week's facts
+ * from `weeklyFacts` and the records a measurement counts from `measured`, as the test sets them.
  */
 import type { Client } from '@temporalio/client';
 import { createCoreActivities } from '../../../activities/core';
 import { createDispatchActivities } from '../../../activities/dispatch';
 import { createLeaveActivities } from '../../../activities/leave';
-import type { OrgConfig } from '../../../domain/config';
+import { createRitualActivities } from '../../../activities/rituals';
+import { localDateOf } from '../../../domain/business-calendar';
+import { ritualCalendarName, type OrgConfig } from '../../../domain/config';
 import type { ReleaseCommitment } from '../../../domain/coverage';
+import { measure, type ReleaseRecord, type WeeklyUpdateRecord } from '../../../domain/measurement';
+import { monthBounds } from '../../../domain/rituals';
+import type { LeaveFact, ReleaseFact } from '../../../domain/weekly-update-content';
 import type { BuiltActivities } from '../../../workers/integrations';
 import type { CallLog } from './log';
 
@@ -18,6 +24,10 @@ export type CoreActivities = BuiltActivities['core'];
 export class FakeCore {
   /** Release commitments by person id: what the running release workflows hold them to. */
   readonly commitments: Record<string, ReleaseCommitment[]> = {};
+  /** What the release and leave workflows would say about a week. */
+  weeklyFacts: { releases: ReleaseFact[]; leave: LeaveFact[] } = { releases: [], leave: [] };
+  /** The records a month's measurement counts. */
+  measured: { releases: ReleaseRecord[]; updates: WeeklyUpdateRecord[] } = { releases: [], updates: [] };
 
   constructor(
     private readonly config: () => OrgConfig,
@@ -34,9 +44,30 @@ export class FakeCore {
       ...createCoreActivities({ config: this.config }),
       ...createDispatchActivities(),
       ...leave,
+      ...createRitualActivities({
+        config: this.config,
+        ...(this.temporal ? { temporal: this.temporal } : {}),
+      }),
       findReleaseCommitments: async (input) => ({
         commitments: [...(this.commitments[input.personId] ?? [])],
       }),
+      weeklyUpdateFacts: async (input) => ({
+        date: input.date,
+        since: input.since,
+        ...structuredClone(this.weeklyFacts),
+      }),
+      measureMonth: async (input) => {
+        const { first, last } = monthBounds(input.month);
+        const config = this.config();
+        const timezone = config.calendars[ritualCalendarName(config)]!.timezone;
+        return measure({
+          from: first,
+          to: last,
+          today: localDateOf(input.at, timezone),
+          now: input.at,
+          ...structuredClone(this.measured),
+        });
+      },
     } satisfies CoreActivities);
   }
 }

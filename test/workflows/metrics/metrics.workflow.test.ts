@@ -52,8 +52,9 @@ describe('monthly metrics workflow', () => {
     const taskQueue = uniqueId('metrics');
     const dataSourceId = config.integrations.notion.dataSources.metrics!;
     const measured: string[] = [];
+    const base = world.activities();
     const activities = {
-      ...world.activities(),
+      ...base.core,
       loadMetricsContext: async (input: { at: number }) => ({
         today: localDateOf(input.at, 'Europe/London'),
         timezone: 'Europe/London',
@@ -79,7 +80,7 @@ describe('monthly metrics workflow', () => {
       namespace: 'default',
       taskQueue,
       workflowBundle,
-      activities: { notion: activities },
+      activities: base.bySystem,
       localActivities: activities,
       rateLimits: { jira: 1000, notion: 1000, google: 1000 },
     });

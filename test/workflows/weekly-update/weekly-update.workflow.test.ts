@@ -63,7 +63,7 @@ interface Week {
 }
 
 async function workersFor(world: WeeklyWorld, taskQueue: string, cached = true): Promise<Worker[]> {
-  const activities = world.weeklyActivities();
+  const activities = world.activities();
   return createWorkers({
     // Without a cache every workflow task replays the whole history, as after a restart, and
     // none waits on the sticky queue of a worker that is gone.
@@ -72,15 +72,15 @@ async function workersFor(world: WeeklyWorld, taskQueue: string, cached = true):
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle,
-    activities: { notion: activities, google: activities },
-    localActivities: activities,
+    activities: activities.bySystem,
+    localActivities: activities.core,
     rateLimits: { jira: 1000, notion: 1000, google: 1000 },
   });
 }
 
 /** Next week (its opening is always ahead of the server's clock), with a worker running. */
 async function withWeek(body: (w: Week) => Promise<void>, cfg: OrgConfig = config): Promise<void> {
-  const world = new WeeklyWorld(cfg, env.client);
+  const world = new WeeklyWorld(cfg);
   const taskQueue = uniqueId('weekly');
   const week = await nextWeekWithUpdate(cfg);
   const started: WorkflowHandle[] = [];
@@ -412,7 +412,7 @@ describe('weekly update workflow', () => {
   });
 
   it('a worker restart between the deadline and publication still gives one page and one mail', async () => {
-    const world = new WeeklyWorld(config, env.client);
+    const world = new WeeklyWorld(config);
     const taskQueue = uniqueId('weekly-restart');
     const week = await nextWeekWithUpdate(config);
     const dates = datesOfWeek(config, week);

@@ -1,27 +1,27 @@
 /**
- * The weekly update's world for time-skipping tests: the in-memory Notion and Gmail of the
- * release tests, the real context from the configuration, the week's facts set by the test
- * (the time-skipping server has no visibility to read them from), and the real hand-over
- * between weeks through the test server's client.
+ * The weekly update's world for time-skipping tests, over the shared fake integrations: the
+ * in-memory Notion and Gmail, the real context from the configuration, the week's facts set by
+ * the test (the time-skipping server has no visibility to read them from), and the real
+ * hand-over between weeks through the worker's client.
  */
-import type { Client } from '@temporalio/client';
-import type { OrgConfig } from '../../../domain/config';
 import type { DocumentBlock } from '../../../domain/document';
-import type { LeaveFact, ReleaseFact, WeeklyFacts } from '../../../domain/weekly-update-content';
-import { buildWeeklyUpdateContext, collectRollovers } from '../../../activities/rituals';
+import type { LeaveFact, ReleaseFact } from '../../../domain/weekly-update-content';
 import { FakeWorld, type FakePage } from '../release/fake-world';
 
 export class WeeklyWorld extends FakeWorld {
-  releases: ReleaseFact[] = [];
-  leave: LeaveFact[] = [];
-  /** Releases the update told it covered their launch. */
-  told: { issueKey: string; week: string }[] = [];
-
-  constructor(
-    config: OrgConfig,
-    private readonly client: Client,
-  ) {
-    super(config);
+  /** The releases the week's facts hold, as the release workflows would report them. */
+  get releases(): ReleaseFact[] {
+    return this.fakes.core.weeklyFacts.releases;
+  }
+  set releases(releases: ReleaseFact[]) {
+    this.fakes.core.weeklyFacts.releases = releases;
+  }
+  /** The leave the week's facts hold, as the leave workflows would report it. */
+  get leave(): LeaveFact[] {
+    return this.fakes.core.weeklyFacts.leave;
+  }
+  set leave(leave: LeaveFact[]) {
+    this.fakes.core.weeklyFacts.leave = leave;
   }
 
   /** A contributor's page of a week. */
@@ -38,30 +38,5 @@ export class WeeklyWorld extends FakeWorld {
     const page = this.contributionPage(week, personId);
     if (!page) throw new Error(`no page for ${personId} in ${week}`);
     page.blocks = blocks;
-  }
-
-  weeklyActivities() {
-    const base = this.activities();
-    return {
-      ...base,
-      loadWeeklyUpdateContext: async (input: { week: string }) => {
-        this.calls.push(`rituals.loadWeeklyUpdateContext ${input.week}`);
-        return buildWeeklyUpdateContext(this.config, input.week);
-      },
-      weeklyUpdateFacts: async (input: { date: string; since: string }): Promise<WeeklyFacts> => {
-        this.calls.push(`rituals.weeklyUpdateFacts ${input.date}`);
-        return { date: input.date, since: input.since, releases: this.releases, leave: this.leave };
-      },
-      takeRollovers: async (input: { fromWeek: string; toWeek: string }) => {
-        this.calls.push(`rituals.takeRollovers ${input.fromWeek}`);
-        return { rollovers: await collectRollovers(this.client, input.fromWeek, input.toWeek) };
-      },
-      readPageContent: async (input: { pageId: string }) => {
-        this.calls.push(`notion.readPageContent ${input.pageId}`);
-        const page = this.pages.find((p) => p.id === input.pageId);
-        if (!page) throw new Error(`no page ${input.pageId}`);
-        return { content: page.blocks as DocumentBlock[], truncated: false };
-      },
-    };
   }
 }
