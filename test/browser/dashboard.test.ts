@@ -35,6 +35,11 @@ if (!CHROMIUM)
     'dashboard browser test skipped: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)',
   );
 
+/** What the page's elements are read for (the project compiles without the DOM's types). */
+interface Attributed {
+  getAttribute(name: string): string | null;
+}
+
 const FIXTURES = fileURLToPath(new URL('../fixtures/dashboard-workflows.ts', import.meta.url));
 const config = loadExampleConfig();
 const taskQueue = uniqueId('dashboard');
@@ -181,11 +186,9 @@ describe.skipIf(!CHROMIUM)('the dashboard in Chromium', () => {
     expect(await page.title()).toContain(config.organisation.name);
 
     const launches = page.locator('#launches tbody tr[data-issue]');
-    expect(await launches.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-issue')))).toEqual([
-      'REL-703',
-      'REL-702',
-      'REL-701',
-    ]);
+    expect(
+      await launches.evaluateAll((rows: Attributed[]) => rows.map((r) => r.getAttribute('data-issue'))),
+    ).toEqual(['REL-703', 'REL-702', 'REL-701']);
     const late = page.locator('#launches tr[data-issue="REL-702"]');
     expect(await late.getAttribute('data-flags')).toBe('late');
     expect(await late.locator('.flag-late').innerText()).toMatch(/late/i);
@@ -218,10 +221,10 @@ describe.skipIf(!CHROMIUM)('the dashboard in Chromium', () => {
     const to = (await section.getAttribute('data-to'))!;
     const shown = await page
       .locator('#figures figure[data-figure]')
-      .evaluateAll((cards) =>
+      .evaluateAll((cards: Attributed[]): Record<string, { numerator: number; denominator: number }> =>
         Object.fromEntries(
-          cards.map((c) => [
-            c.getAttribute('data-figure'),
+          cards.map((c): [string, { numerator: number; denominator: number }] => [
+            c.getAttribute('data-figure') ?? '',
             {
               numerator: Number(c.getAttribute('data-numerator')),
               denominator: Number(c.getAttribute('data-denominator')),
@@ -244,8 +247,10 @@ describe.skipIf(!CHROMIUM)('the dashboard in Chromium', () => {
 
     const model = (await (await fetch(`${gateway.url}/dashboard.json`)).json()) as DashboardModel;
     expect(model.figures.report).toEqual(stripSkipped(report));
-    for (const [key, value] of Object.entries(model.figures.values))
-      expect(shown[key], key).toEqual({ numerator: value.numerator, denominator: value.denominator });
+    for (const key of Object.keys(model.figures.values) as (keyof DashboardModel['figures']['values'])[]) {
+      const { numerator, denominator } = model.figures.values[key];
+      expect(shown[key], key).toEqual({ numerator, denominator });
+    }
     // Counted by hand: REL-703 is the one Tier 2/3 launch in range, its bundle published before it.
     expect(shown.enablementCoverage).toEqual({ numerator: 1, denominator: 1 });
   });

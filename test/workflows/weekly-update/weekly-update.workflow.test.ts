@@ -242,7 +242,7 @@ describe('weekly update workflow', () => {
       expect(more).toHaveLength(0);
       expect(page!.properties.Name).toEqual({ title: `Weekly Product Update — ${dates.date}` });
       const body = texts(page!.blocks);
-      const areaHeadings = (page!.blocks as DocumentBlock[])
+      const areaHeadings = page!.blocks
         .filter((b) => b.type === 'heading_2')
         .map((b) => ('text' in b ? b.text : ''));
       expect(areaHeadings).toEqual([
