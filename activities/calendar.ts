@@ -46,10 +46,32 @@ export interface UpsertEventInput {
   attendees?: EventAttendeeInput[];
   transparency?: 'opaque' | 'transparent';
   eventType?: 'default' | 'outOfOffice';
+  /**
+   * How an out-of-office block answers invitations that overlap it. Calendar refuses an
+   * out-of-office event without these properties; by default only new invitations are declined.
+   */
+  outOfOffice?: OutOfOfficeOptions;
   /** Extra private extended properties, for example the workflow id that owns the event. */
   privateProperties?: Record<string, string>;
   sendUpdates?: SendUpdates;
 }
+
+export type AutoDeclineMode =
+  'declineNone' | 'declineAllConflictingInvitations' | 'declineOnlyNewConflictingInvitations';
+
+export interface OutOfOfficeOptions {
+  autoDeclineMode?: AutoDeclineMode;
+  /** Sent with each invitation Calendar declines. */
+  declineMessage?: string;
+}
+
+/** What an out-of-office block does unless told otherwise: existing meetings stay, new ones are declined. */
+export const DEFAULT_AUTO_DECLINE_MODE: AutoDeclineMode = 'declineOnlyNewConflictingInvitations';
+const AUTO_DECLINE_MODES = new Set<string>([
+  'declineNone',
+  'declineAllConflictingInvitations',
+  'declineOnlyNewConflictingInvitations',
+]);
 
 export interface UpsertEventResult {
   id: string;
@@ -97,6 +119,10 @@ export interface CalendarEvent {
   updated?: string;
   htmlLink?: string;
   extendedProperties: { private: Record<string, string> };
+  /** Set on an instance of a recurring event: the recurring event's id. */
+  recurringEventId?: string;
+  /** An instance's start as the recurrence placed it (before any change to the instance). */
+  originalStartTime?: CalendarEventTime;
 }
 
 export interface PatchEventInput extends EventRef {
@@ -121,7 +147,32 @@ export interface ListChangesInput {
   calendarId: string;
   /** The `nextSyncToken` of the previous call; absent for the first, full, listing. */
   syncToken?: string;
+  /**
+   * List each instance of a recurring event rather than the recurring event (Calendar's
+   * `singleEvents`). A sync token only serves listings made with the same value.
+   */
+  singleEvents?: boolean;
   actAs?: string;
+}
+
+export interface ListInstancesInput {
+  calendarId: string;
+  /** The recurring event. */
+  eventId: string;
+  /** Instances ending after this instant (RFC 3339 with an offset). */
+  timeMin?: string;
+  /** Instances starting before this instant. */
+  timeMax?: string;
+  /** Stop after this many (the earliest first); every instance when absent. */
+  limit?: number;
+  actAs?: string;
+}
+
+export interface ListInstancesResult {
+  /** Its instances, cancelled ones left out; empty when the recurring event no longer exists. */
+  events: CalendarEvent[];
+  /** False when Calendar no longer knows the recurring event (deleted, or never existed). */
+  found: boolean;
 }
 
 export interface ListChangesResult {
@@ -177,6 +228,11 @@ const PAGE_SIZE = 250;
 const MAX_PAGES = 400;
 /** Calendar answers free/busy for at most 50 calendars per query. */
 const FREEBUSY_BATCH = 50;
+/**
+ * Calendar refuses a free/busy range longer than about 90 days (`timeRangeTooLong`, reported
+ * by users, not documented); longer ranges are asked in windows of 60 days, well inside it.
+ */
+export const FREEBUSY_WINDOW_MS = 60 * 86_400_000;
 /** Watch ids that a retry may already have used; see `watchCalendar`. */
 const MAX_CHANNEL_GENERATIONS = 5;
 
@@ -355,12 +411,56 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
   async function listChanges(input: ListChangesInput): Promise<ListChangesResult> {
     const ctx: OperationContext = { system: SYSTEM, operation: 'events.list', key: input.calendarId };
     const calendar = clientFor(ctx, input.actAs);
+    const single = input.singleEvents === true;
     if (input.syncToken !== undefined) {
-      const incremental = await listAllPages(ctx, calendar, input.calendarId, input.syncToken);
+      const incremental = await listAllPages(ctx, calendar, input.calendarId, input.syncToken, single);
       if (incremental !== 'expired') return { ...incremental, fullResync: false };
     }
-    const full = await listAllPages(ctx, calendar, input.calendarId, undefined);
+    const full = await listAllPages(ctx, calendar, input.calendarId, undefined, single);
     return { ...full, fullResync: true };
+  }
+
+  async function listInstances(input: ListInstancesInput): Promise<ListInstancesResult> {
+    const ctx: OperationContext = { system: SYSTEM, operation: 'events.instances', key: input.eventId };
+    requireText(ctx, input.calendarId, 'calendarId');
+    requireText(ctx, input.eventId, 'eventId');
+    if (input.timeMin !== undefined) requireInstant(ctx, input.timeMin, 'timeMin');
+    if (input.timeMax !== undefined) requireInstant(ctx, input.timeMax, 'timeMax');
+    const limit = input.limit ?? Number.POSITIVE_INFINITY;
+    if (input.limit !== undefined && (!Number.isInteger(input.limit) || input.limit < 1))
+      throw invalidInput(ctx, 'limit must be a whole number above zero');
+    const calendar = clientFor(ctx, input.actAs);
+    const events: CalendarEvent[] = [];
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const data = await callGoogle(ctx, async () => {
+        try {
+          const res = await calendar.events.instances({
+            calendarId: input.calendarId,
+            eventId: input.eventId,
+            timeMin: input.timeMin,
+            timeMax: input.timeMax,
+            pageToken,
+            maxResults: Math.min(PAGE_SIZE, limit),
+          });
+          return res.data;
+        } catch (error) {
+          const status = googleErrorStatus(error);
+          if (status === 404 || status === 410) return 'gone' as const;
+          throw error;
+        }
+      });
+      if (data === 'gone') return { events: [], found: false };
+      for (const item of data.items ?? []) if (item.status !== 'cancelled') events.push(simplifyEvent(item));
+      if (!data.nextPageToken || events.length >= limit)
+        return { events: events.slice(0, limit), found: true };
+      pageToken = data.nextPageToken;
+    }
+    throw ApplicationFailure.create({
+      type: ErrorTypes.unknown,
+      message: `${SYSTEM} events.instances [${input.eventId}]: more than ${MAX_PAGES} pages`,
+      nonRetryable: false,
+    });
   }
 
   async function freeBusy(input: FreeBusyInput): Promise<FreeBusyResult> {
@@ -374,24 +474,48 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
     if (Date.parse(timeMax) <= Date.parse(timeMin)) throw invalidInput(ctx, 'timeMax must be after timeMin');
     const calendar = clientFor(ctx, input.actAs);
     const ids = [...new Set(input.calendars)];
-    const result: FreeBusyResult = { calendars: {} };
-    for (let i = 0; i < ids.length; i += FREEBUSY_BATCH) {
-      const batch = ids.slice(i, i + FREEBUSY_BATCH);
-      const data = await callGoogle(ctx, async () => {
-        const res = await calendar.freebusy.query({
-          requestBody: { timeMin, timeMax, items: batch.map((id) => ({ id })) },
+    const busy = new Map<string, [number, number][]>(ids.map((id) => [id, []]));
+    const errors = new Map<string, Set<string>>(ids.map((id) => [id, new Set()]));
+    const from = Date.parse(timeMin);
+    const to = Date.parse(timeMax);
+    for (let windowStart = from; windowStart < to; windowStart += FREEBUSY_WINDOW_MS) {
+      const windowEnd = Math.min(windowStart + FREEBUSY_WINDOW_MS, to);
+      // The caller's own strings when one window covers everything, so its offsets reach Calendar as given.
+      const single = windowStart === from && windowEnd === to;
+      const min = single ? timeMin : new Date(windowStart).toISOString();
+      const max = single ? timeMax : new Date(windowEnd).toISOString();
+      for (let i = 0; i < ids.length; i += FREEBUSY_BATCH) {
+        const batch = ids.slice(i, i + FREEBUSY_BATCH);
+        const data = await callGoogle(ctx, async () => {
+          const res = await calendar.freebusy.query({
+            requestBody: { timeMin: min, timeMax: max, items: batch.map((id) => ({ id })) },
+          });
+          return res.data;
         });
-        return res.data;
-      });
-      for (const id of batch) {
-        const entry = data.calendars?.[id];
-        result.calendars[id] = {
-          busy: (entry?.busy ?? []).flatMap((b) =>
-            b.start && b.end ? [{ start: b.start, end: b.end }] : [],
-          ),
-          errors: entry ? (entry.errors ?? []).map((e) => e.reason ?? 'unknown') : ['missingFromResponse'],
-        };
+        for (const id of batch) {
+          const entry = data.calendars?.[id];
+          if (!entry) {
+            errors.get(id)!.add('missingFromResponse');
+            continue;
+          }
+          for (const reason of entry.errors ?? []) errors.get(id)!.add(reason.reason ?? 'unknown');
+          for (const b of entry.busy ?? []) {
+            const start = b.start ? Date.parse(b.start) : Number.NaN;
+            const end = b.end ? Date.parse(b.end) : Number.NaN;
+            if (Number.isFinite(start) && Number.isFinite(end)) busy.get(id)!.push([start, end]);
+          }
+        }
       }
+    }
+    const result: FreeBusyResult = { calendars: {} };
+    for (const id of ids) {
+      result.calendars[id] = {
+        busy: mergeIntervals(busy.get(id)!).map(([start, end]) => ({
+          start: rfc3339Utc(start),
+          end: rfc3339Utc(end),
+        })),
+        errors: [...errors.get(id)!],
+      };
     }
     return result;
   }
@@ -470,6 +594,7 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
     patchEvent,
     deleteEvent,
     listChanges,
+    listInstances,
     freeBusy,
     watchCalendar,
     stopChannel,
@@ -507,18 +632,21 @@ async function listAllPages(
   calendar: calendar_v3.Calendar,
   calendarId: string,
   syncToken: string,
+  singleEvents: boolean,
 ): Promise<ListedPages | 'expired'>;
 async function listAllPages(
   ctx: OperationContext,
   calendar: calendar_v3.Calendar,
   calendarId: string,
   syncToken: undefined,
+  singleEvents: boolean,
 ): Promise<ListedPages>;
 async function listAllPages(
   ctx: OperationContext,
   calendar: calendar_v3.Calendar,
   calendarId: string,
   syncToken: string | undefined,
+  singleEvents: boolean,
 ): Promise<ListedPages | 'expired'> {
   const events: CalendarEvent[] = [];
   let pageToken: string | undefined;
@@ -526,7 +654,13 @@ async function listAllPages(
     const data = await callGoogle(ctx, async () => {
       try {
         // A full listing includes nothing deleted; an incremental one always includes deletions.
-        const res = await calendar.events.list({ calendarId, syncToken, pageToken, maxResults: PAGE_SIZE });
+        const res = await calendar.events.list({
+          calendarId,
+          syncToken,
+          pageToken,
+          maxResults: PAGE_SIZE,
+          ...(singleEvents ? { singleEvents: true } : {}),
+        });
         return res.data;
       } catch (error) {
         if (syncToken !== undefined && googleErrorStatus(error) === 410) return 'expired' as const;
@@ -553,6 +687,22 @@ async function listAllPages(
     message: `${SYSTEM} events.list [${calendarId}]: more than ${MAX_PAGES} pages`,
     nonRetryable: false,
   });
+}
+
+/** Sorted, with touching or overlapping intervals joined (an event across a window edge comes back in two). */
+function mergeIntervals(intervals: [number, number][]): [number, number][] {
+  const merged: [number, number][] = [];
+  for (const [start, end] of [...intervals].sort((a, b) => a[0] - b[0] || a[1] - b[1])) {
+    const last = merged[merged.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
+/** `2026-03-26T10:00:00Z`, as Calendar writes free/busy instants. */
+function rfc3339Utc(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 }
 
 function resolveEventId(ref: EventRef, operation: string): string {
@@ -594,6 +744,14 @@ function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_
   if (eventType === 'outOfOffice' && input.attendees && input.attendees.length > 0) {
     throw invalidInput(ctx, 'an out-of-office event has no attendees');
   }
+  // Calendar answers 400 to an all-day out-of-office event: a whole day is midnight to midnight.
+  if (eventType === 'outOfOffice' && start.date !== undefined)
+    throw invalidInput(
+      ctx,
+      'an out-of-office event has start and end times (YYYY-MM-DDTHH:MM), not whole dates: use 00:00 to 00:00 for whole days',
+    );
+  if (eventType !== 'outOfOffice' && input.outOfOffice !== undefined)
+    throw invalidInput(ctx, 'outOfOffice applies to an out-of-office event only');
   return {
     id: calendarEventId(input.idempotencyKey),
     summary: input.summary,
@@ -603,6 +761,9 @@ function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_
     attendees: attendeesOf(ctx, input.attendees ?? []),
     transparency: input.transparency ?? 'opaque',
     eventType,
+    ...(eventType === 'outOfOffice'
+      ? { outOfOfficeProperties: outOfOfficePropertiesOf(ctx, input.outOfOffice) }
+      : {}),
     status: 'confirmed',
     extendedProperties: {
       private: {
@@ -611,6 +772,22 @@ function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_
       },
     },
   };
+}
+
+function outOfOfficePropertiesOf(
+  ctx: OperationContext,
+  options: OutOfOfficeOptions | undefined,
+): calendar_v3.Schema$EventOutOfOfficeProperties {
+  const mode = options?.autoDeclineMode ?? DEFAULT_AUTO_DECLINE_MODE;
+  if (!AUTO_DECLINE_MODES.has(mode))
+    throw invalidInput(
+      ctx,
+      `outOfOffice.autoDeclineMode must be one of ${[...AUTO_DECLINE_MODES].join(', ')}`,
+    );
+  const message = options?.declineMessage;
+  if (message !== undefined && (typeof message !== 'string' || message.length > 1024))
+    throw invalidInput(ctx, 'outOfOffice.declineMessage must be text of at most 1024 characters');
+  return { autoDeclineMode: mode, ...(message ? { declineMessage: message } : {}) };
 }
 
 function checkedProperties(
@@ -753,6 +930,15 @@ function differences(
       return have?.responseStatus ? { ...a, responseStatus: have.responseStatus } : a;
     });
   }
+  if (desired.outOfOfficeProperties) {
+    const have = existing.outOfOfficeProperties ?? {};
+    const want = desired.outOfOfficeProperties;
+    if (
+      have.autoDeclineMode !== want.autoDeclineMode ||
+      (have.declineMessage ?? '') !== (want.declineMessage ?? '')
+    )
+      patch.outOfOfficeProperties = want;
+  }
   const wantedProps = desired.extendedProperties?.private ?? {};
   const haveProps = existing.extendedProperties?.private ?? {};
   if (Object.entries(wantedProps).some(([k, v]) => haveProps[k] !== v))
@@ -795,5 +981,8 @@ export function simplifyEvent(event: calendar_v3.Schema$Event): CalendarEvent {
   if (event.creator?.email) out.creator = event.creator.email;
   if (event.updated) out.updated = event.updated;
   if (event.htmlLink) out.htmlLink = event.htmlLink;
+  if (event.recurringEventId) out.recurringEventId = event.recurringEventId;
+  const originalStart = timeOf(event.originalStartTime);
+  if (originalStart) out.originalStartTime = originalStart;
   return out;
 }

@@ -22,6 +22,7 @@ import {
   type QueryDataSourceParameters,
   type UpdatePageParameters,
 } from '@notionhq/client';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
@@ -52,6 +53,8 @@ export interface NotionClientOptions {
   timeoutMs?: number;
   logLevel?: LogLevel;
   logger?: Logger;
+  /** The fetch the client sends with; tests count requests through it. */
+  fetch?: NonNullable<ConstructorParameters<typeof Client>[0]>['fetch'];
 }
 
 export function createNotionClient(options: NotionClientOptions): Client {
@@ -65,6 +68,7 @@ export function createNotionClient(options: NotionClientOptions): Client {
     retry: false,
     logLevel: options.logLevel ?? LogLevel.WARN,
     logger: options.logger,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 }
 
@@ -85,6 +89,8 @@ export type NotionPropertyInput =
   | { phone_number: string | null }
   /** Notion user ids. */
   | { people: string[] }
+  /** People by email, looked up among the workspace's users (an unknown email is invalid input). */
+  | { people_emails: string[] }
   /** Page ids. */
   | { relation: string[] };
 
@@ -147,6 +153,7 @@ const PropertyInputSchema = z.union([
   z.strictObject({ email: z.string().max(200).nullable() }),
   z.strictObject({ phone_number: z.string().max(200).nullable() }),
   z.strictObject({ people: z.array(notionId).max(MAX_ARRAY_ITEMS) }),
+  z.strictObject({ people_emails: z.array(z.string().min(3).max(320)).max(MAX_ARRAY_ITEMS) }),
   z.strictObject({ relation: z.array(notionId).max(MAX_ARRAY_ITEMS) }),
 ]);
 const PropertiesSchema = z.record(z.string().min(1), PropertyInputSchema);
@@ -210,6 +217,8 @@ export function toNotionProperties(
     else if ('phone_number' in value) out[name] = { phone_number: value.phone_number };
     else if ('people' in value)
       out[name] = { people: value.people.map((id) => ({ object: 'user' as const, id: normalizeId(id) })) };
+    else if ('people_emails' in value)
+      throw invalidInput(ctx, `property "${name}": people given by email must be looked up first`);
     else out[name] = { relation: value.relation.map((id) => ({ id: normalizeId(id) })) };
   }
   return out;
@@ -230,6 +239,7 @@ function expectedSimpleValue(value: NotionPropertyInput): NotionSimpleValue {
   if ('email' in value) return value.email === '' ? null : value.email;
   if ('phone_number' in value) return value.phone_number === '' ? null : value.phone_number;
   if ('people' in value) return value.people.map(normalizeId).sort();
+  if ('people_emails' in value) return value.people_emails;
   return value.relation.map(normalizeId).sort();
 }
 
@@ -356,6 +366,20 @@ export interface UpdatePageInput {
   archived?: boolean;
 }
 
+export interface ReplaceContentInput {
+  /** Names the replacement in errors; the page's own content is what makes a retry safe. */
+  idempotencyKey: string;
+  pageId: string;
+  content: PageDocument;
+}
+
+export interface ReplaceContentResult {
+  /** Blocks kept because the page already began with them. */
+  kept: number;
+  removed: number;
+  appended: number;
+}
+
 export interface AppendContentInput {
   /** Names the append in errors; the page's own content is what makes a retry safe. */
   idempotencyKey: string;
@@ -391,11 +415,48 @@ export interface NotionActivityDeps {
   client: Client;
   /** The rich text property holding each row's idempotency key. */
   keyProperty?: string;
+  /** Where a problem that does not fail the call is reported; by default the activity's log. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * A page object shows at most 25 people or related pages per property (a relation says
+ * `has_more`); the whole list comes from the page property endpoint. A list of exactly 25 is read
+ * there too: Notion flags nothing for people.
+ */
+export const PAGE_REFERENCE_LIMIT = 25;
+
+export interface ListUsersResult {
+  users: NotionUserSummary[];
+  /**
+   * True when people are listed but none with an email: the integration lacks the "Read user
+   * information including email addresses" capability, and no person can be matched by email.
+   */
+  emailsWithheld?: boolean;
+}
+
+/** Whether a people or relation value in a page object may be cut at the 25-reference limit. */
+function mayBeTruncated(value: ResponsePropertyValue | undefined): boolean {
+  if (value?.type === 'relation')
+    return (
+      (value as { has_more?: boolean }).has_more === true || value.relation.length >= PAGE_REFERENCE_LIMIT
+    );
+  if (value?.type === 'people') return value.people.length >= PAGE_REFERENCE_LIMIT;
+  return false;
 }
 
 export function createNotionActivities(deps: NotionActivityDeps) {
   const { client } = deps;
   const keyProperty = deps.keyProperty ?? DEFAULT_KEY_PROPERTY;
+  const warn =
+    deps.warn ??
+    ((message: string) => {
+      try {
+        Context.current().log.warn(message);
+      } catch {
+        console.warn(message);
+      }
+    });
 
   /**
    * Runs one Notion call. Notion's 409 `conflict_error` means a concurrent edit collided and
@@ -435,6 +496,50 @@ export function createNotionActivities(deps: NotionActivityDeps) {
     const parsed = DocumentSchema.safeParse(content ?? []);
     if (!parsed.success) throw invalidInput(ctx, `content: ${describeIssues(parsed.error)}`);
     return toBlocks(parsed.data);
+  }
+
+  /**
+   * Replaces people and relation values a page object may have cut at 25 references with their
+   * whole lists from the page property endpoint (only `names`, when given).
+   */
+  async function withAllReferences(
+    ctx: OperationContext,
+    page: PageObjectResponse,
+    names?: readonly string[],
+  ): Promise<PageObjectResponse> {
+    const cut = Object.entries(page.properties).filter(
+      ([name, value]) => (!names || names.includes(name)) && mayBeTruncated(value),
+    );
+    if (cut.length === 0) return page;
+    const properties = { ...page.properties };
+    for (const [name, value] of cut) {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const response = await call({ ...ctx, operation: 'pages.properties.retrieve' }, () =>
+          client.pages.properties.retrieve({
+            page_id: page.id,
+            property_id: value.id,
+            start_cursor: cursor,
+            page_size: 100,
+          }),
+        );
+        if (response.object !== 'list') break;
+        for (const item of response.results) {
+          if (item.type === 'relation') ids.push(item.relation.id);
+          else if (item.type === 'people') ids.push(item.people.id);
+        }
+        cursor = response.has_more ? (response.next_cursor ?? undefined) : undefined;
+      } while (cursor);
+      properties[name] =
+        value.type === 'relation'
+          ? ({ ...value, relation: ids.map((id) => ({ id })), has_more: false } as ResponsePropertyValue)
+          : ({
+              ...value,
+              people: ids.map((id) => ({ object: 'user' as const, id })),
+            } as ResponsePropertyValue);
+    }
+    return { ...page, properties };
   }
 
   async function retrievePage(ctx: OperationContext, pageId: string): Promise<PageObjectResponse> {
@@ -502,6 +607,52 @@ export function createNotionActivities(deps: NotionActivityDeps) {
     });
   }
 
+  /** Replaces `{ people_emails }` with the workspace users' ids; an unknown email is invalid input. */
+  async function resolvePeople(
+    ctx: OperationContext,
+    properties: NotionPropertyInputs,
+  ): Promise<NotionPropertyInputs> {
+    const byEmail = Object.entries(properties).filter(([, value]) => 'people_emails' in value);
+    if (byEmail.length === 0) return properties;
+    const ids = new Map<string, string>();
+    let cursor: string | undefined;
+    do {
+      const response = await call({ ...ctx, operation: 'users.list' }, () =>
+        client.users.list({ start_cursor: cursor, page_size: 100 }),
+      );
+      for (const user of response.results)
+        if (isFullUser(user) && user.type === 'person' && user.person.email)
+          ids.set(user.person.email.toLowerCase(), user.id);
+      cursor = response.has_more ? (response.next_cursor ?? undefined) : undefined;
+    } while (cursor);
+    const out: NotionPropertyInputs = { ...properties };
+    for (const [name, value] of byEmail) {
+      const emails = (value as { people_emails: string[] }).people_emails;
+      const missing = emails.filter((email) => !ids.has(email.toLowerCase()));
+      if (missing.length > 0)
+        throw invalidInput(ctx, `property "${name}": no Notion user has the email ${missing.join(', ')}`);
+      out[name] = { people: emails.map((email) => ids.get(email.toLowerCase())!) };
+    }
+    return out;
+  }
+
+  async function listChildBlocks(
+    ctx: OperationContext,
+    blockId: string,
+  ): Promise<{ id: string; fingerprint: string }[]> {
+    const found: { id: string; fingerprint: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const response = await call(ctx, () =>
+        client.blocks.children.list({ block_id: blockId, start_cursor: cursor, page_size: 100 }),
+      );
+      for (const block of response.results)
+        found.push({ id: block.id, fingerprint: isFullBlock(block) ? blockFingerprint(block) : 'unknown' });
+      cursor = response.has_more ? (response.next_cursor ?? undefined) : undefined;
+    } while (cursor);
+    return found;
+  }
+
   async function findByKey(
     ctx: OperationContext,
     dataSourceId: string,
@@ -548,7 +699,7 @@ export function createNotionActivities(deps: NotionActivityDeps) {
         );
         for (const result of response.results) {
           if (result.object === 'page' && isFullPage(result))
-            rows.push(simplifyRow(result, input.includeRaw === true));
+            rows.push(simplifyRow(await withAllReferences(ctx, result), input.includeRaw === true));
         }
         if (response.request_status?.type === 'incomplete') {
           // Returning a silently truncated list would let a workflow act on half the rows.
@@ -565,7 +716,10 @@ export function createNotionActivities(deps: NotionActivityDeps) {
     async getPage(input: { pageId: string; includeRaw?: boolean }): Promise<NotionPage> {
       const ctx: OperationContext = { system: 'notion', operation: 'pages.retrieve', key: input.pageId };
       const pageId = requireId(ctx, 'pageId', input.pageId);
-      return simplifyPage(await retrievePage(ctx, pageId), input.includeRaw === true);
+      return simplifyPage(
+        await withAllReferences(ctx, await retrievePage(ctx, pageId)),
+        input.includeRaw === true,
+      );
     },
 
     /**
@@ -578,14 +732,16 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       if (typeof key !== 'string' || key.trim() === '' || key.length > 2000)
         throw invalidInput(ctx, 'idempotencyKey must be 1 to 2,000 characters');
       const dataSourceId = requireId(ctx, 'dataSourceId', input.dataSourceId);
-      const properties = parseProperties(ctx, input.properties);
+      const properties = await resolvePeople(ctx, parseProperties(ctx, input.properties));
       if (keyProperty in properties)
         throw invalidInput(ctx, `"${keyProperty}" holds the idempotency key and cannot be set directly`);
       const blocks = parseContent(ctx, input.content);
       const batches = requestBatches(blocks);
       const notionProperties = toNotionProperties(ctx, properties);
 
-      const existing = await findByKey({ ...ctx, operation: 'dataSources.query' }, dataSourceId, key);
+      const found = await findByKey({ ...ctx, operation: 'dataSources.query' }, dataSourceId, key);
+      // People and relations of more than 25 would look changed on every run if read from the page object.
+      const existing = found ? await withAllReferences(ctx, found, Object.keys(properties)) : undefined;
       if (existing) {
         const changed = Object.entries(properties).filter(
           ([name, value]) =>
@@ -632,7 +788,7 @@ export function createNotionActivities(deps: NotionActivityDeps) {
     async updatePage(input: UpdatePageInput): Promise<NotionPage> {
       const ctx: OperationContext = { system: 'notion', operation: 'pages.update', key: input.pageId };
       const pageId = requireId(ctx, 'pageId', input.pageId);
-      const properties = parseProperties(ctx, input.properties);
+      const properties = await resolvePeople(ctx, parseProperties(ctx, input.properties));
       if (input.archived !== undefined && typeof input.archived !== 'boolean')
         throw invalidInput(ctx, 'archived must be true or false');
       if (Object.keys(properties).length === 0 && input.archived === undefined)
@@ -648,6 +804,36 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       return simplifyPage(
         isFullPage(updated) ? updated : await retrievePage({ ...ctx, operation: 'pages.retrieve' }, pageId),
       );
+    },
+
+    /**
+     * Makes a page's content exactly the document: blocks the page already begins with are kept,
+     * the rest are deleted and the remainder appended. Repeating it, or retrying after a crash
+     * half-way, converges on the same page.
+     */
+    async replaceContent(input: ReplaceContentInput): Promise<ReplaceContentResult> {
+      const ctx: OperationContext = {
+        system: 'notion',
+        operation: 'replaceContent',
+        key: input.idempotencyKey,
+      };
+      const pageId = requireId(ctx, 'pageId', input.pageId);
+      const blocks = parseContent(ctx, input.content);
+      const wanted = blocks.map(blockFingerprint);
+      const present = await listChildBlocks({ ...ctx, operation: 'blocks.children.list' }, pageId);
+      let kept = 0;
+      while (kept < present.length && kept < wanted.length && present[kept]!.fingerprint === wanted[kept])
+        kept++;
+      for (const block of present.slice(kept))
+        await call({ ...ctx, operation: 'blocks.delete' }, () =>
+          client.blocks.delete({ block_id: block.id }),
+        );
+      const appended = await appendBatches(
+        { ...ctx, operation: 'blocks.children.append' },
+        pageId,
+        requestBatches(blocks.slice(kept)),
+      );
+      return { kept, removed: present.length - kept, appended };
     },
 
     /**
@@ -742,8 +928,12 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       };
     },
 
-    /** The workspace's users, to map people's emails to Notion user ids. */
-    async listUsers(): Promise<{ users: NotionUserSummary[] }> {
+    /**
+     * The workspace's users, to map people's emails to Notion user ids. Notion lists emails only
+     * to an integration with the email capability; without it, this says so (and warns) rather
+     * than letting every look-up by email quietly miss.
+     */
+    async listUsers(): Promise<ListUsersResult> {
       const ctx: OperationContext = { system: 'notion', operation: 'users.list' };
       const users: NotionUserSummary[] = [];
       let cursor: string | undefined;
@@ -760,7 +950,13 @@ export function createNotionActivities(deps: NotionActivityDeps) {
         }
         cursor = response.has_more ? (response.next_cursor ?? undefined) : undefined;
       } while (cursor);
-      return { users };
+      const people = users.filter((u) => u.type === 'person');
+      const emailsWithheld = people.length > 0 && people.every((u) => u.email === null);
+      if (emailsWithheld)
+        warn(
+          `notion users.list: ${people.length} people listed, none with an email: give the integration the "Read user information including email addresses" capability, or nobody can be matched by email`,
+        );
+      return { users, emailsWithheld };
     },
   };
 }

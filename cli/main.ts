@@ -15,6 +15,8 @@ import { registerCalendarCommands } from './calendar';
 import { registerLeaveCommands } from './leave';
 import { registerUpdateCommands } from './update';
 import { registerReportCommand } from './report';
+import { registerRenewalCommands } from './renewal';
+import { registerBudgetCommand } from './budget';
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const program = new Command('prodops')
@@ -150,6 +152,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   registerLeaveCommands(program, io);
   registerUpdateCommands(program, io);
   registerReportCommand(program, io);
+  registerRenewalCommands(program, io);
+  registerBudgetCommand(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

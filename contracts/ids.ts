@@ -42,3 +42,9 @@ export type ReadinessTeam = 'support' | 'sales';
  */
 export const readinessSubtaskKey = (issueKey: string, team: ReadinessTeam): string =>
   `${releaseWorkflowId(issueKey)}:${team}-readiness`;
+
+/** One workflow per subscription, across its renewal cycles: `subscription:<id>`. */
+export const subscriptionWorkflowId = (subscriptionId: string): string => `subscription:${subscriptionId}`;
+
+/** One short-lived workflow per budget year keeps its Notion page current: `tool-budget:<year>`. */
+export const toolBudgetWorkflowId = (year: number): string => `tool-budget:${year}`;

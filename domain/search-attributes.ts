@@ -26,6 +26,14 @@ export const LeaveStatus = defineSearchAttributeKey('LeaveStatus', SearchAttribu
 export const Team = defineSearchAttributeKey('Team', SearchAttributeType.KEYWORD);
 export const LeaveStart = defineSearchAttributeKey('LeaveStart', SearchAttributeType.DATETIME);
 export const LeaveEnd = defineSearchAttributeKey('LeaveEnd', SearchAttributeType.DATETIME);
+/** A subscription's lifecycle: active, missed, cancelled, lapsed or invalid (decisions are in its memo). */
+export const RenewalStatus = defineSearchAttributeKey('RenewalStatus', SearchAttributeType.KEYWORD);
+/**
+ * A subscription's notice deadline, written YYYY-MM-DD: a keyword, which compares in date order,
+ * because SQL visibility stores (the dev server, self-hosted Temporal) hold only 3 datetime
+ * attributes per namespace and releases and leave use them.
+ */
+export const NoticeDeadline = defineSearchAttributeKey('NoticeDeadline', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [
   ReleaseTier,
@@ -36,4 +44,6 @@ export const ALL_SEARCH_ATTRIBUTES = [
   Team,
   LeaveStart,
   LeaveEnd,
+  RenewalStatus,
+  NoticeDeadline,
 ] as const;

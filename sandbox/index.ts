@@ -14,9 +14,9 @@
  */
 import type { OrgConfig } from '../domain/config';
 import { SandboxRouter, VendorError, ok, serveRouter, type FaultRule, type SandboxVendor } from './http';
-import { createJiraSandbox } from './jira';
-import { createNotionSandbox } from './notion';
-import { createGoogleSandbox } from './google';
+import { createJiraSandbox, type JiraSandboxOptions } from './jira';
+import { createNotionSandbox, type NotionSandboxOptions } from './notion';
+import { createGoogleSandbox, type GoogleSandboxOptions } from './google';
 import { renderSandboxPage } from './page';
 
 export type { SandboxVendor } from './http';
@@ -39,13 +39,17 @@ export interface SandboxOptions {
   config: OrgConfig;
   port?: number;
   host?: string;
+  /** Vendor behaviours beyond the defaults: Jira's index lag, Gmail rewriting Message-IDs, Notion withholding emails … */
+  jira?: JiraSandboxOptions;
+  notion?: NotionSandboxOptions;
+  google?: GoogleSandboxOptions;
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const router = new SandboxRouter();
-  const jira = createJiraSandbox(options.config);
-  const notion = createNotionSandbox(options.config);
-  const google = createGoogleSandbox(options.config);
+  const jira = createJiraSandbox(options.config, options.jira);
+  const notion = createNotionSandbox(options.config, options.notion);
+  const google = createGoogleSandbox(options.config, options.google);
   const vendors: SandboxVendor[] = [jira, notion, google];
   for (const vendor of vendors) vendor.register(router);
 

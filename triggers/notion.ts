@@ -57,8 +57,8 @@ export const NotionWebhookEvent = z.looseObject({
     .nullish(),
   attempt_number: z.number().int().min(0).max(1000).nullish(),
   authors: z
-    .array(z.looseObject({ id: z.string().max(100), type: z.string().max(50) }))
-    .max(100)
+    .array(z.looseObject({ id: z.string().min(1).max(100), type: z.string().max(50) }))
+    .max(50)
     .nullish(),
 });
 export type NotionWebhookEvent = z.infer<typeof NotionWebhookEvent>;
@@ -108,6 +108,7 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
     return {
       ...(configured.enablementBundles ? { enablementBundles: configured.enablementBundles } : {}),
       ...(configured.weeklyUpdates ? { weeklyUpdates: configured.weeklyUpdates } : {}),
+      ...(configured.subscriptions ? { subscriptions: configured.subscriptions } : {}),
     };
   };
 
@@ -156,8 +157,8 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
       eventType: event.type,
       pageId: event.entity.id,
       occurredAt: Date.parse(event.timestamp),
-      authors: (event.authors ?? []).filter((a) => a.type === 'person').map((a) => a.id),
       dataSources: routes,
+      ...(event.authors ? { authors: event.authors.map((a) => ({ id: a.id, type: a.type })) } : {}),
     };
     const workflowId = notionEventWorkflowId(event.id);
     const outcome = await deps.workflows.start({

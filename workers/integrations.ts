@@ -15,6 +15,7 @@ import { createCalendarSyncActivities } from '../activities/calendar-sync';
 import { createDispatchActivities } from '../activities/dispatch';
 import { createLeaveActivities } from '../activities/leave';
 import { createRitualActivities } from '../activities/rituals';
+import { createRenewalActivities } from '../activities/renewals';
 import { triggerSecretsFromEnv } from '../triggers/secrets';
 
 export const CREDENTIAL_ENV = {
@@ -45,7 +46,8 @@ export interface BuiltActivities {
   core: ReturnType<typeof createCoreActivities> &
     ReturnType<typeof createDispatchActivities> &
     ReturnType<typeof createLeaveActivities> &
-    ReturnType<typeof createRitualActivities>;
+    ReturnType<typeof createRitualActivities> &
+    ReturnType<typeof createRenewalActivities>;
   bySystem: {
     jira: ReturnType<typeof createJiraActivities>;
     notion: ReturnType<typeof createNotionActivities>;
@@ -106,6 +108,7 @@ export function buildActivities(options: {
       ...createDispatchActivities(),
       ...createLeaveActivities({ config: options.config }),
       ...createRitualActivities({ config: options.config }),
+      ...createRenewalActivities({ config: options.config }),
     },
     bySystem: {
       jira: createJiraActivities({ client: jiraClient, jira: config.integrations.jira }),

@@ -7,3 +7,5 @@ export { leaveCoordinatorWorkflow } from './leave/coordinator';
 export { weeklyUpdateWorkflow } from './weekly-update/workflow';
 export { weeklyUpdateLauncherWorkflow } from './weekly-update/launcher';
 export { productOpsMetricsWorkflow } from './metrics/workflow';
+export { renewalWorkflow } from './renewal/workflow';
+export { toolBudgetWorkflow } from './renewal/budget-workflow';

@@ -44,6 +44,15 @@ export function messageId(key: string, domain: string): string {
   return `<prodops.${fingerprint(key, 32)}@${domain}>`;
 }
 
+/**
+ * A word that names one mail in its body, for finding it in the sender's mailbox: Gmail may
+ * replace a Message-ID given by the client, but it does not rewrite the body. Letters and digits
+ * only, so that Gmail's search takes it as one word.
+ */
+export function mailToken(key: string): string {
+  return `prodopsref${fingerprint(key, 24)}`;
+}
+
 /** A Jira label that marks the issue created for a key (labels allow no spaces). */
 export function jiraLabel(key: string): string {
   return `prodops-${fingerprint(key, 20)}`;

@@ -45,7 +45,7 @@ export class GoogleStore {
     this.calendar = new CalendarStore(this.now, (calendarId) => this.notify(calendarId));
     this.listings = new EventListings(this.calendar, this.now);
     this.pushChannels = new PushChannels(this.now, options.pushNotifications ?? true);
-    this.mailboxes = new Mailboxes(this.now);
+    this.mailboxes = new Mailboxes(this.now, options.rewriteMessageIds ?? false);
     this.seed();
   }
 
@@ -104,7 +104,7 @@ export class GoogleStore {
   }
 
   event(calendarId: string, eventId: string): Record<string, unknown> | undefined {
-    const found = this.calendar.find(calendarId, eventId);
+    const found = this.calendar.lookup(calendarId.toLowerCase(), eventId);
     return found ? renderEvent(found, found.organizer.email) : undefined;
   }
 
@@ -273,6 +273,15 @@ export class GoogleStore {
     return this.listings.list(actor, this.calendar.readable(actor, calendarId), query);
   }
 
+  listInstances(
+    actor: string,
+    calendarId: string,
+    eventId: string,
+    query: URLSearchParams,
+  ): Record<string, unknown> {
+    return this.listings.instances(actor, this.calendar.readable(actor, calendarId), eventId, query);
+  }
+
   freeBusy(actor: string, body: unknown): Record<string, unknown> {
     return freeBusy(this.calendar, actor, body);
   }
@@ -293,6 +302,10 @@ export class GoogleStore {
 
   listMessages(actor: string, userId: string, query: URLSearchParams): Record<string, unknown> {
     return this.mailboxes.list(actor, userId, query);
+  }
+
+  trashMessage(actor: string, userId: string, id: string): Record<string, unknown> {
+    return this.mailboxes.trash(actor, userId, id);
   }
 
   getMessage(actor: string, userId: string, id: string, query: URLSearchParams): Record<string, unknown> {

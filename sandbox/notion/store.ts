@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { OrgConfig } from '../../domain/config';
 import type { PendingBlock } from './blocks';
 import { objectNotFound } from './errors';
-import { normalizeNotionId, pathId, stableUuid } from './ids';
+import { normalizeNotionId, pathId, shortId, stableUuid } from './ids';
 import {
   PAGE_SCHEMA,
   type BlockRecord,
@@ -56,6 +56,8 @@ export class NotionStore implements Workspace {
   constructor(
     private readonly config: OrgConfig,
     readonly now: () => number,
+    /** Whether users are listed without their emails (no email capability). */
+    readonly withholdEmails = false,
   ) {
     this.reset();
   }
@@ -326,6 +328,19 @@ export class NotionStore implements Workspace {
       database_id: dataSource.databaseId,
     };
     return this.createPageRecord(parent, stored, null, by).id;
+  }
+
+  /** Simulates a person adding a relation property to a data source in the Notion app. */
+  addRelationProperty(dataSourceId: string, name: string, relatedDataSourceId: string): void {
+    const dataSource = this.dataSource(dataSourceId);
+    if (!dataSource) throw new Error(`No data source ${dataSourceId}`);
+    if (findProperty(dataSource.properties, name)) throw new Error(`${dataSource.title} already has ${name}`);
+    dataSource.properties.push({
+      id: shortId(`${dataSource.id}:${name}`),
+      name,
+      type: 'relation',
+      relatedDataSourceId: normalizeNotionId(relatedDataSourceId),
+    });
   }
 
   /** Simulates a person moving a page to the trash (or restoring it). */

@@ -148,7 +148,9 @@ export function registerSimulationRoutes(sandbox: Sandbox): void {
         offered.find((t) => t.to === target.id) ??
         offered.find((t) => store.statusById(t.to).category === 'indeterminate');
       if (!next) break;
-      const entry = store.applyTransition(issue, next, actor);
+      // The screen a done status asks for is filled in as a person would: resolution Done.
+      const resolution = next.screen ? store.resolutionByName('Done')?.id : undefined;
+      const entry = store.applyTransition(issue, next, actor, resolution);
       changes.push({
         event: 'jira:issue_updated',
         key: issue.key,

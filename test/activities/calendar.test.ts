@@ -128,23 +128,80 @@ describe('upsertEvent', () => {
     expect(store().event(SENDER, first.id)?.status).toBe('confirmed');
   });
 
-  it('creates all-day and out-of-office events acting as the person', async () => {
+  it('creates all-day events, and out-of-office blocks over times, acting as the person', async () => {
+    const offsite = await activities.upsertEvent({
+      idempotencyKey: 'team:offsite',
+      calendarId: 'primary',
+      actAs: BEN,
+      summary: 'Team offsite',
+      start: '2026-04-06',
+      end: '2026-04-08',
+      timeZone: 'Europe/London',
+    });
+    expect(store().event(BEN, offsite.id)).toMatchObject({
+      start: { date: '2026-04-06' },
+      end: { date: '2026-04-08' },
+    });
     const leave = await activities.upsertEvent({
       idempotencyKey: 'leave:L-7:ooo',
       calendarId: 'primary',
       actAs: BEN,
       summary: 'Out of office',
-      start: '2026-04-06',
-      end: '2026-04-11',
+      start: '2026-04-06T00:00',
+      end: '2026-04-11T00:00',
       timeZone: 'Europe/London',
       eventType: 'outOfOffice',
     });
     expect(store().event(BEN, leave.id)).toMatchObject({
       eventType: 'outOfOffice',
-      start: { date: '2026-04-06' },
-      end: { date: '2026-04-11' },
+      start: { dateTime: '2026-04-06T00:00:00+01:00', timeZone: 'Europe/London' },
+      end: { dateTime: '2026-04-11T00:00:00+01:00', timeZone: 'Europe/London' },
       creator: { email: BEN },
+      // Calendar refuses an out-of-office event without them; new invitations are declined.
+      outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
     });
+    const again = await activities.upsertEvent({
+      idempotencyKey: 'leave:L-7:ooo',
+      calendarId: 'primary',
+      actAs: BEN,
+      summary: 'Out of office',
+      start: '2026-04-06T00:00',
+      end: '2026-04-11T00:00',
+      timeZone: 'Europe/London',
+      eventType: 'outOfOffice',
+      outOfOffice: { autoDeclineMode: 'declineAllConflictingInvitations', declineMessage: 'On leave' },
+    });
+    expect(again).toMatchObject({ created: false, updated: true });
+    expect(store().event(BEN, leave.id)?.outOfOfficeProperties).toEqual({
+      autoDeclineMode: 'declineAllConflictingInvitations',
+      declineMessage: 'On leave',
+    });
+  });
+
+  it('refuses an out-of-office block over whole days or with attendees, before calling Calendar', async () => {
+    const ooo = {
+      idempotencyKey: 'leave:L-8:ooo',
+      calendarId: BEN,
+      actAs: BEN,
+      summary: 'Out of office',
+      timeZone: 'Europe/London',
+      eventType: 'outOfOffice' as const,
+    };
+    const allDay = await failureOf(
+      activities.upsertEvent({ ...ooo, start: '2026-04-06', end: '2026-04-11' }),
+    );
+    expect(allDay).toMatchObject({ type: ErrorTypes.invalidInput, nonRetryable: true });
+    expect(allDay.message).toMatch(/out-of-office event.*times/);
+    const invited = await failureOf(
+      activities.upsertEvent({
+        ...ooo,
+        start: '2026-04-06T00:00',
+        end: '2026-04-11T00:00',
+        attendees: [{ email: ANA }],
+      }),
+    );
+    expect(invited.type).toBe(ErrorTypes.invalidInput);
+    expect(served.router.log).toHaveLength(0);
   });
 
   it('refuses to turn an event into another type', async () => {
@@ -476,6 +533,40 @@ describe('freeBusy', () => {
         )
       ).type,
     ).toBe(ErrorTypes.invalidInput);
+  });
+});
+
+describe('freeBusy over a long range', () => {
+  it('asks in windows of at most 60 days and merges what spans their edges', async () => {
+    const block = (key: string, start: string, end: string) =>
+      activities.upsertEvent({
+        ...readiness,
+        idempotencyKey: key,
+        calendarId: ANA,
+        actAs: ANA,
+        attendees: [],
+        start,
+        end,
+      });
+    // The first window ends 60 days after 2026-01-01, at 2026-03-02T00:00Z: this event spans it.
+    await block('k:edge', '2026-03-01T22:00', '2026-03-02T02:00');
+    await block('k:late', '2026-11-20T09:00', '2026-11-20T17:00');
+    const year = await activities.freeBusy({
+      timeMin: '2026-01-01T00:00:00Z',
+      timeMax: '2027-01-01T00:00:00Z',
+      calendars: [ANA, 'ghost@northwind.example'],
+    });
+    expect(year.calendars[ANA]).toEqual({
+      busy: [
+        { start: '2026-03-01T22:00:00Z', end: '2026-03-02T02:00:00Z' },
+        { start: '2026-11-20T09:00:00Z', end: '2026-11-20T17:00:00Z' },
+      ],
+      errors: [],
+    });
+    expect(year.calendars['ghost@northwind.example']).toEqual({ busy: [], errors: ['notFound'] });
+    const calls = requests('POST /calendar/v3/freeBusy');
+    expect(calls).toHaveLength(7);
+    expect(calls.every((r) => r.status === 200)).toBe(true);
   });
 });
 

@@ -585,6 +585,60 @@ describe('getDataSource and listUsers', () => {
       served.vendor.store.userIdFor('ana'),
     );
   });
+
+  it('says so, and warns, when Notion lists people without their emails', async () => {
+    const withheld = await serveVendor(createNotionSandbox(config, { withholdEmails: true }));
+    const warnings: string[] = [];
+    try {
+      const blind = createNotionActivities({
+        client: createNotionClient({ auth: SECRET, baseUrl: withheld.url }),
+        warn: (m) => void warnings.push(m),
+      });
+      const listed = await blind.listUsers();
+      expect(listed.users.filter((u) => u.type === 'person')).toHaveLength(config.people.length);
+      expect(listed.users.every((u) => u.email === null)).toBe(true);
+      expect(listed.emailsWithheld).toBe(true);
+      expect(warnings).toEqual([expect.stringContaining('Read user information including email addresses')]);
+      expect((await notion.listUsers()).emailsWithheld).toBe(false);
+    } finally {
+      await withheld.close();
+    }
+  });
+});
+
+describe('people and relations beyond 25 references', () => {
+  /** The bundles data source gains a relation to the release log, as a person would add one. */
+  async function bundleRelatedTo(count: number) {
+    const store = served.vendor.store;
+    store.addRelationProperty(BUNDLES, 'Releases', RELEASES);
+    const releases = Array.from({ length: count }, (_, i) =>
+      store.addPage(RELEASES, { Name: `Release ${i + 1}` }),
+    );
+    return releases;
+  }
+
+  it('compares the whole list, so an unchanged relation of 30 pages is not rewritten on every run', async () => {
+    const releases = await bundleRelatedTo(30);
+    const input = {
+      idempotencyKey: 'bundle:relations',
+      dataSourceId: BUNDLES,
+      properties: { Name: { title: 'Bundle' }, Releases: { relation: releases } },
+    };
+    expect((await notion.upsertPage(input)).created).toBe(true);
+    served.router.clearLog();
+    expect((await notion.upsertPage(input)).created).toBe(false);
+    expect(requests('PATCH /v1/pages/:id')).toHaveLength(0);
+    expect(requests('GET /v1/pages/:id/properties/:propertyId')).toHaveLength(1);
+    // A real change still goes through, and reads back whole.
+    const changed = {
+      ...input,
+      properties: { ...input.properties, Releases: { relation: releases.slice(1) } },
+    };
+    const { id } = await notion.upsertPage(changed);
+    expect(requests('PATCH /v1/pages/:id')).toHaveLength(1);
+    const page = await notion.getPage({ pageId: id });
+    expect(page.properties.Releases).toHaveLength(29);
+  });
 });
 
 describe('classifying the Notion client’s own errors', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { main, type CliIO } from '../../cli/main';
+import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { exampleConfigText } from '../helpers/config';
 
 let env: TestWorkflowEnvironment;
@@ -33,7 +34,9 @@ describe('prodops temporal setup', () => {
   it('registers the search attributes once and is harmless to repeat', async () => {
     const first = capture();
     expect(await main(['temporal', 'setup', '--config', configPath], first)).toBe(0);
-    expect(first.lines.join('\n')).toMatch(/8 search attributes added, 0 already there/);
+    expect(first.lines.join('\n')).toMatch(
+      new RegExp(`${ALL_SEARCH_ATTRIBUTES.length} search attributes added, 0 already there`),
+    );
     const { customAttributes } = await env.connection.operatorService.listSearchAttributes({
       namespace: 'default',
     });
@@ -47,12 +50,16 @@ describe('prodops temporal setup', () => {
         'Team',
         'LeaveStart',
         'LeaveEnd',
+        'RenewalStatus',
+        'NoticeDeadline',
       ]),
     );
 
     const second = capture();
     expect(await main(['temporal', 'setup', '--config', configPath], second)).toBe(0);
-    expect(second.lines.join('\n')).toMatch(/0 search attributes added, 8 already there/);
+    expect(second.lines.join('\n')).toMatch(
+      new RegExp(`0 search attributes added, ${ALL_SEARCH_ATTRIBUTES.length} already there`),
+    );
   });
 
   it("creates the rituals' schedules, leaves them alone when unchanged, updates them after a change", async () => {

@@ -140,6 +140,14 @@ people: [{ id: a, name: A, email: a@x.example, role: pm, team: t, calendar: lond
       'releases.leadTimeWorkingDays.tier3: tier3 must need at least as much lead time as tier2',
     ],
     [
+      'a status with an empty resolution',
+      replaced(
+        `resolutions: { Done: Done, Released: Done, Cancelled: "Won't Do" }`,
+        'resolutions: { Done: "" }',
+      ),
+      'integrations.jira.resolutions.Done: must name a resolution, such as Done',
+    ],
+    [
       'a weekend covering the whole week',
       replaced('weekend: [fri, sat]', 'weekend: [sun, mon, tue, wed, thu, fri, sat]'),
       'calendars.tel-aviv.weekend: must leave at least one working day in the week',

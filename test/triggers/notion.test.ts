@@ -77,12 +77,13 @@ describe('Notion signatures', () => {
         eventType: 'page.properties_updated',
         pageId: PAGE,
         occurredAt: Date.parse(event.timestamp),
-        // The signed event's person authors: who ticked a box is what a route may need to know.
-        authors: [event.authors[0]!.id],
         dataSources: {
           enablementBundles: BUNDLES,
           weeklyUpdates: config.integrations.notion.dataSources.weeklyUpdates,
+          subscriptions: config.integrations.notion.dataSources.subscriptions,
         },
+        // The signed event's authors: who ticked a box is what a route may need to know.
+        authors: event.authors,
       },
     ]);
     expect(notionEventWorkflow.name).toBe(NOTION_EVENT_WORKFLOW_TYPE);

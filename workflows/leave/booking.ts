@@ -104,6 +104,10 @@ async function notionUserId(run: LeaveRun, person: CoveragePerson): Promise<stri
   if (person.id in state.notionUsers) return state.notionUsers[person.id] ?? null;
   const listed = await tryTo(run, 'list the Notion users', () => run.effects.notion.listUsers());
   if (!listed) return null;
+  if (listed.emailsWithheld)
+    run.effects.note(
+      'Notion lists no emails to the integration (it lacks the email capability): the tracker row names nobody',
+    );
   const byEmail = new Map(listed.users.filter((u) => u.email).map((u) => [u.email!.toLowerCase(), u.id]));
   const context = contextOf(state);
   for (const q of [context.requester, ...context.peers])

@@ -9,7 +9,13 @@ export const NOTION_EVENT_WORKFLOW_TYPE = 'notionEventWorkflow';
 export { notionEventWorkflowId } from '../../contracts/ids';
 
 /** The data sources that have a route, by their name under `integrations.notion.dataSources`. */
-export type NotionRouteKind = 'enablementBundles' | 'weeklyUpdates';
+export type NotionRouteKind = 'enablementBundles' | 'weeklyUpdates' | 'subscriptions';
+
+/** Who made the change, as the signed event names them: Notion users (`person`) or integrations (`bot`). */
+export interface NotionEventAuthor {
+  id: string;
+  type: string;
+}
 
 export interface NotionEventInput {
   /** Notion's event id: also the delivery id of the signals it leads to. */
@@ -19,13 +25,14 @@ export interface NotionEventInput {
   pageId: string;
   /** The event's `timestamp`, ms since the epoch. */
   occurredAt: number;
-  /**
-   * The Notion users the signed event names as its authors (people only; bots are left out):
-   * the identity behind a confirmation made in Notion, such as a Ready tick.
-   */
-  authors?: string[];
   /** The configured data source ids, so the workflow needs no configuration of its own. */
   dataSources: Partial<Record<NotionRouteKind, string>>;
+  /**
+   * The event's authors: the identity behind a confirmation made in Notion, such as a Ready
+   * tick. Absent in events recorded before they were carried; events recorded while they were
+   * carried as bare person ids hold strings (routes read them with `personAuthorIds`).
+   */
+  authors?: NotionEventAuthor[];
 }
 
 export interface NotionEventOutcome {

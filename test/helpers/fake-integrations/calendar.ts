@@ -331,6 +331,22 @@ export class FakeCalendar {
         };
       },
 
+      // The fake keeps no recurring events: as Calendar lists a single event's instances, the
+      // event is its own only instance (none once cancelled, or outside the window); an id
+      // Calendar never knew is not found.
+      listInstances: async (input) => {
+        await asTheRealActivity(() => real.listInstances(input));
+        const event = this.find(input.calendarId, input.eventId);
+        if (!event) return { events: [], found: false };
+        const from = input.timeMin === undefined ? -Infinity : Date.parse(input.timeMin);
+        const to = input.timeMax === undefined ? Infinity : Date.parse(input.timeMax);
+        const within =
+          event.status !== 'cancelled' &&
+          instant(event.end, event.timeZone) > from &&
+          instant(event.start, event.timeZone) < to;
+        return { events: within ? [render(event)] : [], found: true };
+      },
+
       freeBusy: async (input) => {
         await asTheRealActivity(() => real.freeBusy(input));
         const [from, to] = [Date.parse(input.timeMin), Date.parse(input.timeMax)];

@@ -3,12 +3,14 @@
  * configuration, signal-with-start, the leave coordinators, the rituals' hand-over between
  * weeks), but for what needs Temporal's visibility store, which the time-skipping server lacks:
  * the release commitments that hold a person to a date come from `commitments`, a week's facts
- * from `weeklyFacts` and the records a measurement counts from `measured`, as the test sets them.
+ * from `weeklyFacts`, the records a measurement counts from `measured`, and the subscriptions'
+ * memos from `memos`, as the test sets them.
  */
 import type { Client } from '@temporalio/client';
 import { createCoreActivities } from '../../../activities/core';
 import { createDispatchActivities } from '../../../activities/dispatch';
 import { createLeaveActivities } from '../../../activities/leave';
+import { createRenewalActivities } from '../../../activities/renewals';
 import { createRitualActivities } from '../../../activities/rituals';
 import { localDateOf } from '../../../domain/business-calendar';
 import { ritualCalendarName, type OrgConfig } from '../../../domain/config';
@@ -17,6 +19,7 @@ import { measure, type ReleaseRecord, type WeeklyUpdateRecord } from '../../../d
 import { monthBounds } from '../../../domain/rituals';
 import type { LeaveFact, ReleaseFact } from '../../../domain/weekly-update-content';
 import type { BuiltActivities } from '../../../workers/integrations';
+import type { SubscriptionMemo } from '../../../workflows/renewal/messages';
 import type { CallLog } from './log';
 
 export type CoreActivities = BuiltActivities['core'];
@@ -28,6 +31,10 @@ export class FakeCore {
   weeklyFacts: { releases: ReleaseFact[]; leave: LeaveFact[] } = { releases: [], leave: [] };
   /** The records a month's measurement counts. */
   measured: { releases: ReleaseRecord[]; updates: WeeklyUpdateRecord[] } = { releases: [], updates: [] };
+  /** What a listing of the visibility store holds: every subscription's memo (budgets read them). */
+  memos: SubscriptionMemo[] = [];
+  /** Where the renewal activities list the memos; `memos` unless a test on a dev server reads the real store. */
+  listMemos: () => Promise<SubscriptionMemo[]> = async () => this.memos;
 
   constructor(
     private readonly config: () => OrgConfig,
@@ -48,6 +55,7 @@ export class FakeCore {
         config: this.config,
         ...(this.temporal ? { temporal: this.temporal } : {}),
       }),
+      ...createRenewalActivities({ config: this.config, subscriptions: () => this.listMemos() }),
       findReleaseCommitments: async (input) => ({
         commitments: [...(this.commitments[input.personId] ?? [])],
       }),

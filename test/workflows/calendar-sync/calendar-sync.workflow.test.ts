@@ -146,6 +146,7 @@ describe('calendar-sync', () => {
       eventType: 'outOfOffice',
       start: { dateTime: '2027-03-01T00:00:00', timeZone: 'Europe/London' },
       end: { dateTime: '2027-03-06T00:00:00', timeZone: 'Europe/London' },
+      outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
     });
     const leaveId = leaveWorkflowId('ana', '2027-03-01');
     const first = await recordingWhere(
@@ -242,6 +243,7 @@ describe('calendar-sync', () => {
       eventType: 'outOfOffice',
       start: { dateTime: '2027-05-03T00:00:00', timeZone: 'America/New_York' },
       end: { dateTime: '2027-05-05T00:00:00', timeZone: 'America/New_York' },
+      outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
     });
     await statusWhere(CHLOE, (s) => s.following.outOfOffice === 1, 'the out-of-office event followed');
 
