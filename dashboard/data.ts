@@ -1,14 +1,23 @@
 /**
  * Reads what the dashboard shows from Temporal, through the same readers as `prodops report`
- * and the weekly update: releases and leave by visibility and their workflows' status, and the
- * measurement's records. Nothing else is asked: the dashboard is read-only.
+ * and the weekly update: releases and leave by visibility and their workflows' status, the
+ * subscriptions' memos (one listing, as `prodops renewal list`), and the measurement's records.
+ * Nothing else is asked: the dashboard is read-only.
  */
 import type { Client } from '@temporalio/client';
 import { addCalendarDays, localDateOf } from '../domain/business-calendar';
 import { ritualCalendarName, type OrgConfig } from '../domain/config';
 import { readLeaveFacts, readReleaseStatuses, releaseFactOf } from '../activities/records';
+import { readSubscriptionMemos } from '../activities/renewals';
 import { readMeasureInput } from '../activities/rituals';
-import { buildDashboard, coverWindow, figuresRange, launchWindow, type DashboardModel } from './model';
+import {
+  buildDashboard,
+  coverWindow,
+  figuresRange,
+  launchWindow,
+  renewalRowsOf,
+  type DashboardModel,
+} from './model';
 
 export async function readDashboard(
   client: Client,
@@ -28,6 +37,7 @@ export async function readDashboard(
     running: true,
   });
   const leave = await readLeaveFacts(client, cover);
+  const memos = await readSubscriptionMemos(client);
   const measured = await readMeasureInput(client, config, { from: range.from, to: range.to }, now);
   return buildDashboard({
     organisation: config.organisation.name,
@@ -36,8 +46,7 @@ export async function readDashboard(
     timezone,
     releases: releases.statuses.map((s) => releaseFactOf(s, config)),
     leave,
-    // No renewal process exists yet to read notice deadlines from.
-    renewals: null,
+    renewals: renewalRowsOf(memos, config.people, today),
     measureInput: measured.input,
     skipped: [...releases.skipped, ...measured.skipped],
   });

@@ -1,7 +1,7 @@
 /**
  * What the dashboard shows, built from prodops' own records: the launch calendar of the next
- * eight weeks, who is off in the next four and who covers them, renewals' notice deadlines once
- * a renewal process exists, and the measurement plan's figures with their last twelve weeks.
+ * eight weeks, who is off in the next four and who covers them, the subscriptions' notice
+ * deadlines ahead, and the measurement plan's figures with their last twelve weeks.
  * Pure: the same records give the same page, and the figures are `measure` over the range the
  * page names, exactly what `prodops report --from … --to … --json` prints.
  */
@@ -16,6 +16,7 @@ import {
 } from '../domain/measurement';
 import { addWeeks, isoWeekOf, mondayOf, type IsoWeek } from '../domain/rituals';
 import type { LeaveFact, ReleaseFact } from '../domain/weekly-update-content';
+import type { SubscriptionMemo } from '../workflows/renewal/messages';
 
 export const LAUNCH_WEEKS = 8;
 export const COVER_WEEKS = 4;
@@ -32,7 +33,7 @@ export interface LaunchWeek {
   releases: LaunchRow[];
 }
 
-/** A subscription's renewal, once a renewal process reports them. */
+/** A subscription's renewal, as its workflow's memo reports it. */
 export interface RenewalRow {
   vendor: string;
   ownerName: string | null;
@@ -48,7 +49,7 @@ export interface DashboardModel {
   timezone: string;
   launches: { from: CalendarDate; to: CalendarDate; overdue: LaunchRow[]; weeks: LaunchWeek[] };
   cover: { from: CalendarDate; to: CalendarDate; rows: LeaveFact[] };
-  /** Null while no renewal process exists to read them from. */
+  /** Null when the renewals were not read (the section is left out). */
   renewals: RenewalRow[] | null;
   figures: {
     from: CalendarDate;
@@ -59,6 +60,34 @@ export interface DashboardModel {
   };
   /** Records that could not be read (a worker that did not answer): the figures leave them out. */
   skipped: { workflowId: string; reason: string }[];
+}
+
+/**
+ * The notice deadlines still ahead (today included), soonest first: subscriptions in force
+ * (active) whose deadline has not passed. A missed, cancelled, lapsed or invalid one has no
+ * notice left to give. Owners are named as the configuration names them.
+ */
+export function renewalRowsOf(
+  memos: readonly SubscriptionMemo[],
+  people: readonly { id: string; name: string }[],
+  today: CalendarDate,
+): RenewalRow[] {
+  const names = new Map(people.map((p) => [p.id, p.name]));
+  const rows: RenewalRow[] = [];
+  for (const memo of memos) {
+    if (memo.lifecycle !== 'active' || !memo.noticeDeadline || !memo.renewalDate) continue;
+    if (compareDates(memo.noticeDeadline, today) < 0) continue;
+    rows.push({
+      vendor: memo.tool,
+      ownerName: names.get(memo.ownerId) ?? null,
+      noticeDeadline: memo.noticeDeadline,
+      renewalDate: memo.renewalDate,
+      decision: memo.decision,
+    });
+  }
+  return rows.sort(
+    (a, b) => compareDates(a.noticeDeadline, b.noticeDeadline) || a.vendor.localeCompare(b.vendor),
+  );
 }
 
 /** The range the figures cover: the Monday of the first of the twelve weeks, to today. */

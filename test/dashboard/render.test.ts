@@ -1,14 +1,16 @@
 /**
  * The dashboard's model and page from known records, without a server or a browser: the launch
  * calendar's weeks, an overdue launch called out, leave outside the window left out, the
- * figures equal to `measure` over the range the page names, and a page that runs nothing.
+ * figures equal to `measure` over the range the page names, the notice deadlines ahead from the
+ * subscriptions' memos, and a page that runs nothing.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildDashboard, figuresRange, LAUNCH_WEEKS } from '../../dashboard/model';
+import { buildDashboard, figuresRange, LAUNCH_WEEKS, renewalRowsOf } from '../../dashboard/model';
 import { DASHBOARD_CSP, renderDashboard } from '../../dashboard/render';
 import { measure, type ReleaseRecord } from '../../domain/measurement';
 import type { LeaveFact, ReleaseFact } from '../../domain/weekly-update-content';
+import type { SubscriptionMemo } from '../../workflows/renewal/messages';
 
 // Friday 27 November 2026: the calendar starts on Monday 23 November.
 const today = '2026-11-27';
@@ -143,5 +145,69 @@ describe('the dashboard', () => {
     const hash = createHash('sha256').update(style).digest('base64');
     expect(DASHBOARD_CSP).toContain(`style-src 'sha256-${hash}'`);
     expect(DASHBOARD_CSP).toContain("default-src 'none'");
+  });
+
+  it('lists the notice deadlines still ahead, soonest first, with the owner and the decision', () => {
+    const memo = (o: Partial<SubscriptionMemo> & { subscriptionId: string }): SubscriptionMemo => ({
+      tool: o.subscriptionId,
+      vendor: null,
+      ownerId: 'ana',
+      team: 'growth',
+      lifecycle: 'active',
+      decision: null,
+      escalated: false,
+      renewalDate: '2027-03-01',
+      noticeDeadline: '2027-01-29',
+      nextReminder: null,
+      perYear: null,
+      budgetCallout: null,
+      budget: null,
+      ...o,
+    });
+    const rows = renewalRowsOf(
+      [
+        memo({ subscriptionId: 'figma', tool: 'Figma <Pro>', decision: 'cancel' }),
+        memo({ subscriptionId: 'slack', tool: 'Slack', ownerId: 'ben', noticeDeadline: today }),
+        memo({ subscriptionId: 'past', noticeDeadline: '2026-11-26' }), // the deadline has passed
+        memo({ subscriptionId: 'missed', lifecycle: 'missed' }),
+        memo({ subscriptionId: 'cancelled', lifecycle: 'cancelled' }),
+        memo({ subscriptionId: 'nodate', noticeDeadline: null }),
+        memo({ subscriptionId: 'stranger', tool: 'Miro', ownerId: 'nobody', noticeDeadline: '2027-02-01' }),
+      ],
+      [
+        { id: 'ana', name: 'Ana Costa' },
+        { id: 'ben', name: 'Ben Adeyemi' },
+      ],
+      today,
+    );
+    expect(rows).toEqual([
+      {
+        vendor: 'Slack',
+        ownerName: 'Ben Adeyemi',
+        noticeDeadline: today,
+        renewalDate: '2027-03-01',
+        decision: null,
+      },
+      {
+        vendor: 'Figma <Pro>',
+        ownerName: 'Ana Costa',
+        noticeDeadline: '2027-01-29',
+        renewalDate: '2027-03-01',
+        decision: 'cancel',
+      },
+      {
+        vendor: 'Miro',
+        ownerName: null,
+        noticeDeadline: '2027-02-01',
+        renewalDate: '2027-03-01',
+        decision: null,
+      },
+    ]);
+    const html = renderDashboard({ ...model(), renewals: rows });
+    expect(html).toContain('id="renewals"');
+    expect(html).toContain('Figma &lt;Pro&gt;');
+    expect(html).toMatch(/<th scope="row">Slack<\/th>[\s\S]*?Ben Adeyemi[\s\S]*?undecided/);
+    const empty = renderDashboard({ ...model(), renewals: [] });
+    expect(empty).toContain('No notice deadlines ahead');
   });
 });
