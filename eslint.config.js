@@ -40,6 +40,8 @@ const sandboxSafe = (where) => ({
  *   triggers        HTTP functions: domain, contracts, runtime and workflow messages; no work, so
  *                   never activities, sandbox or cli
  *   runtime         configuration and the Temporal connection: domain
+ *   dashboard       the read-only dashboard: reads records through the activities' readers;
+ *                   served by the gateway's pages, which it hands in (never the reverse)
  *   workers         everything they run, never cli or sandbox
  *   sandbox         the vendors' stand-ins and the simulation of people (development tooling)
  *   cli             the command: everything, and the sandbox from `start` and `simulate` only
@@ -53,6 +55,7 @@ const ELEMENTS = [
   'activities',
   'triggers',
   'runtime',
+  'dashboard',
   'workers',
   'sandbox',
   'cli',
@@ -81,9 +84,20 @@ const LAYER_POLICIES = [
   allowTypes('activities', ['workflows']),
   allow('triggers', ['domain', ...CONTRACTS, 'runtime', 'workflows']),
   allow('runtime', ['domain']),
+  allow('dashboard', ['domain', ...CONTRACTS, 'runtime', 'activities', 'triggers']),
+  allowTypes('dashboard', ['workflows']),
   allow('workers', ['domain', ...CONTRACTS, 'runtime', 'workflows', 'activities', 'triggers']),
   allow('sandbox', ['domain', ...CONTRACTS, 'triggers']),
-  allow('cli', ['domain', ...CONTRACTS, 'runtime', 'workflows', 'activities', 'triggers', 'workers']),
+  allow('cli', [
+    'domain',
+    ...CONTRACTS,
+    'runtime',
+    'workflows',
+    'activities',
+    'triggers',
+    'workers',
+    'dashboard',
+  ]),
   {
     // The embedded stack and the simulated people need the sandbox; no other command does.
     from: { element: { type: 'cli', fileInternalPath: ['start.ts', 'simulate.ts'] } },

@@ -32,6 +32,7 @@ import type { RequestBudget } from './request-budget';
 import {
   MAX_ARRAY_ITEMS,
   blockFingerprint,
+  fromBlock,
   requestBatches,
   richText,
   toBlocks,
@@ -431,6 +432,10 @@ export interface DataSourceSchema {
   title: string;
   properties: Record<string, { id: string; type: string; options?: string[] }>;
 }
+
+/** A contribution longer than this is not an update: the rest is left out and said so. */
+const MAX_READ_BLOCKS = 500;
+const NESTING_TYPES = new Set(['bulleted_list_item', 'numbered_list_item', 'to_do', 'toggle']);
 
 export interface NotionActivityDeps {
   client: Client;
@@ -899,6 +904,42 @@ export function createNotionActivities(deps: NotionActivityDeps) {
         batchesAfter(batches, written),
       );
       return { appended, alreadyPresent: written };
+    },
+
+    /**
+     * A page's content as a document: its blocks in order, with the children of list items,
+     * to-dos and toggles one level down read after their parent (people nest bullets).
+     */
+    async readPageContent(input: { pageId: string }): Promise<{ content: PageDocument; truncated: boolean }> {
+      const ctx: OperationContext = {
+        system: 'notion',
+        operation: 'blocks.children.list',
+        key: input.pageId,
+      };
+      const pageId = requireId(ctx, 'pageId', input.pageId);
+      const content: PageDocument = [];
+      let truncated = false;
+      const list = async (blockId: string, depth: number): Promise<void> => {
+        let cursor: string | undefined;
+        do {
+          const response = await call(ctx, () =>
+            client.blocks.children.list({ block_id: blockId, start_cursor: cursor, page_size: 100 }),
+          );
+          for (const block of response.results) {
+            if (!isFullBlock(block) || block.in_trash) continue;
+            if (content.length >= MAX_READ_BLOCKS) {
+              truncated = true;
+              return;
+            }
+            const read = fromBlock(block);
+            if (read) content.push(read);
+            if (block.has_children && depth === 0 && NESTING_TYPES.has(block.type)) await list(block.id, 1);
+          }
+          cursor = response.has_more ? (response.next_cursor ?? undefined) : undefined;
+        } while (cursor);
+      };
+      await list(pageId, 0);
+      return { content, truncated };
     },
 
     /** The property names, types and options of a data source. */

@@ -11,6 +11,7 @@
  */
 import { Client } from '@temporalio/client';
 import { countDeliveries, logDeliveries, observeAll } from '../triggers/deliveries';
+import { dashboardPages } from '../dashboard/pages';
 import { createTriggerHandlers, startGateway } from '../triggers/gateway';
 import {
   DEFAULT_GATEWAY_PORT,
@@ -36,11 +37,15 @@ import { startTracing } from '../runtime/tracing';
 import { connectWorkerTemporal } from '../runtime/worker-connection';
 import type { CliIO } from './main';
 
+export const DEFAULT_DASHBOARD_PORT = 8788;
+
 export async function runGatewayProcess(options: {
   configPath?: string;
   port?: number;
   /** Where to listen; this machine only unless given (behind a proxy, or in a container). */
   host?: string;
+  /** The dashboard's own listener; null serves no dashboard. */
+  dashboard?: { port: number; host: string } | null;
   io: CliIO;
 }): Promise<void> {
   const { config, path } = loadConfig(options.configPath);
@@ -79,6 +84,23 @@ export async function runGatewayProcess(options: {
       log: (line) => logger.error(line),
       observe: observeAll(logDeliveries(logger), countDeliveries(telemetry.meter)),
     });
+    // The dashboard answers on its own listener, loopback unless told otherwise, so that only the
+    // organisation's SSO proxy reaches it while the trigger functions stay public.
+    const dashboardAt =
+      options.dashboard === null
+        ? null
+        : (options.dashboard ?? { port: DEFAULT_DASHBOARD_PORT, host: '127.0.0.1' });
+    const dashboard = dashboardAt
+      ? await startGateway({
+          port: dashboardAt.port,
+          host: dashboardAt.host,
+          pages: dashboardPages({ client, config, log: (line) => logger.warn(line) }),
+          log: (line) => logger.error(line),
+        }).catch(async (error: unknown) => {
+          await gateway.close();
+          throw error;
+        })
+      : null;
     logger.info(
       {
         config: path,
@@ -87,15 +109,19 @@ export async function runGatewayProcess(options: {
         publicUrl,
         metrics: telemetry.metricsAddress ? `http://${telemetry.metricsAddress}/metrics` : 'off',
         tracing: tracing?.exporter ?? 'off',
+        dashboard: dashboard ? `${dashboard.url}/dashboard` : 'off',
       },
       `gateway at ${gateway.url}: POST /jira, /notion, /calendar; GET /healthz`,
     );
     if (!publicUrl)
       logger.warn(`set ${PUBLIC_URL_ENV} to the public URL so Calendar channels can reach /calendar`);
+    if (dashboard)
+      logger.info(`dashboard at ${dashboard.url}/dashboard: read-only; put the SSO proxy in front of it`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    await dashboard?.close();
     await gateway.close();
   } finally {
     await connection.close();

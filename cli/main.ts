@@ -14,6 +14,8 @@ import { registerSandboxCommands, registerSimulateCommands } from './simulate';
 import { registerCalendarCommands } from './calendar';
 import { registerLeaveCommands } from './leave';
 import { registerOperatorCommands } from './operator';
+import { registerUpdateCommands } from './update';
+import { registerReportCommand } from './report';
 import { registerRenewalCommands } from './renewal';
 import { registerBudgetCommand } from './budget';
 
@@ -92,7 +94,9 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .command('temporal')
     .description('work with the Temporal namespace')
     .command('setup')
-    .description("register prodops' search attributes on the configured namespace (once per namespace)")
+    .description(
+      "register prodops' search attributes and create or update the rituals' schedules (run on every deployment)",
+    )
     .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
     .action(async (options: { config?: string }) => {
       const { setUpTemporal } = await import('./temporal-setup');
@@ -111,15 +115,37 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       '--host <address>',
       'address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 in a container behind a proxy)',
     )
-    .action(async (options: { config?: string; port: string; host?: string }) => {
-      const { runGatewayProcess } = await import('./gateway');
-      await runGatewayProcess({
-        configPath: options.config,
-        port: parsePort(options.port, '--port'),
-        ...(options.host !== undefined ? { host: parseHost(options.host) } : {}),
-        io,
-      });
-    });
+    .option('--dashboard-port <port>', 'port of the read-only dashboard (GET /dashboard)', '8788')
+    .option(
+      '--dashboard-host <host>',
+      'address the dashboard binds to; keep loopback and put the SSO proxy in front',
+      '127.0.0.1',
+    )
+    .option('--no-dashboard', 'serve no dashboard')
+    .action(
+      async (options: {
+        config?: string;
+        port: string;
+        host?: string;
+        dashboard: boolean;
+        dashboardPort: string;
+        dashboardHost: string;
+      }) => {
+        const { runGatewayProcess } = await import('./gateway');
+        await runGatewayProcess({
+          configPath: options.config,
+          port: parsePort(options.port, '--port'),
+          ...(options.host !== undefined ? { host: parseHost(options.host) } : {}),
+          dashboard: options.dashboard
+            ? {
+                port: parsePort(options.dashboardPort, '--dashboard-port'),
+                host: parseHost(options.dashboardHost),
+              }
+            : null,
+          io,
+        });
+      },
+    );
 
   program
     .command('worker')
@@ -136,6 +162,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   registerCalendarCommands(program, io);
   registerLeaveCommands(program, io);
   registerOperatorCommands(program, io);
+  registerUpdateCommands(program, io);
+  registerReportCommand(program, io);
   registerRenewalCommands(program, io);
   registerBudgetCommand(program, io);
 

@@ -23,6 +23,7 @@ import { TIER_NAMES } from '../domain/release-content';
 import {
   cancelRelease,
   changeTier,
+  answerAwareness,
   confirmReadiness,
   decideGoNoGo,
   markReleased,
@@ -509,6 +510,39 @@ export function registerReleaseCommands(
           ? `${key}: ${team} readiness confirmed by ${by}`
           : `${key}: ${team} readiness was already confirmed by ${recorded.by} at ${recorded.at}`;
       return { status, lines: [line, summary(status)] };
+    },
+  );
+
+  updateCommand(
+    'aware',
+    'a Support or Sales lead’s answer to the Day-3 question: were you aware of this release before it shipped?',
+    (c) =>
+      c
+        .requiredOption('--by <id>', 'the Support or Sales lead answering (a person id)')
+        .option('--yes', 'they knew before it shipped')
+        .option('--no', 'they did not: the release surprised them'),
+    (opts, config) => {
+      const by = parsePerson(config, opts.by as string, '--by').id;
+      if (opts.yes === opts.no)
+        throw CliError.usage(
+          'say --yes (they knew before it shipped) or --no (they did not), not both or neither',
+        );
+      return { by, aware: opts.yes === true };
+    },
+    async (session, key, { by, aware }) => {
+      const status = await runUpdate(session, key, answerAwareness, { by, aware, occurredAt: Date.now() });
+      const recorded = status.awareness.find((a) => a.by === by);
+      if (!recorded || recorded.aware !== aware)
+        throw CliError.failure(
+          `${key}: the answer from "${by}" was not recorded: ${status.log.at(-1)?.message ?? 'see prodops release status'}`,
+        );
+      return {
+        status,
+        lines: [
+          `${key}: ${by} (${recorded.team}) ${aware ? 'knew' : 'did not know'} about it before it shipped`,
+          summary(status),
+        ],
+      };
     },
   );
 

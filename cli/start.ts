@@ -12,6 +12,7 @@ import { createWorkers, runWorkers } from '../workers/index';
 import { buildActivities, integrationModes } from '../workers/integrations';
 import { calendarSyncTargets } from '../triggers/calendar';
 import { calendarAddress, DEFAULT_GATEWAY_PORT, PUBLIC_URL_ENV } from '../triggers/endpoints';
+import { dashboardPages } from '../dashboard/pages';
 import { createTriggerHandlers, startGateway, type Gateway } from '../triggers/gateway';
 import {
   loadOrCreateDevSecrets,
@@ -23,6 +24,7 @@ import { registerSimulationRoutes } from '../sandbox/simulate/simulation';
 import { temporalPort } from '../triggers/workflows';
 import { watchCalendars } from './calendar';
 import { loadConfig } from '../runtime/config';
+import { ensureRitualSchedules, formatScheduleOutcome } from './schedules';
 import { startDevServer, type DevServer } from './dev-server';
 import { CliError } from './errors';
 import type { CliIO } from './main';
@@ -154,6 +156,7 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
           publicUrl,
           log: (line) => io.out(line),
         }),
+        pages: dashboardPages({ client: devServer.env.client, config, log: (line) => io.err(line) }),
         log: (line) => io.err(line),
       });
     } catch (error) {
@@ -168,6 +171,7 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     io.out(
       `gateway:  ${gateway.url} — POST /jira, /notion, /calendar (try: npx prodops simulate jira-issue --key REL-9 --tier 3 --launch 2027-01-20 --pm ana)`,
     );
+    io.out(`dashboard: ${gateway.url}/dashboard (read-only; the same figures as prodops report)`);
     io.out('ready. Press Ctrl-C to stop.');
 
     const stopSignal =
@@ -194,6 +198,15 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
           `calendar: could not start the calendar syncs: ${error instanceof Error ? error.message : String(error)}`,
         ),
     );
+    // The rituals' schedules, as configured (created on a first start, updated after a change).
+    try {
+      for (const outcome of await ensureRitualSchedules(devServer.env.client, config))
+        io.out(`rituals:  ${formatScheduleOutcome(outcome)}`);
+    } catch (error) {
+      io.err(
+        `rituals:  could not set up the schedules: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
     await options.onReady?.({
       devServer,
       sandbox,

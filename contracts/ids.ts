@@ -33,6 +33,9 @@ export const calendarSyncWorkflowId = (calendarId: string): string =>
 /** One short workflow per Notion event, so that a redelivery is a no-op: `notion-event:<event id>`. */
 export const notionEventWorkflowId = (eventId: string): string => `notion-event:${eventId}`;
 
+/** One Weekly Product Update per ISO week: `weekly-update:2026-W23`. */
+export const weeklyUpdateWorkflowId = (week: string): string => `weekly-update:${week}`;
+
 /**
  * The private extended property of a calendar event naming the workflow that answers to it
  * should reach. The leave workflow sets it on its invites; the calendar sync reads it.

@@ -286,6 +286,14 @@ export const IntegrationsConfig = z
             /** Asynchronous Day-14 retro pages (Tier 2); the bundles data source when absent. */
             retros: z.string().min(1).optional(),
             subscriptions: z.string().min(1).optional(),
+            /** Day-3 check-in pages, where Support and Sales answer "Were you aware…?". */
+            checkIns: z.string().min(1).optional(),
+            /** Each contributor's page of the Weekly Product Update. */
+            weeklyUpdates: z.string().min(1).optional(),
+            /** The published Weekly Product Updates; the weeklyUpdates data source when absent. */
+            productUpdates: z.string().min(1).optional(),
+            /** The monthly "Product Ops metrics" pages; the productUpdates data source when absent. */
+            metrics: z.string().min(1).optional(),
             /** Where the "Tool budget YYYY" pages are kept current. */
             toolBudgets: z.string().min(1).optional(),
           })
@@ -321,6 +329,74 @@ export const IntegrationsConfig = z
   });
 export type IntegrationsConfig = z.infer<typeof IntegrationsConfig>;
 
+export const WEEKLY_UPDATE_DEFAULTS = {
+  enabled: true,
+  day: 'thu' as Weekday,
+  opens: '09:00',
+  reminder: '12:00',
+  deadline: '14:00',
+  publish: '16:00',
+  contributorRoles: ['product_manager'],
+  stakeholderRoles: ['sales_lead', 'cs_lead', 'support_lead', 'eng_lead'],
+  stakeholders: [] as string[],
+};
+
+/** The Weekly Product Update ritual: when it opens, reminds, closes and publishes, and who takes part. */
+export const WeeklyUpdateConfig = z
+  .strictObject({
+    /** False pauses the ritual's schedule (the next `temporal setup` or `npm start` pauses it). */
+    enabled: z.boolean().default(WEEKLY_UPDATE_DEFAULTS.enabled),
+    day: z
+      .enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` })
+      .default(WEEKLY_UPDATE_DEFAULTS.day),
+    opens: TimeOfDay.default(WEEKLY_UPDATE_DEFAULTS.opens),
+    reminder: TimeOfDay.default(WEEKLY_UPDATE_DEFAULTS.reminder),
+    deadline: TimeOfDay.default(WEEKLY_UPDATE_DEFAULTS.deadline),
+    publish: TimeOfDay.default(WEEKLY_UPDATE_DEFAULTS.publish),
+    /** The calendar whose days and zone the ritual keeps; the Head of Product's when absent. */
+    calendar: z.string().min(1).optional(),
+    /** Who writes an update each week. */
+    contributorRoles: z
+      .array(Id)
+      .min(1, 'must name at least one role')
+      .default(WEEKLY_UPDATE_DEFAULTS.contributorRoles),
+    /** Who receives the published update: everyone with these roles, and the people listed. */
+    stakeholderRoles: z.array(Id).default(WEEKLY_UPDATE_DEFAULTS.stakeholderRoles),
+    stakeholders: z.array(Id).default([]),
+    /** Who may publish early; everyone with the product_ops role and the Head of Product when absent. */
+    owners: z.array(Id).optional(),
+  })
+  .refine((w) => w.opens < w.reminder && w.reminder < w.deadline && w.deadline < w.publish, {
+    message: 'times must follow each other in the day: opens, reminder, deadline, publish',
+    path: ['publish'],
+  });
+export type WeeklyUpdateConfig = z.infer<typeof WeeklyUpdateConfig>;
+
+export const ProductAreaConfig = z.strictObject({
+  id: Id,
+  name: z.string().min(1, 'must not be empty'),
+  /** The PM whose update is this area's section. */
+  pm: Id,
+});
+export type ProductAreaConfig = z.infer<typeof ProductAreaConfig>;
+
+export const RitualsConfig = z.strictObject({
+  /** Whose calendar the rituals keep by default; the person with the head_of_product role when absent. */
+  headOfProduct: Id.optional(),
+  /** Product areas in the order the Weekly Product Update shows them. */
+  productAreas: z.array(ProductAreaConfig).default([]),
+  weeklyUpdate: WeeklyUpdateConfig.default({ ...WEEKLY_UPDATE_DEFAULTS }),
+  metrics: z
+    .strictObject({
+      /** Keep a "Product Ops metrics — <month>" page current in Notion. */
+      monthlyPage: z.boolean().default(true),
+      /** Local time of the daily refresh, on the rituals' calendar. */
+      refreshAt: TimeOfDay.default('06:00'),
+    })
+    .default({ monthlyPage: true, refreshAt: '06:00' }),
+});
+export type RitualsConfig = z.infer<typeof RitualsConfig>;
+
 export const TemporalConfig = z
   .strictObject({
     address: z.string().min(1).default('127.0.0.1:7233'),
@@ -347,6 +423,11 @@ export const OrgConfigShape = z.strictObject({
     remindAfterWorkingDays: 1,
     escalateAfterWorkingDays: 3,
     expireAfterWorkingDays: 5,
+  }),
+  rituals: RitualsConfig.default({
+    productAreas: [],
+    weeklyUpdate: { ...WEEKLY_UPDATE_DEFAULTS },
+    metrics: { monthlyPage: true, refreshAt: '06:00' },
   }),
   renewals: RenewalsConfig.default(DEFAULT_RENEWALS),
   integrations: IntegrationsConfig,
@@ -537,6 +618,7 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
       });
     operatorKeys.set(credential, i);
   });
+  checkRituals(config, ctx, checkPersonRef);
   checkPersonRef(config.renewals.procurementContact, ['renewals', 'procurementContact']);
   checkPersonRef(config.renewals.budgetOwner, ['renewals', 'budgetOwner']);
   for (const [year, teams] of Object.entries(config.renewals.budgets)) {
@@ -568,6 +650,49 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
     });
   });
 });
+
+type IssueSink = { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void };
+
+function checkRituals(
+  config: z.infer<typeof OrgConfigShape>,
+  ctx: IssueSink,
+  checkPersonRef: (id: string | undefined, path: (string | number)[]) => void,
+): void {
+  const rituals = config.rituals;
+  checkPersonRef(rituals.headOfProduct, ['rituals', 'headOfProduct']);
+  const weekly = rituals.weeklyUpdate;
+  if (weekly.calendar !== undefined && !(weekly.calendar in config.calendars))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['rituals', 'weeklyUpdate', 'calendar'],
+      message: `"${weekly.calendar}" is not a calendar`,
+    });
+  weekly.stakeholders.forEach((id, i) => checkPersonRef(id, ['rituals', 'weeklyUpdate', 'stakeholders', i]));
+  weekly.owners?.forEach((id, i) => checkPersonRef(id, ['rituals', 'weeklyUpdate', 'owners', i]));
+  const areaIds = new Set<string>();
+  rituals.productAreas.forEach((area, i) => {
+    if (areaIds.has(area.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rituals', 'productAreas', i, 'id'],
+        message: `"${area.id}" is used by another product area`,
+      });
+    areaIds.add(area.id);
+    const pm = config.people.find((p) => p.id === area.pm);
+    if (!pm)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rituals', 'productAreas', i, 'pm'],
+        message: `"${area.pm}" is not a person`,
+      });
+    else if (!weekly.contributorRoles.includes(pm.role))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rituals', 'productAreas', i, 'pm'],
+        message: `"${area.pm}" is a ${pm.role}, not one of rituals.weeklyUpdate.contributorRoles (${weekly.contributorRoles.join(', ')}): the area would have no update`,
+      });
+  });
+}
 
 /** One problem in a configuration file, located by its path (`people[3].manager`) and line. */
 export interface ConfigProblem {
@@ -728,4 +853,35 @@ export function personById(config: OrgConfig, id: string): PersonConfig {
 export function summarise(config: OrgConfig): string {
   const roles = new Set(config.people.map((p) => p.role));
   return `${config.people.length} people in ${config.teams.length} teams (${roles.size} roles), ${Object.keys(config.calendars).length} calendars`;
+}
+
+/**
+ * The Head of Product: `rituals.headOfProduct`, else the person with the head_of_product role,
+ * else the top of the management chain (the first person without a manager).
+ */
+export function headOfProduct(config: OrgConfig): PersonConfig {
+  const named = config.rituals.headOfProduct;
+  if (named !== undefined) return personById(config, named);
+  return (
+    config.people.find((p) => p.role === 'head_of_product') ??
+    config.people.find((p) => p.manager === undefined) ??
+    config.people[0]!
+  );
+}
+
+/** The calendar the rituals keep: `rituals.weeklyUpdate.calendar`, else the Head of Product's. */
+export function ritualCalendarName(config: OrgConfig): string {
+  return config.rituals.weeklyUpdate.calendar ?? headOfProduct(config).calendar;
+}
+
+/** Who may publish the weekly update early: the configured owners, else Product Ops and the Head of Product. */
+export function weeklyUpdateOwners(config: OrgConfig): string[] {
+  const configured = config.rituals.weeklyUpdate.owners;
+  if (configured) return [...configured];
+  return [
+    ...new Set([
+      ...config.people.filter((p) => p.role === 'product_ops').map((p) => p.id),
+      headOfProduct(config).id,
+    ]),
+  ];
 }

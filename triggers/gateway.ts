@@ -6,6 +6,9 @@
  *   POST /calendar   Google Calendar push notifications
  *   GET  /healthz    liveness
  *
+ * and any read-only pages handed in by the command that starts it (the dashboard), which are
+ * answered to GET and HEAD only. A gateway started with pages and no handlers serves only those.
+ *
  * Bad input is answered 4xx with one line saying what is wrong; an unreachable Temporal is 503
  * (Jira and Google deliver again); nothing ever answers with a stack trace.
  */
@@ -100,8 +103,18 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** A read-only page: answered to GET and HEAD, with its own content type. */
+export type PageHandler = (req: { query: URLSearchParams; headers: IncomingMessage['headers'] }) => Promise<{
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}>;
+
 export interface GatewayOptions {
-  handlers: TriggerHandlers;
+  /** The trigger functions; absent for a server of pages only. */
+  handlers?: TriggerHandlers;
+  /** Read-only pages by path, for example `/dashboard`. */
+  pages?: Record<string, PageHandler>;
   port?: number;
   /** The address to listen on: this machine only (127.0.0.1) unless told otherwise. */
   host?: string;
@@ -165,6 +178,17 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
+async function servePage(page: PageHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(res, failure(405, 'read-only: GET or HEAD', { allow: 'GET, HEAD' }));
+    return;
+  }
+  const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+  const answer = await page({ query: url.searchParams, headers: req.headers });
+  res.writeHead(answer.status, { 'content-length': Buffer.byteLength(answer.body), ...answer.headers });
+  res.end(req.method === 'HEAD' ? undefined : answer.body);
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? ((line: string) => console.error(line));
   const observe = (delivery: Delivery) => {
@@ -188,12 +212,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       void (async () => {
         const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
         if (path === '/healthz') {
-          send(res, { status: 200, body: { ok: true, functions: Object.values(ROUTES) } });
+          send(res, {
+            status: 200,
+            body: {
+              ok: true,
+              functions: options.handlers ? Object.values(ROUTES) : [],
+              pages: Object.keys(options.pages ?? {}),
+            },
+          });
           return;
         }
-        const name = ROUTES[path];
-        if (!name) {
-          send(res, failure(404, `no function at ${path.slice(0, 100)}: use /jira, /notion or /calendar`));
+        const page = options.pages?.[path];
+        if (page) {
+          await servePage(page, req, res);
+          return;
+        }
+        const name = options.handlers ? ROUTES[path] : undefined;
+        if (!name || !options.handlers) {
+          const known = [
+            ...(options.handlers ? ['/jira', '/notion', '/calendar'] : []),
+            ...Object.keys(options.pages ?? {}),
+          ];
+          send(res, failure(404, `nothing at ${path.slice(0, 100)}: use ${known.join(', ')}`));
           return;
         }
         const started = performance.now();

@@ -142,6 +142,7 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
     const configured = deps.config.integrations.notion.dataSources;
     return {
       ...(configured.enablementBundles ? { enablementBundles: configured.enablementBundles } : {}),
+      ...(configured.weeklyUpdates ? { weeklyUpdates: configured.weeklyUpdates } : {}),
       ...(configured.subscriptions ? { subscriptions: configured.subscriptions } : {}),
     };
   };

@@ -17,6 +17,7 @@ import { createCalendarSyncActivities } from '../activities/calendar-sync';
 import { createDispatchActivities } from '../activities/dispatch';
 import { createLeaveActivities } from '../activities/leave';
 import { createTombstoneActivities } from '../activities/tombstones';
+import { createRitualActivities } from '../activities/rituals';
 import { createRenewalActivities } from '../activities/renewals';
 import { triggerSecretsFromEnv } from '../triggers/secrets';
 
@@ -67,6 +68,7 @@ export interface BuiltActivities {
     ReturnType<typeof createDispatchActivities> &
     ReturnType<typeof createLeaveActivities> &
     ReturnType<typeof createTombstoneActivities> &
+    ReturnType<typeof createRitualActivities> &
     ReturnType<typeof createRenewalActivities>;
   bySystem: {
     jira: ReturnType<typeof createJiraActivities>;
@@ -149,6 +151,7 @@ export function buildActivities(options: {
       ...createDispatchActivities(),
       ...createLeaveActivities({ config: options.config, workerSecret: () => workerSecret }),
       ...createTombstoneActivities(),
+      ...createRitualActivities({ config: options.config }),
       ...createRenewalActivities({ config: options.config }),
     },
     bySystem: {

@@ -5,5 +5,8 @@ export { calendarSyncWorkflow } from './calendar-sync/workflow';
 export { notionEventWorkflow } from './notion-event/workflow';
 export { leaveWorkflow } from './leave/workflow';
 export { leaveCoordinatorWorkflow } from './leave/coordinator';
+export { weeklyUpdateWorkflow } from './weekly-update/workflow';
+export { weeklyUpdateLauncherWorkflow } from './weekly-update/launcher';
+export { productOpsMetricsWorkflow } from './metrics/workflow';
 export { renewalWorkflow } from './renewal/workflow';
 export { toolBudgetWorkflow } from './renewal/budget-workflow';

@@ -525,6 +525,27 @@ describe('prodops release', () => {
     expect(status).toMatchObject({ phase: 'launched', launchedOn: today(), enablement: 'released' });
   });
 
+  it('aware records a lead’s Day-3 answer; --yes or --no, exactly one, from a Support or Sales lead', async () => {
+    const key = await started('2', workingDaysAhead(2));
+    expectUsageError(await release('aware', key, '--by', 'maya'), /--yes .* or --no/);
+    expectUsageError(await release('aware', key, '--by', 'maya', '--yes', '--no'), /--yes .* or --no/);
+    const early = await release('aware', key, '--by', 'maya', '--yes');
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/has not shipped yet/);
+
+    expect((await release('released', key, '--on', today())).code).toBe(0);
+    const stranger = await release('aware', key, '--by', 'ben', '--no');
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toMatch(/"ben" cannot answer/);
+    const answered = await release('aware', key, '--by', 'nora', '--no');
+    expect(answered.stderr).toBe('');
+    expect(answered.stdout.split('\n')[0]).toBe(
+      `${key}: nora (sales) did not know about it before it shipped`,
+    );
+    const status = await statusOf(key);
+    expect(status.awareness).toMatchObject([{ by: 'nora', team: 'sales', aware: false, source: 'cli' }]);
+  });
+
   it('cancel ends the release; later changes are refused', async () => {
     const key = await started('3', workingDaysAhead(15));
     const cancelled = await release('cancel', key, '--reason', 'scope cut');

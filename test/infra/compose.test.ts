@@ -237,7 +237,7 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.environment).toMatchObject({ PRODOPS_TEMPORAL_NAMESPACE: 'default' });
   });
 
-  it('publishes Temporal, its UI, the gateway and the metrics on 127.0.0.1 only; the HTTPS front is opt-in', () => {
+  it('publishes Temporal, its UI, the gateway, its dashboard and the metrics on 127.0.0.1 only; the HTTPS front is opt-in', () => {
     const { services } = loadCompose(text) as { services: Record<string, Service> };
     const published = Object.entries(services).flatMap(([name, s]) =>
       (s.ports ?? []).map((p) => ({ name, ...parsePort(p), profiles: s.profiles })),
@@ -248,6 +248,7 @@ describe('docker-compose.yml', () => {
       'worker:9464',
       'gateway:8787',
       'gateway:9465',
+      'gateway:8788',
     ]);
     expect(published.filter((p) => p.hostIp !== '127.0.0.1')).toEqual([
       { name: 'tls-proxy', hostIp: undefined, published: '80', target: '80', profiles: ['tls'] },

@@ -814,7 +814,7 @@ describe('store', () => {
     });
 
     const snapshot = served.vendor.snapshot();
-    expect(snapshot.dataSources).toHaveLength(5);
+    expect(snapshot.dataSources).toHaveLength(Object.keys(config.integrations.notion.dataSources).length);
     expect(snapshot.pages).toEqual(
       expect.arrayContaining([
         expect.objectContaining({

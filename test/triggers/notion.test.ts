@@ -144,8 +144,10 @@ describe('Notion signatures', () => {
         occurredAt: Date.parse(event.timestamp),
         dataSources: {
           enablementBundles: BUNDLES,
+          weeklyUpdates: config.integrations.notion.dataSources.weeklyUpdates,
           subscriptions: config.integrations.notion.dataSources.subscriptions,
         },
+        // The signed event's authors: who ticked a box is what a route may need to know.
         authors: event.authors,
       },
     ]);

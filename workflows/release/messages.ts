@@ -87,6 +87,18 @@ export interface Confirmation {
   operator?: string;
 }
 
+/**
+ * A Support or Sales lead's answer to the Day-3 check-in's question, "Were you aware of this
+ * release before it shipped?": the stakeholder surprise score counts the releases with a "no".
+ */
+export interface AwarenessAnswer {
+  by: string;
+  team: 'support' | 'sales';
+  aware: boolean;
+  at: string;
+  source: 'cli' | 'notion';
+}
+
 export interface GoNoGoDecision {
   decision: 'go' | 'no-go';
   by: string;
@@ -122,6 +134,8 @@ export interface ReleaseStatus {
   launchedOn: CalendarDate | null;
   steps: StepState[];
   confirmations: { support: Confirmation | null; sales: Confirmation | null };
+  /** The Day-3 awareness answers, one per lead (the latest answer of each). */
+  awareness: AwarenessAnswer[];
   goNoGo: GoNoGoDecision[];
   flags: ReleaseFlags;
   /** The next deadline still ahead, if any. */
@@ -192,6 +206,16 @@ export const released = defineSignal<[ReleasedEvent]>('released');
 export const bundlePublished = defineSignal<[BundlePublishedEvent]>('bundlePublished');
 export const readinessConfirmed = defineSignal<[ReadinessConfirmedEvent]>('readinessConfirmed');
 
+/** "Were you aware of this release before it shipped?", answered by a Support or Sales lead. */
+export interface AwarenessAnsweredEvent {
+  /** A person id. */
+  by: string;
+  aware: boolean;
+  occurredAt?: number;
+  /** The operator's signature, when the command line sent it (see domain/operators.ts). */
+  auth?: OperatorAuth;
+}
+
 /** Commands from people: validated, refused with a reason, answered with the new status. */
 export interface GoNoGoCommand {
   /** The PM owner, or whom the operator acts for; the operator when absent. */
@@ -207,6 +231,7 @@ export const markReleased = defineUpdate<ReleaseStatus, [ReleasedEvent]>('markRe
 export const publishBundle = defineUpdate<ReleaseStatus, [BundlePublishedEvent]>('publishBundle');
 export const confirmReadiness = defineUpdate<ReleaseStatus, [ReadinessConfirmedEvent]>('confirmReadiness');
 export const decideGoNoGo = defineUpdate<ReleaseStatus, [GoNoGoCommand]>('decideGoNoGo');
+export const answerAwareness = defineUpdate<ReleaseStatus, [AwarenessAnsweredEvent]>('answerAwareness');
 
 export const releaseStatus = defineQuery<ReleaseStatus>('releaseStatus');
 
@@ -229,6 +254,7 @@ export const RELEASE_UPDATES = {
   publish: 'publishBundle',
   confirm: 'confirmReadiness',
   goNoGo: 'decideGoNoGo',
+  awareness: 'answerAwareness',
 } as const;
 
 // ---- Tombstones ---------------------------------------------------------------------------

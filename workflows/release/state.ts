@@ -26,6 +26,8 @@ import { note, type Journal } from '../entity-loop';
 import type { IdentityState } from '../operator-identity';
 import {
   ReleaseRefusals,
+  type AwarenessAnswer,
+  type AwarenessAnsweredEvent,
   type BundlePublishedEvent,
   type CancelledEvent,
   type Confirmation,
@@ -60,6 +62,8 @@ export interface ReleaseWorkflowState extends Journal, IdentityState {
   plan: ReleasePlan | null;
   steps: StepState[];
   confirmations: { support: Confirmation | null; sales: Confirmation | null };
+  /** Absent from the runs started before the Day-3 question was recorded. */
+  awareness?: AwarenessAnswer[];
   goNoGo: GoNoGoDecision[];
   flags: ReleaseFlags;
   bundlePublished: boolean;
@@ -270,6 +274,7 @@ export function status(state: State, input: ReleaseInput, now: number): ReleaseS
     launchedOn: state.launchedOn,
     steps: state.steps.map((s) => ({ ...s })),
     confirmations: { ...state.confirmations },
+    awareness: (state.awareness ?? []).map((a) => ({ ...a })),
     goNoGo: [...state.goNoGo],
     flags: { ...state.flags },
     nextDeadline: nextDeadline(state, todayOf(state, now)),
@@ -324,6 +329,12 @@ export const ReleaseSchemas = {
       by: PersonId,
       decision: z.enum(['go', 'no-go'], { error: 'must be go or no-go' }),
       note: NoteText().optional(),
+      ...envelope(now),
+    }),
+  awareness: (now: number) =>
+    z.strictObject({
+      by: PersonId,
+      aware: z.boolean({ error: 'must be true or false' }),
       ...envelope(now),
     }),
 };
@@ -406,6 +417,53 @@ export function validateConfirmation(
     );
 }
 
+/** The lead's team, from the context's confirmers: the Support and Sales leads answer. */
+function awarenessTeam(state: State, by: string): 'support' | 'sales' | null {
+  if (!state.context) return null;
+  if (state.context.confirmers.support.includes(by)) return 'support';
+  if (state.context.confirmers.sales.includes(by)) return 'sales';
+  return null;
+}
+
+export function validateAwareness(state: State, event: AwarenessAnsweredEvent, { input, now }: Asked): void {
+  checkShape('awareness', event, 'answerAwareness', now);
+  refuseIfFinished(state, input, 'record whether it surprised anyone');
+  if (state.tier === 1)
+    refuse(`${input.issueKey} is Tier 1: it has no Day-3 check-in`, ReleaseRefusals.notAllowed);
+  if (typeof event.aware !== 'boolean')
+    refuse(`aware must be true or false, got ${JSON.stringify(event.aware)}`, ReleaseRefusals.invalid);
+  if (state.phase !== 'launched')
+    refuse(
+      `${input.issueKey} has not shipped yet: the awareness question is asked at the Day-3 check-in`,
+      ReleaseRefusals.notAllowed,
+    );
+  if (state.context && awarenessTeam(state, event.by) === null)
+    refuse(
+      `"${event.by}" cannot answer for ${input.issueKey}: the question is for the Support and Sales leads (${[...state.context.confirmers.support, ...state.context.confirmers.sales].join(', ')})`,
+      ReleaseRefusals.notAllowed,
+    );
+}
+
+/** Validated by `validateAwareness`. A lead who answers again corrects their answer. */
+export function applyAwareness(
+  state: State,
+  event: AwarenessAnsweredEvent,
+  source: AwarenessAnswer['source'],
+  at: Circumstances,
+): boolean {
+  const team = awarenessTeam(state, event.by);
+  if (team === null || state.phase !== 'launched') return false;
+  const answers = (state.awareness ?? []).filter((a) => a.by !== event.by);
+  answers.push({ by: event.by, team, aware: event.aware, at: new Date(at.now).toISOString(), source });
+  state.awareness = answers;
+  noteFor(
+    state,
+    at.input,
+    `${event.by} (${team}) ${event.aware ? 'knew' : 'did not know'} about the release before it shipped`,
+  );
+  return true;
+}
+
 export function validateGoNoGo(state: State, command: GoNoGoCommand, { input, now }: Asked): void {
   checkShape('goNoGo', command, 'decideGoNoGo', now);
   refuseIfFinished(state, input, 'take a go/no-go');
@@ -434,6 +492,11 @@ export function refuseOperator(
   if (update === 'confirmReadiness')
     return mayActFor(operator, command.by ?? operator.id, command.team ?? 'support');
   if (update === 'decideGoNoGo') return mayActFor(operator, command.by ?? operator.id, 'pm');
+  // A lead answers for themselves; answering for a lead takes a Support or a Sales grant.
+  if (update === 'answerAwareness') {
+    const by = command.by ?? operator.id;
+    return mayActFor(operator, by, 'support') && mayActFor(operator, by, 'sales');
+  }
   if (operator.id === input.pmId || operator.actsFor.includes('product-ops')) return null;
   return `operator ${operator.id} may not change ${input.issueKey}: only its PM owner (${input.pmId}) or an operator granted product-ops can`;
 }

@@ -32,6 +32,7 @@ import type { CalendarDate } from '../../domain/business-calendar';
 import { noticeHtml, type Notice } from '../../domain/release-content';
 import { attempt, isRepeat, runEntityLoop, sendOnce, Wake } from '../entity-loop';
 import {
+  answerAwareness,
   bundlePublished,
   cancelRelease,
   changeTier,
@@ -61,6 +62,7 @@ import {
 import {
   acceptMove,
   acceptReleased,
+  applyAwareness,
   applyBundlePublished,
   applyCancel,
   applyConfirmation,
@@ -77,6 +79,7 @@ import {
   ReleaseSchemas,
   sameNotionId,
   status,
+  validateAwareness,
   validateCancel,
   validateConfirmation,
   validateGoNoGo,
@@ -510,5 +513,16 @@ function setHandlers(
       return current();
     },
     validating(RELEASE_UPDATES.goNoGo, validateGoNoGo),
+  );
+  setHandler(
+    answerAwareness,
+    async (e) => {
+      await operatorOf(RELEASE_UPDATES.awareness, e);
+      await whenReady();
+      // Only the record changes: nothing in Jira, Notion or Calendar follows from an answer.
+      applyAwareness(state, e, 'cli', at());
+      return current();
+    },
+    validating(RELEASE_UPDATES.awareness, validateAwareness),
   );
 }

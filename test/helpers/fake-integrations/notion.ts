@@ -261,6 +261,19 @@ export class FakeNotion {
         return this.view(target);
       },
 
+      readPageContent: async (input) => {
+        const ctx = about('blocks.children.list', input.pageId);
+        await asTheRealActivity(() => real.readPageContent(input));
+        // What a person wrote on the page, archived pages included (Notion lists their blocks).
+        const target = found(
+          ctx,
+          'page',
+          input.pageId,
+          this.pages.find((p) => p.id === normalizeId(input.pageId)),
+        );
+        return { content: structuredClone(target.blocks), truncated: false };
+      },
+
       appendContent: async (input) => {
         const ctx = about('appendContent', input.idempotencyKey);
         const answered = await asTheRealActivity(() => real.appendContent(input));

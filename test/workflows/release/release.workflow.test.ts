@@ -18,6 +18,7 @@ import { startStack, type Stack } from '../../helpers/stack';
 import { FakeWorld } from './fake-world';
 import { HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW, releaseWorkflow } from '../../../workflows/release/workflow';
 import {
+  answerAwareness,
   cancelRelease,
   changeTier,
   confirmReadiness,
@@ -40,6 +41,7 @@ import {
 } from '../../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../../domain/holidays';
 import { planRelease, releaseRulesFrom, type Tier } from '../../../domain/release-plan';
+import { releaseRecordOf } from '../../../domain/measurement';
 
 /** Every person an operator with a key of their own; Priya (Product Ops) runs the release commands. */
 const operators = withOperators(loadExampleConfig());
@@ -217,6 +219,41 @@ describe('release workflow', () => {
       expect(world.events).toHaveLength(0);
       expect(world.mails.map((m) => m.idempotencyKey)).toEqual([`release:${issueKey}:day-3-check-in`]);
       expect(world.mails[0]!.to).toEqual(['ana@northwind.example', 'maya@northwind.example']);
+    });
+  });
+
+  it('Day 3: the Support and Sales leads say whether they knew before it shipped, once each', async () => {
+    await withRelease(async ({ cal, today, start }) => {
+      const launch = addWorkingDays(cal, today, 12);
+      const handle = await start(2, launch);
+      await waitFor(handle, (s) => s.plan.bundleDueDate !== null, 'the plan');
+      await expectRefused(
+        handle.executeUpdate(answerAwareness, { args: [{ by: 'maya', aware: true }] }),
+        /has not shipped yet/,
+      );
+      await skipTo(launch, '15:00');
+      await handle.executeUpdate(markReleased, { args: [{}] });
+      await expectRefused(
+        handle.executeUpdate(answerAwareness, { args: [{ by: 'ben', aware: false }] }),
+        /"ben" cannot answer .*the Support and Sales leads/,
+      );
+      await handle.executeUpdate(answerAwareness, { args: [{ by: 'maya', aware: true }] });
+      await handle.executeUpdate(answerAwareness, { args: [{ by: 'nora', aware: true }] });
+      // Nora corrects her answer: one answer each, the latest.
+      const answered = await handle.executeUpdate(answerAwareness, { args: [{ by: 'nora', aware: false }] });
+      expect(answered.awareness.map(({ by, team, aware, source }) => ({ by, team, aware, source }))).toEqual([
+        { by: 'maya', team: 'support', aware: true, source: 'cli' },
+        { by: 'nora', team: 'sales', aware: false, source: 'cli' },
+      ]);
+      const result = await handle.result();
+      expect(result.phase).toBe('done');
+      expect(result.awareness).toHaveLength(2);
+      // The measurement reads them: one release answered, surprised by Sales' "no".
+      const record = releaseRecordOf(result);
+      expect(record.awareness).toEqual([
+        { by: 'maya', team: 'support', aware: true },
+        { by: 'nora', team: 'sales', aware: false },
+      ]);
     });
   });
 
