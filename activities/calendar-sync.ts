@@ -16,7 +16,7 @@ import type { CalendarActivities, CalendarEvent, CalendarEventTime, WatchCalenda
 import { PRODOPS_KEY_PROPERTY } from './calendar';
 import { ErrorTypes } from './errors';
 import { PRODOPS_WORKFLOW_ID_PROPERTY } from '../contracts/ids';
-import { channelFamilyForKey, channelToken } from '../contracts/node/channels';
+import { channelIdBase, channelToken } from '../contracts/node/channels';
 
 /** An event as the dispatcher sees it: what a rule may need, nothing more. */
 export interface SyncedEvent {
@@ -34,6 +34,8 @@ export interface SyncedEvent {
   prodopsWorkflowId?: string;
   /** Set on an instance of a recurring event: the recurring event's id. */
   recurringEventId?: string;
+  /** The organiser's email, lower case, on events whose answers a workflow waits for. */
+  organizer?: string;
 }
 
 export interface CalendarSyncListing {
@@ -43,6 +45,9 @@ export interface CalendarSyncListing {
   /** How many events the listing held before reduction. */
   scanned: number;
 }
+
+/** Google's default life of a channel, when a watch names none. */
+const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 
 export interface CalendarSyncActivityDeps {
   calendar: Pick<CalendarActivities, 'listChanges' | 'listInstances' | 'watchCalendar'>;
@@ -187,6 +192,7 @@ export function createCalendarSyncActivities(deps: CalendarSyncActivityDeps) {
                   ...(a.organizer ? { organizer: true } : {}),
                 })),
                 prodopsWorkflowId: workflowId,
+                ...(event.organizer ? { organizer: event.organizer.toLowerCase() } : {}),
               }
             : {}),
           ...(prodopsKey ? { prodopsKey } : {}),
@@ -206,6 +212,8 @@ export function createCalendarSyncActivities(deps: CalendarSyncActivityDeps) {
       calendarId: string;
       address: string;
       ttlSeconds?: number;
+      /** When the channel is meant to expire (seconds since the epoch), from workflow time. */
+      expiresAtSeconds?: number;
       actAs?: string;
     }): Promise<WatchCalendarResult> {
       let secret: string | undefined;
@@ -226,8 +234,13 @@ export function createCalendarSyncActivities(deps: CalendarSyncActivityDeps) {
           nonRetryable: true,
         });
       }
-      const token = channelToken(secret, channelFamilyForKey(input.idempotencyKey), input.calendarId);
-      return deps.calendar.watchCalendar({ ...input, token });
+      const expiresAtSeconds =
+        input.expiresAtSeconds ?? Math.floor(Date.now() / 1000) + (input.ttlSeconds ?? DEFAULT_TTL_SECONDS);
+      const family = channelIdBase(input.idempotencyKey, expiresAtSeconds);
+      const token = channelToken(secret, family, input.calendarId);
+      const opened = await deps.calendar.watchCalendar({ ...input, expiresAtSeconds, token });
+      // The id's expiry bounds the channel: the trigger refuses notifications after it.
+      return { ...opened, expiration: Math.min(opened.expiration, expiresAtSeconds * 1000) };
     },
   };
 }

@@ -12,13 +12,19 @@ import type { calendar_v3 } from 'googleapis';
 import { isRealDate, isRealTimeZone } from '../domain/config';
 import { ErrorTypes, invalidInput, type OperationContext } from './errors';
 import { callGoogle, googleErrorReason, googleErrorStatus } from './google-auth';
-import { calendarEventId, fingerprint } from '../contracts/node/idempotency';
+import { calendarEventId, isEventIdOf, secretCalendarEventId } from '../contracts/node/idempotency';
+import { channelIdBase } from '../contracts/node/channels';
 
 export interface CalendarActivityDeps {
   /** A Calendar client acting as the given user (impersonated through domain-wide delegation). */
   calendarFor(userEmail: string): calendar_v3.Calendar;
   /** Who acts when an input names nobody: the organisation's sender mailbox. */
   defaultActor?: string;
+  /**
+   * The worker's secret (PRODOPS_WORKER_SECRET), for the ids of events whose answers count
+   * (`secretId`); read per call. Never passed through a workflow.
+   */
+  eventIdSecret?: () => string | undefined;
 }
 
 export type SendUpdates = 'all' | 'externalOnly' | 'none';
@@ -54,6 +60,26 @@ export interface UpsertEventInput {
   /** Extra private extended properties, for example the workflow id that owns the event. */
   privateProperties?: Record<string, string>;
   sendUpdates?: SendUpdates;
+  /**
+   * An event whose answers count (an invite to confirm leave): its id is an HMAC of the key with
+   * the worker's secret, so nobody can predict it, and an event found under it counts as this
+   * one only when `actAs` organises it.
+   */
+  secretId?: boolean;
+}
+
+/** An invite as its organiser's calendar holds it: what its attendees answered. */
+export interface InviteReading {
+  /** False when the event is not on the calendar (never made, or purged). */
+  found: boolean;
+  status: string;
+  /** The organiser's email, lower case. */
+  organizer: string | null;
+  /** The idempotency key prodops made it under (its private property), if it carries one. */
+  prodopsKey: string | null;
+  /** When the event last changed (an answer changes it), ms since the epoch; null if unknown. */
+  updated: number | null;
+  attendees: { email: string; responseStatus: string }[];
 }
 
 export type AutoDeclineMode =
@@ -203,6 +229,12 @@ export interface WatchCalendarInput {
   /** Echoed in `X-Goog-Channel-Token` with every notification, so the receiver can verify it. */
   token: string;
   ttlSeconds?: number;
+  /**
+   * When the channel is meant to expire, whole seconds since the epoch: part of the channel id
+   * (and of the token), so a notification on an expired channel is refused without any stored
+   * state. The same for every attempt of one watch.
+   */
+  expiresAtSeconds: number;
   actAs?: string;
 }
 
@@ -248,10 +280,23 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
   };
   const clientFor = (ctx: OperationContext, actAs: string | undefined) =>
     deps.calendarFor(actorFor(ctx, actAs));
+  const requireSecret = (ctx: OperationContext): string => {
+    const secret = deps.eventIdSecret?.();
+    if (!secret)
+      throw ApplicationFailure.create({
+        type: ErrorTypes.invalidInput,
+        message: `${ctx.system} ${ctx.operation} [${ctx.key ?? ''}]: PRODOPS_WORKER_SECRET is not set on the worker: an invite whose answers count needs an id nobody can predict`,
+        nonRetryable: true,
+      });
+    return secret;
+  };
+  const resolveId = (ref: EventRef, operation: string) =>
+    resolveEventId(ref, operation, deps.eventIdSecret?.());
 
   async function upsertEvent(input: UpsertEventInput): Promise<UpsertEventResult> {
     const ctx: OperationContext = { system: SYSTEM, operation: 'events.upsert', key: input.idempotencyKey };
-    const desired = desiredEvent(ctx, input);
+    const desired = desiredEvent(ctx, input, input.secretId ? requireSecret(ctx) : undefined);
+    const actor = actorFor(ctx, input.actAs).toLowerCase();
     const calendar = clientFor(ctx, input.actAs);
     const calendarId = requireText(ctx, input.calendarId, 'calendarId');
     const eventId = desired.id!;
@@ -290,6 +335,19 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
         nonRetryable: true,
       });
     }
+    const organizer = existing.organizer?.email?.toLowerCase();
+    if (
+      input.secretId &&
+      organizer !== undefined &&
+      organizer !== actor &&
+      organizer !== calendarId.toLowerCase()
+    ) {
+      throw ApplicationFailure.create({
+        type: ErrorTypes.conflict,
+        message: `${SYSTEM} events.upsert [${input.idempotencyKey}]: event ${eventId} on ${calendarId} is organised by ${organizer}, not ${actor}: it is not prodops' and its answers will not count`,
+        nonRetryable: true,
+      });
+    }
     const existingType = existing.eventType ?? 'default';
     if (existingType !== (desired.eventType ?? 'default')) {
       throw ApplicationFailure.create({
@@ -315,7 +373,7 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
   }
 
   async function getEvent(input: EventRef): Promise<{ event: CalendarEvent | null }> {
-    const eventId = resolveEventId(input, 'events.get');
+    const eventId = resolveId(input, 'events.get');
     const ctx: OperationContext = {
       system: SYSTEM,
       operation: 'events.get',
@@ -333,8 +391,54 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
     return { event: found ? simplifyEvent(found) : null };
   }
 
+  /**
+   * What the attendees of an event answered, read from its organiser's calendar: the truth a
+   * workflow checks an answer against before it counts (a signal only says where to look).
+   */
+  async function readInvite(input: {
+    calendarId: string;
+    eventId: string;
+    actAs?: string;
+  }): Promise<InviteReading> {
+    const ctx: OperationContext = { system: SYSTEM, operation: 'events.get', key: input.eventId };
+    requireText(ctx, input.calendarId, 'calendarId');
+    requireText(ctx, input.eventId, 'eventId');
+    const calendar = clientFor(ctx, input.actAs);
+    const found = await callGoogle(ctx, async () => {
+      try {
+        return (await calendar.events.get({ calendarId: input.calendarId, eventId: input.eventId })).data;
+      } catch (error) {
+        const status = googleErrorStatus(error);
+        if (status === 404 || status === 410) return undefined;
+        throw error;
+      }
+    });
+    if (!found)
+      return {
+        found: false,
+        status: 'cancelled',
+        organizer: null,
+        prodopsKey: null,
+        updated: null,
+        attendees: [],
+      };
+    const updated = found.updated ? Date.parse(found.updated) : Number.NaN;
+    return {
+      found: true,
+      status: found.status ?? 'confirmed',
+      organizer: found.organizer?.email?.toLowerCase() ?? null,
+      prodopsKey: found.extendedProperties?.private?.[PRODOPS_KEY_PROPERTY] ?? null,
+      updated: Number.isFinite(updated) ? updated : null,
+      attendees: (found.attendees ?? []).flatMap((a) =>
+        a.email && !a.organizer
+          ? [{ email: a.email.toLowerCase(), responseStatus: a.responseStatus ?? 'needsAction' }]
+          : [],
+      ),
+    };
+  }
+
   async function patchEvent(input: PatchEventInput): Promise<CalendarEvent> {
-    const eventId = resolveEventId(input, 'events.patch');
+    const eventId = resolveId(input, 'events.patch');
     const ctx: OperationContext = {
       system: SYSTEM,
       operation: 'events.patch',
@@ -384,7 +488,7 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
   }
 
   async function deleteEvent(input: DeleteEventInput): Promise<{ deleted: boolean }> {
-    const eventId = resolveEventId(input, 'events.delete');
+    const eventId = resolveId(input, 'events.delete');
     const ctx: OperationContext = {
       system: SYSTEM,
       operation: 'events.delete',
@@ -535,8 +639,10 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
     if (input.ttlSeconds !== undefined && (!Number.isInteger(input.ttlSeconds) || input.ttlSeconds <= 0)) {
       throw invalidInput(ctx, 'ttlSeconds must be a positive whole number');
     }
+    if (!Number.isInteger(input.expiresAtSeconds) || input.expiresAtSeconds <= 0)
+      throw invalidInput(ctx, 'expiresAtSeconds must be a positive whole number of seconds since the epoch');
     const calendar = clientFor(ctx, input.actAs);
-    const base = `prodops-${fingerprint(input.idempotencyKey, 32)}`;
+    const base = channelIdBase(input.idempotencyKey, input.expiresAtSeconds);
     const idOf = (generation: number) => (generation === 0 ? base : `${base}-${generation}`);
 
     for (let generation = 0; generation < MAX_CHANNEL_GENERATIONS; generation++) {
@@ -591,6 +697,7 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
   return {
     upsertEvent,
     getEvent,
+    readInvite,
     patchEvent,
     deleteEvent,
     listChanges,
@@ -705,13 +812,13 @@ function rfc3339Utc(ms: number): string {
   return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 }
 
-function resolveEventId(ref: EventRef, operation: string): string {
+function resolveEventId(ref: EventRef, operation: string, secret: string | undefined): string {
   const ctx: OperationContext = { system: SYSTEM, operation, key: ref.idempotencyKey ?? ref.eventId };
   requireText(ctx, ref.calendarId, 'calendarId');
   if (
     ref.eventId !== undefined &&
     ref.idempotencyKey !== undefined &&
-    ref.eventId !== calendarEventId(ref.idempotencyKey)
+    !isEventIdOf(ref.eventId, ref.idempotencyKey, secret)
   ) {
     throw invalidInput(ctx, 'eventId and idempotencyKey name different events');
   }
@@ -734,7 +841,11 @@ function requireInstant(ctx: OperationContext, value: string, name: string): str
   return value;
 }
 
-function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_v3.Schema$Event {
+function desiredEvent(
+  ctx: OperationContext,
+  input: UpsertEventInput,
+  secret: string | undefined,
+): calendar_v3.Schema$Event {
   requireText(ctx, input.idempotencyKey, 'idempotencyKey');
   if (input.idempotencyKey.length > 1024)
     throw invalidInput(ctx, 'idempotencyKey must be at most 1024 characters');
@@ -753,7 +864,10 @@ function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_
   if (eventType !== 'outOfOffice' && input.outOfOffice !== undefined)
     throw invalidInput(ctx, 'outOfOffice applies to an out-of-office event only');
   return {
-    id: calendarEventId(input.idempotencyKey),
+    id:
+      secret !== undefined
+        ? secretCalendarEventId(input.idempotencyKey, secret)
+        : calendarEventId(input.idempotencyKey),
     summary: input.summary,
     description: input.description ?? '',
     start,

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { OrgConfig, PersonConfig } from '../domain/config';
 import { resolveBusinessCalendar, type YearRange } from '../domain/holidays';
 import { releaseRulesFrom } from '../domain/release-plan';
+import { operatorGrants, type OperatorGrant } from '../domain/operators';
 import type { PersonRef, ReleaseContext } from '../workflows/release/messages';
 
 export interface CoreDeps {
@@ -28,6 +29,14 @@ export function createCoreActivities(deps: CoreDeps) {
     id === undefined ? undefined : config.people.find((p) => p.id === id);
 
   return {
+    /**
+     * The configured operators: who may sign commands, with which public key, and for whom. A
+     * workflow reads them when a signed command arrives and its copy is older than an hour.
+     */
+    async loadOperators(): Promise<{ operators: OperatorGrant[] }> {
+      return { operators: operatorGrants(deps.config().operators) };
+    },
+
     /** Everything the release workflow needs from the configuration about one PM's release. */
     async loadReleaseContext(input: { pmId: string; years: YearRange }): Promise<ReleaseContext> {
       const config = deps.config();
@@ -82,6 +91,16 @@ export function createCoreActivities(deps: CoreDeps) {
           doneStatus: jira.statuses.done,
         },
         sender: config.integrations.google.sender ?? `product-ops@${pm.email.split('@')[1] ?? 'localhost'}`,
+        accounts: {
+          jira: Object.fromEntries(
+            config.people.flatMap((p) => (p.jiraAccountId ? [[p.jiraAccountId, p.id]] : [])),
+          ),
+          notion: Object.fromEntries(
+            config.people.flatMap((p) =>
+              p.notionUserId ? [[p.notionUserId.replace(/-/g, '').toLowerCase(), p.id]] : [],
+            ),
+          ),
+        },
       };
     },
   };

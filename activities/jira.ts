@@ -678,6 +678,42 @@ export function createJiraActivities(deps: JiraActivityDeps) {
       return toJiraIssue(issue, extra);
     },
 
+    /**
+     * An issue's status and who last moved it to `toStatus`, from its changelog: what a workflow
+     * checks a webhook against before a confirmation counts (the event only says where to look).
+     */
+    async readStatusChange(input: {
+      issueKey: string;
+      toStatus: string;
+    }): Promise<{ status: string; movedBy: string | null; movedAt: number | null }> {
+      const ctx: OperationContext = { system: 'jira', operation: 'getIssue', key: input.issueKey };
+      checkIssueKey(ctx, input.issueKey);
+      const issue = await jiraCall(ctx, () =>
+        client.issues.getIssue({ issueIdOrKey: input.issueKey, fields: ['status'], expand: 'changelog' }),
+      );
+      const wanted = input.toStatus.trim().toLowerCase();
+      const histories = (issue.changelog?.histories ?? []) as {
+        author?: { accountId?: string };
+        created?: string;
+        items?: { field?: string; fieldId?: string; toString?: string | null }[];
+      }[];
+      let movedBy: string | null = null;
+      let movedAt: number | null = null;
+      for (const history of histories) {
+        const moved = (history.items ?? []).some(
+          (item) =>
+            (item.fieldId ?? item.field ?? '').toLowerCase() === 'status' &&
+            (item.toString ?? '').trim().toLowerCase() === wanted,
+        );
+        const at = history.created ? Date.parse(history.created) : Number.NaN;
+        if (moved && (movedAt === null || (Number.isFinite(at) && at >= movedAt))) {
+          movedBy = history.author?.accountId ?? null;
+          movedAt = Number.isFinite(at) ? at : movedAt;
+        }
+      }
+      return { status: toJiraIssue(issue).status, movedBy, movedAt };
+    },
+
     async searchIssues(input: SearchIssuesInput): Promise<SearchIssuesResult> {
       const ctx: OperationContext = { system: 'jira', operation: 'searchIssues', key: input.jql };
       if (typeof input.jql !== 'string' || input.jql.trim() === '')

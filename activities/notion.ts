@@ -28,9 +28,11 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { TEXT_BLOCK_TYPES } from '../domain/document';
 import { callIntegration, ErrorTypes, invalidInput, type OperationContext } from './errors';
+import type { RequestBudget } from './request-budget';
 import {
   MAX_ARRAY_ITEMS,
   blockFingerprint,
+  fromBlock,
   requestBatches,
   richText,
   toBlocks,
@@ -52,22 +54,38 @@ export interface NotionClientOptions {
   timeoutMs?: number;
   logLevel?: LogLevel;
   logger?: Logger;
+  /**
+   * The integration's request budget (Notion: 3 requests per second on average). Every request,
+   * a refused one included, takes its turn; a 429 pauses the budget for its Retry-After.
+   */
+  budget?: RequestBudget;
   /** The fetch the client sends with; tests count requests through it. */
   fetch?: NonNullable<ConstructorParameters<typeof Client>[0]>['fetch'];
 }
 
 export function createNotionClient(options: NotionClientOptions): Client {
   if (!options.auth) throw new Error(`A Notion integration token is required (set ${NOTION_TOKEN_ENV})`);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const budget = options.budget;
   return new Client({
     auth: options.auth,
     baseUrl: options.baseUrl,
     notionVersion: NOTION_API_VERSION,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    // With a budget, the wait for a turn and the request have timeouts of their own (so that a
+    // request given up on never goes out later); the client's covers both, and a little more.
+    ...(budget
+      ? {
+          fetch: budget.wrapFetch(
+            (options.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch.bind(globalThis),
+            timeoutMs,
+          ),
+          timeoutMs: timeoutMs + budget.maxWaitMs + 1_000,
+        }
+      : { timeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) }),
     // Temporal's retry policy governs retries (with Retry-After as nextRetryDelay), not the client.
     retry: false,
     logLevel: options.logLevel ?? LogLevel.WARN,
     logger: options.logger,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 }
 
@@ -113,6 +131,8 @@ export interface NotionPage extends NotionRow {
   inTrash: boolean;
   createdTime: string;
   lastEditedTime: string;
+  /** The Notion user who last edited the page (a person, or an integration). */
+  lastEditedBy: string | null;
 }
 
 export type NotionFilter = QueryDataSourceParameters['filter'];
@@ -323,6 +343,7 @@ function simplifyPage(page: PageObjectResponse, includeRaw = false): NotionPage 
     inTrash: page.in_trash || page.archived,
     createdTime: page.created_time,
     lastEditedTime: page.last_edited_time,
+    lastEditedBy: page.last_edited_by?.id ?? null,
   };
 }
 
@@ -350,6 +371,12 @@ export interface UpsertPageInput {
   properties: NotionPropertyInputs;
   /** The page body; written only when the page is created. */
   content?: PageDocument;
+  /**
+   * The row's page id, when the caller already holds it (an earlier upsert answered it): the
+   * properties are written to that page in one request, retried or not, with no look-up by key.
+   * A page that is gone (deleted, or in the trash) is looked up by its key instead.
+   */
+  pageId?: string;
 }
 
 export interface UpsertPageResult {
@@ -406,6 +433,10 @@ export interface DataSourceSchema {
   properties: Record<string, { id: string; type: string; options?: string[] }>;
 }
 
+/** A contribution longer than this is not an update: the rest is left out and said so. */
+const MAX_READ_BLOCKS = 500;
+const NESTING_TYPES = new Set(['bulleted_list_item', 'numbered_list_item', 'to_do', 'toggle']);
+
 export interface NotionActivityDeps {
   client: Client;
   /** The rich text property holding each row's idempotency key. */
@@ -438,6 +469,13 @@ function mayBeTruncated(value: ResponsePropertyValue | undefined): boolean {
     );
   if (value?.type === 'people') return value.people.length >= PAGE_REFERENCE_LIMIT;
   return false;
+}
+
+/** Notion's answer for a page that was deleted, is not shared, or sits in the trash. */
+function pageIsGone(error: unknown): boolean {
+  if (!(error instanceof ApplicationFailure)) return false;
+  if (error.type === ErrorTypes.notFound) return true;
+  return error.type === ErrorTypes.badRequest && /\barchived\b|in the trash/i.test(error.message);
 }
 
 export function createNotionActivities(deps: NotionActivityDeps) {
@@ -734,6 +772,19 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       const batches = requestBatches(blocks);
       const notionProperties = toNotionProperties(ctx, properties);
 
+      if (input.pageId !== undefined && input.pageId !== null) {
+        const pageId = requireId(ctx, 'pageId', input.pageId);
+        const updated = await call({ ...ctx, operation: 'pages.update' }, () =>
+          client.pages.update({ page_id: pageId, properties: notionProperties }),
+        ).catch((error: unknown) => {
+          if (pageIsGone(error)) return null;
+          throw error;
+        });
+        if (updated) return { id: updated.id, url: isFullPage(updated) ? updated.url : '', created: false };
+      }
+
+      // Without the page id, or on a retry that may follow a create whose answer was lost, the
+      // key is looked up first: one row per key, however many attempts it takes.
       const found = await findByKey({ ...ctx, operation: 'dataSources.query' }, dataSourceId, key);
       // People and relations of more than 25 would look changed on every run if read from the page object.
       const existing = found ? await withAllReferences(ctx, found, Object.keys(properties)) : undefined;
@@ -853,6 +904,42 @@ export function createNotionActivities(deps: NotionActivityDeps) {
         batchesAfter(batches, written),
       );
       return { appended, alreadyPresent: written };
+    },
+
+    /**
+     * A page's content as a document: its blocks in order, with the children of list items,
+     * to-dos and toggles one level down read after their parent (people nest bullets).
+     */
+    async readPageContent(input: { pageId: string }): Promise<{ content: PageDocument; truncated: boolean }> {
+      const ctx: OperationContext = {
+        system: 'notion',
+        operation: 'blocks.children.list',
+        key: input.pageId,
+      };
+      const pageId = requireId(ctx, 'pageId', input.pageId);
+      const content: PageDocument = [];
+      let truncated = false;
+      const list = async (blockId: string, depth: number): Promise<void> => {
+        let cursor: string | undefined;
+        do {
+          const response = await call(ctx, () =>
+            client.blocks.children.list({ block_id: blockId, start_cursor: cursor, page_size: 100 }),
+          );
+          for (const block of response.results) {
+            if (!isFullBlock(block) || block.in_trash) continue;
+            if (content.length >= MAX_READ_BLOCKS) {
+              truncated = true;
+              return;
+            }
+            const read = fromBlock(block);
+            if (read) content.push(read);
+            if (block.has_children && depth === 0 && NESTING_TYPES.has(block.type)) await list(block.id, 1);
+          }
+          cursor = response.has_more ? (response.next_cursor ?? undefined) : undefined;
+        } while (cursor);
+      };
+      await list(pageId, 0);
+      return { content, truncated };
     },
 
     /** The property names, types and options of a data source. */

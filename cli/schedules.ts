@@ -1,89 +1,267 @@
 /**
- * The Temporal Schedules of the insights pipeline, created or brought up to date by
- * `prodops temporal setup` and `npm start`:
+ * prodops' Temporal Schedules, created or brought up to date from the configuration by
+ * `prodops temporal setup` and `npm start`, as often as they run:
  *
- * - `prodops-insights-weekly`: every day at `insights.time` in the organisation calendar's zone,
- *   the launcher starts the week's triage on its first working day (from `insights.triage.day`)
- *   and sends the needs-tagging roundup on `insights.roundup.days`;
- * - `prodops-insights-monthly`: every day at the same time, the launcher starts the digest of last
- *   month on the first working day of this one.
+ * - `prodops-weekly-update` runs the launcher at the opening time on every working weekday of
+ *   the rituals' calendar; the launcher starts `weekly-update:<week>` on the update's day.
+ * - `prodops-metrics-monthly` starts the metrics workflow on the first of each month.
+ * - `prodops-insights-weekly`: every day at `insights.time` in the insights calendar's zone, the
+ *   insights launcher starts the week's triage on its first working day (from
+ *   `insights.triage.day`) and sends the needs-tagging roundup on `insights.roundup.days`.
+ * - `prodops-insights-monthly`: every day at the same time, the insights launcher starts the
+ *   digest of last month on the first working day of this one.
  *
- * The schedules fire daily and the launcher decides, because "the first working day" depends on
- * holidays a cron expression cannot know. A run that has nothing to do costs one short workflow.
+ * The insights schedules fire daily and the launcher decides, because "the first working day"
+ * depends on holidays a cron expression cannot know; a run with nothing to do costs one short
+ * workflow. They catch up a day the worker was down, once. The rituals' schedules catch up a run
+ * missed by at most an hour (a server restart), no more: an update that opens half a day late
+ * helps nobody. No schedule ever runs twice at once. A process switched off in the configuration
+ * (or insights without product areas) pauses its schedule rather than deleting it.
  */
 import {
-  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type Client,
   type ScheduleOptions,
+  type ScheduleOptionsStartWorkflowAction,
+  type ScheduleSpec,
 } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { INSIGHTS_LAUNCHER_TYPE, type LauncherInput } from '../contracts/insights';
-import type { OrgConfig } from '../domain/config';
+import { ritualCalendarName, WEEKDAYS, type OrgConfig, type Weekday } from '../domain/config';
 import { resolveInsightsSettings } from '../domain/insights/settings';
+import { METRICS_SCHEDULE_ID, METRICS_WORKFLOW_TYPE } from '../workflows/metrics/messages';
+import { WEEKLY_UPDATE_LAUNCHER_TYPE, WEEKLY_UPDATE_SCHEDULE_ID } from '../workflows/weekly-update/messages';
+
+/** How late a ritual's run may still start (a server restart), in the schedule's words and in ms. */
+export const CATCHUP_WINDOW = '1 hour';
+const CATCHUP_WINDOW_MS = 3_600_000;
+/** How late an insights run may still start: a day the worker was down is caught up once. */
+export const INSIGHTS_CATCHUP_WINDOW = '1 day';
+const INSIGHTS_CATCHUP_WINDOW_MS = 86_400_000;
 
 export const INSIGHTS_SCHEDULES = {
   weekly: 'prodops-insights-weekly',
   monthly: 'prodops-insights-monthly',
 } as const;
 
-export interface ScheduleOutcome {
+/** Which process a schedule belongs to. */
+export type ScheduleProcess = 'rituals' | 'insights';
+
+const DAY_NAMES: Record<
+  Weekday,
+  'SUNDAY' | 'MONDAY' | 'TUESDAY' | 'WEDNESDAY' | 'THURSDAY' | 'FRIDAY' | 'SATURDAY'
+> = {
+  sun: 'SUNDAY',
+  mon: 'MONDAY',
+  tue: 'TUESDAY',
+  wed: 'WEDNESDAY',
+  thu: 'THURSDAY',
+  fri: 'FRIDAY',
+  sat: 'SATURDAY',
+};
+
+export interface WantedSchedule {
+  process: ScheduleProcess;
   scheduleId: string;
-  outcome: 'created' | 'updated' | 'skipped';
-  detail: string;
+  spec: ScheduleSpec;
+  action: ScheduleOptionsStartWorkflowAction<Workflow>;
+  /** How late a missed run may still start, in the schedule's words and in ms (as described). */
+  catchupWindow: { text: string; ms: number };
+  paused: boolean;
+  note: string;
+  /** What the schedule is, in words, for the command's output. */
+  describe: string;
 }
 
-function optionsFor(config: OrgConfig, kind: LauncherInput['kind']): ScheduleOptions {
-  const settings = resolveInsightsSettings(config);
-  const [hour, minute] = config.insights.time.split(':').map(Number) as [number, number];
-  const timezone = config.calendars[settings.calendar]!.timezone;
-  return {
-    scheduleId: INSIGHTS_SCHEDULES[kind],
-    spec: {
-      calendars: [
-        {
-          hour,
-          minute,
-          comment: `every day at ${config.insights.time}; the launcher keeps the working days`,
-        },
-      ],
-      timezone,
+const hm = (time: string) => time.split(':').map(Number) as [number, number];
+
+/** The schedules the configuration asks for: the rituals', then the insights pipeline's. */
+export function wantedSchedules(config: OrgConfig): WantedSchedule[] {
+  return [...ritualSchedules(config), ...insightsSchedules(config)];
+}
+
+function ritualSchedules(config: OrgConfig): WantedSchedule[] {
+  const calendarName = ritualCalendarName(config);
+  const calendar = config.calendars[calendarName]!;
+  const timezone = calendar.timezone;
+  const weekly = config.rituals.weeklyUpdate;
+  const workingWeekdays = WEEKDAYS.filter((d) => !calendar.weekend.includes(d));
+  const [openHour, openMinute] = hm(weekly.opens);
+  const [refreshHour, refreshMinute] = hm(config.rituals.metrics.refreshAt);
+  const fingerprint = (value: unknown) => JSON.stringify(value);
+  const weeklySpec: ScheduleSpec = {
+    calendars: [
+      {
+        dayOfWeek: workingWeekdays.map((d) => DAY_NAMES[d]),
+        hour: openHour,
+        minute: openMinute,
+        comment: `opening time of the Weekly Product Update on the ${calendarName} calendar`,
+      },
+    ],
+    timezone,
+  };
+  const metricsSpec: ScheduleSpec = {
+    calendars: [
+      { dayOfMonth: 1, hour: refreshHour, minute: refreshMinute, comment: 'the first of each month' },
+    ],
+    timezone,
+  };
+  const taskQueue = config.temporal.taskQueue;
+  return [
+    {
+      process: 'rituals',
+      scheduleId: WEEKLY_UPDATE_SCHEDULE_ID,
+      spec: weeklySpec,
+      action: {
+        type: 'startWorkflow',
+        workflowType: WEEKLY_UPDATE_LAUNCHER_TYPE,
+        workflowId: 'weekly-update-launcher',
+        taskQueue,
+        args: [],
+        memo: { prodopsSchedule: fingerprint([weeklySpec, taskQueue]) },
+      },
+      catchupWindow: { text: CATCHUP_WINDOW, ms: CATCHUP_WINDOW_MS },
+      paused: !weekly.enabled,
+      note: weekly.enabled
+        ? 'kept by prodops temporal setup'
+        : 'paused: rituals.weeklyUpdate.enabled is false',
+      describe: `${workingWeekdays.join(', ')} at ${weekly.opens} ${timezone}: starts the week's update on ${weekly.day} (or the working day before)`,
     },
+    {
+      process: 'rituals',
+      scheduleId: METRICS_SCHEDULE_ID,
+      spec: metricsSpec,
+      action: {
+        type: 'startWorkflow',
+        workflowType: METRICS_WORKFLOW_TYPE,
+        workflowId: 'product-ops-metrics',
+        taskQueue,
+        args: [{}],
+        memo: { prodopsSchedule: fingerprint([metricsSpec, taskQueue]) },
+      },
+      catchupWindow: { text: CATCHUP_WINDOW, ms: CATCHUP_WINDOW_MS },
+      paused: !config.rituals.metrics.monthlyPage,
+      note: config.rituals.metrics.monthlyPage
+        ? 'kept by prodops temporal setup'
+        : 'paused: rituals.metrics.monthlyPage is false',
+      describe: `the 1st of each month at ${config.rituals.metrics.refreshAt} ${timezone}: keeps the month's metrics page current`,
+    },
+  ];
+}
+
+function insightsSchedules(config: OrgConfig): WantedSchedule[] {
+  const settings = resolveInsightsSettings(config);
+  const timezone = config.calendars[settings.calendar]!.timezone;
+  const [hour, minute] = hm(config.insights.time);
+  const spec: ScheduleSpec = {
+    calendars: [
+      { hour, minute, comment: `every day at ${config.insights.time}; the launcher keeps the working days` },
+    ],
+    timezone,
+  };
+  const taskQueue = config.temporal.taskQueue;
+  const noAreas = config.productAreas.length === 0;
+  const does: Record<LauncherInput['kind'], string> = {
+    weekly: "starts the week's triage on its first working day and sends the needs-tagging roundup",
+    monthly: "starts last month's digest on the month's first working day",
+  };
+  return (['weekly', 'monthly'] as const).map((kind) => ({
+    process: 'insights',
+    scheduleId: INSIGHTS_SCHEDULES[kind],
+    spec,
     action: {
       type: 'startWorkflow',
       workflowType: INSIGHTS_LAUNCHER_TYPE,
       workflowId: `insights-launcher-${kind}`,
-      taskQueue: config.temporal.taskQueue,
+      taskQueue,
       args: [{ kind } satisfies LauncherInput],
+      memo: { prodopsSchedule: JSON.stringify([spec, taskQueue, kind]) },
     },
-    // A day the worker was down is caught up once; two runs never overlap.
-    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    catchupWindow: { text: INSIGHTS_CATCHUP_WINDOW, ms: INSIGHTS_CATCHUP_WINDOW_MS },
+    paused: noAreas,
+    note: noAreas ? 'paused: no productAreas are configured' : 'kept by prodops temporal setup',
+    describe: `daily at ${config.insights.time} ${timezone}: ${does[kind]}`,
+  }));
+}
+
+export type ScheduleChange = 'created' | 'updated' | 'unchanged';
+
+export interface ScheduleOutcome {
+  scheduleId: string;
+  change: ScheduleChange;
+  paused: boolean;
+  describe: string;
+}
+
+function options(wanted: WantedSchedule): ScheduleOptions {
+  return {
+    scheduleId: wanted.scheduleId,
+    spec: wanted.spec,
+    action: wanted.action,
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: wanted.catchupWindow.text },
+    state: { paused: wanted.paused, note: wanted.note },
   };
 }
 
-/** Creates the insights schedules, or updates them to the configuration; none without product areas. */
-export async function ensureInsightsSchedules(client: Client, config: OrgConfig): Promise<ScheduleOutcome[]> {
-  const out: ScheduleOutcome[] = [];
-  for (const kind of ['weekly', 'monthly'] as const) {
-    const options = optionsFor(config, kind);
-    const scheduleId = options.scheduleId;
-    if (config.productAreas.length === 0) {
-      out.push({ scheduleId, outcome: 'skipped', detail: 'no productAreas are configured' });
-      continue;
-    }
-    const when = `daily at ${config.insights.time} ${options.spec.timezone}`;
+/**
+ * Creates each schedule the configuration asks for (of the given processes, all by default), or
+ * updates the one that exists when the configuration changed it.
+ */
+export async function ensureSchedules(
+  client: Client,
+  config: OrgConfig,
+  processes: readonly ScheduleProcess[] = ['rituals', 'insights'],
+): Promise<ScheduleOutcome[]> {
+  const outcomes: ScheduleOutcome[] = [];
+  for (const wanted of wantedSchedules(config).filter((w) => processes.includes(w.process))) {
+    const handle = client.schedule.getHandle(wanted.scheduleId);
+    let change: ScheduleChange;
     try {
-      await client.schedule.create(options);
-      out.push({ scheduleId, outcome: 'created', detail: when });
+      const current = await handle.describe();
+      const same =
+        current.action.type === 'startWorkflow' &&
+        current.action.memo?.prodopsSchedule === wanted.action.memo?.prodopsSchedule &&
+        current.action.workflowType === wanted.action.workflowType &&
+        current.policies.overlap === ScheduleOverlapPolicy.SKIP &&
+        current.policies.catchupWindow === wanted.catchupWindow.ms;
+      if (!same) {
+        await handle.update(() => {
+          const { scheduleId: _id, ...rest } = options(wanted);
+          return { ...rest, state: { paused: wanted.paused, note: wanted.note } };
+        });
+        change = 'updated';
+      } else {
+        change = 'unchanged';
+        if (current.state.paused !== wanted.paused) {
+          if (wanted.paused) await handle.pause(wanted.note);
+          else await handle.unpause(wanted.note);
+          change = 'updated';
+        }
+      }
     } catch (error) {
-      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-      await client.schedule.getHandle(scheduleId).update((previous) => ({
-        ...previous,
-        spec: options.spec,
-        action: options.action,
-        policies: { ...previous.policies, ...options.policies },
-      }));
-      out.push({ scheduleId, outcome: 'updated', detail: when });
+      if (!(error instanceof ScheduleNotFoundError)) throw error;
+      await client.schedule.create(options(wanted));
+      change = 'created';
     }
+    outcomes.push({
+      scheduleId: wanted.scheduleId,
+      change,
+      paused: wanted.paused,
+      describe: wanted.describe,
+    });
   }
-  return out;
+  return outcomes;
+}
+
+/** The rituals' schedules only (the weekly update and the metrics page). */
+export const ensureRitualSchedules = (client: Client, config: OrgConfig) =>
+  ensureSchedules(client, config, ['rituals']);
+
+/** The insights pipeline's schedules only (the weekly triage and roundup, the monthly digest). */
+export const ensureInsightsSchedules = (client: Client, config: OrgConfig) =>
+  ensureSchedules(client, config, ['insights']);
+
+export function formatScheduleOutcome(outcome: ScheduleOutcome): string {
+  return `schedule ${outcome.scheduleId}: ${outcome.change}${outcome.paused ? ' (paused)' : ''} — ${outcome.describe}`;
 }

@@ -1,14 +1,15 @@
 /**
  * `prodops temporal setup`: registers prodops' search attributes on the configured namespace
- * (self-hosted or Temporal Cloud), once per namespace, and creates or updates the insights
- * schedules (cli/schedules.ts). Attributes that already exist with the right type are left
- * alone, so the command can run on every deployment.
+ * (self-hosted or Temporal Cloud), once per namespace, and creates or updates the schedules of
+ * the rituals and the insights pipeline from the configuration (cli/schedules.ts). Attributes
+ * that already exist with the right type and schedules already as configured are left alone, so
+ * the command can run on every deployment.
  */
 import { ALL_SEARCH_ATTRIBUTES, INDEXED_VALUE_TYPE } from '../domain/search-attributes';
 import { loadConfig } from '../runtime/config';
 import { withTemporal } from '../runtime/temporal';
+import { ensureSchedules, formatScheduleOutcome } from './schedules';
 import type { CliIO } from './main';
-import { ensureInsightsSchedules } from './schedules';
 
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(INDEXED_VALUE_TYPE).map(([name, value]) => [value, name]),
@@ -16,7 +17,7 @@ const TYPE_NAMES: Record<number, string> = Object.fromEntries(
 
 export async function setUpTemporal(options: { configPath?: string; io: CliIO }): Promise<number> {
   const { config } = loadConfig(options.configPath);
-  return withTemporal(config.temporal, async ({ connection, temporal, client }) => {
+  return withTemporal(config.temporal, async ({ client, connection, temporal }) => {
     const existing = await connection.operatorService.listSearchAttributes({ namespace: temporal.namespace });
     const custom = existing.customAttributes ?? {};
     const missing: Record<string, number> = {};
@@ -41,8 +42,9 @@ export async function setUpTemporal(options: { configPath?: string; io: CliIO })
     options.io.out(
       `${temporal.address} ${temporal.namespace}: ${Object.keys(missing).length} search attributes added, ${ALL_SEARCH_ATTRIBUTES.length - Object.keys(missing).length - conflicts} already there${conflicts ? `, ${conflicts} with the wrong type` : ''}`,
     );
-    for (const schedule of await ensureInsightsSchedules(client, config))
-      options.io.out(`schedule ${schedule.scheduleId}: ${schedule.outcome} (${schedule.detail})`);
-    return conflicts > 0 ? 1 : 0;
+    if (conflicts > 0) return 1;
+    for (const outcome of await ensureSchedules(client, config))
+      options.io.out(formatScheduleOutcome(outcome));
+    return 0;
   });
 }

@@ -7,7 +7,7 @@
  * are not checked here: a value the taxonomy does not know is kept as a problem and the item
  * marked "needs tagging", so nothing a sender took the trouble to send is lost.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RawInsight } from './taxonomy';
 
 /** The most text one insight carries; a longer one belongs behind its link. */

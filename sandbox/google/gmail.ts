@@ -5,6 +5,7 @@
  * understands the search operators prodops uses (`rfc822msgid:`, `in:`, `label:`, `from:`, `to:`,
  * `cc:`, `subject:`, negation, plain words).
  */
+import { refill, savedNumber } from '../persist';
 import { randomBytes } from 'node:crypto';
 import { asObject, fail, invalid } from './errors';
 import { bodiesOf, decodeWords, headerOf, parseAddressList, parseMime, payloadOf } from './mime';
@@ -81,6 +82,15 @@ export class Mailboxes {
   /** An empty mailbox for each account, in order. */
   seed(accounts: string[]): void {
     for (const account of accounts) this.boxes.set(account, []);
+  }
+
+  exportState(): Record<string, unknown> {
+    return { boxes: this.boxes, messageCounter: this.messageCounter };
+  }
+
+  importState(state: Record<string, unknown>): void {
+    refill(this.boxes, state.boxes);
+    this.messageCounter = savedNumber(state, 'messageCounter');
   }
 
   reset(): void {

@@ -9,6 +9,7 @@
  * remembers which: Calendar leaves a token used with other parameters undefined, so the sandbox
  * answers 410 and the client lists again.
  */
+import { refill } from '../persist';
 import { randomBytes } from 'node:crypto';
 import type { CalendarStore } from './calendar';
 import { fail, invalid } from './errors';
@@ -48,6 +49,15 @@ export class EventListings {
     private readonly calendars: CalendarStore,
     private readonly now: () => number,
   ) {}
+
+  exportState(): Record<string, unknown> {
+    return { syncTokens: this.syncTokens, pageCursors: this.pageCursors };
+  }
+
+  importState(state: Record<string, unknown>): void {
+    refill(this.syncTokens, state.syncTokens);
+    refill(this.pageCursors, state.pageCursors);
+  }
 
   reset(): void {
     this.syncTokens.clear();

@@ -6,6 +6,7 @@
  * Who is acting comes from `Authorization: Bearer sandbox-<email>`; the email must be a person
  * of the organisation or its sender mailbox.
  */
+import { refill, savedNumber } from '../persist';
 import type { OrgConfig } from '../../domain/config';
 import type { SandboxRequest } from '../http';
 import { CalendarStore } from './calendar';
@@ -61,6 +62,30 @@ export class GoogleStore {
     for (const account of accounts) this.users.add(account);
     this.calendar.seed(this.config, sender);
     this.mailboxes.seed(accounts);
+  }
+
+  /**
+   * Everything a restart must keep. Push channels are not kept: they point at the gateway of the
+   * run that opened them, and every calendar sync opens a fresh one when it starts.
+   */
+  exportState(): Record<string, unknown> {
+    return {
+      users: this.users,
+      calendars: this.calendar.calendarsById,
+      events: this.calendar.eventsByKey,
+      seq: this.calendar.seq,
+      listings: this.listings.exportState(),
+      mailboxes: this.mailboxes.exportState(),
+    };
+  }
+
+  importState(state: Record<string, unknown>): void {
+    refill(this.users, state.users);
+    refill(this.calendar.calendarsById, state.calendars);
+    refill(this.calendar.eventsByKey, state.events);
+    this.calendar.seq = savedNumber(state, 'seq');
+    this.listings.importState(state.listings as Record<string, unknown>);
+    this.mailboxes.importState(state.mailboxes as Record<string, unknown>);
   }
 
   reset(): void {

@@ -3,6 +3,7 @@
  * also stand in for a person editing an issue in Jira: they record changelog entries and notify
  * listeners, which is what webhooks are built from.
  */
+import { refill, savedNumber } from '../persist';
 import { createHash } from 'node:crypto';
 import type { OrgConfig } from '../../domain/config';
 import { adfToText, type AdfDocument } from './adf';
@@ -100,6 +101,33 @@ export class JiraStore {
   }
 
   /** Back to the seeded state: users from the configuration and, unless disabled, three releases. */
+  /** Everything a restart must keep (the project's setup comes from the configuration). */
+  exportState(): Record<string, unknown> {
+    return {
+      users: this.users,
+      issues: this.issues,
+      comments: this.comments,
+      properties: this.properties,
+      transitionLog: this.transitionLog,
+      nextIssueId: this.nextIssueId,
+      nextIssueNumber: this.nextIssueNumber,
+      nextCommentId: this.nextCommentId,
+      nextChangelogId: this.nextChangelogId,
+    };
+  }
+
+  importState(state: Record<string, unknown>): void {
+    refill(this.users, state.users);
+    refill(this.issues, state.issues);
+    refill(this.comments, state.comments);
+    refill(this.properties, state.properties);
+    refill(this.transitionLog, state.transitionLog);
+    this.nextIssueId = savedNumber(state, 'nextIssueId');
+    this.nextIssueNumber = savedNumber(state, 'nextIssueNumber');
+    this.nextCommentId = savedNumber(state, 'nextCommentId');
+    this.nextChangelogId = savedNumber(state, 'nextChangelogId');
+  }
+
   reset(): void {
     for (const collection of [this.users, this.issues, this.comments, this.properties]) collection.clear();
     this.transitionLog.length = 0;

@@ -123,6 +123,48 @@ export const SEEDED_DATA_SOURCES: Record<string, { title: string; properties: Se
       { name: 'Position', type: 'select', options: ['Within budget', 'Over budget'] },
     ],
   },
+  checkIns: {
+    title: 'Day-3 check-ins',
+    properties: [
+      ...ROW,
+      { name: 'Release', type: 'rich_text' },
+      { name: 'Launched', type: 'date' },
+      { name: 'Support aware', type: 'select', options: ['Yes', 'No'] },
+      { name: 'Sales aware', type: 'select', options: ['Yes', 'No'] },
+    ],
+  },
+  weeklyUpdates: {
+    title: 'Weekly updates',
+    properties: [
+      ...ROW,
+      { name: 'Week', type: 'rich_text' },
+      { name: 'Person', type: 'rich_text' },
+      { name: 'Product area', type: 'rich_text' },
+      { name: 'Ready', type: 'checkbox' },
+      { name: 'Due', type: 'date' },
+    ],
+  },
+  productUpdates: {
+    title: 'Weekly Product Updates',
+    properties: [...ROW, { name: 'Week', type: 'rich_text' }, { name: 'Date', type: 'date' }],
+  },
+  metrics: {
+    title: 'Product Ops metrics',
+    properties: [
+      ...ROW,
+      { name: 'Month', type: 'rich_text' },
+      ...[
+        'Enablement coverage',
+        'Lead-time compliance',
+        'Surprise score',
+        'Surprise response rate',
+        'Updates on time',
+        'Submissions on time',
+      ].map((name): SeedProperty => ({ name, type: 'number', numberFormat: 'percent' })),
+      { name: 'Figures', type: 'rich_text' },
+      { name: 'Updated', type: 'date' },
+    ],
+  },
   ...INSIGHT_DATA_SOURCES,
 };
 

@@ -4,6 +4,7 @@
  * public methods also let tests and demos act as a person in the Notion app.
  */
 import { randomUUID } from 'node:crypto';
+import { refill, savedNumber } from '../persist';
 import type { OrgConfig } from '../../domain/config';
 import type { PendingBlock } from './blocks';
 import { objectNotFound } from './errors';
@@ -60,6 +61,29 @@ export class NotionStore implements Workspace {
     readonly withholdEmails = false,
   ) {
     this.reset();
+  }
+
+  /** Everything a restart must keep. */
+  exportState(): Record<string, unknown> {
+    return {
+      dataSources: this.dataSourcesById,
+      pages: this.pagesById,
+      blocks: this.blocksById,
+      childIds: this.childIds,
+      users: this.workspaceUsers,
+      sequence: this.sequence,
+      nextSequence: this.nextSequence,
+    };
+  }
+
+  importState(state: Record<string, unknown>): void {
+    refill(this.dataSourcesById, state.dataSources);
+    refill(this.pagesById, state.pages);
+    refill(this.blocksById, state.blocks);
+    refill(this.childIds, state.childIds);
+    refill(this.workspaceUsers, state.users);
+    refill(this.sequence, state.sequence);
+    this.nextSequence = savedNumber(state, 'nextSequence');
   }
 
   /** Back to the seeded state: the configured data sources, empty, and the workspace's users. */

@@ -435,7 +435,11 @@ export async function simulateNotionPublish(
   return notionPageEvent({
     type: 'page.properties_updated',
     pageId: page.id,
-    parent: { id: page.parent.database_id ?? dataSourceId, type: 'database' },
+    parent: {
+      id: page.parent.database_id ?? dataSourceId,
+      type: 'database',
+      data_source_id: page.parent.data_source_id ?? dataSourceId,
+    },
     updatedProperties: [statusPropertyId],
   });
 }

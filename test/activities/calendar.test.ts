@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCalendarActivities, instantOf, PRODOPS_KEY_PROPERTY } from '../../activities/calendar';
 import { classifyError, ErrorTypes } from '../../activities/errors';
 import { createGoogleClients } from '../../activities/google-auth';
-import { calendarEventId } from '../../contracts/node/idempotency';
+import { calendarEventId, secretCalendarEventId } from '../../contracts/node/idempotency';
 import { createGoogleSandbox, type GoogleSandbox } from '../../sandbox/google';
 import { loadExampleConfig } from '../helpers/config';
 import { serveVendor } from '../helpers/sandbox';
@@ -578,11 +578,13 @@ describe('watchCalendar and stopChannel', () => {
     address: 'https://hooks.example/calendar',
     token: 'channel-secret',
     ttlSeconds: 3600,
+    expiresAtSeconds: Math.floor(Date.now() / 1000) + 3600,
   };
 
-  it('opens a channel whose id comes from the key', async () => {
+  it('opens a channel whose id comes from the key and carries its expiry', async () => {
     const channel = await activities.watchCalendar(watch);
-    expect(channel.channelId).toMatch(/^prodops-[0-9a-f]{32}$/);
+    expect(channel.channelId).toBe(`prodops-${channel.channelId.slice(8, 40)}_${watch.expiresAtSeconds}`);
+    expect(channel.channelId).toMatch(/^prodops-[0-9a-f]{32}_\d{10}$/);
     expect(channel.expiration).toBeGreaterThan(Date.now() + 3_500_000);
     expect(store().channels).toEqual([
       expect.objectContaining({
@@ -645,6 +647,87 @@ describe('instantOf', () => {
     );
     expect(new Date(instantOf('2026-07-01T10:00:00+03:00', undefined)).toISOString()).toBe(
       '2026-07-01T07:00:00.000Z',
+    );
+  });
+});
+
+describe('invites whose answers count', () => {
+  const WORKER_SECRET = 'worker-secret-0123456789abcdef0123456789';
+  const invite = {
+    idempotencyKey: 'leave:gita:2027-03-01:r1:approval-invite:hana',
+    calendarId: SENDER,
+    actAs: SENDER,
+    summary: 'Approve leave for Gita',
+    start: '2027-03-01',
+    end: '2027-03-02',
+    timeZone: 'Europe/London',
+    attendees: [{ email: 'hana@northwind.example' }],
+    secretId: true,
+  };
+  const withSecret = (secret: string | undefined) =>
+    createCalendarActivities({
+      calendarFor: createGoogleClients({ kind: 'sandbox' }, { rootUrl: served.url }).calendarFor,
+      defaultActor: SENDER,
+      eventIdSecret: () => secret,
+    });
+
+  it('get an id nobody can derive from the request, and the same one on every attempt', async () => {
+    const made = await withSecret(WORKER_SECRET).upsertEvent(invite);
+    expect(made.id).toBe(secretCalendarEventId(invite.idempotencyKey, WORKER_SECRET));
+    expect(made.id).not.toBe(calendarEventId(invite.idempotencyKey));
+    expect(await withSecret(WORKER_SECRET).upsertEvent(invite)).toMatchObject({
+      id: made.id,
+      created: false,
+    });
+    // Read back as its organiser's calendar holds it: what the attendee answered counts.
+    store().respondToEvent(SENDER, made.id, 'hana@northwind.example', 'accepted');
+    expect(
+      await activities.readInvite({ calendarId: SENDER, eventId: made.id, actAs: SENDER }),
+    ).toMatchObject({
+      found: true,
+      organizer: SENDER,
+      prodopsKey: invite.idempotencyKey,
+      attendees: [{ email: 'hana@northwind.example', responseStatus: 'accepted' }],
+    });
+    // Removed by the id it was made under.
+    expect(
+      await withSecret(WORKER_SECRET).deleteEvent({
+        calendarId: SENDER,
+        eventId: made.id,
+        idempotencyKey: invite.idempotencyKey,
+        actAs: SENDER,
+      }),
+    ).toEqual({ deleted: true });
+  });
+
+  it('are refused without the worker secret, and over an event someone else organises', async () => {
+    const missing = await failureOf(withSecret(undefined).upsertEvent(invite));
+    expect(missing.nonRetryable).toBe(true);
+    expect(missing.message).toMatch(/PRODOPS_WORKER_SECRET is not set on the worker/);
+    // Someone who guessed the id invited the sender mailbox to an event of their own first.
+    const squatted = createCalendarActivities({
+      calendarFor: () =>
+        ({
+          events: {
+            insert: () => Promise.reject(Object.assign(new Error('duplicate'), { code: 409, status: 409 })),
+            get: () =>
+              Promise.resolve({
+                data: {
+                  id: 'x',
+                  status: 'confirmed',
+                  organizer: { email: 'gita@northwind.example' },
+                  attendees: [{ email: 'hana@northwind.example', responseStatus: 'accepted' }],
+                },
+              }),
+          },
+        }) as never,
+      defaultActor: SENDER,
+      eventIdSecret: () => WORKER_SECRET,
+    });
+    const taken = await failureOf(squatted.upsertEvent(invite));
+    expect(taken.nonRetryable).toBe(true);
+    expect(taken.message).toMatch(
+      /is organised by gita@northwind\.example, not product-ops@northwind\.example/,
     );
   });
 });

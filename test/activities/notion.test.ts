@@ -172,6 +172,52 @@ describe('upsertPage', () => {
     expect(bundlePages()).toHaveLength(2);
   });
 
+  it('with the page id in hand: one request, no look-up by key; a page gone falls back to the key', async () => {
+    const first = await notion.upsertPage({
+      idempotencyKey: 'release:REL-7:release-log',
+      dataSourceId: RELEASES,
+      properties: { Name: { title: 'Export to CSV' }, Status: { select: 'Planned' } },
+    });
+    served.router.clearLog();
+    const updated = await notion.upsertPage({
+      idempotencyKey: 'release:REL-7:release-log',
+      dataSourceId: RELEASES,
+      pageId: first.id,
+      properties: { Name: { title: 'Export to CSV' }, Status: { select: 'At risk' } },
+    });
+    expect(updated).toEqual({ id: first.id, url: first.url, created: false });
+    expect(served.router.log.map((r) => r.route)).toEqual(['PATCH /v1/pages/:id']);
+    expect(served.vendor.store.page(first.id)!.properties.Status).toMatchObject({
+      select: { name: 'At risk' },
+    });
+
+    // Someone trashed the row: the key finds no live row, so a new one is made under it.
+    served.vendor.store.trashPage(first.id);
+    served.router.clearLog();
+    const again = await notion.upsertPage({
+      idempotencyKey: 'release:REL-7:release-log',
+      dataSourceId: RELEASES,
+      pageId: first.id,
+      properties: { Name: { title: 'Export to CSV' }, Status: { select: 'Released' } },
+    });
+    expect(again.created).toBe(true);
+    expect(again.id).not.toBe(first.id);
+    expect(served.router.log.map((r) => r.route)).toEqual([
+      'PATCH /v1/pages/:id',
+      'POST /v1/data_sources/:id/query',
+      'POST /v1/pages',
+    ]);
+
+    await expect(
+      notion.upsertPage({
+        idempotencyKey: 'release:REL-7:release-log',
+        dataSourceId: RELEASES,
+        pageId: 'not-an-id',
+        properties: {},
+      }),
+    ).rejects.toThrow(/pageId must be a Notion id/);
+  });
+
   it('fails retryably on 429 with Retry-After as the next delay, then creates exactly one page', async () => {
     served.router.injectFault({
       route: 'POST /v1/pages',

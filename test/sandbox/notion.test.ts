@@ -814,7 +814,6 @@ describe('store', () => {
     });
 
     const snapshot = served.vendor.snapshot();
-    // Every data source the configuration names is seeded (retros is left out of the example).
     expect(snapshot.dataSources).toHaveLength(Object.keys(config.integrations.notion.dataSources).length);
     expect(snapshot.pages).toEqual(
       expect.arrayContaining([

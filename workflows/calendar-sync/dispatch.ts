@@ -75,6 +75,12 @@ export interface SyncContext {
   today: CalendarDate;
   /** Workflow time, ms: the occurredAt of a change without an `updated` stamp. */
   now: number;
+  /**
+   * Answers are heard only from invites prodops made (they carry `prodopsKey`) on a calendar
+   * that is no person's (the sender mailbox), organised by that calendar. Absent (false) only
+   * while replaying syncs recorded before the rule.
+   */
+  answersFromOwnInvitesOnly?: boolean;
 }
 
 export interface CalendarEventRule {
@@ -268,6 +274,16 @@ export const outOfOfficeRule: CalendarEventRule = {
 
 const ANSWERS = new Set<InviteAnswered['response']>(['accepted', 'declined', 'tentative', 'needsAction']);
 
+/**
+ * An invite prodops sent: made by prodops (its key), on the sender mailbox's calendar (no
+ * person's), organised there. Anyone can put `prodopsWorkflowId` on an event of their own.
+ */
+function isOwnInvite(event: SyncedEvent, ctx: SyncContext): boolean {
+  if (!ctx.answersFromOwnInvitesOnly) return true;
+  if (ctx.personId !== null || !event.prodopsKey) return false;
+  return event.organizer === ctx.calendarId.toLowerCase();
+}
+
 /** An attendee's answer to an invite prodops sent reaches the workflow named on the event. */
 export const inviteAnswerRule: CalendarEventRule = {
   name: 'invite-answers',
@@ -276,7 +292,7 @@ export const inviteAnswerRule: CalendarEventRule = {
     const seen = new Set<string>();
     for (const event of events) {
       seen.add(event.id);
-      if (event.status === 'cancelled' || !event.prodopsWorkflowId) {
+      if (event.status === 'cancelled' || !event.prodopsWorkflowId || !isOwnInvite(event, ctx)) {
         delete known.invites[event.id];
         continue;
       }

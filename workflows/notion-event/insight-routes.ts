@@ -29,7 +29,7 @@ import {
 } from '../../contracts/insights';
 import { INSIGHT_ROW, THEME_ROW } from '../../domain/insights/notion-rows';
 import type { NotionEventInput, NotionEventOutcome, NotionRouteKind } from './messages';
-import { ignore, type NotionRoute, type RouteActivities } from './route';
+import { ignore, personAuthorIds, type NotionRoute, type RouteActivities } from './route';
 
 /** The rich text property holding a row's idempotency key (activities/notion.ts DEFAULT_KEY_PROPERTY). */
 const KEY_PROPERTY = 'prodops key';
@@ -51,7 +51,7 @@ const byIntegrationsOnly = (input: NotionEventInput) =>
 
 /** The email of the first person among the event's authors, when Notion shares it. */
 async function authorEmail(input: NotionEventInput, activities: RouteActivities): Promise<string | null> {
-  const people = (input.authors ?? []).filter((a) => a.type === 'person').map((a) => plainId(a.id));
+  const people = personAuthorIds(input).map(plainId);
   if (people.length === 0) return null;
   const { users } = await activities.notion.listUsers();
   for (const id of people) {

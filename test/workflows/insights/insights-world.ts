@@ -155,6 +155,8 @@ export class InsightsWorld {
       inTrash: false,
       createdTime: page.createdTime,
       lastEditedTime: page.createdTime,
+      // The world's pages are written by prodops alone.
+      lastEditedBy: null,
     };
   }
 }

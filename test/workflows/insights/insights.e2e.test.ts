@@ -14,6 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundle, createDevServerEnv, uniqueId } from '../../helpers/temporal';
 import { exampleConfigText } from '../../helpers/config';
+import { asOperator, operatorsYaml, withOperators, type TestOperators } from '../../helpers/operators';
 import { recordHistory } from '../../helpers/histories';
 import { startSandbox, type Sandbox } from '../../../sandbox/index';
 import {
@@ -75,11 +76,16 @@ function configText(address: string): string {
     );
 }
 
+/** Every person an operator with their own key: the CLI signs each command as its `--by`. */
+let operators: TestOperators;
+
 async function prodops(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main([...args, '--config', configPath], io);
+  const byAt = args.indexOf('--by');
+  const operator = byAt >= 0 ? args[byAt + 1]! : 'priya';
+  const code = await asOperator(operators, operator, () => main([...args, '--config', configPath], io));
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
@@ -101,7 +107,9 @@ let stopWorkers: () => Promise<void> = async () => {};
 
 beforeAll(async () => {
   [env, workflowBundle] = await Promise.all([createDevServerEnv(), bundle(WORKFLOWS_PATH)]);
-  const text = configText(env.connection.options.address);
+  const plain = configText(env.connection.options.address);
+  operators = withOperators(parseOrgConfig(plain));
+  const text = `${plain}\n${operatorsYaml(operators)}`;
   config = parseOrgConfig(text);
   configPath = join(mkdtempSync(join(tmpdir(), 'prodops-insights-')), 'prodops.config.yaml');
   writeFileSync(configPath, text);
