@@ -15,7 +15,8 @@ import { parseOrgConfig } from '../../domain/config';
 import { readSubscriptionMemos } from '../../activities/renewals';
 import type { RenewalStatusView } from '../../workflows/renewal/messages';
 import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../workers/index';
-import { exampleConfigText } from '../helpers/config';
+import { exampleConfigText, loadExampleConfig } from '../helpers/config';
+import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
 import { RenewalWorld } from '../workflows/renewal/renewal-world';
 
@@ -29,7 +30,9 @@ async function prodops(args: string[]): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIO = { out: (line) => out.push(line), err: (line) => err.push(line) };
-  const code = await main(args, io);
+  const byAt = args.indexOf('--by');
+  const operator = byAt >= 0 ? args[byAt + 1]! : 'priya';
+  const code = await asOperator(operators, operator, () => main(args, io));
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
@@ -43,6 +46,9 @@ function writeConfig(text: string): string {
 const YEAR = new Date().getUTCFullYear();
 
 /** The example organisation pointed at a server, with budgets for this year and the next two. */
+/** Every person an operator with their own key: a command is signed as its --by (else as Priya). */
+const operators = withOperators(loadExampleConfig());
+
 function configText(address: string, taskQueue: string): string {
   const budgets = (year: number) =>
     `    ${year}: { product-ops: 12000, growth: 42000, platform: 58000, insights: 20000, gtm: 32000 }`;
@@ -52,7 +58,8 @@ function configText(address: string, taskQueue: string): string {
     .replace(
       / {2}budgets:\n( {4}\d{4}: .*\n)+/,
       `  budgets:\n${[YEAR, YEAR + 1, YEAR + 2].map(budgets).join('\n')}\n`,
-    );
+    )
+    .concat(`\n${operatorsYaml(operators)}`);
 }
 
 describe('prodops plan renewal and usage errors, without a server', () => {

@@ -12,13 +12,14 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createInsightsHandler } from '../../triggers/insights';
 import { createTriggerHandlers, runTrigger, startGateway, type Gateway } from '../../triggers/gateway';
 import { registerInsightsFunction } from '../../triggers/functions';
+import { embedConfig } from '../../triggers/runtime';
 import { TRIGGER_SECRET_ENV } from '../../triggers/secrets';
 import { signBody } from '../../triggers/verify';
 import { RecentDeliveries } from '../../triggers/dedup';
 import { insightDelivery } from '../../sandbox/simulate/vendor-events';
 import { insightShardOf, insightsBacklogId } from '../../contracts/ids';
 import { INSIGHTS_BACKLOG_TYPE } from '../../workflows/insights/messages';
-import { EXAMPLE_CONFIG_PATH, loadExampleConfig } from '../helpers/config';
+import { loadExampleConfig } from '../helpers/config';
 import { SECRETS, toRequest } from './fixtures';
 import { RecordingWorkflows } from './recording-workflows';
 
@@ -200,8 +201,9 @@ describe('POST /insights as a function of its own', () => {
   let server: Server;
   let url: string;
   beforeAll(async () => {
+    // What a bundle embeds and a deployment sets; Temporal deliberately unreachable.
+    embedConfig(loadExampleConfig());
     Object.assign(process.env, {
-      PRODOPS_CONFIG: EXAMPLE_CONFIG_PATH,
       PRODOPS_TEMPORAL_ADDRESS: '127.0.0.1:9',
       [TRIGGER_SECRET_ENV.insights]: SECRETS.insights.join(','),
     });
