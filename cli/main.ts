@@ -13,6 +13,7 @@ import { registerReleaseCommands } from './release';
 import { registerSandboxCommands, registerSimulateCommands } from './simulate';
 import { registerCalendarCommands } from './calendar';
 import { registerLeaveCommands } from './leave';
+import { registerInsightCommands } from './insights';
 import { registerOperatorCommands } from './operator';
 import { registerUpdateCommands } from './update';
 import { registerReportCommand } from './report';
@@ -161,6 +162,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   registerSandboxCommands(program, io);
   registerCalendarCommands(program, io);
   registerLeaveCommands(program, io);
+  registerInsightCommands(program, io);
   registerOperatorCommands(program, io);
   registerUpdateCommands(program, io);
   registerReportCommand(program, io);

@@ -24,7 +24,7 @@ import { registerSimulationRoutes } from '../sandbox/simulate/simulation';
 import { temporalPort } from '../triggers/workflows';
 import { watchCalendars } from './calendar';
 import { loadConfig } from '../runtime/config';
-import { ensureRitualSchedules, formatScheduleOutcome } from './schedules';
+import { ensureSchedules, formatScheduleOutcome } from './schedules';
 import { startDevServer, type DevServer } from './dev-server';
 import { CliError } from './errors';
 import type { CliIO } from './main';
@@ -169,7 +169,7 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     stops.unshift(() => gateway.close());
     if (sandbox) registerSimulationRoutes(sandbox);
     io.out(
-      `gateway:  ${gateway.url} — POST /jira, /notion, /calendar (try: npx prodops simulate jira-issue --key REL-9 --tier 3 --launch 2027-01-20 --pm ana)`,
+      `gateway:  ${gateway.url} — POST /jira, /notion, /calendar, /insights (try: npx prodops simulate jira-issue --key REL-9 --tier 3 --launch 2027-01-20 --pm ana)`,
     );
     io.out(`dashboard: ${gateway.url}/dashboard (read-only; the same figures as prodops report)`);
     io.out('ready. Press Ctrl-C to stop.');
@@ -198,13 +198,14 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
           `calendar: could not start the calendar syncs: ${error instanceof Error ? error.message : String(error)}`,
         ),
     );
-    // The rituals' schedules, as configured (created on a first start, updated after a change).
+    // The rituals' and the insights pipeline's schedules, as configured (created on a first
+    // start, updated after a change).
     try {
-      for (const outcome of await ensureRitualSchedules(devServer.env.client, config))
-        io.out(`rituals:  ${formatScheduleOutcome(outcome)}`);
+      for (const outcome of await ensureSchedules(devServer.env.client, config))
+        io.out(formatScheduleOutcome(outcome));
     } catch (error) {
       io.err(
-        `rituals:  could not set up the schedules: ${error instanceof Error ? error.message : String(error)}`,
+        `schedules: could not set up the schedules: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
     await options.onReady?.({

@@ -1,13 +1,14 @@
 /**
  * `prodops temporal setup`: registers prodops' search attributes on the configured namespace
- * (self-hosted or Temporal Cloud), once per namespace, and creates or updates the rituals'
- * schedules from the configuration. Attributes that already exist with the right type and
- * schedules already as configured are left alone, so the command can run on every deployment.
+ * (self-hosted or Temporal Cloud), once per namespace, and creates or updates the schedules of
+ * the rituals and the insights pipeline from the configuration (cli/schedules.ts). Attributes
+ * that already exist with the right type and schedules already as configured are left alone, so
+ * the command can run on every deployment.
  */
 import { ALL_SEARCH_ATTRIBUTES, INDEXED_VALUE_TYPE } from '../domain/search-attributes';
 import { loadConfig } from '../runtime/config';
 import { withTemporal } from '../runtime/temporal';
-import { ensureRitualSchedules, formatScheduleOutcome } from './schedules';
+import { ensureSchedules, formatScheduleOutcome } from './schedules';
 import type { CliIO } from './main';
 
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(
@@ -42,7 +43,7 @@ export async function setUpTemporal(options: { configPath?: string; io: CliIO })
       `${temporal.address} ${temporal.namespace}: ${Object.keys(missing).length} search attributes added, ${ALL_SEARCH_ATTRIBUTES.length - Object.keys(missing).length - conflicts} already there${conflicts ? `, ${conflicts} with the wrong type` : ''}`,
     );
     if (conflicts > 0) return 1;
-    for (const outcome of await ensureRitualSchedules(client, config))
+    for (const outcome of await ensureSchedules(client, config))
       options.io.out(formatScheduleOutcome(outcome));
     return 0;
   });

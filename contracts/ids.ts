@@ -53,6 +53,33 @@ export type ReadinessTeam = 'support' | 'sales';
 export const readinessSubtaskKey = (issueKey: string, team: ReadinessTeam): string =>
   `${releaseWorkflowId(issueKey)}:${team}-readiness`;
 
+// ---- Insights ------------------------------------------------------------------------------
+
+export { formatInsightId, insightKeyOf, insightShardOf, parseInsightId } from '../domain/insights/backlog';
+
+/** One backlog per shard of accounts: `insights-backlog:<shard>` (see `insightShardOf`). */
+export const insightsBacklogId = (shard: number): string => `insights-backlog:${shard}`;
+
+/** One workflow per product area and theme, holding its routed rounds: `insights-theme:<area>:<theme>`. */
+export const insightsThemeId = (area: string, theme: string): string => `insights-theme:${area}:${theme}`;
+
+/** One triage per ISO week: `insights-triage:2027-W05`. */
+export const insightsTriageId = (week: string): string => `insights-triage:${week}`;
+
+/** One Monthly Insights Digest per month: `insights-digest:2027-03`. */
+export const insightsDigestId = (month: string): string => `insights-digest:${month}`;
+
+/** A routed theme's round, named by the week it was first routed in: `<area>:<theme>:<week>`. */
+export const insightRoundId = (area: string, theme: string, week: string): string =>
+  `${area}:${theme}:${week}`;
+
+export function parseInsightRoundId(round: string): { area: string; theme: string; week: string } | null {
+  const match = /^([a-z0-9][a-z0-9._-]*):([a-z0-9][a-z0-9._-]*):(\d{4}-W\d{2})(?:\.\d+)?$/.exec(round);
+  return match ? { area: match[1]!, theme: match[2]!, week: match[3]! } : null;
+}
+
+/** The idempotency key of an item's row in the Notion insights data source. */
+export const insightRowKey = (key: string): string => `insight:${key}`;
 /** One workflow per subscription, across its renewal cycles: `subscription:<id>`. */
 export const subscriptionWorkflowId = (subscriptionId: string): string => `subscription:${subscriptionId}`;
 

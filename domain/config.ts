@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import { DEFAULT_EVIDENCE_TYPES, DEFAULT_SEGMENTS, DEFAULT_THEMES } from './insights/taxonomy';
 import { formatPath, isLoopbackHost, isRealDate, isRealTimeZone, unsafeUrlReason } from './values';
 
 // Re-exported: callers that already load the schema find them here too.
@@ -286,6 +287,12 @@ export const IntegrationsConfig = z
             /** Asynchronous Day-14 retro pages (Tier 2); the bundles data source when absent. */
             retros: z.string().min(1).optional(),
             subscriptions: z.string().min(1).optional(),
+            /** Insights: one row per item (a Notion form can add rows; prodops writes the rest). */
+            insights: z.string().min(1).optional(),
+            /** Routed insight themes: one row per theme awaiting or given the PM's disposition. */
+            insightThemes: z.string().min(1).optional(),
+            /** The weekly area digests and the Monthly Insights Digest pages. */
+            insightDigests: z.string().min(1).optional(),
             /** Day-3 check-in pages, where Support and Sales answer "Were you aware…?". */
             checkIns: z.string().min(1).optional(),
             /** Each contributor's page of the Weekly Product Update. */
@@ -328,6 +335,9 @@ export const IntegrationsConfig = z
     rateLimits: { notion: 3, jira: 10, google: 10 },
   });
 export type IntegrationsConfig = z.infer<typeof IntegrationsConfig>;
+
+const Day = z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` });
+const distinct = <T>(list: T[]) => new Set(list).size === list.length;
 
 export const WEEKLY_UPDATE_DEFAULTS = {
   enabled: true,
@@ -372,13 +382,94 @@ export const WeeklyUpdateConfig = z
   });
 export type WeeklyUpdateConfig = z.infer<typeof WeeklyUpdateConfig>;
 
+/** A product area and the PM who owns it. */
 export const ProductAreaConfig = z.strictObject({
   id: Id,
   name: z.string().min(1, 'must not be empty'),
-  /** The PM whose update is this area's section. */
+  /** The PM who owns the area: its section of the Weekly Product Update, its routed insights. */
   pm: Id,
 });
 export type ProductAreaConfig = z.infer<typeof ProductAreaConfig>;
+
+const TaxonomyList = (defaults: readonly string[]) =>
+  z
+    .array(Id)
+    .min(1, 'must list at least one value')
+    .max(50, 'lists at most 50 values')
+    .refine(distinct, 'lists a value twice')
+    .default([...defaults]);
+
+export const INSIGHTS_DEFAULTS = {
+  time: '09:00',
+  taxonomy: {
+    themes: [...DEFAULT_THEMES] as string[],
+    segments: [...DEFAULT_SEGMENTS] as string[],
+    evidenceTypes: [...DEFAULT_EVIDENCE_TYPES] as string[],
+  },
+  nearDuplicates: { similarity: 0.8, withinDays: 30 },
+  triage: { day: 'mon' as Weekday, topThemesPerArea: 10, remindAfterWorkingDays: 5, crossCuttingAreas: 3 },
+  roundup: { days: ['mon', 'thu'] as Weekday[] },
+  digest: { topThemes: 5, decidedWithinWorkingDays: 10 },
+  backlog: { shards: 4, closeOpenAfterDays: 180, rememberClosedDays: 400 },
+};
+
+/** The insights pipeline: taxonomy, deduplication, the weekly triage and the monthly digest. */
+export const InsightsConfig = z.strictObject({
+  /** The organisation's calendar: scheduled runs keep its working days and zone. The Head of Product's when absent. */
+  calendar: z.string().min(1).optional(),
+  /** Cross-cutting patterns go to them; the person with the head_of_product role when absent. */
+  headOfProduct: Id.optional(),
+  /** Who tags items that need it; everyone with the product_ops role when absent. */
+  productOps: z.array(Id).optional(),
+  /** Local time of the scheduled runs (triage, roundup, digest) on the organisation's calendar. */
+  time: TimeOfDay.default(INSIGHTS_DEFAULTS.time),
+  taxonomy: z
+    .strictObject({
+      themes: TaxonomyList(DEFAULT_THEMES),
+      segments: TaxonomyList(DEFAULT_SEGMENTS),
+      evidenceTypes: TaxonomyList(DEFAULT_EVIDENCE_TYPES),
+    })
+    .default(INSIGHTS_DEFAULTS.taxonomy),
+  nearDuplicates: z
+    .strictObject({
+      /** Word-trigram Jaccard similarity from which two texts are near-duplicates. */
+      similarity: z.number().min(0.5, 'must be at least 0.5').max(1, 'must be at most 1').default(0.8),
+      withinDays: z.number().int('must be a whole number of days').min(1).max(365).default(30),
+    })
+    .default(INSIGHTS_DEFAULTS.nearDuplicates),
+  triage: z
+    .strictObject({
+      /** The weekly triage runs on this day, or the next working day of the same week. */
+      day: Day.default('mon'),
+      topThemesPerArea: z.number().int('must be a whole number').min(1).max(50).default(10),
+      remindAfterWorkingDays: WorkingDays.default(5),
+      /** A theme with open items in this many areas or more goes to the Head of Product. */
+      crossCuttingAreas: z.number().int('must be a whole number').min(2).max(50).default(3),
+    })
+    .default(INSIGHTS_DEFAULTS.triage),
+  roundup: z
+    .strictObject({
+      /** Product Ops get the items that need tagging on these days (each moved to a working day). */
+      days: z.array(Day).max(7).refine(distinct, 'lists a day twice').default(['mon', 'thu']),
+    })
+    .default(INSIGHTS_DEFAULTS.roundup),
+  digest: z
+    .strictObject({
+      topThemes: z.number().int('must be a whole number').min(1).max(50).default(5),
+      /** The digest's figure: routed themes with a disposition within this many working days. */
+      decidedWithinWorkingDays: WorkingDays.default(10),
+    })
+    .default(INSIGHTS_DEFAULTS.digest),
+  backlog: z
+    .strictObject({
+      /** Accounts are spread over this many backlog workflows; choose once (see README). */
+      shards: z.number().int('must be a whole number').min(1).max(64).default(4),
+      closeOpenAfterDays: z.number().int('must be a whole number of days').min(30).max(3650).default(180),
+      rememberClosedDays: z.number().int('must be a whole number of days').min(30).max(3650).default(400),
+    })
+    .default(INSIGHTS_DEFAULTS.backlog),
+});
+export type InsightsConfig = z.infer<typeof InsightsConfig>;
 
 export const RitualsConfig = z.strictObject({
   /** Whose calendar the rituals keep by default; the person with the head_of_product role when absent. */
@@ -424,6 +515,8 @@ export const OrgConfigShape = z.strictObject({
     escalateAfterWorkingDays: 3,
     expireAfterWorkingDays: 5,
   }),
+  productAreas: z.array(ProductAreaConfig).default([]),
+  insights: InsightsConfig.default(INSIGHTS_DEFAULTS),
   rituals: RitualsConfig.default({
     productAreas: [],
     weeklyUpdate: { ...WEEKLY_UPDATE_DEFAULTS },
@@ -618,6 +711,7 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
       });
     operatorKeys.set(credential, i);
   });
+  checkInsights(config, ctx, isPerson);
   checkRituals(config, ctx, checkPersonRef);
   checkPersonRef(config.renewals.procurementContact, ['renewals', 'procurementContact']);
   checkPersonRef(config.renewals.budgetOwner, ['renewals', 'budgetOwner']);
@@ -650,6 +744,46 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
     });
   });
 });
+
+function checkInsights(config: OrgConfig, ctx: z.RefinementCtx, isPerson: (id: string) => boolean): void {
+  const areaIds = new Set<string>();
+  config.productAreas.forEach((area, i) => {
+    if (areaIds.has(area.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['productAreas', i, 'id'],
+        message: `"${area.id}" is used by another area`,
+      });
+    areaIds.add(area.id);
+    if (!isPerson(area.pm))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['productAreas', i, 'pm'],
+        message: `"${area.pm}" is not a person`,
+      });
+  });
+  const insights = config.insights;
+  if (insights.calendar !== undefined && !(insights.calendar in config.calendars))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['insights', 'calendar'],
+      message: `"${insights.calendar}" is not a calendar`,
+    });
+  if (insights.headOfProduct !== undefined && !isPerson(insights.headOfProduct))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['insights', 'headOfProduct'],
+      message: `"${insights.headOfProduct}" is not a person`,
+    });
+  insights.productOps?.forEach((id, i) => {
+    if (!isPerson(id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['insights', 'productOps', i],
+        message: `"${id}" is not a person`,
+      });
+  });
+}
 
 type IssueSink = { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void };
 

@@ -1,6 +1,6 @@
 /**
  * The trigger functions for Google Cloud Functions (2nd gen) and any host of the Functions
- * Framework: `jira`, `notion` and `calendar`, each an HTTP function over the raw body
+ * Framework: `jira`, `notion`, `calendar` and `insights`, each an HTTP function over the raw body
  * (`req.rawBody`), each bundled on its own by infra/functions/build.ts.
  *
  * Each writes one JSON line per delivery (triggers/deliveries.ts) in the shape Cloud Logging
@@ -16,6 +16,7 @@ import { runTrigger } from './gateway';
 import { failure, type TriggerHandler, type TriggerResponse } from './http';
 import { createJiraHandler } from './jira';
 import { createNotionHandler } from './notion';
+import { createInsightsHandler } from './insights';
 import { functionRuntime, type FunctionRuntime } from './runtime';
 
 // Express shows a stack trace on its own error pages (a body that is not JSON) outside production.
@@ -113,8 +114,23 @@ export function registerCalendarFunction(): void {
   );
 }
 
+export function registerInsightsFunction(): void {
+  http(
+    'insights',
+    httpFunction('insights', (rt) =>
+      createInsightsHandler({
+        config: rt.config,
+        secrets: rt.secrets.insights,
+        workflows: rt.workflows,
+        recent: rt.recent,
+      }),
+    ),
+  );
+}
+
 export const REGISTER_FUNCTION: Record<TriggerName, () => void> = {
   jira: registerJiraFunction,
   notion: registerNotionFunction,
   calendar: registerCalendarFunction,
+  insights: registerInsightsFunction,
 };

@@ -4,6 +4,7 @@
  *   POST /jira       Jira admin webhooks
  *   POST /notion     Notion webhook subscriptions
  *   POST /calendar   Google Calendar push notifications
+ *   POST /insights   insights from any tool that signs its webhook (triggers/insights.ts)
  *   GET  /healthz    liveness
  *
  * and any read-only pages handed in by the command that starts it (the dashboard), which are
@@ -29,6 +30,7 @@ import {
 } from './http';
 import { createJiraHandler } from './jira';
 import { createNotionHandler } from './notion';
+import { createInsightsHandler } from './insights';
 import type { TriggerSecrets } from './secrets';
 import { TemporalUnavailableError, type WorkflowPort } from './workflow-port';
 
@@ -74,6 +76,12 @@ export function createTriggerHandlers(setup: TriggerSetup): TriggerHandlers {
       address: calendarAddress(setup.publicUrl),
       recent,
       ...(setup.now ? { now: setup.now } : {}),
+    }),
+    insights: createInsightsHandler({
+      config: setup.config,
+      secrets: setup.secrets.insights,
+      workflows: setup.workflows,
+      recent,
     }),
   };
 }
@@ -230,7 +238,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const name = options.handlers ? ROUTES[path] : undefined;
         if (!name || !options.handlers) {
           const known = [
-            ...(options.handlers ? ['/jira', '/notion', '/calendar'] : []),
+            ...(options.handlers ? ['/jira', '/notion', '/calendar', '/insights'] : []),
             ...Object.keys(options.pages ?? {}),
           ];
           send(res, failure(404, `nothing at ${path.slice(0, 100)}: use ${known.join(', ')}`));

@@ -143,6 +143,8 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
     return {
       ...(configured.enablementBundles ? { enablementBundles: configured.enablementBundles } : {}),
       ...(configured.weeklyUpdates ? { weeklyUpdates: configured.weeklyUpdates } : {}),
+      ...(configured.insights ? { insights: configured.insights } : {}),
+      ...(configured.insightThemes ? { insightThemes: configured.insightThemes } : {}),
       ...(configured.subscriptions ? { subscriptions: configured.subscriptions } : {}),
     };
   };
@@ -216,6 +218,7 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
       occurredAt: Date.parse(event.timestamp),
       dataSources: routes,
       ...(event.authors ? { authors: event.authors.map((a) => ({ id: a.id, type: a.type })) } : {}),
+      ...(routes.insights ? { insightShards: deps.config.insights.backlog.shards } : {}),
     };
     const workflowId = notionEventWorkflowId(event.id);
     const outcome = await deps.workflows.start({

@@ -14,6 +14,7 @@ export const TRIGGER_SECRET_ENV = {
   jira: 'PRODOPS_JIRA_WEBHOOK_SECRETS',
   notion: 'PRODOPS_NOTION_VERIFICATION_TOKENS',
   calendar: 'PRODOPS_CALENDAR_CHANNEL_SECRET',
+  insights: 'PRODOPS_INSIGHTS_SECRETS',
 } as const;
 
 export type TriggerSecretKind = keyof typeof TRIGGER_SECRET_ENV;
@@ -32,6 +33,8 @@ export interface TriggerSecrets {
   notion: string[];
   /** Calendar channel secrets; the first signs new channels, all verify. */
   calendar: string[];
+  /** Secrets of the insights webhook (X-Prodops-Signature), shared with each sending tool. */
+  insights: string[];
 }
 
 export const DEV_SECRETS_FILE = 'trigger-secrets.json';
@@ -63,6 +66,7 @@ export function triggerSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): Tri
     jira: parseList(TRIGGER_SECRET_ENV.jira, env[TRIGGER_SECRET_ENV.jira]),
     notion: parseList(TRIGGER_SECRET_ENV.notion, env[TRIGGER_SECRET_ENV.notion]),
     calendar: parseList(TRIGGER_SECRET_ENV.calendar, env[TRIGGER_SECRET_ENV.calendar]),
+    insights: parseList(TRIGGER_SECRET_ENV.insights, env[TRIGGER_SECRET_ENV.insights]),
   };
 }
 
@@ -117,7 +121,7 @@ export function loadOrCreateDevSecrets(dataDir: string, env: NodeJS.ProcessEnv =
   const stored = readDevFile(file);
   const generated: TriggerSecretKind[] = [];
   const fromFile: TriggerSecretKind[] = [];
-  const secrets: TriggerSecrets = { jira: [], notion: [], calendar: [] };
+  const secrets: TriggerSecrets = { jira: [], notion: [], calendar: [], insights: [] };
   let changed = false;
   for (const kind of Object.keys(TRIGGER_SECRET_ENV) as TriggerSecretKind[]) {
     if (fromEnv[kind].length > 0) {
@@ -164,5 +168,11 @@ export function readSigningSecrets(
     }
     return [value];
   };
-  return { jira: pick('jira'), notion: pick('notion'), calendar: pick('calendar'), missing };
+  return {
+    jira: pick('jira'),
+    notion: pick('notion'),
+    calendar: pick('calendar'),
+    insights: pick('insights'),
+    missing,
+  };
 }

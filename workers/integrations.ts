@@ -16,6 +16,7 @@ import { createGoogleClients, googleCredentialsFromEnv } from '../activities/goo
 import { createCalendarSyncActivities } from '../activities/calendar-sync';
 import { createDispatchActivities } from '../activities/dispatch';
 import { createLeaveActivities } from '../activities/leave';
+import { createInsightsActivities } from '../activities/insights';
 import { createTombstoneActivities } from '../activities/tombstones';
 import { createRitualActivities } from '../activities/rituals';
 import { createRenewalActivities } from '../activities/renewals';
@@ -67,6 +68,7 @@ export interface BuiltActivities {
   core: ReturnType<typeof createCoreActivities> &
     ReturnType<typeof createDispatchActivities> &
     ReturnType<typeof createLeaveActivities> &
+    ReturnType<typeof createInsightsActivities> &
     ReturnType<typeof createTombstoneActivities> &
     ReturnType<typeof createRitualActivities> &
     ReturnType<typeof createRenewalActivities>;
@@ -149,6 +151,7 @@ export function buildActivities(options: {
     core: {
       ...createCoreActivities({ config: options.config }),
       ...createDispatchActivities(),
+      ...createInsightsActivities({ config: options.config }),
       ...createLeaveActivities({ config: options.config, workerSecret: () => workerSecret }),
       ...createTombstoneActivities(),
       ...createRitualActivities({ config: options.config }),

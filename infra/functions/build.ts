@@ -21,7 +21,7 @@
  * a configuration file, so the YAML parser and the schema are not in it): rebuild and redeploy
  * after changing it.
  *
- *   npx tsx infra/functions/build.ts [--config PATH] [--out DIR] [--only jira|notion|calendar]
+ *   npx tsx infra/functions/build.ts [--config PATH] [--out DIR] [--only jira|notion|calendar|insights]
  */
 import { build, type Metafile } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -35,11 +35,12 @@ import { COMPILE_CACHE_DIR } from './compile-cache';
 import { temporalDefinitionsPlugin } from './temporal-definitions';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const FUNCTION_NAMES: readonly TriggerName[] = ['jira', 'notion', 'calendar'];
+export const FUNCTION_NAMES: readonly TriggerName[] = ['jira', 'notion', 'calendar', 'insights'];
 const ENTRY: Record<TriggerName, string> = {
   jira: 'registerJiraFunction',
   notion: 'registerNotionFunction',
   calendar: 'registerCalendarFunction',
+  insights: 'registerInsightsFunction',
 };
 const COMPILE_CACHE_SCRIPT = 'compile-cache.mjs';
 

@@ -34,6 +34,7 @@ import {
   jiraDelivery,
   notionDelivery,
   notionPageEvent,
+  insightDelivery,
   tokenForChannel,
   type VendorRequest,
 } from '../../sandbox/simulate/vendor-events';
@@ -48,6 +49,7 @@ const SECRETS = {
   PRODOPS_JIRA_WEBHOOK_SECRETS: 'measure-jira-secret-0123456789',
   PRODOPS_NOTION_VERIFICATION_TOKENS: 'secret_measurenotiontoken0123456789',
   PRODOPS_CALENDAR_CHANNEL_SECRET: 'measure-calendar-secret-0123456789',
+  PRODOPS_INSIGHTS_SECRETS: 'measure-insights-secret-0123456789',
 };
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -125,6 +127,19 @@ function request(name: TriggerName, kind: RequestKind, n: number): VendorRequest
       parent: { id: config.integrations.notion.dataSources.enablementBundles!, type: 'database' },
     });
     return notionDelivery(event, SECRETS.PRODOPS_NOTION_VERIFICATION_TOKENS);
+  }
+  if (name === 'insights') {
+    const insight = {
+      source: 'measure',
+      externalId: `cold-${n}`,
+      account: 'Acme Corp',
+      segment: 'enterprise',
+      text: 'Cold start of the insights function',
+    };
+    const signed = insightDelivery(insight, SECRETS.PRODOPS_INSIGHTS_SECRETS);
+    // Unsigned, the function answers 401 without Temporal; signed, it reaches the backlog.
+    if (kind === 'local') delete signed.headers['x-prodops-signature'];
+    return signed;
   }
   const channelId = channelIdBase(`measure:${n}:${Math.random()}`, Math.floor(Date.now() / 1000) + 3600);
   return calendarPush({

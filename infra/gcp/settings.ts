@@ -19,7 +19,7 @@ import { parseOrgConfig, type OrgConfig } from '../../domain/config';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export const FUNCTION_NAMES = ['jira', 'notion', 'calendar'] as const;
+export const FUNCTION_NAMES = ['jira', 'notion', 'calendar', 'insights'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** What a secret is, where it goes in the environment, and the Secret Manager entry made for it. */
@@ -91,6 +91,12 @@ export const SECRETS = {
     what: 'signs and checks Google Calendar channel tokens (the worker and the calendar function)',
     check: triggerSecretList,
   },
+  insightsSecrets: {
+    env: 'PRODOPS_INSIGHTS_SECRETS',
+    secretId: 'prodops-insights-secrets',
+    what: 'the secret(s) tools sign POST /insights with, comma-separated',
+    check: triggerSecretList,
+  },
   jiraApiToken: {
     env: 'PRODOPS_JIRA_API_TOKEN',
     secretId: 'prodops-jira-api-token',
@@ -117,6 +123,7 @@ export const SECRET_READERS = {
   jira: ['jiraWebhookSecrets', 'temporalApiKey'],
   notion: ['notionVerificationTokens', 'temporalApiKey'],
   calendar: ['calendarChannelSecret', 'temporalApiKey'],
+  insights: ['insightsSecrets', 'temporalApiKey'],
   worker: [
     'temporalApiKey',
     'jiraApiToken',
@@ -134,6 +141,9 @@ const REQUIRED: Record<Component, readonly SecretName[]> = {
   jira: ['jiraWebhookSecrets'],
   notion: [],
   calendar: ['calendarChannelSecret'],
+  // Until it is set the insights function answers 401 to every delivery: nothing is lost that
+  // a sender would not retry, and a deployment without webhook-sending tools needs none.
+  insights: [],
   worker: ['jiraApiToken', 'notionToken', 'googleServiceAccountKey', 'calendarChannelSecret'],
   setup: [],
 };
@@ -324,7 +334,7 @@ export function readSettings(
     if (source) secrets[name] = source;
   }
 
-  const deployed: Component[] = ['jira', 'notion', 'calendar'];
+  const deployed: Component[] = [...FUNCTION_NAMES];
   if (imageTagRaw !== undefined) {
     deployed.push('worker', 'setup');
     if (jiraEmail === undefined)

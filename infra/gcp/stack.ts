@@ -518,6 +518,7 @@ export function createStack(s: StackSettings): ProdopsStack {
         jira: functions.jira.url,
         notion: functions.notion.url,
         calendar: functions.calendar.url,
+        insights: functions.insights.url,
       },
       jiraWebhook: pulumi.output(functions.jira.url).apply((url) => ({
         url,

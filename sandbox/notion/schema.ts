@@ -4,6 +4,7 @@
  * property and its options get their (stable) ids.
  */
 import { shortId, stableUuid } from './ids';
+import { INSIGHT_DATA_SOURCES } from './insights';
 import {
   OPTION_COLORS,
   type DataSourceRecord,
@@ -164,6 +165,7 @@ export const SEEDED_DATA_SOURCES: Record<string, { title: string; properties: Se
       { name: 'Updated', type: 'date' },
     ],
   },
+  ...INSIGHT_DATA_SOURCES,
 };
 
 /** A data source as seeded under `id` for the configuration entry `kind`. */

@@ -9,7 +9,7 @@ import { signBody } from '../../triggers/verify';
 import type { ChangelogItem } from '../jira/model';
 
 export interface VendorRequest {
-  path: '/jira' | '/notion' | '/calendar';
+  path: '/jira' | '/notion' | '/calendar' | '/insights';
   headers: Record<string, string>;
   body: string;
 }
@@ -122,6 +122,16 @@ export function calendarPush(options: {
       'x-goog-message-number': String(options.messageNumber),
     },
     body: '',
+  };
+}
+
+/** An insight as a help desk or CRM webhook posts it: `X-Prodops-Signature` over the exact body. */
+export function insightDelivery(insight: Record<string, unknown>, secret: string): VendorRequest {
+  const body = JSON.stringify(insight);
+  return {
+    path: '/insights',
+    headers: { 'content-type': 'application/json', 'x-prodops-signature': signBody(secret, body) },
+    body,
   };
 }
 

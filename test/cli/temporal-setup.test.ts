@@ -37,6 +37,13 @@ describe('prodops temporal setup', () => {
     expect(first.lines.join('\n')).toMatch(
       new RegExp(`${ALL_SEARCH_ATTRIBUTES.length} search attributes added, 0 already there`),
     );
+    // The first setup creates every schedule, the insights pipeline's among them.
+    expect(first.lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^schedule prodops-insights-weekly: created — daily at 09:00 Europe\/London/),
+        expect.stringMatching(/^schedule prodops-insights-monthly: created — daily at 09:00 Europe\/London/),
+      ]),
+    );
     const { customAttributes } = await env.connection.operatorService.listSearchAttributes({
       namespace: 'default',
     });
@@ -62,7 +69,7 @@ describe('prodops temporal setup', () => {
     );
   });
 
-  it("creates the rituals' schedules, leaves them alone when unchanged, updates them after a change", async () => {
+  it("creates the rituals' and the insights schedules, leaves them alone when unchanged, updates them after a change", async () => {
     const first = capture();
     expect(await main(['temporal', 'setup', '--config', configPath], first)).toBe(0);
     const weekly = await env.client.schedule.getHandle('prodops-weekly-update').describe();
@@ -82,12 +89,25 @@ describe('prodops temporal setup', () => {
     });
     const metrics = await env.client.schedule.getHandle('prodops-metrics-monthly').describe();
     expect(metrics.action).toMatchObject({ workflowType: 'productOpsMetricsWorkflow' });
+    // The insights pipeline's: daily, and the launcher keeps the working days.
+    const insightsWeekly = await env.client.schedule.getHandle('prodops-insights-weekly').describe();
+    expect(insightsWeekly.action).toMatchObject({
+      workflowType: 'insightsLauncherWorkflow',
+      args: [{ kind: 'weekly' }],
+    });
+    expect(insightsWeekly.spec.timezone).toBe('Europe/London');
+    expect(insightsWeekly.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 86_400_000 });
+    expect(insightsWeekly.state.paused).toBe(false);
+    const insightsMonthly = await env.client.schedule.getHandle('prodops-insights-monthly').describe();
+    expect(insightsMonthly.action).toMatchObject({ args: [{ kind: 'monthly' }] });
 
     const again = capture();
     expect(await main(['temporal', 'setup', '--config', configPath], again)).toBe(0);
     expect(again.lines.filter((l) => l.startsWith('schedule '))).toEqual([
       expect.stringMatching(/^schedule prodops-weekly-update: unchanged/),
       expect.stringMatching(/^schedule prodops-metrics-monthly: unchanged/),
+      expect.stringMatching(/^schedule prodops-insights-weekly: unchanged/),
+      expect.stringMatching(/^schedule prodops-insights-monthly: unchanged/),
     ]);
 
     const changed = join(mkdtempSync(join(tmpdir(), 'prodops-setup-')), 'prodops.config.yaml');
@@ -95,13 +115,16 @@ describe('prodops temporal setup', () => {
       changed,
       readFileSync(configPath, 'utf8')
         .replace("opens: '09:00'", "opens: '08:30'")
-        .replace('monthlyPage: true', 'monthlyPage: false'),
+        .replace('monthlyPage: true', 'monthlyPage: false')
+        .replace(/^(\s*)time: '09:00'(.*)$/m, "$1time: '10:30'$2"),
     );
     const third = capture();
     expect(await main(['temporal', 'setup', '--config', changed], third)).toBe(0);
     expect(third.lines.filter((l) => l.startsWith('schedule '))).toEqual([
       expect.stringMatching(/^schedule prodops-weekly-update: updated/),
       expect.stringMatching(/^schedule prodops-metrics-monthly: updated \(paused\)/),
+      expect.stringMatching(/^schedule prodops-insights-weekly: updated — daily at 10:30/),
+      expect.stringMatching(/^schedule prodops-insights-monthly: updated — daily at 10:30/),
     ]);
     const moved = await env.client.schedule.getHandle('prodops-weekly-update').describe();
     expect(moved.spec.calendars?.[0]).toMatchObject({

@@ -111,6 +111,7 @@ const SECRET_VALUES = {
   jiraWebhookSecrets: 'jira-webhook-secret-value-0002',
   notionVerificationTokens: 'secret_notion-verification-token-0003',
   calendarChannelSecret: 'calendar-channel-secret-value-0004',
+  insightsSecrets: 'insights-webhook-secret-value-0008',
   jiraApiToken: 'jira-api-token-value-0005',
   notionToken: 'ntn_notion-integration-token-0006',
   googleServiceAccountKey: JSON.stringify({
@@ -128,7 +129,7 @@ let functionsDir: string;
 
 function bundles(dir: string, configText: string): void {
   const sha = createHash('sha256').update(configText).digest('hex');
-  for (const name of ['jira', 'notion', 'calendar']) {
+  for (const name of ['jira', 'notion', 'calendar', 'insights']) {
     mkdirSync(join(dir, name), { recursive: true });
     writeFileSync(join(dir, name, 'index.js'), `// ${name} bundle\n`);
     writeFileSync(join(dir, name, 'package.json'), '{"type":"module","main":"index.js"}\n');
@@ -183,6 +184,7 @@ const FUNCTION_SECRET_IDS = {
   jira: ['prodops-jira-webhook-secrets', 'prodops-temporal-api-key'],
   notion: ['prodops-notion-verification-tokens', 'prodops-temporal-api-key'],
   calendar: ['prodops-calendar-channel-secret', 'prodops-temporal-api-key'],
+  insights: ['prodops-insights-secrets', 'prodops-temporal-api-key'],
 };
 const SECRET_ENV_NAMES: string[] = Object.values(SECRETS).map((s) => s.env);
 
@@ -279,7 +281,7 @@ describe('the Google Cloud stack', () => {
       for (const secret of service.secretEnvironmentVariables)
         expect(secret).toMatchObject({ version: '3', projectId: PROJECT });
     }
-    expect(emails.size).toBe(3);
+    expect(emails.size).toBe(4);
     // No grant anywhere else: no project-wide secret access, no bindings that replace members.
     for (const grant of ofType(resources, 'projects/iAMMember:IAMMember')) {
       expect(String(grant.inputs.role)).not.toMatch(/secretmanager/);
@@ -400,7 +402,7 @@ describe('the Google Cloud stack', () => {
 
   it('runs the functions on Node 24, bounded, open to the vendors and invocable by anyone', () => {
     const node = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim();
-    for (const name of ['jira', 'notion', 'calendar']) {
+    for (const name of ['jira', 'notion', 'calendar', 'insights']) {
       const fn = one(resources, 'cloudfunctionsv2/function:Function', name);
       expect(fn.inputs.buildConfig).toMatchObject({ runtime: `nodejs${node}`, entryPoint: name });
       expect(fn.inputs.serviceConfig).toMatchObject({
@@ -431,9 +433,15 @@ describe('the Google Cloud stack', () => {
       jira: await unwrap(stack.outputs.webhookUrls.jira),
       notion: await unwrap(stack.outputs.webhookUrls.notion),
       calendar: await unwrap(stack.outputs.webhookUrls.calendar),
+      insights: await unwrap(stack.outputs.webhookUrls.insights),
     };
     const base = `https://${REGION}-${PROJECT}.cloudfunctions.net`;
-    expect(urls).toEqual({ jira: `${base}/jira`, notion: `${base}/notion`, calendar: `${base}/calendar` });
+    expect(urls).toEqual({
+      jira: `${base}/jira`,
+      notion: `${base}/notion`,
+      calendar: `${base}/calendar`,
+      insights: `${base}/insights`,
+    });
     expect(stack.outputs.publicUrl).toBe(base);
     expect(await unwrap(stack.outputs.calendarNotificationUrl)).toBe(urls.calendar);
     const jira = await unwrap(stack.outputs.jiraWebhook);
@@ -518,7 +526,7 @@ describe('a first deployment, before the image is pushed', () => {
         jiraEmail: undefined,
       }),
     );
-    expect(ofType(resources, 'cloudfunctionsv2/function:Function')).toHaveLength(3);
+    expect(ofType(resources, 'cloudfunctionsv2/function:Function')).toHaveLength(4);
     expect(ofType(resources, 'artifactregistry/repository:Repository')).toHaveLength(1);
     expect(ofType(resources, 'cloudrunv2/workerPool:WorkerPool')).toEqual([]);
     expect(ofType(resources, 'cloudrunv2/job:Job')).toEqual([]);
@@ -632,10 +640,12 @@ describe('names shared with the rest of prodops', () => {
     expect(SECRETS.jiraWebhookSecrets.env).toBe(TRIGGER_SECRET_ENV.jira);
     expect(SECRETS.notionVerificationTokens.env).toBe(TRIGGER_SECRET_ENV.notion);
     expect(SECRETS.calendarChannelSecret.env).toBe(TRIGGER_SECRET_ENV.calendar);
+    expect(SECRETS.insightsSecrets.env).toBe(TRIGGER_SECRET_ENV.insights);
     expect(SECRETS.jiraApiToken.env).toBe(CREDENTIAL_ENV.jiraToken);
     expect(SECRETS.notionToken.env).toBe(CREDENTIAL_ENV.notionToken);
     expect(SECRETS.googleServiceAccountKey.env).toBe(GOOGLE_ENV.serviceAccount);
     expect(PUBLIC_URL_ENV).toBe('PRODOPS_PUBLIC_URL');
     expect(TRIGGER_PATHS.calendar).toBe('/calendar');
+    expect(TRIGGER_PATHS.insights).toBe('/insights');
   });
 });

@@ -62,7 +62,12 @@ describe('a delivery', () => {
 
   it('is reported by the gateway once answered, the oversized one included, and the answer never waits on it', async () => {
     const handler: TriggerHandler = async () => accepted({ delivery: 'd9', workflowId: 'notion-event:d9' });
-    const handlers: TriggerHandlers = { jira: handler, notion: handler, calendar: handler };
+    const handlers: TriggerHandlers = {
+      jira: handler,
+      notion: handler,
+      calendar: handler,
+      insights: handler,
+    };
     const observed: Delivery[] = [];
     const gateway = await startGateway({
       handlers,

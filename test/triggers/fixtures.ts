@@ -10,6 +10,7 @@ export const SECRETS: TriggerSecrets = {
   jira: ['jira-webhook-secret-0123456789'],
   notion: ['secret_notionverificationtoken0123456789'],
   calendar: ['calendar-channel-secret-0123456789'],
+  insights: ['insights-webhook-secret-0123456789'],
 };
 
 export const ANA = '5f1a00000000000000000ana';

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { startGateway, type Gateway, type TriggerHandlers } from '../../triggers/gateway';
 
 const ok: TriggerHandlers['jira'] = async () => ({ status: 200, body: { ok: true } });
-const handlers: TriggerHandlers = { jira: ok, notion: ok, calendar: ok };
+const handlers: TriggerHandlers = { jira: ok, notion: ok, calendar: ok, insights: ok };
 let gateway: Gateway | undefined;
 
 afterEach(async () => {

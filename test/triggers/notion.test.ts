@@ -145,10 +145,13 @@ describe('Notion signatures', () => {
         dataSources: {
           enablementBundles: BUNDLES,
           weeklyUpdates: config.integrations.notion.dataSources.weeklyUpdates,
+          insights: config.integrations.notion.dataSources.insights,
+          insightThemes: config.integrations.notion.dataSources.insightThemes,
           subscriptions: config.integrations.notion.dataSources.subscriptions,
         },
         // The signed event's authors: who ticked a box is what a route may need to know.
         authors: event.authors,
+        insightShards: config.insights.backlog.shards,
       },
     ]);
     expect(notionEventWorkflow.name).toBe(NOTION_EVENT_WORKFLOW_TYPE);

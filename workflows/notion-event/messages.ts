@@ -9,7 +9,8 @@ export const NOTION_EVENT_WORKFLOW_TYPE = 'notionEventWorkflow';
 export { notionEventWorkflowId } from '../../contracts/ids';
 
 /** The data sources that have a route, by their name under `integrations.notion.dataSources`. */
-export type NotionRouteKind = 'enablementBundles' | 'weeklyUpdates' | 'subscriptions';
+export type NotionRouteKind =
+  'enablementBundles' | 'weeklyUpdates' | 'insights' | 'insightThemes' | 'subscriptions';
 
 /** Who made the change, as the signed event names them: Notion users (`person`) or integrations (`bot`). */
 export interface NotionEventAuthor {
@@ -33,6 +34,8 @@ export interface NotionEventInput {
    * carried as bare person ids hold strings (routes read them with `personAuthorIds`).
    */
   authors?: NotionEventAuthor[];
+  /** How many backlog shards the insights route spreads accounts over (insights.backlog.shards). */
+  insightShards?: number;
 }
 
 export interface NotionEventOutcome {

@@ -18,6 +18,7 @@ import { activityTaskQueue } from '../../domain/task-queues';
 import { bundlePublished, releaseWorkflowId } from '../release/messages';
 import type { NotionEventInput, NotionEventOutcome } from './messages';
 import { ignore, sameNotionId, type NotionRoute } from './route';
+import { insightThemes, insights } from './insight-routes';
 import { subscriptions } from './subscription-route';
 import { weeklyUpdates } from './weekly-update-route';
 
@@ -62,7 +63,13 @@ const enablementBundles: NotionRoute = {
 };
 
 /** Extend here: the first route whose data source holds the page handles it. */
-export const NOTION_ROUTES: readonly NotionRoute[] = [weeklyUpdates, enablementBundles, subscriptions];
+export const NOTION_ROUTES: readonly NotionRoute[] = [
+  weeklyUpdates,
+  enablementBundles,
+  insights,
+  insightThemes,
+  subscriptions,
+];
 
 const GONE = new Set(['NotFound', 'Forbidden', 'Unauthorized', 'InvalidInput', 'Gone']);
 

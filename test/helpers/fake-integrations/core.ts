@@ -1,14 +1,15 @@
 /**
  * The activities on the workflows' own queue call no vendor: they are the real ones (the
  * configuration, signal-with-start, the leave coordinators, the rituals' hand-over between
- * weeks), but for what needs Temporal's visibility store, which the time-skipping server lacks:
- * the release commitments that hold a person to a date come from `commitments`, a week's facts
- * from `weeklyFacts`, the records a measurement counts from `measured`, and the subscriptions'
- * memos from `memos`, as the test sets them.
+ * weeks, the insights backlogs' queries), but for what needs Temporal's visibility store, which
+ * the time-skipping server lacks: the release commitments that hold a person to a date come from
+ * `commitments`, a week's facts from `weeklyFacts`, the records a measurement counts from
+ * `measured`, and the subscriptions' memos from `memos`, as the test sets them.
  */
 import type { Client } from '@temporalio/client';
 import { createCoreActivities } from '../../../activities/core';
 import { createDispatchActivities } from '../../../activities/dispatch';
+import { createInsightsActivities } from '../../../activities/insights';
 import { createLeaveActivities } from '../../../activities/leave';
 import { createRenewalActivities } from '../../../activities/renewals';
 import { createRitualActivities } from '../../../activities/rituals';
@@ -49,19 +50,18 @@ export class FakeCore {
   ) {}
 
   activities(log: CallLog): CoreActivities {
+    const temporal = this.temporal ? { temporal: this.temporal } : {};
     const leave = createLeaveActivities({
       config: this.config,
       workerSecret: () => this.workerSecret,
-      ...(this.temporal ? { temporal: this.temporal } : {}),
+      ...temporal,
     });
     return log.wrap('core', {
       ...createCoreActivities({ config: this.config }),
       ...createDispatchActivities(),
       ...leave,
-      ...createRitualActivities({
-        config: this.config,
-        ...(this.temporal ? { temporal: this.temporal } : {}),
-      }),
+      ...createInsightsActivities({ config: this.config, ...temporal }),
+      ...createRitualActivities({ config: this.config, ...temporal }),
       ...createRenewalActivities({ config: this.config, subscriptions: () => this.listMemos() }),
       findReleaseCommitments: async (input) => ({
         commitments: [...(this.commitments[input.personId] ?? [])],

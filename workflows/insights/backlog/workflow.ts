@@ -1,0 +1,243 @@
+/**
+ * One backlog per shard of accounts (`insights-backlog:<shard>`): every insight of those
+ * accounts arrives here, from the webhook and the Notion route (signals) and from the command
+ * line (updates that answer what each item became). Arrivals are taken one at a time, in the
+ * order they came, so "the first item" of a near-duplicate is well defined.
+ *
+ * The items themselves are Notion's to keep: the workflow holds the index that deduplication,
+ * tagging and ranking need (domain/insights/backlog.ts), writes each item's row, and drops what
+ * it no longer needs (see README, "Insights: sizes"). It continues as new before its history
+ * grows long, carrying the index.
+ */
+import { ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createInsightsActivities } from '../../../activities/insights';
+import { Backlog, emptyBacklog } from '../../../domain/insights/backlog';
+import { activitiesFor } from '../../activity-options';
+import { historyIsLong, isRepeat, note, runEntityLoop, Wake } from '../../entity-loop';
+import {
+  addInsights,
+  backlogSnapshot,
+  backlogStatus,
+  insightDetails,
+  insightEditedInNotion,
+  insightReceived,
+  itemsNeedingTags,
+  monthFigures,
+  roundChanged,
+  tagInsight,
+  unmergeInsight,
+  type AddInsightsCommand,
+  type BacklogInput,
+  type TagInsightCommand,
+  type UnmergeInsightCommand,
+} from '../messages';
+import { publishRows, unpublished, type BacklogEffects } from './publish';
+import {
+  arrivalProblem,
+  describeOutcome,
+  LOG_LIMIT,
+  refusalOf,
+  snapshotOf,
+  statusOfBacklog,
+  validateAdd,
+  validateTag,
+  validateUnmerge,
+  type BacklogState,
+  type Refusal,
+} from './state';
+
+/** A turn writes at most 20 rows; a few thousand events hold a few hundred arrivals. */
+export const BACKLOG_EVENTS_BEFORE_CONTINUE_AS_NEW = 5_000;
+const DAY_MS = 86_400_000;
+
+type InsightsCore = ReturnType<typeof createInsightsActivities>;
+
+function refuse(refusal: Refusal | null): void {
+  if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+}
+
+export async function insightsBacklogWorkflow(input: BacklogInput, carried?: BacklogState): Promise<void> {
+  const { workflowId } = workflowInfo();
+  const state: BacklogState = carried ?? {
+    data: emptyBacklog(input.shard),
+    context: null,
+    sweptAt: 0,
+    log: [],
+    sent: [],
+    deliveries: [],
+  };
+  const backlog = new Backlog(state.data);
+  const core = activitiesFor<Pick<InsightsCore, 'loadInsightsContext'>>(null);
+  const effects: BacklogEffects = {
+    notion: activitiesFor<BacklogEffects['notion']>('notion'),
+    note: (message) => note(state, message, { workflowId }, LOG_LIMIT),
+  };
+  const wake = new Wake();
+  const applyContext = () => {
+    if (state.context) backlog.rules = state.context.rules;
+  };
+  applyContext();
+
+  // Arrivals and commands are taken in the order they came, once the context is known.
+  let ticket = 0;
+  let serving = 0;
+  async function inOrder<T>(fn: () => T): Promise<T> {
+    const mine = ticket++;
+    await condition(() => state.context !== null && serving === mine);
+    try {
+      return fn();
+    } finally {
+      serving++;
+      wake.set();
+    }
+  }
+
+  setHandler(insightReceived, async (arrival) => {
+    await inOrder(() => {
+      if (isRepeat(state, arrival.deliveryId)) return;
+      const problem = arrivalProblem(arrival);
+      if (problem) {
+        effects.note(
+          `ignored an insight that cannot be read (${arrival?.source ?? '?'}:${arrival?.externalId ?? '?'}): ${problem}`,
+        );
+        return;
+      }
+      const outcome = backlog.receive(arrival, state.context!.taxonomy, Date.now());
+      effects.note(describeOutcome(outcome, arrival.via));
+    });
+  });
+
+  setHandler(
+    addInsights,
+    async (command: AddInsightsCommand) =>
+      inOrder(() => {
+        const outcomes = command.entries.map((entry) => {
+          const outcome = backlog.receive(
+            { ...entry, by: entry.by ?? command.by ?? null },
+            state.context!.taxonomy,
+            Date.now(),
+          );
+          if (outcome.kind !== 'repeat') effects.note(describeOutcome(outcome, entry.via));
+          return outcome;
+        });
+        return { shard: input.shard, outcomes };
+      }),
+    { validator: (command: AddInsightsCommand) => refuse(validateAdd(command)) },
+  );
+
+  setHandler(
+    tagInsight,
+    async (command: TagInsightCommand) =>
+      inOrder(() => {
+        try {
+          const { item, changed, mergedInto } = backlog.tag(
+            command.id,
+            command.changes,
+            command.by,
+            state.context!.taxonomy,
+            Date.now(),
+          );
+          if (changed.length > 0)
+            effects.note(
+              `${item.id} tagged by ${command.by}: ${changed.join(', ')}${mergedInto && mergedInto !== item.id ? `; merged into ${mergedInto}` : ''}`,
+            );
+          return backlog.view(item);
+        } catch (error) {
+          refuse(refusalOf(error));
+          throw error;
+        }
+      }),
+    { validator: (command: TagInsightCommand) => refuse(validateTag(command)) },
+  );
+
+  setHandler(insightEditedInNotion, async (edit) => {
+    await inOrder(() => {
+      if (isRepeat(state, edit.deliveryId)) return;
+      try {
+        const { item, changed } = backlog.editRow(
+          edit.id,
+          edit.tags,
+          edit.by ?? 'someone in Notion',
+          state.context!.taxonomy,
+          Date.now(),
+        );
+        if (changed.length > 0)
+          effects.note(`${item.id} tagged in Notion by ${edit.by ?? 'someone'}: ${changed.join(', ')}`);
+      } catch (error) {
+        effects.note(`ignored a Notion edit of ${edit.id}: ${refusalOf(error).message}`);
+      }
+    });
+  });
+
+  setHandler(
+    unmergeInsight,
+    async (command: UnmergeInsightCommand) =>
+      inOrder(() => {
+        try {
+          const { item, from } = backlog.unmerge(command.id);
+          effects.note(`${item.id} unmerged from ${from.id} by ${command.by}: they stay apart`);
+          return { item: backlog.view(item), from: backlog.view(from) };
+        } catch (error) {
+          refuse(refusalOf(error));
+          throw error;
+        }
+      }),
+    { validator: (command: UnmergeInsightCommand) => refuse(validateUnmerge(command)) },
+  );
+
+  setHandler(roundChanged, async (change) => {
+    await inOrder(() => {
+      if (isRepeat(state, change.deliveryId)) return;
+      const done = change.decided
+        ? backlog.markDecided(change.round, change.decided, change.ids, Date.now())
+        : backlog.markRouted(change.round, change.ids);
+      if (done.length > 0)
+        effects.note(
+          `${done.length} items ${change.decided ? `decided (${change.decided})` : 'routed'} in ${change.round}`,
+        );
+    });
+  });
+
+  setHandler(backlogSnapshot, () => snapshotOf(backlog));
+  setHandler(backlogStatus, () =>
+    statusOfBacklog(state, backlog, state.context ? unpublished(backlog, state.context).length : 0),
+  );
+  setHandler(insightDetails, (ids) =>
+    ids
+      .map((id) => backlog.item(id))
+      .filter((i) => i !== undefined)
+      .map((i) => backlog.view(i)),
+  );
+  setHandler(itemsNeedingTags, (limit) => backlog.needingTags().slice(0, Math.max(0, limit)));
+  setHandler(monthFigures, (month) => ({ shard: input.shard, ...backlog.monthFigures(month) }));
+
+  // Each run reads the configuration anew (taxonomy, thresholds, the Notion data source).
+  const loaded = await core.loadInsightsContext({ at: Date.now() });
+  state.context = loaded;
+  applyContext();
+
+  const sweep = () => {
+    const { stale, evicted } = backlog.sweep(Date.now());
+    state.sweptAt = Date.now();
+    if (stale.length > 0)
+      effects.note(
+        `closed ${stale.length} items without new evidence for ${backlog.rules.closeOpenAfterDays} days: ${stale.slice(0, 20).join(', ')}`,
+      );
+    if (evicted > 0) effects.note(`kept only the keys of ${evicted} closed items`);
+  };
+
+  await runEntityLoop({
+    wake,
+    advance: async () => {
+      wake.take();
+      if (Date.now() - state.sweptAt >= DAY_MS) sweep();
+      // A long history continues as new first: what is still to write is carried.
+      if (historyIsLong(BACKLOG_EVENTS_BEFORE_CONTINUE_AS_NEW)) return 'idle';
+      const { remaining } = await publishRows(backlog, state.context!, effects);
+      return remaining > 0 ? 'again' : 'idle';
+    },
+    deadlines: () => [{ at: state.sweptAt + DAY_MS, run: async () => sweep() }],
+    continueAsNew: () => continueAsNew<typeof insightsBacklogWorkflow>(input, state),
+    eventsBeforeContinueAsNew: BACKLOG_EVENTS_BEFORE_CONTINUE_AS_NEW,
+  });
+}
