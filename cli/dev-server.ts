@@ -39,7 +39,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
   }
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dbFile = join(dataDir, 'temporal.db');
   const cliPath = process.env.TEMPORAL_CLI_PATH || offlineCli();
   const env = await TestWorkflowEnvironment.createLocal({

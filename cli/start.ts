@@ -14,12 +14,7 @@ import { calendarSyncTargets } from '../triggers/calendar';
 import { calendarAddress, DEFAULT_GATEWAY_PORT, PUBLIC_URL_ENV } from '../triggers/endpoints';
 import { dashboardPages } from '../dashboard/pages';
 import { createTriggerHandlers, startGateway, type Gateway } from '../triggers/gateway';
-import {
-  loadOrCreateDevSecrets,
-  secretsAsEnv,
-  TRIGGER_SECRET_ENV,
-  type TriggerSecretKind,
-} from '../triggers/secrets';
+import { describeDevSecrets, loadOrCreateDevSecrets, secretsAsEnv } from '../triggers/secrets';
 import { registerSimulationRoutes } from '../sandbox/simulate/simulation';
 import { temporalPort } from '../triggers/workflows';
 import { watchCalendars } from './calendar';
@@ -27,6 +22,7 @@ import { loadConfig } from '../runtime/config';
 import { ensureRitualSchedules, formatScheduleOutcome } from './schedules';
 import { startDevServer, type DevServer } from './dev-server';
 import { CliError } from './errors';
+import { ensurePrivateDataDir } from './data-dir';
 import type { CliIO } from './main';
 
 export interface EmbeddedStackOptions {
@@ -73,6 +69,10 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     io.out(`config:   ${loaded.path}`);
   }
 
+  const dataDir = ensurePrivateDataDir(options.dataDir);
+  if (dataDir.previousMode !== undefined)
+    io.out(`data:     ${dataDir.path} had mode ${dataDir.previousMode}: now 700 (owner only)`);
+
   try {
     Runtime.install({ logger: quietLogger(), shutdownSignals: [] });
   } catch {
@@ -111,16 +111,11 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     io.out(`temporal: ${devServer.address} (data in ${devServer.dbFile})`);
     io.out(`ui:       ${devServer.uiUrl}`);
 
-    // Trigger secrets: the environment's, else development ones kept beside the database.
+    // Trigger secrets: the environment's, else development ones kept beside the database. Only
+    // where they are and their fingerprints are printed: terminal scrollback and CI logs keep
+    // what they are shown.
     const dev = loadOrCreateDevSecrets(options.dataDir);
-    const devKinds: TriggerSecretKind[] = [...dev.generated, ...dev.fromFile];
-    if (devKinds.length > 0) {
-      io.out(
-        `secrets:  development trigger secrets (${dev.generated.length > 0 ? 'generated now, ' : ''}kept in ${dev.file}):`,
-      );
-      for (const kind of devKinds)
-        io.out(`            ${TRIGGER_SECRET_ENV[kind]}=${dev.secrets[kind].join(',')}`);
-    }
+    for (const line of describeDevSecrets(dev)) io.out(line);
 
     const built = buildActivities({
       config: () => config,
