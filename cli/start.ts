@@ -19,6 +19,7 @@ import { registerSimulationRoutes } from '../sandbox/simulate/simulation';
 import { temporalPort } from '../triggers/workflows';
 import { watchCalendars } from './calendar';
 import { loadConfig } from '../runtime/config';
+import { PAYLOAD_KEY_ENV, PAYLOAD_OLD_KEYS_ENV, payloadCodecFromEnv } from '../runtime/payload-codec';
 import { ensureRitualSchedules, formatScheduleOutcome } from './schedules';
 import { startDevServer, type DevServer } from './dev-server';
 import { CliError } from './errors';
@@ -101,7 +102,11 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     const live = ACTIVITY_SYSTEMS.filter((system) => modes[system] === 'live');
     if (live.length > 0) io.out(`live:     ${live.join(', ')} (credentials from the environment)`);
 
+    // Encrypted payloads when PRODOPS_PAYLOAD_KEY is set: the dev server's clients and the workers alike.
+    const codec = payloadCodecFromEnv();
+    const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
     devServer = await startDevServer({
+      ...(dataConverter ? { dataConverter } : {}),
       dataDir: options.dataDir,
       port: options.temporalPort,
       uiPort: options.uiPort,
@@ -110,6 +115,12 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     stops.unshift(() => devServer!.stop());
     io.out(`temporal: ${devServer.address} (data in ${devServer.dbFile})`);
     io.out(`ui:       ${devServer.uiUrl}`);
+    if (codec)
+      io.out(
+        codec.encryptingKeyId
+          ? `payloads: encrypted (AES-256-GCM, key ${codec.encryptingKeyId} from ${PAYLOAD_KEY_ENV})`
+          : `payloads: not encrypted; ${PAYLOAD_OLD_KEYS_ENV} still decodes earlier ones`,
+      );
 
     // Trigger secrets: the environment's, else development ones kept beside the database. Only
     // where they are and their fingerprints are printed: terminal scrollback and CI logs keep
@@ -129,6 +140,7 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
       activities: built.bySystem,
       localActivities: built.core,
       rateLimits: config.integrations.rateLimits,
+      ...(dataConverter ? { dataConverter } : {}),
       overrides: { shutdownGraceTime: '5 seconds' },
     });
     io.out(
