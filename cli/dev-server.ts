@@ -3,6 +3,7 @@
  * persisted under the data directory so that nothing is lost across restarts. The binary is
  * TEMPORAL_CLI_PATH when set (scripts/tools.sh builds it offline), else the SDK's download.
  */
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,8 @@ export interface DevServerOptions {
   port: number;
   uiPort: number;
   namespace: string;
+  /** The clients' payload codec, when payloads are encrypted (runtime/payload-codec.ts). */
+  dataConverter?: DataConverter;
 }
 
 export interface DevServer {
@@ -39,10 +42,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
   }
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dbFile = join(dataDir, 'temporal.db');
   const cliPath = process.env.TEMPORAL_CLI_PATH || offlineCli();
   const env = await TestWorkflowEnvironment.createLocal({
+    ...(options.dataConverter ? { client: { dataConverter: options.dataConverter } } : {}),
     server: {
       ...(cliPath ? { executable: { type: 'existing-path', path: cliPath } as const } : {}),
       dbFilename: dbFile,

@@ -35,6 +35,7 @@ import { loadConfig } from '../runtime/config';
 import { installTelemetry } from '../runtime/telemetry';
 import { startTracing } from '../runtime/tracing';
 import { connectWorkerTemporal } from '../runtime/worker-connection';
+import { dataConverterFromEnv } from '../runtime/payload-codec';
 import type { CliIO } from './main';
 
 export const DEFAULT_DASHBOARD_PORT = 8788;
@@ -61,10 +62,12 @@ export async function runGatewayProcess(options: {
       );
   }
   const tracing = await startTracing('prodops-gateway');
+  const dataConverter = dataConverterFromEnv();
   const connection = await connectWorkerTemporal(config.temporal);
   const client = new Client({
     connection,
     namespace: config.temporal.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
     ...(tracing ? { plugins: [tracing.plugin] } : {}),
   });
   const port = options.port ?? DEFAULT_GATEWAY_PORT;

@@ -14,19 +14,16 @@ import { calendarSyncTargets } from '../triggers/calendar';
 import { calendarAddress, DEFAULT_GATEWAY_PORT, PUBLIC_URL_ENV } from '../triggers/endpoints';
 import { dashboardPages } from '../dashboard/pages';
 import { createTriggerHandlers, startGateway, type Gateway } from '../triggers/gateway';
-import {
-  loadOrCreateDevSecrets,
-  secretsAsEnv,
-  TRIGGER_SECRET_ENV,
-  type TriggerSecretKind,
-} from '../triggers/secrets';
+import { describeDevSecrets, loadOrCreateDevSecrets, secretsAsEnv } from '../triggers/secrets';
 import { registerSimulationRoutes } from '../sandbox/simulate/simulation';
 import { temporalPort } from '../triggers/workflows';
 import { watchCalendars } from './calendar';
 import { loadConfig } from '../runtime/config';
 import { ensureSchedules, formatScheduleOutcome } from './schedules';
+import { PAYLOAD_KEY_ENV, PAYLOAD_OLD_KEYS_ENV, payloadCodecFromEnv } from '../runtime/payload-codec';
 import { startDevServer, type DevServer } from './dev-server';
 import { CliError } from './errors';
+import { ensurePrivateDataDir } from './data-dir';
 import type { CliIO } from './main';
 
 export interface EmbeddedStackOptions {
@@ -73,6 +70,10 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     io.out(`config:   ${loaded.path}`);
   }
 
+  const dataDir = ensurePrivateDataDir(options.dataDir);
+  if (dataDir.previousMode !== undefined)
+    io.out(`data:     ${dataDir.path} had mode ${dataDir.previousMode}: now 700 (owner only)`);
+
   try {
     Runtime.install({ logger: quietLogger(), shutdownSignals: [] });
   } catch {
@@ -101,7 +102,11 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     const live = ACTIVITY_SYSTEMS.filter((system) => modes[system] === 'live');
     if (live.length > 0) io.out(`live:     ${live.join(', ')} (credentials from the environment)`);
 
+    // Encrypted payloads when PRODOPS_PAYLOAD_KEY is set: the dev server's clients and the workers alike.
+    const codec = payloadCodecFromEnv();
+    const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
     devServer = await startDevServer({
+      ...(dataConverter ? { dataConverter } : {}),
       dataDir: options.dataDir,
       port: options.temporalPort,
       uiPort: options.uiPort,
@@ -110,17 +115,18 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     stops.unshift(() => devServer!.stop());
     io.out(`temporal: ${devServer.address} (data in ${devServer.dbFile})`);
     io.out(`ui:       ${devServer.uiUrl}`);
-
-    // Trigger secrets: the environment's, else development ones kept beside the database.
-    const dev = loadOrCreateDevSecrets(options.dataDir);
-    const devKinds: TriggerSecretKind[] = [...dev.generated, ...dev.fromFile];
-    if (devKinds.length > 0) {
+    if (codec)
       io.out(
-        `secrets:  development trigger secrets (${dev.generated.length > 0 ? 'generated now, ' : ''}kept in ${dev.file}):`,
+        codec.encryptingKeyId
+          ? `payloads: encrypted (AES-256-GCM, key ${codec.encryptingKeyId} from ${PAYLOAD_KEY_ENV})`
+          : `payloads: not encrypted; ${PAYLOAD_OLD_KEYS_ENV} still decodes earlier ones`,
       );
-      for (const kind of devKinds)
-        io.out(`            ${TRIGGER_SECRET_ENV[kind]}=${dev.secrets[kind].join(',')}`);
-    }
+
+    // Trigger secrets: the environment's, else development ones kept beside the database. Only
+    // where they are and their fingerprints are printed: terminal scrollback and CI logs keep
+    // what they are shown.
+    const dev = loadOrCreateDevSecrets(options.dataDir);
+    for (const line of describeDevSecrets(dev)) io.out(line);
 
     const built = buildActivities({
       config: () => config,
@@ -134,6 +140,7 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
       activities: built.bySystem,
       localActivities: built.core,
       rateLimits: config.integrations.rateLimits,
+      ...(dataConverter ? { dataConverter } : {}),
       overrides: { shutdownGraceTime: '5 seconds' },
     });
     io.out(

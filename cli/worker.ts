@@ -14,6 +14,7 @@ import { loadConfig } from '../runtime/config';
 import { installTelemetry } from '../runtime/telemetry';
 import { startTracing } from '../runtime/tracing';
 import { connectWorkerTemporal } from '../runtime/worker-connection';
+import { dataConverterFromEnv } from '../runtime/payload-codec';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createWorkers, runWorkers } from '../workers/index';
@@ -32,6 +33,7 @@ export async function runWorkerProcess(options: { configPath?: string; io: CliIO
   const { logger } = telemetry;
   const tracing = await startTracing('prodops-worker');
   const { address, namespace, taskQueue } = config.temporal;
+  const dataConverter = dataConverterFromEnv();
   const connection = await connectWorkerTemporal(config.temporal);
   try {
     const workers = await createWorkers({
@@ -41,6 +43,7 @@ export async function runWorkerProcess(options: { configPath?: string; io: CliIO
       activities: built.bySystem,
       localActivities: built.core,
       rateLimits: config.integrations.rateLimits,
+      ...(dataConverter ? { dataConverter } : {}),
       telemetry: { meter: telemetry.meter, ...(tracing ? { plugins: [tracing.plugin] } : {}) },
       ...(bundlePath ? { workflowBundle: { codePath: resolve(bundlePath) } } : {}),
     });
@@ -52,6 +55,7 @@ export async function runWorkerProcess(options: { configPath?: string; io: CliIO
         taskQueues: [taskQueue, ...ACTIVITY_SYSTEMS.map((s) => `${taskQueue}-${s}`)],
         metrics: telemetry.metricsAddress ? `http://${telemetry.metricsAddress}/metrics` : 'off',
         tracing: tracing?.exporter ?? 'off',
+        payloads: dataConverter ? 'encrypted' : 'plain',
       },
       `worker polling ${taskQueue} and its ${ACTIVITY_SYSTEMS.join(', ')} queues`,
     );

@@ -4,7 +4,8 @@
  * runtime/worker-connection.ts). A local or self-hosted server needs only the address and
  * namespace; Temporal Cloud takes an API key (TEMPORAL_API_KEY) or a client certificate
  * (TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, paths to PEM files), which stay in the environment
- * like every other secret.
+ * like every other secret. Every client encrypts payloads when PRODOPS_PAYLOAD_KEY is set
+ * (runtime/payload-codec.ts).
  */
 import { Client, Connection, ServiceError } from '@temporalio/client';
 import {
@@ -13,6 +14,7 @@ import {
   TemporalUnreachableError,
   type TemporalSettings,
 } from './temporal-options';
+import { dataConverterFromEnv } from './payload-codec';
 
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -43,7 +45,12 @@ export async function connectTemporal(
       `cannot reach Temporal at ${temporal.address} (namespace ${temporal.namespace}): ${describeConnectError(error, timeoutMs)}`,
     );
   }
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const dataConverter = dataConverterFromEnv(options.env);
+  const client = new Client({
+    connection,
+    namespace: temporal.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+  });
   return { client, connection, temporal, close: () => connection.close() };
 }
 
@@ -67,7 +74,12 @@ export async function withTemporal<T>(
  */
 export function lazyTemporalClient(temporal: TemporalSettings, env: NodeJS.ProcessEnv = process.env): Client {
   const connection = Connection.lazy(temporalConnectionOptions(temporal, env));
-  return new Client({ connection, namespace: temporal.namespace });
+  const dataConverter = dataConverterFromEnv(env);
+  return new Client({
+    connection,
+    namespace: temporal.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+  });
 }
 
 function describeConnectError(error: unknown, timeoutMs: number): string {

@@ -12,7 +12,6 @@
  * redelivered event starts nothing new. An event whose parent names a data source that is not
  * routed is acknowledged and ignored here, with no workflow and no Notion request.
  */
-import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { printable } from '../domain/commands';
 import { notionEventWorkflowId } from '../contracts/ids';
@@ -37,7 +36,7 @@ import {
   type TriggerHandler,
 } from './http';
 import { verifyBodySignature } from './verify';
-import { NOTION_ACCEPT_VERIFICATION_ENV } from './secrets';
+import { NOTION_ACCEPT_VERIFICATION_ENV, secretFingerprint } from './secrets';
 import type { WorkflowPort } from './workflows';
 
 export const NOTION_SIGNATURE_HEADER = 'x-notion-signature';
@@ -53,7 +52,7 @@ export const NotionHandshake = z.strictObject({
 
 /** A short fingerprint of a token, to tell tokens apart in a log without showing one. */
 export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 12);
+  return secretFingerprint(token);
 }
 
 export const NotionWebhookEvent = z.looseObject({

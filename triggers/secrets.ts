@@ -6,8 +6,8 @@
  * the data directory, so that `prodops simulate` signs with the same ones and a restart keeps
  * them.
  */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const TRIGGER_SECRET_ENV = {
@@ -85,8 +85,29 @@ export function generateSecret(kind: TriggerSecretKind): string {
   return kind === 'notion' ? `secret_${value}` : value;
 }
 
+/** A short fingerprint of a secret (SHA-256, 12 hex digits), to tell secrets apart without showing one. */
+export function secretFingerprint(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 12);
+}
+
+/**
+ * Refuses a secrets file that anyone but its owner may read or write: what others could read
+ * must be treated as known, and what they could write as theirs. Mode bits mean nothing on
+ * Windows, where the check is skipped.
+ */
+export function assertOwnerOnly(file: string): void {
+  if (process.platform === 'win32') return;
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  throw new TriggerSecretError(
+    `${file} has mode ${mode.toString(8).padStart(3, '0')}: it must be readable by its owner only. ` +
+      `Run chmod 600 ${file}; if others may have read it, delete it instead and start again to generate new secrets`,
+  );
+}
+
 function readDevFile(file: string): Partial<Record<TriggerSecretKind, string>> {
   if (!existsSync(file)) return {};
+  assertOwnerOnly(file);
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     const out: Partial<Record<TriggerSecretKind, string>> = {};
@@ -140,11 +161,32 @@ export function loadOrCreateDevSecrets(dataDir: string, env: NodeJS.ProcessEnv =
     secrets[kind] = [value];
   }
   if (changed) {
-    mkdirSync(resolve(dataDir), { recursive: true });
+    mkdirSync(resolve(dataDir), { recursive: true, mode: 0o700 });
     writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
   }
   return { secrets, generated, fromFile, file };
+}
+
+/**
+ * What `npm start` says about its secrets: where the development ones are kept and each one's
+ * fingerprint, never a value (`prodops simulate` reads the file itself).
+ */
+export function describeDevSecrets(dev: DevSecrets): string[] {
+  const kinds = Object.keys(TRIGGER_SECRET_ENV) as TriggerSecretKind[];
+  const lines = [
+    `secrets:  ${dev.fromFile.length + dev.generated.length > 0 ? `development trigger secrets in ${dev.file} (owner only)` : 'trigger secrets from the environment'}; fingerprints (SHA-256):`,
+  ];
+  for (const kind of kinds) {
+    const source = dev.generated.includes(kind)
+      ? 'generated now'
+      : dev.fromFile.includes(kind)
+        ? 'from the file'
+        : 'from the environment';
+    const prints = dev.secrets[kind].map(secretFingerprint).join(', ');
+    lines.push(`            ${TRIGGER_SECRET_ENV[kind]}  ${prints}  (${source})`);
+  }
+  return lines;
 }
 
 /**

@@ -5,7 +5,7 @@
  * processes are deployed. Notion's limit is on HTTP requests, not activities: its request budget
  * is kept by the process that runs the Notion activities (workers/integrations.ts).
  */
-import type { MetricMeter } from '@temporalio/common';
+import type { DataConverter, MetricMeter } from '@temporalio/common';
 import {
   Worker,
   type NativeConnection,
@@ -48,6 +48,8 @@ export interface WorkerSetup {
   /** Extra options for every worker (tests shorten shutdown grace, for example). */
   overrides?: Partial<WorkerOptions>;
   telemetry?: WorkerTelemetry;
+  /** The payload codec, when payloads are encrypted (runtime/payload-codec.ts); the same as the clients'. */
+  dataConverter?: DataConverter;
 }
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
@@ -55,6 +57,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const common = {
     connection: setup.connection,
     namespace: setup.namespace,
+    ...(setup.dataConverter ? { dataConverter: setup.dataConverter } : {}),
     ...(telemetry?.plugins?.length ? { plugins: telemetry.plugins } : {}),
     ...setup.overrides,
   };
