@@ -44,3 +44,23 @@ export function messageId(key: string, domain: string): string {
 export function jiraLabel(key: string): string {
   return `prodops-${fingerprint(key, 20)}`;
 }
+
+const WORKFLOW_LABEL_PREFIX = 'prodops-wf:';
+
+/**
+ * A Jira label naming the workflow an issue belongs to, so that a webhook about the issue can be
+ * routed to it without a look-up (labels travel in every issue webhook; issue properties do not).
+ * Workflow ids of prodops carry no spaces, which labels refuse.
+ */
+export function workflowLabel(workflowId: string): string {
+  if (/\s/.test(workflowId) || workflowId === '')
+    throw new RangeError(`workflow id ${JSON.stringify(workflowId)} cannot be a label`);
+  return `${WORKFLOW_LABEL_PREFIX}${workflowId}`;
+}
+
+/** The workflow id a label of `workflowLabel` names, or undefined for any other label. */
+export function workflowIdOfLabel(label: string): string | undefined {
+  return label.startsWith(WORKFLOW_LABEL_PREFIX) && label.length > WORKFLOW_LABEL_PREFIX.length
+    ? label.slice(WORKFLOW_LABEL_PREFIX.length)
+    : undefined;
+}

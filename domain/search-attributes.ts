@@ -1,6 +1,6 @@
 /**
  * Custom search attributes prodops writes, so that questions such as "all Tier 3 launches at
- * risk this month" or "who is off next week" are visibility queries, not scans.
+ * risk this month", "who is off next week" or "which freelancers are offboarding" are visibility queries, not scans.
  * Registered on the dev server by `prodops start` and the test environments; on Temporal Cloud
  * or a self-hosted cluster, `prodops temporal setup` (or `temporal operator search-attribute
  * create`) registers them once.
@@ -15,6 +15,9 @@ export const LeaveStatus = defineSearchAttributeKey('LeaveStatus', SearchAttribu
 export const Team = defineSearchAttributeKey('Team', SearchAttributeType.KEYWORD);
 export const LeaveStart = defineSearchAttributeKey('LeaveStart', SearchAttributeType.DATETIME);
 export const LeaveEnd = defineSearchAttributeKey('LeaveEnd', SearchAttributeType.DATETIME);
+export const OnboardingPhase = defineSearchAttributeKey('OnboardingPhase', SearchAttributeType.KEYWORD);
+export const StartDate = defineSearchAttributeKey('StartDate', SearchAttributeType.DATETIME);
+export const EndDate = defineSearchAttributeKey('EndDate', SearchAttributeType.DATETIME);
 
 export const ALL_SEARCH_ATTRIBUTES = [
   ReleaseTier,
@@ -25,4 +28,7 @@ export const ALL_SEARCH_ATTRIBUTES = [
   Team,
   LeaveStart,
   LeaveEnd,
+  OnboardingPhase,
+  StartDate,
+  EndDate,
 ] as const;

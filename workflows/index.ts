@@ -4,3 +4,4 @@ export { calendarSyncWorkflow } from './calendar-sync/workflow';
 export { notionEventWorkflow } from './notion-event/workflow';
 export { leaveWorkflow } from './leave/workflow';
 export { leaveCoordinatorWorkflow } from './leave/coordinator';
+export { onboardingWorkflow } from './onboarding/workflow';

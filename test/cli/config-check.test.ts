@@ -31,7 +31,7 @@ describe('prodops config check', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toHaveLength(1);
-    expect(stdout).toContain('valid — 21 people in 5 teams');
+    expect(stdout).toContain('valid — 25 people in 9 teams');
   });
 
   it('reads PRODOPS_CONFIG when no --config is given', () => {
