@@ -1,37 +1,95 @@
 // @ts-check
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Every Node built-in, under both names (`fs` and `node:fs`; a few exist only with the prefix),
+ * from the running Node itself, so that a module added in a new Node is banned from workflow code
+ * without anyone editing this list.
+ */
 const nodeBuiltins = [
-  'assert',
-  'buffer',
-  'child_process',
-  'cluster',
-  'crypto',
-  'dgram',
-  'dns',
-  'events',
-  'fs',
-  'fs/promises',
-  'http',
-  'http2',
-  'https',
-  'net',
-  'os',
-  'path',
-  'perf_hooks',
-  'process',
-  'readline',
-  'stream',
-  'timers',
-  'tls',
-  'url',
-  'util',
-  'v8',
-  'vm',
-  'worker_threads',
-  'zlib',
+  ...new Set(builtinModules.flatMap((name) => (name.startsWith('node:') ? [name] : [name, `node:${name}`]))),
+];
+
+const sandboxSafe = (where) => ({
+  paths: nodeBuiltins.map((name) => ({
+    name,
+    message: `${where} runs inside the workflow sandbox, which has no Node built-ins: do I/O in an activity.`,
+  })),
+  patterns: [
+    {
+      group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client'],
+      allowTypeImports: true,
+      message: `${where} runs inside the workflow sandbox: only @temporalio/workflow and @temporalio/common are there.`,
+    },
+  ],
+});
+
+/**
+ * The layers. Each folder is one element; a file imports only the elements its policy allows
+ * (`boundaries/dependencies`, default disallow). Imports within one element are free.
+ *
+ *   domain          pure rules and schemas: imports nothing else of the project
+ *   contracts       ids and keys every side agrees on, safe in the workflow sandbox: domain at most
+ *   contracts-node  derivations that need node:crypto (hashes, channel tokens): not for workflows
+ *   workflows       deterministic code: domain and sandbox-safe contracts; activities as types only
+ *   activities      one module per system: domain and contracts; workflow types only
+ *   triggers        HTTP functions: domain, contracts, runtime and workflow messages; no work, so
+ *                   never activities, sandbox or cli
+ *   runtime         configuration and the Temporal connection: domain
+ *   workers         everything they run, never cli or sandbox
+ *   sandbox         the vendors' stand-ins and the simulation of people (development tooling)
+ *   cli             the command: everything, and the sandbox from `start` and `simulate` only
+ *   infra, test, bench, bin, scripts: tooling around the product, free to import anything
+ */
+const ELEMENTS = [
+  'domain',
+  'contracts/node',
+  'contracts',
+  'workflows',
+  'activities',
+  'triggers',
+  'runtime',
+  'workers',
+  'sandbox',
+  'cli',
+  'infra',
+  'test',
+  'bench',
+  'bin',
+  'scripts',
+];
+const typeOf = (folder) => (folder === 'contracts/node' ? 'contracts-node' : folder);
+
+const element = (types) => ({ element: { type: types } });
+const allow = (from, to) => ({ from: element(from), allow: { to: element(to) } });
+const allowTypes = (from, to) => ({
+  from: element(from),
+  allow: { to: element(to), dependency: { kind: 'type' } },
+});
+const CONTRACTS = ['contracts', 'contracts-node'];
+
+const LAYER_POLICIES = [
+  allow('contracts', ['domain']),
+  allow('contracts-node', ['contracts', 'domain']),
+  allow('workflows', ['domain', 'contracts']),
+  allowTypes('workflows', ['activities']),
+  allow('activities', ['domain', ...CONTRACTS]),
+  allowTypes('activities', ['workflows']),
+  allow('triggers', ['domain', ...CONTRACTS, 'runtime', 'workflows']),
+  allow('runtime', ['domain']),
+  allow('workers', ['domain', ...CONTRACTS, 'runtime', 'workflows', 'activities', 'triggers']),
+  allow('sandbox', ['domain', ...CONTRACTS, 'triggers']),
+  allow('cli', ['domain', ...CONTRACTS, 'runtime', 'workflows', 'activities', 'triggers', 'workers']),
+  {
+    // The embedded stack and the simulated people need the sandbox; no other command does.
+    from: { element: { type: 'cli', fileInternalPath: ['start.ts', 'simulate.ts'] } },
+    allow: { to: element('sandbox') },
+  },
+  allow(['infra', 'test', 'bench', 'bin', 'scripts'], ['*']),
 ];
 
 export default tseslint.config(
@@ -56,41 +114,51 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    // Workflow code is replayed: it must stay deterministic and sandbox-safe. Node built-ins and
-    // activity implementations are out; activities are imported as types and proxied.
-    files: ['workflows/**/*.ts'],
+    // The layer map above, enforced on every import and re-export.
+    files: ['**/*.ts', '**/*.js'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': ELEMENTS.map((folder) => ({
+        type: typeOf(folder),
+        pattern: folder,
+        partialMatch: false,
+      })),
+      'import/resolver': { node: { extensions: ['.ts', '.js'] } },
+    },
     rules: {
-      'no-restricted-imports': [
+      'boundaries/dependencies': [
         'error',
         {
-          paths: nodeBuiltins.flatMap((name) => [
-            { name, message: 'Workflow code cannot use Node built-ins: do I/O in an activity.' },
-            {
-              name: `node:${name}`,
-              message: 'Workflow code cannot use Node built-ins: do I/O in an activity.',
-            },
-          ]),
-          patterns: [
-            {
-              group: [
-                '**/activities/*',
-                '**/activities/**',
-                '!**/activities/types',
-                '@temporalio/activity',
-                '@temporalio/worker',
-                '@temporalio/client',
-              ],
-              allowTypeImports: true,
-              message: 'Import activities as types and call them through proxyActivities.',
-            },
-          ],
+          default: 'disallow',
+          policies: LAYER_POLICIES,
+          message:
+            '{{from.type}} may not import {{to.type}} ({{dependency.source}}): see the layer map in eslint.config.js',
         },
       ],
+    },
+  },
+  {
+    // Workflow code is replayed: it must stay deterministic and sandbox-safe. Activities are
+    // imported as types (the layer rules) and proxied.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', sandboxSafe('Workflow code')],
       'no-restricted-globals': [
         'error',
         { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
         { name: 'setInterval', message: 'Use a loop with sleep() from @temporalio/workflow.' },
         { name: 'process', message: 'Workflow code has no process: pass values in as arguments.' },
+      ],
+    },
+  },
+  {
+    // Workflows import these contracts, so they live by the same rules.
+    files: ['contracts/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', sandboxSafe('Contracts code (imported by workflows)')],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Contracts are imported by workflows, which have no process.' },
       ],
     },
   },

@@ -11,8 +11,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CalendarActivities, CalendarEventTime, WatchCalendarResult } from './calendar';
 import { PRODOPS_KEY_PROPERTY } from './calendar';
 import { ErrorTypes } from './errors';
-import { channelFamilyForKey, channelToken } from '../triggers/verify';
-import { PRODOPS_WORKFLOW_ID_PROPERTY } from '../workflows/calendar-sync/messages';
+import { PRODOPS_WORKFLOW_ID_PROPERTY } from '../contracts/ids';
+import { channelFamilyForKey, channelToken } from '../contracts/node/channels';
 
 /** An event as the dispatcher sees it: what a rule may need, nothing more. */
 export interface SyncedEvent {

@@ -12,7 +12,7 @@ import type { calendar_v3 } from 'googleapis';
 import { isRealDate, isRealTimeZone } from '../domain/config';
 import { ErrorTypes, invalidInput, runBatch, type BatchOutcome, type OperationContext } from './errors';
 import { callGoogle, googleErrorReason, googleErrorStatus } from './google-auth';
-import { calendarEventId, fingerprint } from './idempotency';
+import { calendarEventId, fingerprint } from '../contracts/node/idempotency';
 
 export interface CalendarActivityDeps {
   /** A Calendar client acting as the given user (impersonated through domain-wide delegation). */

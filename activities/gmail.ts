@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { gmail_v1 } from 'googleapis';
 import { ErrorTypes, invalidInput, type OperationContext } from './errors';
 import { callGoogle } from './google-auth';
-import { fingerprint, messageId } from './idempotency';
+import { fingerprint, messageId } from '../contracts/node/idempotency';
 
 export interface GmailActivityDeps {
   /** A Gmail client acting as the given mailbox. */

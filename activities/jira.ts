@@ -24,9 +24,10 @@ import {
   type BatchOutcome,
   type OperationContext,
 } from './errors';
+import { workflowLabel } from '../contracts/ids';
+import { jiraLabel } from '../contracts/node/idempotency';
 
 export type { BatchOutcome };
-import { jiraLabel, workflowLabel } from './idempotency';
 
 export type JiraClient = ReturnType<typeof createCloudClient>;
 export type JiraIntegrationConfig = OrgConfig['integrations']['jira'];

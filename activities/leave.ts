@@ -37,7 +37,7 @@ import {
   type CoordinatorState,
   type ReserveLeaveRequest,
   type ReserveLeaveResult,
-} from '../workflows/leave/messages';
+} from '../contracts/leave-coordinator';
 
 export interface LeaveActivityDeps {
   /** The configuration as currently loaded; read on every call so a reload takes effect. */

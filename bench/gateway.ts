@@ -24,7 +24,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { startSandbox } from '../sandbox/index';
 import { createTriggerHandlers, startGateway } from '../triggers/gateway';
 import { secretsAsEnv, type TriggerSecrets } from '../triggers/secrets';
-import { jiraDelivery, type JiraWebhookPayload } from '../triggers/vendor-events';
+import { jiraDelivery, type JiraWebhookPayload } from '../sandbox/simulate/vendor-events';
 import { temporalPort } from '../triggers/workflows';
 import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../workers/index';
 import { buildActivities } from '../workers/integrations';

@@ -7,20 +7,21 @@
  */
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
+import { calendarSyncWorkflowId } from '../contracts/ids';
 import type { OrgConfig } from '../domain/config';
+import { loadConfig } from '../runtime/config';
 import { calendarSyncTargets, type CalendarTarget } from '../triggers/calendar';
 import { calendarAddress, DEFAULT_GATEWAY_PORT, PUBLIC_URL_ENV } from '../triggers/endpoints';
 import {
   calendarChanged,
   calendarSyncStatus,
   CALENDAR_SYNC_WORKFLOW_TYPE,
-  calendarSyncWorkflowId,
   type CalendarChanged,
   type CalendarSyncInput,
 } from '../workflows/calendar-sync/messages';
-import { loadConfig } from './config-file';
-import { UsageError } from './errors';
+import { CliError } from './errors';
 import type { CliIO } from './main';
+import { asServiceError, queryWorkflow, withSession, type WorkflowCommandOptions } from './workflow-commands';
 
 export const DEFAULT_PUBLIC_URL = `http://127.0.0.1:${DEFAULT_GATEWAY_PORT}`;
 
@@ -28,7 +29,7 @@ export const DEFAULT_PUBLIC_URL = `http://127.0.0.1:${DEFAULT_GATEWAY_PORT}`;
 export function publicUrlFrom(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const url = (explicit ?? env[PUBLIC_URL_ENV] ?? DEFAULT_PUBLIC_URL).trim();
   if (!/^https?:\/\/[^\s/]+/.test(url))
-    throw new UsageError(
+    throw CliError.usage(
       `the public URL must be an http(s) URL, got "${url}" (--public-url or ${PUBLIC_URL_ENV})`,
     );
   return url.replace(/\/+$/, '');
@@ -38,12 +39,12 @@ export function selectTargets(
   config: OrgConfig,
   options: { all?: boolean; person?: string },
 ): CalendarTarget[] {
-  if (options.all && options.person) throw new UsageError('pass --all or --person, not both');
-  if (!options.all && !options.person) throw new UsageError('pass --all, or --person ID for one calendar');
+  if (options.all && options.person) throw CliError.usage('pass --all or --person, not both');
+  if (!options.all && !options.person) throw CliError.usage('pass --all, or --person ID for one calendar');
   const targets = calendarSyncTargets(config);
   if (options.all) return targets;
   const target = targets.find((t) => t.personId === options.person);
-  if (!target) throw new UsageError(`--person "${options.person}" is not a person in the configuration`);
+  if (!target) throw CliError.usage(`--person "${options.person}" is not a person in the configuration`);
   return [target];
 }
 
@@ -75,7 +76,11 @@ export async function watchCalendars(
   return ids;
 }
 
-export function registerCalendarCommands(program: Command, io: CliIO): void {
+export function registerCalendarCommands(
+  program: Command,
+  io: CliIO,
+  options: WorkflowCommandOptions = {},
+): void {
   const calendar = program
     .command('calendar')
     .description('watch Google calendars for leave and invite answers');
@@ -88,22 +93,37 @@ export function registerCalendarCommands(program: Command, io: CliIO): void {
       '--public-url <url>',
       `where Google can reach the calendar function (default: $${PUBLIC_URL_ENV} or ${DEFAULT_PUBLIC_URL})`,
     )
+    .option('--json', 'print the calendars watched and their workflows as one JSON object')
     .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
-    .action(async (options: { all?: boolean; person?: string; publicUrl?: string; config?: string }) => {
-      const { config } = loadConfig(options.config);
-      const targets = selectTargets(config, options);
-      const address = calendarAddress(publicUrlFrom(options.publicUrl));
-      const { withTemporal } = await import('./temporal-client');
-      await withTemporal(config.temporal, async ({ client }) => {
-        const ids = await watchCalendars(client, targets, {
-          taskQueue: config.temporal.taskQueue,
-          address,
-          renewChannel: true,
+    .action(
+      async (opts: {
+        all?: boolean;
+        person?: string;
+        publicUrl?: string;
+        json?: boolean;
+        config?: string;
+      }) => {
+        const { config } = loadConfig(opts.config);
+        const targets = selectTargets(config, opts);
+        const address = calendarAddress(publicUrlFrom(opts.publicUrl));
+        await withSession(config, options, async ({ client }) => {
+          const ids = await watchCalendars(client, targets, {
+            taskQueue: config.temporal.taskQueue,
+            address,
+            renewChannel: true,
+          }).catch((error: unknown) => {
+            throw asServiceError(error);
+          });
+          if (opts.json) {
+            const watching = ids.map((workflowId, i) => ({ calendarId: targets[i]!.calendarId, workflowId }));
+            io.out(JSON.stringify({ watching, address }));
+            return;
+          }
+          for (const [i, id] of ids.entries()) io.out(`watching ${targets[i]!.calendarId} (${id})`);
+          io.out(`channels post to ${address}`);
         });
-        for (const [i, id] of ids.entries()) io.out(`watching ${targets[i]!.calendarId} (${id})`);
-        io.out(`channels post to ${address}`);
-      });
-    });
+      },
+    );
 
   calendar
     .command('status')
@@ -111,15 +131,17 @@ export function registerCalendarCommands(program: Command, io: CliIO): void {
     .requiredOption('--person <id>', 'whose calendar')
     .option('--json', 'print one JSON object')
     .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
-    .action(async (options: { person: string; json?: boolean; config?: string }) => {
-      const { config } = loadConfig(options.config);
-      const [target] = selectTargets(config, { person: options.person });
-      const { withTemporal } = await import('./temporal-client');
-      await withTemporal(config.temporal, async ({ client }) => {
-        const status = await client.workflow
-          .getHandle(calendarSyncWorkflowId(target!.calendarId))
-          .query(calendarSyncStatus);
-        if (options.json) {
+    .action(async (opts: { person: string; json?: boolean; config?: string }) => {
+      const { config } = loadConfig(opts.config);
+      const [target] = selectTargets(config, { person: opts.person });
+      const workflowId = calendarSyncWorkflowId(target!.calendarId);
+      await withSession(config, options, async (session) => {
+        const status = await queryWorkflow(
+          session,
+          { workflowId, kind: 'calendar sync', label: target!.calendarId },
+          calendarSyncStatus,
+        );
+        if (opts.json) {
           io.out(JSON.stringify(status));
           return;
         }

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
-import { UsageError } from './errors';
+import { CliError } from './errors';
 
 export interface DevServerOptions {
   dataDir: string;
@@ -33,7 +33,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     [options.uiPort, '--ui-port'],
   ] as const) {
     if (await isListening(port)) {
-      throw new UsageError(
+      throw CliError.usage(
         `port ${port} is already in use (another Temporal server?): stop it or choose another ${flag}`,
       );
     }

@@ -7,8 +7,8 @@ import { createTriggerHandlers, startGateway } from '../triggers/gateway';
 import { DEFAULT_GATEWAY_PORT, PUBLIC_URL_ENV } from '../triggers/endpoints';
 import { TRIGGER_SECRET_ENV, triggerSecretsFromEnv } from '../triggers/secrets';
 import { temporalPort } from '../triggers/workflows';
-import { loadConfig } from './config-file';
-import { connectTemporal } from './temporal-client';
+import { loadConfig } from '../runtime/config';
+import { connectTemporal } from '../runtime/temporal';
 import type { CliIO } from './main';
 
 export async function runGatewayProcess(options: {

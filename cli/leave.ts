@@ -8,10 +8,8 @@
  * typed the command with the workflow's own reason.
  */
 import type { Command } from 'commander';
-import type { WorkflowHandle } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
-import { compareDates, isValidDate, localDateOf, type CalendarDate } from '../domain/business-calendar';
-import type { OrgConfig, PersonConfig } from '../domain/config';
+import { compareDates, localDateOf, type CalendarDate } from '../domain/business-calendar';
+import type { OrgConfig } from '../domain/config';
 import {
   calendarOf,
   coverageRequestFor,
@@ -22,6 +20,7 @@ import {
   offDutyReason,
   rankCandidates,
   suggestAlternatives,
+  type GateReason,
   type LeaveDayPart,
   type LeaveWindow,
   type ReleaseCommitment,
@@ -40,31 +39,36 @@ import {
   type LeaveStatusView,
 } from '../workflows/leave/messages';
 import type { leaveWorkflow } from '../workflows/leave/workflow';
-import { loadConfig } from './config-file';
-import { UsageError } from './errors';
+import { loadConfig } from '../runtime/config';
+import { TemporalUnreachableError } from '../runtime/temporal';
+import { CliError } from './errors';
 import type { CliIO } from './main';
-import { isWorkerTimeout, serviceErrorMessage, type TemporalSession } from './temporal-client';
+import {
+  nonEmpty,
+  parseChoice,
+  parseLeaveRequestId,
+  parseOptionalDate,
+  parsePerson,
+  parseTeam,
+} from './parse';
+import {
+  addUpdateCommand,
+  CONFIG_HELP,
+  listWorkflows,
+  startWorkflow,
+  statusWorkflow,
+  withSession,
+  type WorkflowCommandOptions,
+  type WorkflowTarget,
+} from './workflow-commands';
 
-export interface LeaveCommandOptions {
-  /** How long to wait for the server to answer at all. */
-  connectTimeoutMs?: number;
-  /** How long to wait for a worker to answer a query or an update. */
-  workerTimeoutMs?: number;
-  /** Where Temporal credentials are read from. */
-  env?: NodeJS.ProcessEnv;
-}
+export type LeaveCommandOptions = WorkflowCommandOptions;
 
-/** A worker answers in well under a second; this long means none is polling. */
-export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
 /** How long `leave request` waits to print gate 1's verdict before leaving it to `leave status`. */
 const VERDICT_WAIT_MS = 10_000;
 /** A dry run connects briefly: an absent server means a configuration-only answer. */
 const CHECK_CONNECT_TIMEOUT_MS = 2_000;
 
-/** A command that was understood but could not be carried out: one line, exit 1. */
-export class LeaveCommandError extends Error {}
-
-const CONFIG_HELP = 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)';
 const TARGET_HELP = 'the request: its workflow id (leave:ana:2027-03-01) or person+date (ana+2027-03-01)';
 /** What `leave list` shows unless --all: leave that is pending or confirmed. */
 const LISTED_PHASES = ['awaiting-confirmation', 'confirmed'] as const;
@@ -94,41 +98,8 @@ export function parseWindow(options: {
   } catch (error) {
     if (!(error instanceof LeaveInputError)) throw error;
     const problem = error.message.slice(error.field.length + 1);
-    throw new UsageError(`${FLAG_OF[error.field] ?? error.field} ${problem}`);
+    throw CliError.usage(`${FLAG_OF[error.field] ?? error.field} ${problem}`);
   }
-}
-
-function person(config: OrgConfig, id: string, flag: string): PersonConfig {
-  const found = config.people.find((p) => p.id === id);
-  if (!found) throw new UsageError(`${flag} "${id}" is not a person in the configuration`);
-  return found;
-}
-
-function parseDate(value: string, flag: string): CalendarDate {
-  if (isValidDate(value)) return value;
-  throw new UsageError(`${flag} must be a date written YYYY-MM-DD, got "${String(value)}"`);
-}
-
-/** `leave:ana:2027-03-01`, `ana:2027-03-01` or `ana+2027-03-01`, for a person of the configuration. */
-export function parseTarget(
-  config: OrgConfig,
-  raw: string,
-): { workflowId: string; personId: string; from: string } {
-  const match = /^(?:leave:)?([^:+\s]+)[:+](\d{4}-\d{2}-\d{2})$/.exec(raw.trim());
-  if (!match)
-    throw new UsageError(
-      `"${raw}" does not name a leave request: write leave:<person>:<date> or <person>+<date>`,
-    );
-  const [, personId, from] = match as unknown as [string, string, string];
-  person(config, personId, 'the request’s person');
-  parseDate(from, 'the request’s date');
-  return { workflowId: leaveWorkflowId(personId, from), personId, from };
-}
-
-function nonEmpty(value: string | undefined, flag: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (value.trim() === '') throw new UsageError(`${flag} must not be empty`);
-  return value.trim();
 }
 
 // ---- Output -------------------------------------------------------------------------------
@@ -178,88 +149,10 @@ function verdictLines(s: LeaveStatusView): string[] {
 
 // ---- Temporal -------------------------------------------------------------------------------
 
-interface Session extends TemporalSession {
-  workerTimeoutMs: number;
-  config: OrgConfig;
-}
-
-async function withSession<T>(
-  config: OrgConfig,
-  options: LeaveCommandOptions,
-  body: (session: Session) => Promise<T>,
-  connectTimeoutMs = options.connectTimeoutMs,
-): Promise<T> {
-  const { withTemporal } = await import('./temporal-client');
-  return withTemporal(
-    config.temporal,
-    (session) =>
-      body({ ...session, config, workerTimeoutMs: options.workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS }),
-    {
-      ...(options.env ? { env: options.env } : {}),
-      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
-    },
-  );
-}
-
-function handleFor(session: Session, workflowId: string): WorkflowHandle<typeof leaveWorkflow> {
-  return session.client.workflow.getHandle<typeof leaveWorkflow>(workflowId);
-}
-
-/** Turns what Temporal threw into one line a person can act on. */
-async function explain(error: unknown, session: Session, workflowId: string): Promise<Error> {
-  const temporal = await import('@temporalio/client');
-  const where = `namespace ${session.temporal.namespace} at ${session.temporal.address}`;
-  if (error instanceof temporal.WorkflowUpdateFailedError)
-    return new LeaveCommandError(error.cause?.message ?? error.message);
-  if (error instanceof temporal.WorkflowNotFoundError) {
-    try {
-      const description = await handleFor(session, workflowId).describe();
-      return new LeaveCommandError(
-        `${workflowId} has finished (${description.status.name}): it takes no more changes`,
-      );
-    } catch (describeError) {
-      if (describeError instanceof temporal.WorkflowNotFoundError)
-        return new LeaveCommandError(`no leave request ${workflowId} in ${where}`);
-      return asServiceError(describeError);
-    }
-  }
-  if (isWorkerTimeout(error))
-    return new LeaveCommandError(
-      `no worker answered for ${workflowId} within ${session.workerTimeoutMs / 1000} s: is a prodops worker polling task queue ${session.temporal.taskQueue} in ${where}?`,
-    );
-  return asServiceError(error);
-}
-
-function asServiceError(error: unknown): Error {
-  const message = serviceErrorMessage(error);
-  if (message !== undefined) return new LeaveCommandError(message);
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-async function queryStatus(session: Session, workflowId: string): Promise<LeaveStatusView> {
-  try {
-    return await session.connection.withDeadline(Date.now() + session.workerTimeoutMs, () =>
-      handleFor(session, workflowId).query(leaveStatus),
-    );
-  } catch (error) {
-    throw await explain(error, session, workflowId);
-  }
-}
-
-async function runUpdate<Arg>(
-  session: Session,
-  workflowId: string,
-  update: UpdateDefinition<LeaveStatusView, [Arg]>,
-  arg: Arg,
-): Promise<LeaveStatusView> {
-  try {
-    return await session.connection.withDeadline(Date.now() + session.workerTimeoutMs, () =>
-      handleFor(session, workflowId).executeUpdate(update, { args: [arg] }),
-    );
-  } catch (error) {
-    throw await explain(error, session, workflowId);
-  }
-}
+const { queryStatus, runUpdate } = statusWorkflow(
+  (workflowId): WorkflowTarget => ({ workflowId, kind: 'leave request', label: workflowId }),
+  leaveStatus,
+);
 
 /** The visibility query behind `leave list`. */
 export function listQuery(filter: {
@@ -279,9 +172,29 @@ export function listQuery(filter: {
 
 // ---- The dry run ----------------------------------------------------------------------------
 
+/** What `leave check` found, as `--json` prints it. */
+export interface LeaveCheckReport {
+  person: { id: string; name: string; role: string; calendar: string };
+  team: { id: string; name: string };
+  window: LeaveWindow;
+  /** The working days of the window on the person's calendar: the days that need cover. */
+  workingDays: CalendarDate[];
+  gate1: { passed: boolean; reasons: GateReason[]; alternatives: LeaveWindow[] };
+  /** The first candidate on duty every working day of the window; null when nobody is. */
+  buddy: { id: string; name: string; preference: string } | null;
+  /** Candidates ranked before the buddy (or all of them), and why each cannot cover. */
+  passedOver: { id: string; name: string; reason: string }[];
+  manager: { id: string; name: string } | null;
+  /** Gate 1 passes, a buddy is found and a manager can approve: a request would go ahead. */
+  passed: boolean;
+  /** What the check read besides the configuration. */
+  source: { live: boolean; detail: string };
+}
+
 export interface CheckResult {
   lines: string[];
   passed: boolean;
+  report: LeaveCheckReport;
 }
 
 /** Gate 1 and the buddy match for a window, from the configuration and, when given, live state. */
@@ -298,6 +211,10 @@ export async function dryRun(
   window: LeaveWindow,
   live: LiveLeaveState | null,
   today: CalendarDate,
+  source: LeaveCheckReport['source'] = {
+    live: live !== null,
+    detail: live ? 'Temporal' : 'configuration only',
+  },
 ): Promise<CheckResult> {
   // The holiday data is heavy: loaded only by the commands that count working days.
   const { buildLeaveContext } = await import('../activities/leave');
@@ -310,29 +227,18 @@ export async function dryRun(
   const reservations = (live?.reservations ?? []).filter((r) => r.personId !== personId);
   const verdict = evaluateGateOne({ context, window, commitments, reservations });
   const request = coverageRequestFor(context, window);
-  const lines = [
-    `${context.requester.name} (${context.team.name}), ${describeWindow(window)}: ${request.days.length} working day${request.days.length === 1 ? '' : 's'} on the ${context.requester.calendar} calendar`,
-    `gate 1: ${verdict.passed ? 'passes' : 'refused'}`,
-    ...verdict.reasons.map((r) => `  - ${r.kind}: ${r.message}`),
-  ];
-  if (!verdict.passed) {
-    const alternatives = suggestAlternatives(
-      window,
-      calendarOf(context, context.requester),
-      today,
-      (candidate) => evaluateGateOne({ context, window: candidate, commitments, reservations }).passed,
-    );
-    lines.push(
-      alternatives.length > 0
-        ? `  nearby dates that pass: ${alternatives.map(describeWindow).join('; ')}`
-        : '  no nearby window of the same length passes',
-    );
-  }
+  const alternatives = verdict.passed
+    ? []
+    : suggestAlternatives(
+        window,
+        calendarOf(context, context.requester),
+        today,
+        (candidate) => evaluateGateOne({ context, window: candidate, commitments, reservations }).passed,
+      );
   const dates = request.days.map((d) => d.date);
-  const ranked = rankCandidates(context.requester, context.peers, live?.history ?? []);
-  const tried: string[] = [];
-  let buddy: string | null = null;
-  for (const candidate of ranked) {
+  const passedOver: LeaveCheckReport['passedOver'] = [];
+  let buddy: LeaveCheckReport['buddy'] = null;
+  for (const candidate of rankCandidates(context.requester, context.peers, live?.history ?? [])) {
     const reason = offDutyReason(
       calendarOf(context, candidate.person),
       dates,
@@ -340,26 +246,63 @@ export async function dryRun(
       live?.leaveOf[candidate.person.id] ?? [],
     );
     if (reason === null) {
-      buddy = `${candidate.person.name} (${candidate.preference.replace('-', ' ')})`;
+      buddy = { id: candidate.person.id, name: candidate.person.name, preference: candidate.preference };
       break;
     }
-    tried.push(`${candidate.person.name}: ${reason}`);
+    passedOver.push({ id: candidate.person.id, name: candidate.person.name, reason });
   }
+  const { requester, manager } = context;
+  const report: LeaveCheckReport = {
+    person: { id: requester.id, name: requester.name, role: requester.role, calendar: requester.calendar },
+    team: { id: context.team.id, name: context.team.name },
+    window,
+    workingDays: dates,
+    gate1: { passed: verdict.passed, reasons: verdict.reasons, alternatives },
+    buddy,
+    passedOver,
+    manager: manager ? { id: manager.id, name: manager.name } : null,
+    passed: verdict.passed && buddy !== null && manager !== null,
+    source,
+  };
+  return { lines: checkLines(report), passed: report.passed, report };
+}
+
+function checkLines(report: LeaveCheckReport): string[] {
+  const { person, gate1, buddy, passedOver, manager } = report;
+  const days = report.workingDays.length;
+  const lines = [
+    `${person.name} (${report.team.name}), ${describeWindow(report.window)}: ${days} working day${days === 1 ? '' : 's'} on the ${person.calendar} calendar`,
+    `gate 1: ${gate1.passed ? 'passes' : 'refused'}`,
+    ...gate1.reasons.map((r) => `  - ${r.kind}: ${r.message}`),
+  ];
+  if (!gate1.passed)
+    lines.push(
+      gate1.alternatives.length > 0
+        ? `  nearby dates that pass: ${gate1.alternatives.map(describeWindow).join('; ')}`
+        : '  no nearby window of the same length passes',
+    );
+  const tried = passedOver.map((p) => `${p.name}: ${p.reason}`);
   lines.push(
     buddy
-      ? `buddy: ${buddy}${tried.length > 0 ? `, after ${tried.join('; ')}` : ''}`
-      : `buddy: nobody can cover${tried.length > 0 ? ` (${tried.join('; ')})` : ` (no other ${context.requester.role})`}`,
+      ? `buddy: ${buddy.name} (${buddy.preference.replace('-', ' ')})${tried.length > 0 ? `, after ${tried.join('; ')}` : ''}`
+      : `buddy: nobody can cover${tried.length > 0 ? ` (${tried.join('; ')})` : ` (no other ${person.role})`}`,
+    manager
+      ? `approval: ${manager.name}`
+      : `approval: ${person.name} has no manager in the configuration to approve leave`,
+    `verdict: ${report.passed ? 'would pass gate 1 and find a buddy' : 'would not pass as requested'}`,
+    `from: ${report.source.detail}`,
   );
-  if (!context.manager)
-    lines.push(`approval: ${context.requester.name} has no manager in the configuration to approve leave`);
-  else lines.push(`approval: ${context.manager.name}`);
-  return { lines, passed: verdict.passed && buddy !== null && context.manager !== null };
+  return lines;
 }
 
 // ---- Commands -------------------------------------------------------------------------------
 
 interface ConfigOption {
   config?: string;
+}
+
+interface JsonOption {
+  json?: boolean;
 }
 
 interface WindowOptions {
@@ -371,11 +314,6 @@ interface WindowOptions {
 
 export function registerLeaveCommands(program: Command, io: CliIO, options: LeaveCommandOptions = {}): void {
   const leave = program.command('leave').description('request, confirm, cancel, list and check leave');
-  // commander reports its own errors as "error: …"; these commands report as the rest of prodops.
-  const prodopsErrors = {
-    outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, 'prodops: ')),
-  };
-  leave.configureOutput(prodopsErrors);
 
   const windowOptions = (command: Command) =>
     command
@@ -386,24 +324,28 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
       .option('--last-day <part>', 'morning: the last day is off until noon only')
       .option('--config <path>', CONFIG_HELP);
 
+  /** The request's status, as lines or with --json as one object. */
+  const printStatus = (status: LeaveStatusView, json: boolean | undefined) =>
+    io.out(json ? JSON.stringify(status) : formatStatus(status).join('\n'));
+
   windowOptions(
     leave
       .command('request')
       .description(
         'request leave: runs the availability block, finds a covering buddy, asks for both confirmations',
-      )
-      .configureOutput(prodopsErrors),
+      ),
   )
     .option('--reason <text>', 'a note for the buddy and the manager')
-    .action(async (opts: ConfigOption & WindowOptions & { person: string; reason?: string }) => {
+    .option('--json', 'print the request’s status once gate 1 has answered, as one JSON object')
+    .action(async (opts: ConfigOption & JsonOption & WindowOptions & { person: string; reason?: string }) => {
       const window = parseWindow(opts);
       const reason = nonEmpty(opts.reason, '--reason');
       const { config } = loadConfig(opts.config);
-      const who = person(config, opts.person, '--person');
+      const who = parsePerson(config, opts.person, '--person');
       const zone = config.calendars[who.calendar]!.timezone;
       const today = localDateOf(Date.now(), zone);
       if (compareDates(window.to, today) < 0)
-        throw new UsageError(`--to ${window.to} is in the past (today is ${today} on ${who.id}'s calendar)`);
+        throw CliError.usage(`--to ${window.to} is in the past (today is ${today} on ${who.id}'s calendar)`);
       const workflowId = leaveWorkflowId(who.id, window.from);
       const input: LeaveRequestInput = {
         personId: who.id,
@@ -416,23 +358,20 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
       };
       const attributes = await import('../domain/search-attributes');
       await withSession(config, options, async (session) => {
-        const temporal = await import('@temporalio/client');
-        try {
-          await session.client.workflow.start<typeof leaveWorkflow>(LEAVE_WORKFLOW_TYPE, {
-            taskQueue: config.temporal.taskQueue,
-            workflowId,
-            args: [input],
-            // Indexed from the start, so that `leave list --all` shows it before its first run.
-            typedSearchAttributes: [
-              { key: attributes.LeaveStatus, value: 'checking' },
-              { key: attributes.Team, value: who.team },
-              { key: attributes.LeaveStart, value: new Date(`${window.from}T00:00:00Z`) },
-              { key: attributes.LeaveEnd, value: new Date(`${window.to}T00:00:00Z`) },
-            ],
-          });
-          io.out(`requested ${describeWindow(window)} for ${who.name}: ${workflowId}`);
-        } catch (error) {
-          if (!(error instanceof temporal.WorkflowExecutionAlreadyStartedError)) throw asServiceError(error);
+        const started = await startWorkflow<typeof leaveWorkflow>(session, LEAVE_WORKFLOW_TYPE, {
+          workflowId,
+          args: [input],
+          // Indexed from the start, so that `leave list --all` shows it before its first run.
+          typedSearchAttributes: [
+            { key: attributes.LeaveStatus, value: 'checking' },
+            { key: attributes.Team, value: who.team },
+            { key: attributes.LeaveStart, value: new Date(`${window.from}T00:00:00Z`) },
+            { key: attributes.LeaveEnd, value: new Date(`${window.to}T00:00:00Z`) },
+          ],
+        });
+        if (started) {
+          if (!opts.json) io.out(`requested ${describeWindow(window)} for ${who.name}: ${workflowId}`);
+        } else {
           // The same start date again: the request's dates change, and both gates run again.
           await runUpdate(session, workflowId, moveLeave, {
             from: window.from,
@@ -440,7 +379,7 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
             firstDay: window.firstDay,
             lastDay: window.lastDay,
           });
-          io.out(`${workflowId} already exists: its dates are now ${describeWindow(window)}`);
+          if (!opts.json) io.out(`${workflowId} already exists: its dates are now ${describeWindow(window)}`);
         }
         const deadline = Date.now() + Math.min(VERDICT_WAIT_MS, session.workerTimeoutMs);
         let status = await queryStatus(session, workflowId);
@@ -448,78 +387,72 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
           await new Promise((r) => setTimeout(r, 200));
           status = await queryStatus(session, workflowId);
         }
-        for (const line of verdictLines(status)) io.out(line);
+        if (opts.json) io.out(JSON.stringify(status));
+        else for (const line of verdictLines(status)) io.out(line);
       });
     });
 
-  leave
-    .command('confirm')
-    .description('confirm or decline as the covering buddy or the manager')
-    .configureOutput(prodopsErrors)
-    .argument('<request>', TARGET_HELP)
-    .requiredOption('--by <id>', 'who confirms: the buddy or the requester’s manager')
-    .requiredOption('--decision <decision>', 'approve or decline')
-    .option('--note <text>', 'why, for the requester')
-    .option('--config <path>', CONFIG_HELP)
-    .action(async (raw: string, opts: ConfigOption & { by: string; decision: string; note?: string }) => {
-      if (opts.decision !== 'approve' && opts.decision !== 'decline')
-        throw new UsageError(`--decision must be approve or decline, got "${opts.decision}"`);
-      const note = nonEmpty(opts.note, '--note');
-      const { config } = loadConfig(opts.config);
-      const target = parseTarget(config, raw);
-      person(config, opts.by, '--by');
-      await withSession(config, options, async (session) => {
-        const status = await runUpdate(session, target.workflowId, confirmLeave, {
-          by: opts.by,
-          decision: opts.decision as 'approve' | 'decline',
-          ...(note ? { note } : {}),
-        });
-        io.out(formatStatus(status).join('\n'));
-      });
-    });
+  addUpdateCommand(leave, io, options, {
+    name: 'confirm',
+    description: 'confirm or decline as the covering buddy or the manager',
+    argument: ['<request>', TARGET_HELP],
+    options: (c) =>
+      c
+        .requiredOption('--by <id>', 'who confirms: the buddy or the requester’s manager')
+        .requiredOption('--decision <decision>', 'approve or decline')
+        .option('--note <text>', 'why, for the requester'),
+    jsonHelp: 'print the request’s status after the confirmation as one JSON object',
+    parse: (raw, opts, config) => {
+      const decision = parseChoice(opts.decision as string, '--decision', ['approve', 'decline']);
+      const note = nonEmpty(opts.note as string | undefined, '--note');
+      const { workflowId } = parseLeaveRequestId(config, raw);
+      const by = parsePerson(config, opts.by as string, '--by').id;
+      return { ref: workflowId, parsed: { by, decision, ...(note ? { note } : {}) } };
+    },
+    run: async (session, workflowId, command) => {
+      const status = await runUpdate(session, workflowId, confirmLeave, command);
+      return { status, lines: formatStatus(status) };
+    },
+  });
 
-  leave
-    .command('cancel')
-    .description('cancel a request or a confirmed leave; removes every event prodops created for it')
-    .configureOutput(prodopsErrors)
-    .argument('<request>', TARGET_HELP)
-    .requiredOption('--by <id>', 'who cancels: the requester or their management chain')
-    .option('--reason <text>', 'why')
-    .option('--config <path>', CONFIG_HELP)
-    .action(async (raw: string, opts: ConfigOption & { by: string; reason?: string }) => {
-      const reason = nonEmpty(opts.reason, '--reason');
-      const { config } = loadConfig(opts.config);
-      const target = parseTarget(config, raw);
-      person(config, opts.by, '--by');
-      await withSession(config, options, async (session) => {
-        const status = await runUpdate(session, target.workflowId, cancelLeave, {
-          by: opts.by,
-          ...(reason ? { reason } : {}),
-        });
-        io.out(formatStatus(status).join('\n'));
-      });
-    });
+  addUpdateCommand(leave, io, options, {
+    name: 'cancel',
+    description: 'cancel a request or a confirmed leave; removes every event prodops created for it',
+    argument: ['<request>', TARGET_HELP],
+    options: (c) =>
+      c
+        .requiredOption('--by <id>', 'who cancels: the requester or their management chain')
+        .option('--reason <text>', 'why'),
+    jsonHelp: 'print the request’s status after the cancellation as one JSON object',
+    parse: (raw, opts, config) => {
+      const reason = nonEmpty(opts.reason as string | undefined, '--reason');
+      const { workflowId } = parseLeaveRequestId(config, raw);
+      const by = parsePerson(config, opts.by as string, '--by').id;
+      return { ref: workflowId, parsed: { by, ...(reason ? { reason } : {}) } };
+    },
+    run: async (session, workflowId, command) => {
+      const status = await runUpdate(session, workflowId, cancelLeave, command);
+      return { status, lines: formatStatus(status) };
+    },
+  });
 
   leave
     .command('status')
     .description('one request: gates, buddy candidates, confirmations, refusals, events')
-    .configureOutput(prodopsErrors)
     .argument('<request>', TARGET_HELP)
     .option('--json', 'print the status as one JSON object')
     .option('--config <path>', CONFIG_HELP)
-    .action(async (raw: string, opts: ConfigOption & { json?: boolean }) => {
+    .action(async (raw: string, opts: ConfigOption & JsonOption) => {
       const { config } = loadConfig(opts.config);
-      const target = parseTarget(config, raw);
+      const target = parseLeaveRequestId(config, raw);
       await withSession(config, options, async (session) => {
-        const status = await queryStatus(session, target.workflowId);
-        io.out(opts.json ? JSON.stringify(status) : formatStatus(status).join('\n'));
+        printStatus(await queryStatus(session, target.workflowId), opts.json);
       });
     });
 
   leave
     .command('list')
     .description('who is off and who covers (a visibility query)')
-    .configureOutput(prodopsErrors)
     .option('--team <id>', 'only this team')
     .option('--from <YYYY-MM-DD>', 'leave that ends on or after this date')
     .option('--to <YYYY-MM-DD>', 'leave that starts on or before this date')
@@ -528,17 +461,14 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
     .option('--config <path>', CONFIG_HELP)
     .action(
       async (
-        opts: ConfigOption & { team?: string; from?: string; to?: string; all?: boolean; json?: boolean },
+        opts: ConfigOption & JsonOption & { team?: string; from?: string; to?: string; all?: boolean },
       ) => {
-        const from = opts.from === undefined ? undefined : parseDate(opts.from, '--from');
-        const to = opts.to === undefined ? undefined : parseDate(opts.to, '--to');
+        const from = parseOptionalDate(opts.from, '--from');
+        const to = parseOptionalDate(opts.to, '--to');
         if (from && to && compareDates(to, from) < 0)
-          throw new UsageError(`--to (${to}) is before --from (${from})`);
+          throw CliError.usage(`--to (${to}) is before --from (${from})`);
         const { config } = loadConfig(opts.config);
-        if (opts.team !== undefined && !config.teams.some((t) => t.id === opts.team))
-          throw new UsageError(
-            `--team "${opts.team}" is not a team in the configuration (it has ${config.teams.map((t) => t.id).join(', ')})`,
-          );
+        if (opts.team !== undefined) parseTeam(config, opts.team);
         const query = listQuery({
           ...(opts.team ? { team: opts.team } : {}),
           ...(from ? { from } : {}),
@@ -547,20 +477,15 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
         });
         await withSession(config, options, async (session) => {
           const attributes = await import('../domain/search-attributes');
-          const rows: (LeaveMemo & { workflowId: string; status: string })[] = [];
-          try {
-            for await (const info of session.client.workflow.list({ query })) {
-              const memo = (info.memo as { leave?: LeaveMemo } | undefined)?.leave;
-              if (!memo) continue;
-              rows.push({
-                ...memo,
-                workflowId: info.workflowId,
-                status: info.typedSearchAttributes.get(attributes.LeaveStatus) ?? 'unknown',
-              });
-            }
-          } catch (error) {
-            throw asServiceError(error);
-          }
+          const rows = await listWorkflows(session, query, (info) => {
+            const memo = (info.memo as { leave?: LeaveMemo } | undefined)?.leave;
+            if (!memo) return undefined;
+            return {
+              ...memo,
+              workflowId: info.workflowId,
+              status: info.typedSearchAttributes.get(attributes.LeaveStatus) ?? 'unknown',
+            };
+          });
           rows.sort((a, b) => compareDates(a.from, b.from) || a.personId.localeCompare(b.personId));
           if (opts.json) {
             io.out(JSON.stringify(rows));
@@ -589,52 +514,59 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
   windowOptions(
     leave
       .command('check')
-      .description('dry run: the availability block and the buddy match for these dates; requests nothing')
-      .configureOutput(prodopsErrors),
-  ).action(async (opts: ConfigOption & WindowOptions & { person: string }) => {
-    const window = parseWindow(opts);
-    const { config } = loadConfig(opts.config);
-    const who = person(config, opts.person, '--person');
-    const today = localDateOf(Date.now(), config.calendars[who.calendar]!.timezone);
-    const leaveActivities = await import('../activities/leave');
-    const { TemporalUnreachableError } = await import('./temporal-client');
-    let live: LiveLeaveState | null = null;
-    let source: string;
-    try {
-      live = await withSession(
-        config,
-        options,
-        async (session) => {
-          const within = <T>(call: () => Promise<T>) =>
-            session.connection.withDeadline(Date.now() + session.workerTimeoutMs, call);
-          const state = await within(() => leaveActivities.readCoordinatorState(session.client, who.team));
-          return {
-            commitments: await within(() => leaveActivities.readReleaseCommitments(session.client, who.id)),
-            reservations: state?.reservations ?? [],
-            history: state?.history ?? [],
-            leaveOf: await within(() =>
-              leaveActivities.readLeaveOfPeople(session.client, config, {
-                personIds: config.people
-                  .filter((p) => p.role === who.role && p.id !== who.id)
-                  .map((p) => p.id),
-                from: window.from,
-                to: window.to,
-              }),
-            ),
-          };
-        },
-        options.connectTimeoutMs ?? CHECK_CONNECT_TIMEOUT_MS,
-      );
-      source = `running releases and the teams' leave from Temporal at ${config.temporal.address}; calendars' free/busy not read in a dry run`;
-    } catch (error) {
-      if (!(error instanceof TemporalUnreachableError)) throw error;
-      source = `configuration only: ${error.message}, so running releases and other people's leave are not counted`;
-    }
-    const result = await dryRun(config, who.id, window, live, today);
-    for (const line of result.lines) io.out(line);
-    io.out(
-      `verdict: ${result.passed ? 'would pass gate 1 and find a buddy' : 'would not pass as requested'}`,
-    );
-    io.out(`from: ${source}`);
-  });
+      .description(
+        'dry run: the availability block and the buddy match for these dates; requests nothing. Exits 1 when a request would not pass',
+      ),
+  )
+    .option('--json', 'print what was found as one JSON object')
+    .action(async (opts: ConfigOption & JsonOption & WindowOptions & { person: string }) => {
+      const window = parseWindow(opts);
+      const { config } = loadConfig(opts.config);
+      const who = parsePerson(config, opts.person, '--person');
+      const today = localDateOf(Date.now(), config.calendars[who.calendar]!.timezone);
+      const leaveActivities = await import('../activities/leave');
+      let live: LiveLeaveState | null = null;
+      let source: LeaveCheckReport['source'];
+      try {
+        live = await withSession(
+          config,
+          options,
+          async (session) => {
+            const within = <T>(call: () => Promise<T>) =>
+              session.connection.withDeadline(Date.now() + session.workerTimeoutMs, call);
+            const state = await within(() => leaveActivities.readCoordinatorState(session.client, who.team));
+            return {
+              commitments: await within(() => leaveActivities.readReleaseCommitments(session.client, who.id)),
+              reservations: state?.reservations ?? [],
+              history: state?.history ?? [],
+              leaveOf: await within(() =>
+                leaveActivities.readLeaveOfPeople(session.client, config, {
+                  personIds: config.people
+                    .filter((p) => p.role === who.role && p.id !== who.id)
+                    .map((p) => p.id),
+                  from: window.from,
+                  to: window.to,
+                }),
+              ),
+            };
+          },
+          options.connectTimeoutMs ?? CHECK_CONNECT_TIMEOUT_MS,
+        );
+        source = {
+          live: true,
+          detail: `running releases and the teams' leave from Temporal at ${config.temporal.address}; calendars' free/busy not read in a dry run`,
+        };
+      } catch (error) {
+        if (!(error instanceof TemporalUnreachableError)) throw error;
+        source = {
+          live: false,
+          detail: `configuration only: ${error.message}, so running releases and other people's leave are not counted`,
+        };
+      }
+      const result = await dryRun(config, who.id, window, live, today, source);
+      if (opts.json) io.out(JSON.stringify(result.report));
+      else for (const line of result.lines) io.out(line);
+      // The verdict is printed: a dry run that would not pass still exits 1, for scripts.
+      if (!result.passed) throw CliError.reported(1);
+    });
 }

@@ -1,11 +1,14 @@
 /**
  * The prodops command line. Each command validates its input and prints a one-line reason on
  * bad input (exit 2), or every problem of a bad configuration (exit 1), never a stack trace.
+ * Every command that reads answers `--json` with one JSON document on stdout.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError, formatProblem, summarise } from '../domain/config';
-import { MissingConfigError, loadConfig } from './config-file';
-import { ReportedFailure, UsageError } from './errors';
+import { ConfigError, formatProblem, summarise, type OrgConfig } from '../domain/config';
+import { loadConfig, resolveConfigPath } from '../runtime/config';
+import { SettingsError } from '../runtime/errors';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors';
+import { parsePort } from './parse';
 import { registerReleaseCommands } from './release';
 import { registerSimulateCommands } from './simulate';
 import { registerCalendarCommands } from './calendar';
@@ -15,17 +18,37 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   const program = new Command('prodops')
     .description('Product Operations automation on Temporal')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      // commander reports its own errors (a missing option, an unknown command) as "error: …";
+      // every command reports as the rest of prodops does. Subcommands inherit this.
+      outputError: (text, write) => write(text.replace(/^error: /, 'prodops: ')),
+    })
     .showHelpAfterError(false);
 
   const configCommand = program.command('config').description('work with the organisation configuration');
   configCommand
     .command('check')
-    .description('validate the configuration file and print a summary')
+    .description('validate the configuration file and print a summary (exit 1 on any problem)')
     .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
-    .action((options: { config?: string }) => {
-      const { config, path } = loadConfig(options.config, { allowExample: false });
-      io.out(`${path}: valid — ${summarise(config)}`);
+    .option('--json', 'print one JSON object: the path, and the summary or every problem')
+    .action((options: { config?: string; json?: boolean }) => {
+      if (!options.json) {
+        const { config, path } = loadConfig(options.config, { allowExample: false });
+        io.out(`${path}: valid — ${summarise(config)}`);
+        return;
+      }
+      try {
+        const { config, path } = loadConfig(options.config, { allowExample: false });
+        io.out(JSON.stringify({ path, valid: true, summary: configCounts(config) }));
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        io.out(
+          JSON.stringify({ path: resolveConfigPath(options.config), valid: false, problems: error.problems }),
+        );
+        throw CliError.reported(EXIT_FAILURE);
+      }
     });
 
   program
@@ -71,7 +94,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .action(async (options: { config?: string }) => {
       const { setUpTemporal } = await import('./temporal-setup');
       const code = await setUpTemporal({ configPath: options.config, io });
-      if (code !== 0) throw new ReportedFailure(code);
+      if (code !== 0) throw CliError.reported(code);
     });
 
   program
@@ -121,25 +144,33 @@ const defaultIO: CliIO = {
 function reportError(error: unknown, io: CliIO): number {
   if (error instanceof CommanderError) {
     // Help and version are successes; commander already printed its message.
-    return error.exitCode === 0 ? 0 : 2;
+    return error.exitCode === 0 ? 0 : EXIT_USAGE;
   }
-  if (error instanceof ReportedFailure) return error.exitCode;
+  if (error instanceof CliError) {
+    if (!error.reported) io.err(`prodops: ${error.message}`);
+    return error.exitCode;
+  }
   if (error instanceof ConfigError) {
     io.err(`${error.source}: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`);
     for (const problem of error.problems) io.err(`  ${formatProblem(problem)}`);
-    return 1;
+    return EXIT_FAILURE;
   }
-  if (error instanceof MissingConfigError || error instanceof UsageError) {
+  // A missing configuration or an unusable Temporal credential: fixed by the operator, like bad input.
+  if (error instanceof SettingsError) {
     io.err(`prodops: ${error.message}`);
-    return 2;
+    return EXIT_USAGE;
   }
   io.err(`prodops: ${error instanceof Error ? error.message : String(error)}`);
-  return 1;
+  return EXIT_FAILURE;
 }
 
-export function parsePort(value: string, flag: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UsageError(`${flag} must be a port number, got "${value}"`);
-  return port;
+/** The figures `config check` summarises, for `--json`. */
+function configCounts(config: OrgConfig) {
+  return {
+    organisation: config.organisation.name,
+    people: config.people.length,
+    teams: config.teams.length,
+    roles: new Set(config.people.map((p) => p.role)).size,
+    calendars: Object.keys(config.calendars).length,
+  };
 }

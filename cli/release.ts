@@ -9,18 +9,15 @@
  * command needs them, which keeps `config check` and `--help` quick.
  */
 import type { Command } from 'commander';
-import type { WorkflowHandle } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
 import {
   addCalendarDays,
   compareDates,
-  isValidDate,
   isWorkingDay,
   localDateOf,
   weekdayOf,
   type CalendarDate,
 } from '../domain/business-calendar';
-import type { OrgConfig, PersonConfig } from '../domain/config';
+import type { OrgConfig } from '../domain/config';
 import { planRelease, releaseRulesFrom, type ReleasePlan, type Tier } from '../domain/release-plan';
 import { TIER_NAMES } from '../domain/release-content';
 import {
@@ -38,28 +35,33 @@ import {
   type ReleaseStatus,
 } from '../workflows/release/messages';
 import type { releaseWorkflow } from '../workflows/release/workflow';
-import { loadConfig } from './config-file';
-import { UsageError } from './errors';
+import { loadConfig } from '../runtime/config';
+import { CliError } from './errors';
 import type { CliIO } from './main';
-import { isWorkerTimeout, serviceErrorMessage, type TemporalSession } from './temporal-client';
+import {
+  nonEmpty,
+  parseCalendarName,
+  parseChoice,
+  parseDate,
+  parseIssueKey,
+  parsePerson,
+  parseTier,
+} from './parse';
+import {
+  addUpdateCommand,
+  CONFIG_HELP,
+  listWorkflows,
+  startWorkflow,
+  statusWorkflow,
+  withSession,
+  type Session,
+  type UpdateCommandSpec,
+  type WorkflowCommandOptions,
+  type WorkflowTarget,
+} from './workflow-commands';
 
-export interface ReleaseCommandOptions {
-  /** How long to wait for the server to answer at all. */
-  connectTimeoutMs?: number;
-  /** How long to wait for a worker to answer a query or an update. */
-  workerTimeoutMs?: number;
-  /** Where Temporal credentials are read from. */
-  env?: NodeJS.ProcessEnv;
-}
+export type ReleaseCommandOptions = WorkflowCommandOptions;
 
-/** A worker answers in well under a second; this long means none is polling. */
-export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
-
-/** A command that was understood but could not be carried out: one line, exit 1. */
-export class ReleaseCommandError extends Error {}
-
-const CONFIG_HELP = 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)';
-const JIRA_KEY = /^[A-Z][A-Z0-9_]*-[1-9]\d*$/;
 const WEEKDAY_NAMES = {
   mon: 'Monday',
   tue: 'Tuesday',
@@ -69,54 +71,6 @@ const WEEKDAY_NAMES = {
   sat: 'Saturday',
   sun: 'Sunday',
 } as const;
-
-// ---- Option checks ------------------------------------------------------------------------
-
-export function parseTier(value: string, flag = '--tier'): Tier {
-  if (value === '1' || value === '2' || value === '3') return Number(value) as Tier;
-  throw new UsageError(`${flag} must be 1, 2 or 3, got "${value}"`);
-}
-
-export function parseDate(value: string, flag: string): CalendarDate {
-  if (!isValidDate(value))
-    throw new UsageError(
-      `${flag} must be a date that exists, written YYYY-MM-DD, got ${JSON.stringify(value)}`,
-    );
-  return value;
-}
-
-export function parseIssueKey(value: string): string {
-  if (!JIRA_KEY.test(value))
-    throw new UsageError(`<KEY> must be a Jira issue key such as REL-123, got "${value}"`);
-  return value;
-}
-
-function person(config: OrgConfig, id: string, flag: string): PersonConfig {
-  const found = config.people.find((p) => p.id === id);
-  if (!found) throw new UsageError(`${flag} "${id}" is not a person in the configuration`);
-  return found;
-}
-
-function calendarName(config: OrgConfig, name: string, flag: string): string {
-  if (!Object.hasOwn(config.calendars, name)) {
-    throw new UsageError(
-      `${flag} "${name}" is not a calendar in the configuration (it has ${Object.keys(config.calendars).join(', ')})`,
-    );
-  }
-  return name;
-}
-
-function parseTeam(value: string): 'support' | 'sales' {
-  if (value === 'support' || value === 'sales') return value;
-  throw new UsageError(`--team must be support or sales, got "${value}"`);
-}
-
-function nonEmpty(value: string | undefined, flag: string): string | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (trimmed === '') throw new UsageError(`${flag} must not be empty`);
-  return trimmed;
-}
 
 // ---- Planning -------------------------------------------------------------------------------
 
@@ -138,16 +92,16 @@ export interface PlanReport extends ReleasePlan {
   launchIsWorkingDay: boolean;
 }
 
-/** Plans a release on the configured calendars; bad input is a UsageError naming the option. */
+/** Plans a release on the configured calendars; bad input is a usage error naming the option. */
 export async function planFromConfig(
   config: OrgConfig,
   request: PlanRequest,
   now: number = Date.now(),
 ): Promise<PlanReport> {
-  const pm = request.pm === undefined ? undefined : person(config, request.pm, '--pm');
+  const pm = request.pm === undefined ? undefined : parsePerson(config, request.pm, '--pm');
   const name =
     request.calendar !== undefined
-      ? calendarName(config, request.calendar, '--calendar')
+      ? parseCalendarName(config, request.calendar, '--calendar')
       : (pm?.calendar ?? Object.keys(config.calendars)[0]!);
   const timezone = config.calendars[name]!.timezone;
   const today = request.today ?? localDateOf(now, timezone);
@@ -273,91 +227,10 @@ function summary(status: ReleaseStatus): string {
 
 // ---- Temporal -------------------------------------------------------------------------------
 
-interface Session extends TemporalSession {
-  workerTimeoutMs: number;
-  config: OrgConfig;
-}
-
-async function withSession<T>(
-  config: OrgConfig,
-  options: ReleaseCommandOptions,
-  body: (session: Session) => Promise<T>,
-): Promise<T> {
-  const { withTemporal } = await import('./temporal-client');
-  return withTemporal(
-    config.temporal,
-    (session) =>
-      body({ ...session, config, workerTimeoutMs: options.workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS }),
-    {
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-    },
-  );
-}
-
-function handleFor(session: Session, key: string): WorkflowHandle<typeof releaseWorkflow> {
-  return session.client.workflow.getHandle<typeof releaseWorkflow>(releaseWorkflowId(key));
-}
-
-/** Turns what Temporal threw into one line a person can act on. */
-async function explain(error: unknown, session: Session, key: string): Promise<Error> {
-  const temporal = await import('@temporalio/client');
-  const id = releaseWorkflowId(key);
-  const where = `namespace ${session.temporal.namespace} at ${session.temporal.address}`;
-  if (error instanceof temporal.WorkflowUpdateFailedError) {
-    return new ReleaseCommandError(error.cause?.message ?? error.message);
-  }
-  if (error instanceof temporal.WorkflowNotFoundError) {
-    // An update to a finished workflow is "not found" too: tell the two apart.
-    try {
-      const description = await handleFor(session, key).describe();
-      return new ReleaseCommandError(
-        `${key} has finished (workflow ${id} is ${description.status.name}): it takes no more changes`,
-      );
-    } catch (describeError) {
-      if (describeError instanceof temporal.WorkflowNotFoundError)
-        return new ReleaseCommandError(`no release ${key}: no workflow ${id} in ${where}`);
-      return asServiceError(describeError);
-    }
-  }
-  if (isWorkerTimeout(error)) {
-    return new ReleaseCommandError(
-      `no worker answered for ${id} within ${session.workerTimeoutMs / 1000} s: is a prodops worker polling task queue ${session.temporal.taskQueue} in ${where}?`,
-    );
-  }
-  return asServiceError(error);
-}
-
-function asServiceError(error: unknown): Error {
-  const message = serviceErrorMessage(error);
-  if (message !== undefined) return new ReleaseCommandError(message);
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-async function queryStatus(session: Session, key: string): Promise<ReleaseStatus> {
-  try {
-    return await session.connection.withDeadline(Date.now() + session.workerTimeoutMs, () =>
-      handleFor(session, key).query(releaseStatus),
-    );
-  } catch (error) {
-    throw await explain(error, session, key);
-  }
-}
-
-async function runUpdate<Arg>(
-  session: Session,
-  key: string,
-  update: UpdateDefinition<ReleaseStatus, [Arg]>,
-  arg: Arg,
-): Promise<ReleaseStatus> {
-  try {
-    return await session.connection.withDeadline(Date.now() + session.workerTimeoutMs, () =>
-      handleFor(session, key).executeUpdate(update, { args: [arg] }),
-    );
-  } catch (error) {
-    throw await explain(error, session, key);
-  }
-}
+const { queryStatus, runUpdate } = statusWorkflow(
+  (key): WorkflowTarget => ({ workflowId: releaseWorkflowId(key), kind: 'release', label: key }),
+  releaseStatus,
+);
 
 /** The launch date as the workflow indexes it: midnight UTC of the calendar date. */
 const launchInstant = (date: CalendarDate) => new Date(`${date}T00:00:00Z`);
@@ -382,17 +255,10 @@ export function registerReleaseCommands(
     program.commands.find((c) => c.name() === 'plan') ??
     program.command('plan').description('plan work without starting anything');
   const release = program.command('release').description('start, follow and change tiered releases');
-  // commander reports its own errors (missing option, unknown option) as "error: …"; these
-  // commands report every error as the rest of prodops does.
-  const prodopsErrors = {
-    outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, 'prodops: ')),
-  };
-  release.configureOutput(prodopsErrors);
 
   planCommand
     .command('release')
     .description('print the dates a release of this tier and launch date must meet; starts nothing')
-    .configureOutput(prodopsErrors)
     .requiredOption('--tier <N>', 'release tier: 1, 2 or 3')
     .requiredOption('--launch <YYYY-MM-DD>', 'target launch date')
     .option('--calendar <name>', 'calendar to count working days on (default: the PM’s, else the first)')
@@ -442,11 +308,19 @@ export function registerReleaseCommands(
     .requiredOption('--pm <id>', 'the PM owner, who alone takes the go/no-go')
     .option('--area <name>', 'product area')
     .option('--title <text>', 'a human name for the release (default: the key)')
+    .option('--json', 'print the workflow id and the plan as one JSON object')
     .option('--config <path>', CONFIG_HELP)
     .action(
       async (
         rawKey: string,
-        opts: ConfigOption & { tier: string; launch: string; pm: string; area?: string; title?: string },
+        opts: ConfigOption & {
+          tier: string;
+          launch: string;
+          pm: string;
+          area?: string;
+          title?: string;
+          json?: boolean;
+        },
       ) => {
         const key = parseIssueKey(rawKey);
         const tier = parseTier(opts.tier);
@@ -454,10 +328,10 @@ export function registerReleaseCommands(
         const area = nonEmpty(opts.area, '--area');
         const title = nonEmpty(opts.title, '--title');
         const { config } = loadConfig(opts.config);
-        const pm = person(config, opts.pm, '--pm');
+        const pm = parsePerson(config, opts.pm, '--pm');
         const plan = await planFromConfig(config, { tier, launchDate, pm: pm.id });
         if (compareDates(launchDate, plan.today) < 0)
-          throw new UsageError(
+          throw CliError.usage(
             `--launch ${launchDate} is in the past (today is ${plan.today} on ${pm.id}'s ${plan.calendar} calendar)`,
           );
         const input: ReleaseInput = {
@@ -470,27 +344,25 @@ export function registerReleaseCommands(
         };
         const attributes = await import('../domain/search-attributes');
         await withSession(config, options, async (session) => {
-          const temporal = await import('@temporalio/client');
           const workflowId = releaseWorkflowId(key);
-          try {
-            await session.client.workflow.start<typeof releaseWorkflow>('releaseWorkflow', {
-              taskQueue: config.temporal.taskQueue,
-              workflowId,
-              args: [input],
-              // Indexed from the start, so that `release list` shows it before its first run.
-              typedSearchAttributes: [
-                { key: attributes.ReleaseTier, value: tier },
-                { key: attributes.LaunchDate, value: launchInstant(launchDate) },
-                { key: attributes.EnablementStatus, value: initialEnablement(plan) },
-                ...(area ? [{ key: attributes.ProductArea, value: area }] : []),
-              ],
-            });
-          } catch (error) {
-            if (error instanceof temporal.WorkflowExecutionAlreadyStartedError)
-              throw new ReleaseCommandError(
-                `${key} is already running as ${workflowId}: see prodops release status ${key}`,
-              );
-            throw asServiceError(error);
+          const started = await startWorkflow<typeof releaseWorkflow>(session, 'releaseWorkflow', {
+            workflowId,
+            args: [input],
+            // Indexed from the start, so that `release list` shows it before its first run.
+            typedSearchAttributes: [
+              { key: attributes.ReleaseTier, value: tier },
+              { key: attributes.LaunchDate, value: launchInstant(launchDate) },
+              { key: attributes.EnablementStatus, value: initialEnablement(plan) },
+              ...(area ? [{ key: attributes.ProductArea, value: area }] : []),
+            ],
+          });
+          if (!started)
+            throw CliError.failure(
+              `${key} is already running as ${workflowId}: see prodops release status ${key}`,
+            );
+          if (opts.json) {
+            io.out(JSON.stringify({ workflowId, taskQueue: config.temporal.taskQueue, plan }));
+            return;
           }
           io.out(
             `started ${workflowId} on task queue ${config.temporal.taskQueue} (namespace ${config.temporal.namespace} at ${config.temporal.address})`,
@@ -573,28 +445,23 @@ export function registerReleaseCommands(
       },
     );
 
-  /** Registers `release <name> <KEY>` that runs one update and prints what came of it. */
+  /** Registers `release <name> <KEY>`: one update, and what came of it (the status with --json). */
   function updateCommand<Parsed>(
     name: string,
     description: string,
     define: (command: Command) => Command,
     parse: (opts: Record<string, unknown>, config: OrgConfig) => Parsed,
-    run: (session: Session, key: string, parsed: Parsed) => Promise<string[]>,
+    run: UpdateCommandSpec<Parsed, ReleaseStatus>['run'],
   ): void {
-    const command = release
-      .command(name)
-      .description(description)
-      .argument('<KEY>', 'the release’s Jira issue');
-    define(command)
-      .option('--config <path>', CONFIG_HELP)
-      .action(async (rawKey: string, opts: Record<string, unknown>) => {
-        const key = parseIssueKey(rawKey);
-        const { config } = loadConfig(opts.config as string | undefined);
-        const parsed = parse(opts, config);
-        await withSession(config, options, async (session) => {
-          for (const line of await run(session, key, parsed)) io.out(line);
-        });
-      });
+    addUpdateCommand(release, io, options, {
+      name,
+      description,
+      argument: ['<KEY>', 'the release’s Jira issue'],
+      options: define,
+      jsonHelp: 'print the release’s status after the change as one JSON object',
+      parse: (raw, opts, config) => ({ ref: parseIssueKey(raw), parsed: parse(opts, config) }),
+      run,
+    });
   }
 
   updateCommand(
@@ -604,7 +471,7 @@ export function registerReleaseCommands(
     () => null,
     async (session, key) => {
       const status = await runUpdate(session, key, publishBundle, { occurredAt: Date.now() });
-      return [`${key}: enablement bundle published`, summary(status)];
+      return { status, lines: [`${key}: enablement bundle published`, summary(status)] };
     },
   );
 
@@ -616,21 +483,21 @@ export function registerReleaseCommands(
         .requiredOption('--team <team>', 'support or sales')
         .requiredOption('--by <id>', 'who confirms (a person id)'),
     (opts, config) => ({
-      team: parseTeam(opts.team as string),
-      by: person(config, opts.by as string, '--by').id,
+      team: parseChoice(opts.team as string, '--team', ['support', 'sales']),
+      by: parsePerson(config, opts.by as string, '--by').id,
     }),
     async (session, key, { team, by }) => {
       const status = await runUpdate(session, key, confirmReadiness, { team, by, occurredAt: Date.now() });
       const recorded = status.confirmations[team];
       if (!recorded)
-        throw new ReleaseCommandError(
+        throw CliError.failure(
           `${key}: the ${team} readiness confirmation from "${by}" was not recorded: ${status.log.at(-1)?.message ?? 'see prodops release status'}`,
         );
       const line =
         recorded.by === by
           ? `${key}: ${team} readiness confirmed by ${by}`
           : `${key}: ${team} readiness was already confirmed by ${recorded.by} at ${recorded.at}`;
-      return [line, summary(status)];
+      return { status, lines: [line, summary(status)] };
     },
   );
 
@@ -643,14 +510,17 @@ export function registerReleaseCommands(
       (c) => c.requiredOption('--by <id>', 'the PM owner (a person id)').option('--note <text>', 'why'),
       (opts, config) => {
         const note = nonEmpty(opts.note as string | undefined, '--note');
-        return { by: person(config, opts.by as string, '--by').id, ...(note ? { note } : {}) };
+        return { by: parsePerson(config, opts.by as string, '--by').id, ...(note ? { note } : {}) };
       },
       async (session, key, parsed) => {
         const status = await runUpdate(session, key, decideGoNoGo, { ...parsed, decision });
-        return [
-          `${key}: ${decision} by ${parsed.by}${parsed.note ? ` (${parsed.note})` : ''}`,
-          summary(status),
-        ];
+        return {
+          status,
+          lines: [
+            `${key}: ${decision} by ${parsed.by}${parsed.note ? ` (${parsed.note})` : ''}`,
+            summary(status),
+          ],
+        };
       },
     );
   }
@@ -665,15 +535,18 @@ export function registerReleaseCommands(
       const calendar = before.plan.calendar;
       const timezone = session.config.calendars[calendar]?.timezone;
       if (timezone && compareDates(launchDate, localDateOf(Date.now(), timezone)) < 0)
-        throw new UsageError(
+        throw CliError.usage(
           `--launch ${launchDate} is in the past (today is ${localDateOf(Date.now(), timezone)} on the ${calendar} calendar)`,
         );
       const status = await runUpdate(session, key, moveLaunch, { launchDate, occurredAt: Date.now() });
       if (status.plan.launchDate !== launchDate)
-        throw new ReleaseCommandError(
+        throw CliError.failure(
           `${key}: the launch date was not moved: ${status.log.at(-1)?.message ?? 'see prodops release status'}`,
         );
-      return [`${key}: launch moved to ${day(launchDate)}`, ...formatPlan(status.plan), summary(status)];
+      return {
+        status,
+        lines: [`${key}: launch moved to ${day(launchDate)}`, ...formatPlan(status.plan), summary(status)],
+      };
     },
   );
 
@@ -685,10 +558,13 @@ export function registerReleaseCommands(
     async (session, key, { tier }) => {
       const status = await runUpdate(session, key, changeTier, { tier, occurredAt: Date.now() });
       if (status.tier !== tier)
-        throw new ReleaseCommandError(
+        throw CliError.failure(
           `${key}: the tier was not changed: ${status.log.at(-1)?.message ?? 'see prodops release status'}`,
         );
-      return [`${key}: now ${TIER_NAMES[tier]}`, ...formatPlan(status.plan), summary(status)];
+      return {
+        status,
+        lines: [`${key}: now ${TIER_NAMES[tier]}`, ...formatPlan(status.plan), summary(status)],
+      };
     },
   );
 
@@ -702,7 +578,10 @@ export function registerReleaseCommands(
     },
     async (session, key, parsed) => {
       const status = await runUpdate(session, key, cancelRelease, { ...parsed, occurredAt: Date.now() });
-      return [`${key}: cancelled${parsed.reason ? ` (${parsed.reason})` : ''}`, summary(status)];
+      return {
+        status,
+        lines: [`${key}: cancelled${parsed.reason ? ` (${parsed.reason})` : ''}`, summary(status)],
+      };
     },
   );
 
@@ -714,10 +593,10 @@ export function registerReleaseCommands(
     async (session, key, parsed) => {
       const status = await runUpdate(session, key, markReleased, { ...parsed, occurredAt: Date.now() });
       if (!status.launchedOn)
-        throw new ReleaseCommandError(
+        throw CliError.failure(
           `${key}: the release was not recorded: ${status.log.at(-1)?.message ?? 'see prodops release status'}`,
         );
-      return [`${key}: released on ${day(status.launchedOn)}`, summary(status)];
+      return { status, lines: [`${key}: released on ${day(status.launchedOn)}`, summary(status)] };
     },
   );
 }
@@ -733,10 +612,10 @@ export interface ListFilter {
   all: boolean;
 }
 
-/** The visibility query for `release list`; a bad filter is a UsageError naming the option. */
+/** The visibility query for `release list`; a bad filter is a usage error naming the option. */
 export function listQuery(filter: ListFilter): string {
   if (filter.from && filter.to && compareDates(filter.from, filter.to) > 0)
-    throw new UsageError(`--from ${filter.from} is after --to ${filter.to}`);
+    throw CliError.usage(`--from ${filter.from} is after --to ${filter.to}`);
   const clauses = [`WorkflowType = 'releaseWorkflow'`];
   if (!filter.all) clauses.push(`ExecutionStatus = 'Running'`);
   if (filter.tier !== undefined) clauses.push(`ReleaseTier = ${filter.tier}`);
@@ -748,10 +627,10 @@ export function listQuery(filter: ListFilter): string {
   if (filter.to) clauses.push(`LaunchDate < '${addCalendarDays(filter.to, 1)}T00:00:00Z'`);
   if (filter.area !== undefined) {
     const area = filter.area.trim();
-    if (area === '') throw new UsageError('--area must not be empty');
+    if (area === '') throw CliError.usage('--area must not be empty');
     // Quoting rules differ between visibility stores; a quote or backslash has no place in a name.
     if (/['"\\]/.test(area))
-      throw new UsageError(`--area must not contain quotes or backslashes, got ${area}`);
+      throw CliError.usage(`--area must not contain quotes or backslashes, got ${area}`);
     clauses.push(`ProductArea = '${area}'`);
   }
   return clauses.join(' AND ');
@@ -769,22 +648,17 @@ export interface ReleaseRow {
 
 async function listReleases(session: Session, query: string): Promise<ReleaseRow[]> {
   const attributes = await import('../domain/search-attributes');
-  const rows: ReleaseRow[] = [];
-  try {
-    for await (const info of session.client.workflow.list({ query })) {
-      const launch = info.typedSearchAttributes.get(attributes.LaunchDate);
-      rows.push({
-        key: info.workflowId.replace(/^release:/, ''),
-        tier: info.typedSearchAttributes.get(attributes.ReleaseTier) ?? null,
-        launchDate: launch ? launch.toISOString().slice(0, 10) : null,
-        enablement: info.typedSearchAttributes.get(attributes.EnablementStatus) ?? null,
-        productArea: info.typedSearchAttributes.get(attributes.ProductArea) ?? null,
-        status: info.status.name,
-      });
-    }
-  } catch (error) {
-    throw asServiceError(error);
-  }
+  const rows = await listWorkflows(session, query, (info): ReleaseRow => {
+    const launch = info.typedSearchAttributes.get(attributes.LaunchDate);
+    return {
+      key: info.workflowId.replace(/^release:/, ''),
+      tier: info.typedSearchAttributes.get(attributes.ReleaseTier) ?? null,
+      launchDate: launch ? launch.toISOString().slice(0, 10) : null,
+      enablement: info.typedSearchAttributes.get(attributes.EnablementStatus) ?? null,
+      productArea: info.typedSearchAttributes.get(attributes.ProductArea) ?? null,
+      status: info.status.name,
+    };
+  });
   // SQL visibility stores cannot ORDER BY: sort here, soonest launch first.
   return rows.sort(
     (a, b) => (a.launchDate ?? '9999').localeCompare(b.launchDate ?? '9999') || a.key.localeCompare(b.key),

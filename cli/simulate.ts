@@ -16,21 +16,21 @@ import {
   simulateJiraStatus,
   simulateNotionPublish,
   simulateOutOfOffice,
-  SimulationError,
   syntheticJiraIssue,
   type JiraIssueChange,
-} from '../triggers/simulation';
+} from '../sandbox/simulate/simulation';
 import {
   jiraDelivery,
   notionDelivery,
   sendVendorRequest,
   type JiraWebhookPayload,
   type VendorRequest,
-} from '../triggers/vendor-events';
+} from '../sandbox/simulate/vendor-events';
 import { DEFAULT_GATEWAY_PORT } from '../triggers/endpoints';
-import { loadConfig } from './config-file';
-import { UsageError } from './errors';
+import { loadConfig } from '../runtime/config';
+import { CliError } from './errors';
 import type { CliIO } from './main';
+import { parseChoice, parseIssueKey, parseSeconds, parseTier } from './parse';
 
 export const GATEWAY_URL_ENV = 'PRODOPS_GATEWAY_URL';
 export const SANDBOX_URL_ENV = 'PRODOPS_SANDBOX_URL';
@@ -86,30 +86,19 @@ function secretFor(ctx: Context, kind: TriggerSecretKind): string {
   const secrets = readSigningSecrets(ctx.dataDir);
   const secret = secrets[kind][0];
   if (!secret)
-    throw new UsageError(
+    throw CliError.usage(
       `no ${kind} secret to sign with: set ${TRIGGER_SECRET_ENV[kind]}, or run prodops start first (it keeps development secrets in ${ctx.dataDir})`,
     );
   return secret;
 }
 
-function parseTierOption(value: string | undefined): 1 | 2 | 3 | undefined {
-  if (value === undefined) return undefined;
-  const match = /^(?:tier\s*)?([123])$/i.exec(value.trim());
-  if (!match) throw new UsageError(`--tier must be 1, 2 or 3, got "${value}"`);
-  return Number(match[1]) as 1 | 2 | 3;
-}
+/** A Jira issue key given with --key, as Jira writes it. */
+const parseKey = (value: string) => parseIssueKey(value, '--key', 'REL-9');
 
-const ISSUE_KEY = /^[A-Z][A-Z0-9_]+-[1-9]\d*$/;
-
-function parseKey(value: string | undefined, required: boolean): string | undefined {
-  if (value === undefined) {
-    if (required) throw new UsageError('--key is required, for example --key REL-9');
-    return undefined;
-  }
-  const key = value.trim().toUpperCase();
-  if (!ISSUE_KEY.test(key))
-    throw new UsageError(`--key must be a Jira issue key such as REL-9, got "${value}"`);
-  return key;
+/** The changes are made in the sandbox first: it must be running. */
+async function requireSandbox(ctx: Context): Promise<void> {
+  if (!(await sandboxRunning(ctx.sandboxUrl)))
+    throw CliError.usage(`no sandbox at ${ctx.sandboxUrl}: start prodops first`);
 }
 
 async function deliver(ctx: Context, request: VendorRequest, label: string): Promise<void> {
@@ -117,13 +106,13 @@ async function deliver(ctx: Context, request: VendorRequest, label: string): Pro
   try {
     answer = await sendVendorRequest(ctx.gatewayUrl, request);
   } catch (error) {
-    throw new SimulationError(
+    throw CliError.failure(
       `cannot reach the gateway at ${ctx.gatewayUrl} (${error instanceof Error ? error.message : String(error)}): is prodops start running?`,
     );
   }
   const { status, body } = answer;
   if (status < 200 || status >= 300)
-    throw new SimulationError(
+    throw CliError.failure(
       `${label}: the gateway answered ${status}: ${typeof body.error === 'string' ? body.error : JSON.stringify(body)}`,
     );
   const results = Array.isArray(body.results)
@@ -181,8 +170,8 @@ export function registerSimulateCommands(program: Command, cliIO: CliIO): void {
     ) => {
       const ctx = context(options, cliIO);
       const change: JiraIssueChange = {
-        ...(options.key !== undefined ? { key: parseKey(options.key, true)! } : {}),
-        ...(options.tier !== undefined ? { tier: parseTierOption(options.tier)! } : {}),
+        ...(options.key !== undefined ? { key: parseKey(options.key) } : {}),
+        ...(options.tier !== undefined ? { tier: parseTier(options.tier) } : {}),
         ...(options.launch !== undefined ? { launch: options.launch } : {}),
         ...(options.pm !== undefined ? { pm: options.pm } : {}),
         ...(options.title !== undefined ? { title: options.title } : {}),
@@ -191,7 +180,7 @@ export function registerSimulateCommands(program: Command, cliIO: CliIO): void {
       };
       if (!(await sandboxRunning(ctx.sandboxUrl))) {
         if (!change.key)
-          throw new UsageError(`no sandbox at ${ctx.sandboxUrl}: pass --key of an issue in your Jira`);
+          throw CliError.usage(`no sandbox at ${ctx.sandboxUrl}: pass --key of an issue in your Jira`);
         ctx.io.out(`no sandbox at ${ctx.sandboxUrl}: sending the webhook only`);
         await sendJira(ctx, syntheticJiraIssue(ctx.config, { ...change, key: change.key }));
         return;
@@ -214,9 +203,8 @@ export function registerSimulateCommands(program: Command, cliIO: CliIO): void {
       .option('--as <id>', 'who moves it (a person id)'),
   ).action(async (options: CommonOptions & { key: string; status: string; as?: string }) => {
     const ctx = context(options, cliIO);
-    const key = parseKey(options.key, true)!;
-    if (!(await sandboxRunning(ctx.sandboxUrl)))
-      throw new UsageError(`no sandbox at ${ctx.sandboxUrl}: start prodops first`);
+    const key = parseKey(options.key);
+    await requireSandbox(ctx);
     const payloads = await simulateJiraStatus(ctx.sandboxUrl, ctx.config, {
       key,
       status: options.status,
@@ -234,20 +222,15 @@ export function registerSimulateCommands(program: Command, cliIO: CliIO): void {
       .option('--by <id>', 'who confirms (default: the configured lead)'),
   ).action(async (options: CommonOptions & { key: string; team: string; by?: string }) => {
     const ctx = context(options, cliIO);
-    const key = parseKey(options.key, true)!;
-    if (options.team !== 'support' && options.team !== 'sales')
-      throw new UsageError(`--team must be support or sales, got "${options.team}"`);
+    const key = parseKey(options.key);
+    const team = parseChoice(options.team, '--team', ['support', 'sales']);
     const by =
-      options.by ??
-      (options.team === 'support' ? ctx.config.releases.supportLead : ctx.config.releases.salesLead);
-    if (!by) throw new UsageError(`no ${options.team} lead is configured: pass --by`);
-    if (!(await sandboxRunning(ctx.sandboxUrl)))
-      throw new UsageError(`no sandbox at ${ctx.sandboxUrl}: start prodops first`);
-    const subtask = await findReadinessSubtask(ctx.sandboxUrl, key, options.team);
+      options.by ?? (team === 'support' ? ctx.config.releases.supportLead : ctx.config.releases.salesLead);
+    if (!by) throw CliError.usage(`no ${team} lead is configured: pass --by`);
+    await requireSandbox(ctx);
+    const subtask = await findReadinessSubtask(ctx.sandboxUrl, key, team);
     if (!subtask)
-      throw new SimulationError(
-        `${key} has no ${options.team} readiness sub-task yet (Tier 2 and 3 releases get one)`,
-      );
+      throw CliError.failure(`${key} has no ${team} readiness sub-task yet (Tier 2 and 3 releases get one)`);
     const payloads = await simulateJiraStatus(ctx.sandboxUrl, ctx.config, {
       key: subtask,
       status: ctx.config.integrations.jira.statuses.done,
@@ -264,12 +247,9 @@ export function registerSimulateCommands(program: Command, cliIO: CliIO): void {
       .option('--wait <seconds>', 'how long to wait for the release workflow to make the bundle', '30'),
   ).action(async (options: CommonOptions & { key: string; wait: string }) => {
     const ctx = context(options, cliIO);
-    const key = parseKey(options.key, true)!;
-    const wait = Number(options.wait);
-    if (!Number.isFinite(wait) || wait < 0)
-      throw new UsageError(`--wait must be a number of seconds, got "${options.wait}"`);
-    if (!(await sandboxRunning(ctx.sandboxUrl)))
-      throw new UsageError(`no sandbox at ${ctx.sandboxUrl}: start prodops first`);
+    const key = parseKey(options.key);
+    const wait = parseSeconds(options.wait, '--wait');
+    await requireSandbox(ctx);
     const event = await simulateNotionPublish(ctx.sandboxUrl, ctx.config, { key, waitMs: wait * 1000 });
     await deliver(
       ctx,
@@ -290,8 +270,7 @@ export function registerSimulateCommands(program: Command, cliIO: CliIO): void {
       .option('--summary <text>', 'the event title', 'Out of office'),
   ).action(async (options: CommonOptions & { person: string; from: string; to: string; summary: string }) => {
     const ctx = context(options, cliIO);
-    if (!(await sandboxRunning(ctx.sandboxUrl)))
-      throw new UsageError(`no sandbox at ${ctx.sandboxUrl}: start prodops first`);
+    await requireSandbox(ctx);
     const created = await simulateOutOfOffice(ctx.sandboxUrl, ctx.config, options);
     ctx.io.out(
       `out-of-office ${created.eventId} on ${created.calendarId}: the sandbox notifies the calendar's channels (prodops calendar status --person ${options.person})`,

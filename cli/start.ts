@@ -17,12 +17,12 @@ import {
   TRIGGER_SECRET_ENV,
   type TriggerSecretKind,
 } from '../triggers/secrets';
-import { registerSimulationRoutes } from '../triggers/simulation';
+import { registerSimulationRoutes } from '../sandbox/simulate/simulation';
 import { temporalPort } from '../triggers/workflows';
 import { watchCalendars } from './calendar';
-import { loadConfig } from './config-file';
+import { loadConfig } from '../runtime/config';
 import { startDevServer, type DevServer } from './dev-server';
-import { UsageError } from './errors';
+import { CliError } from './errors';
 import type { CliIO } from './main';
 
 export interface EmbeddedStackOptions {
@@ -150,7 +150,7 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
-        throw new UsageError(
+        throw CliError.usage(
           `port ${gatewayPort} is already in use: stop what holds it or choose another --gateway-port`,
         );
       throw error;

@@ -4,8 +4,8 @@
  * right type are left alone, so the command can run on every deployment.
  */
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
-import { loadConfig } from './config-file';
-import { withTemporal } from './temporal-client';
+import { loadConfig } from '../runtime/config';
+import { withTemporal } from '../runtime/temporal';
 import type { CliIO } from './main';
 
 // temporal.api.enums.v1.IndexedValueType, by the SDK's names for search attribute types.

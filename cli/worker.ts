@@ -4,12 +4,11 @@
  * PRODOPS_SANDBOX_URL points at a running sandbox, so that production never talks to a fake by
  * accident. Stops cleanly on SIGINT or SIGTERM, letting running activities finish.
  */
-import { NativeConnection } from '@temporalio/worker';
+import { ACTIVITY_SYSTEMS } from '../domain/task-queues';
+import { loadConfig } from '../runtime/config';
+import { connectWorkerTemporal } from '../runtime/worker-connection';
 import { createWorkers, runWorkers } from '../workers/index';
 import { buildActivities } from '../workers/integrations';
-import { ACTIVITY_SYSTEMS } from '../domain/task-queues';
-import { loadConfig } from './config-file';
-import { temporalConnectionOptions } from './temporal-client';
 import type { CliIO } from './main';
 
 export async function runWorkerProcess(options: { configPath?: string; io: CliIO }): Promise<void> {
@@ -17,20 +16,8 @@ export async function runWorkerProcess(options: { configPath?: string; io: CliIO
   const { config, path } = loadConfig(options.configPath);
   const sandboxUrl = process.env.PRODOPS_SANDBOX_URL?.trim() || undefined;
   const built = buildActivities({ config: () => config, ...(sandboxUrl ? { sandboxUrl } : {}) });
-  const { address, tls, apiKey } = temporalConnectionOptions(config.temporal);
-  let connection: NativeConnection;
-  try {
-    connection = await NativeConnection.connect({
-      address,
-      ...(tls !== undefined ? { tls } : {}),
-      ...(apiKey ? { apiKey: apiKey as string } : {}),
-    });
-  } catch (error) {
-    throw new Error(
-      `cannot reach Temporal at ${address}: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
+  const { address } = config.temporal;
+  const connection = await connectWorkerTemporal(config.temporal);
   try {
     const workers = await createWorkers({
       connection,

@@ -123,6 +123,81 @@ export function planRelease(input: PlanInput, cal: BusinessCalendar, rules: Rele
   };
 }
 
+/** Every step a release can have, in the order they happen. */
+export type ReleaseStepId =
+  | 'release-log'
+  | 'plan-comment'
+  | 'bundle'
+  | 'support-readiness'
+  | 'sales-readiness'
+  | 'readiness-check'
+  | 'go-no-go'
+  | 'launch'
+  | 'day-3-check-in'
+  | 'day-14-retro';
+
+export interface PlannedStep {
+  id: ReleaseStepId;
+  title: string;
+  /** The date it falls due; null for what is done at once (the release log, the plan comment). */
+  due: CalendarDate | null;
+  /** Whether the tier needs it; a step the tier no longer needs is retired, not forgotten. */
+  needed: boolean;
+}
+
+/**
+ * The table of a release's steps for a tier and its plan: every step, needed or not, so that a
+ * tier change knows what to retire. Once launched, the Day-3 and Day-14 dates count from the
+ * actual launch rather than the planned one.
+ */
+export function stepsFor(
+  tier: Tier,
+  plan: ReleasePlan,
+  launch: { launchDate: CalendarDate; launchedOn: CalendarDate | null },
+  cal: BusinessCalendar,
+): PlannedStep[] {
+  const { launchDate, launchedOn } = launch;
+  const post = launchedOn ? postLaunchDates(launchedOn, cal) : plan;
+  const step = (
+    id: ReleaseStepId,
+    title: string,
+    due: CalendarDate | null,
+    needed: boolean,
+  ): PlannedStep => ({
+    id,
+    title,
+    due,
+    needed,
+  });
+  return [
+    step('release-log', 'Release log entry (weekly product update)', null, true),
+    step('plan-comment', 'Plan commented on the Jira issue', null, true),
+    step(
+      'bundle',
+      tier === 3 ? 'Full enablement bundle published' : 'Enablement bundle (lite) published',
+      plan.bundleDueDate,
+      tier >= 2,
+    ),
+    step('support-readiness', 'Support confirms readiness', launchDate, tier >= 2),
+    step('sales-readiness', 'Sales confirms readiness', launchDate, tier >= 2),
+    step('readiness-check', 'Launch Readiness Check (30 minutes)', plan.readinessCheckDate, tier === 3),
+    step(
+      'go-no-go',
+      tier === 3 ? 'Go/no-go by the PM at the readiness check' : 'Go/no-go by the PM (asynchronous)',
+      plan.readinessCheckDate ?? launchDate,
+      tier >= 2,
+    ),
+    step('launch', 'Launch', launchDate, true),
+    step('day-3-check-in', 'Day-3 check-in (asynchronous)', post.dayThreeCheckIn, tier >= 2),
+    step(
+      'day-14-retro',
+      tier === 3 ? 'Day-14 retro (15 minutes)' : 'Day-14 retro (asynchronous)',
+      post.dayFourteenRetro,
+      tier >= 2,
+    ),
+  ];
+}
+
 export function releaseRulesFrom(releases: {
   leadTimeWorkingDays: { tier2: number; tier3: number };
   readinessCheck: { workingDaysBeforeLaunch: number };

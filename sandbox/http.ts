@@ -65,6 +65,38 @@ export interface LoggedRequest {
   status: number;
 }
 
+/** What every vendor fake provides to the sandbox. */
+export interface SandboxVendor {
+  readonly name: 'jira' | 'notion' | 'google';
+  register(router: SandboxRouter): void;
+  /** A JSON view of the vendor's state, collections keyed by name. */
+  snapshot(): Record<string, unknown[]>;
+  reset(): void;
+}
+
+/** A vendor fake made of a store (state, snapshot, reset) and the routes that serve it. */
+export function storeVendor<
+  N extends SandboxVendor['name'],
+  S extends Pick<SandboxVendor, 'snapshot' | 'reset'>,
+>(
+  name: N,
+  store: S,
+  registerRoutes: (router: SandboxRouter, store: S) => void,
+): SandboxVendor & { readonly name: N; readonly store: S } {
+  return {
+    name,
+    store,
+    register: (router) => registerRoutes(router, store),
+    snapshot: () => store.snapshot(),
+    reset: () => store.reset(),
+  };
+}
+
+/** A parsed JSON object (not an array, not null), as request bodies are checked. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Thrown by handlers to answer with a vendor-shaped error body. */
 export class VendorError extends Error {
   constructor(

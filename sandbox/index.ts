@@ -13,20 +13,13 @@
  *   POST /_sandbox/reset      clear state, faults and the log
  */
 import type { OrgConfig } from '../domain/config';
-import { SandboxRouter, VendorError, ok, serveRouter, type FaultRule } from './http';
+import { SandboxRouter, VendorError, ok, serveRouter, type FaultRule, type SandboxVendor } from './http';
 import { createJiraSandbox } from './jira';
 import { createNotionSandbox } from './notion';
 import { createGoogleSandbox } from './google';
 import { renderSandboxPage } from './page';
 
-/** What every vendor fake provides to the sandbox. */
-export interface SandboxVendor {
-  readonly name: 'jira' | 'notion' | 'google';
-  register(router: SandboxRouter): void;
-  /** A JSON view of the vendor's state, collections keyed by name. */
-  snapshot(): Record<string, unknown[]>;
-  reset(): void;
-}
+export type { SandboxVendor } from './http';
 
 export interface Sandbox {
   readonly url: string;

@@ -8,11 +8,11 @@
  * long-lived `calendar-sync:<calendarId>` workflow, which runs the incremental sync.
  */
 import { z } from 'zod';
+import { calendarSyncWorkflowId } from '../contracts/ids';
 import type { OrgConfig } from '../domain/config';
 import {
   calendarChanged,
   CALENDAR_SYNC_WORKFLOW_TYPE,
-  calendarSyncWorkflowId,
   type CalendarChanged,
   type CalendarSyncInput,
 } from '../workflows/calendar-sync/messages';

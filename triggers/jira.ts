@@ -14,7 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { jiraLabel } from '../activities/idempotency';
+import { readinessSubtaskKey, releaseWorkflowId, type ReadinessTeam } from '../contracts/ids';
+import { jiraLabel } from '../contracts/node/idempotency';
 import { localDateOf } from '../domain/business-calendar';
 import { isRealDate, type OrgConfig, type PersonConfig } from '../domain/config';
 import type { Tier } from '../domain/release-plan';
@@ -23,7 +24,6 @@ import {
   readinessConfirmed,
   releaseCancelled,
   released,
-  releaseWorkflowId,
   tierChanged,
   type ReleaseInput,
 } from '../workflows/release/messages';
@@ -328,10 +328,10 @@ export function planJiraEvent(event: JiraWebhook, config: OrgConfig, deliveryId:
   return plan;
 }
 
-function readinessTeam(parentKey: string, labels: string[], summary: string): 'support' | 'sales' | null {
+function readinessTeam(parentKey: string, labels: string[], summary: string): ReadinessTeam | null {
   // The label is what the release workflow put there; the summary is a person's fallback.
-  if (labels.includes(jiraLabel(`release:${parentKey}:support-readiness`))) return 'support';
-  if (labels.includes(jiraLabel(`release:${parentKey}:sales-readiness`))) return 'sales';
+  if (labels.includes(jiraLabel(readinessSubtaskKey(parentKey, 'support')))) return 'support';
+  if (labels.includes(jiraLabel(readinessSubtaskKey(parentKey, 'sales')))) return 'sales';
   if (/^\s*support readiness\b/i.test(summary)) return 'support';
   if (/^\s*sales readiness\b/i.test(summary)) return 'sales';
   return null;

@@ -10,10 +10,10 @@
  * redelivered event starts nothing new.
  */
 import { z } from 'zod';
+import { notionEventWorkflowId } from '../contracts/ids';
 import type { OrgConfig } from '../domain/config';
 import {
   NOTION_EVENT_WORKFLOW_TYPE,
-  notionEventWorkflowId,
   type NotionEventInput,
   type NotionRouteKind,
 } from '../workflows/notion-event/messages';

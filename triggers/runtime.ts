@@ -9,12 +9,9 @@
  *   PRODOPS_JIRA_WEBHOOK_SECRETS, PRODOPS_NOTION_VERIFICATION_TOKENS, PRODOPS_CALENDAR_CHANNEL_SECRET
  *   PRODOPS_PUBLIC_URL                 the functions' base URL, where calendar channels post
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { parseOrgConfig, type OrgConfig } from '../domain/config';
-import { withEnvironmentOverrides } from '../cli/config-file';
-import { temporalConnectionOptions } from '../cli/temporal-client';
+import type { OrgConfig } from '../domain/config';
+import { loadDeployedConfig } from '../runtime/config';
+import { lazyTemporalClient } from '../runtime/temporal';
 import { calendarAddress, PUBLIC_URL_ENV } from './endpoints';
 import { RecentDeliveries } from './dedup';
 import { triggerSecretsFromEnv, type TriggerSecrets } from './secrets';
@@ -45,16 +42,10 @@ export function functionRuntime(env: NodeJS.ProcessEnv = process.env): Promise<F
 
 async function build(env: NodeJS.ProcessEnv): Promise<FunctionRuntime> {
   const embedded = typeof PRODOPS_EMBEDDED_CONFIG === 'string' ? PRODOPS_EMBEDDED_CONFIG : undefined;
-  const path = resolve(env.PRODOPS_CONFIG ?? 'prodops.config.yaml');
-  const text = embedded ?? readFileSync(path, 'utf8');
-  const config = withEnvironmentOverrides(
-    parseOrgConfig(text, embedded ? 'embedded configuration' : path),
-    env,
-  );
+  const config = loadDeployedConfig(embedded, env);
   const secrets = triggerSecretsFromEnv(env);
   // Lazy: the instance answers 503 (and the vendor retries) while Temporal is unreachable.
-  const connection = Connection.lazy(temporalConnectionOptions(config.temporal, env));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = lazyTemporalClient(config.temporal, env);
   const publicUrl = env[PUBLIC_URL_ENV]?.trim() || null;
   return {
     config,

@@ -8,7 +8,7 @@
  * the response time. Two secrets may be active at once while one is being rotated.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { fingerprint } from '../activities/idempotency';
+import { channelFamily, channelToken } from '../contracts/node/channels';
 
 const HEX_SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
 
@@ -40,31 +40,7 @@ export function verifyBodySignature(
   return valid;
 }
 
-/**
- * Calendar channel ids are `prodops-<32 hex>` plus a generation suffix (`-1` …) when a retried
- * watch had to pick the next id of the same key (see `watchCalendar`). The family is the id
- * without the suffix: every generation of one watch shares a token.
- */
-const CHANNEL_ID = /^(prodops-[0-9a-f]{32})(?:-[1-9]\d{0,2})?$/;
-
-export function channelFamily(channelId: string): string | null {
-  return CHANNEL_ID.exec(channelId)?.[1] ?? null;
-}
-
-/** The channel family `watchCalendar` derives from an idempotency key. */
-export function channelFamilyForKey(idempotencyKey: string): string {
-  return `prodops-${fingerprint(idempotencyKey, 32)}`;
-}
-
-/**
- * The token a channel is opened with: an HMAC of its family and calendar, so the receiver can
- * check a notification without remembering any channel, and a made-up channel id or a token
- * copied to another calendar is refused.
- */
-export function channelToken(secret: string, family: string, calendarId: string): string {
-  return hmacSha256(secret, `${family}\n${calendarId.toLowerCase()}`).toString('base64url');
-}
-
+/** True when the token is the one the channel was opened with (contracts/node/channels.ts). */
 export function verifyChannelToken(
   token: string | undefined,
   channelId: string,

@@ -15,6 +15,7 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
+  inWorkflowContext,
   isCancellation,
   log,
   sleep,
@@ -48,7 +49,10 @@ const trim = <T>(list: T[], limit: number): void => {
   if (list.length > limit) list.splice(0, list.length - limit);
 };
 
-/** Appends to the bounded log and to the worker's log, with the fields that identify the entity. */
+/**
+ * Appends to the bounded log and to the worker's log, with the fields that identify the entity.
+ * Outside a workflow (a unit test of a pure transition) only the bounded log is kept.
+ */
 export function note(
   journal: Pick<Journal, 'log'>,
   message: string,
@@ -57,7 +61,7 @@ export function note(
 ): void {
   journal.log.push({ at: new Date(Date.now()).toISOString(), message });
   trim(journal.log, limit);
-  log.info(message, fields);
+  if (inWorkflowContext()) log.info(message, fields);
 }
 
 /** True for a delivery already received; otherwise remembers it. Events without an id are never repeats. */
@@ -149,7 +153,12 @@ export type Progress = 'again' | 'idle' | 'finished';
 
 export interface EntityProcess {
   wake: Wake;
-  /** One turn towards the desired state: transitions, then reconciling what exists. */
+  /**
+   * One turn towards the desired state: transitions, then reconciling what exists. It takes the
+   * wake (`wake.take()`) at the start of the turn, so a message that arrives while the turn's
+   * activities run sets it again and earns the next turn; a process that never takes it would
+   * never wait.
+   */
   advance(): Promise<Progress>;
   /** The time-driven steps still ahead. */
   deadlines(): Deadline[];

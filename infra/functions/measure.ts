@@ -16,7 +16,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseOrgConfig, type OrgConfig } from '../../domain/config';
 import { buildFunctions, type BuiltFunction } from './build';
 import type { TriggerName } from '../../triggers/endpoints';
-import { channelFamilyForKey } from '../../triggers/verify';
+import { channelFamilyForKey } from '../../contracts/node/channels';
 import {
   calendarPush,
   jiraDelivery,
@@ -24,7 +24,7 @@ import {
   notionPageEvent,
   tokenForChannel,
   type VendorRequest,
-} from '../../triggers/vendor-events';
+} from '../../sandbox/simulate/vendor-events';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // The framework's command (its package exports only the library entry point, beside which it lives).

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCalendarActivities, instantOf, PRODOPS_KEY_PROPERTY } from '../../activities/calendar';
 import { classifyError, ErrorTypes } from '../../activities/errors';
 import { createGoogleClients } from '../../activities/google-auth';
-import { calendarEventId } from '../../activities/idempotency';
+import { calendarEventId } from '../../contracts/node/idempotency';
 import { createGoogleSandbox, type GoogleSandbox } from '../../sandbox/google';
 import { loadExampleConfig } from '../helpers/config';
 import { serveVendor } from '../helpers/sandbox';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorTypes } from '../../activities/errors';
 import { buildMimeMessage, createGmailActivities, encodeWords } from '../../activities/gmail';
 import { createGoogleClients } from '../../activities/google-auth';
-import { messageId } from '../../activities/idempotency';
+import { messageId } from '../../contracts/node/idempotency';
 import { createGoogleSandbox, decodeWords, parseMime, type GoogleSandbox } from '../../sandbox/google';
 import { loadExampleConfig } from '../helpers/config';
 import { serveVendor } from '../helpers/sandbox';

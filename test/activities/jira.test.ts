@@ -10,7 +10,7 @@ import {
   type JiraActivities,
 } from '../../activities/jira';
 import { classifyError, ErrorTypes } from '../../activities/errors';
-import { jiraLabel } from '../../activities/idempotency';
+import { jiraLabel } from '../../contracts/node/idempotency';
 import { createJiraSandbox } from '../../sandbox/jira';
 import { loadExampleConfig } from '../helpers/config';
 import { serveVendor } from '../helpers/sandbox';

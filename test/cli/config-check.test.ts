@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../cli/main';
 import { EXAMPLE_CONFIG_PATH, exampleConfigText } from '../helpers/config';
 
 const bin = fileURLToPath(new URL('../../bin/prodops.js', import.meta.url));
@@ -71,5 +72,36 @@ describe('prodops config check', () => {
     const { code, stderr } = prodops(['frobnicate']);
     expect(code).toBe(2);
     expect(stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it('--json: the summary of a valid file, every problem of an invalid one (exit 1)', async () => {
+    const run = async (path: string) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(['config', 'check', '--json', '--config', path], {
+        out: (line) => out.push(line),
+        err: (line) => err.push(line),
+      });
+      return { code, out, err };
+    };
+    const valid = await run(EXAMPLE_CONFIG_PATH);
+    expect(valid).toMatchObject({ code: 0, err: [] });
+    expect(valid.out).toHaveLength(1);
+    expect(JSON.parse(valid.out[0]!)).toEqual({
+      path: EXAMPLE_CONFIG_PATH,
+      valid: true,
+      summary: { organisation: 'Northwind Analytics', people: 21, teams: 5, roles: 6, calendars: 3 },
+    });
+
+    const path = writeConfig(
+      exampleConfigText().replace('timezone: America/New_York', 'timezone: Mars/Olympus'),
+    );
+    const invalid = await run(path);
+    expect(invalid).toMatchObject({ code: 1, err: [] });
+    expect(JSON.parse(invalid.out[0]!)).toMatchObject({
+      path,
+      valid: false,
+      problems: [{ path: 'calendars.new-york.timezone', line: expect.any(Number) as number }],
+    });
   });
 });

@@ -115,7 +115,7 @@ describe('prodops leave, without a server', () => {
   it('checks dates from the configuration alone when Temporal is not there, and says so', async () => {
     const run = await leave('check', '--person', 'gita', '--from', '2026-12-08', '--to', '2026-12-09');
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(1);
     const lines = run.stdout.split('\n');
     expect(lines).toContain('gate 1: refused');
     expect(lines).toContain(
@@ -125,6 +125,39 @@ describe('prodops leave, without a server', () => {
     expect(lines).toContain('approval: Hana Okafor');
     expect(lines).toContain('verdict: would not pass as requested');
     expect(lines.at(-1)).toMatch(/^from: configuration only: cannot reach Temporal at 127\.0\.0\.1:1/);
+  });
+
+  it('check --json: one object with the verdict; exit 0 when a request would pass, 1 when not', async () => {
+    const refused = await leave(
+      'check',
+      '--person',
+      'gita',
+      '--from',
+      '2026-12-08',
+      '--to',
+      '2026-12-09',
+      '--json',
+    );
+    expect(refused.stderr).toBe('');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout.split('\n')).toHaveLength(1);
+    const report = JSON.parse(refused.stdout) as Record<string, unknown>;
+    expect(report).toMatchObject({
+      person: { id: 'gita', name: 'Gita Sharma' },
+      window: { from: '2026-12-08', to: '2026-12-09', firstDay: 'full', lastDay: 'full' },
+      workingDays: ['2026-12-08', '2026-12-09'],
+      gate1: { passed: false, reasons: [{ kind: 'blackout' }] },
+      buddy: { id: 'hugo', preference: 'configured-buddy' },
+      manager: { id: 'hana' },
+      passed: false,
+      source: { live: false },
+    });
+
+    // A Monday and Tuesday in March, outside every blackout: gate 1 passes and Hugo covers.
+    const passes = await leave('check', '--person', 'gita', '--from', '2027-03-01', '--to', '2027-03-02');
+    expect(passes.stderr).toBe('');
+    expect(passes.code).toBe(0);
+    expect(passes.stdout.split('\n')).toContain('verdict: would pass gate 1 and find a buddy');
   });
 });
 
@@ -248,7 +281,7 @@ describe('prodops leave, against a dev server', () => {
     );
 
     const check = await leave('check', '--person', 'hugo', '--from', from, '--to', to);
-    expect(check.code).toBe(0);
+    expect(check.code).toBe(1);
     expect(check.stdout).toContain('gate 1: refused');
     expect(check.stdout).toContain('  - coverage: Insights pod needs at least 1 product_manager on duty');
     // gita, hugo's buddy, is on leave then; hugo has no one else in his team, so another team's PM covers.

@@ -554,6 +554,32 @@ describe('prodops release', () => {
     );
   });
 
+  it('--json: start answers the workflow id and the plan, a change the status after it', async () => {
+    const key = newKey();
+    const launch = workingDaysAhead(15);
+    const start = await release('start', key, '--tier', '2', '--launch', launch, '--pm', 'ana', '--json');
+    expect(start.stderr).toBe('');
+    expect(start.code).toBe(0);
+    expect(start.stdout.split('\n')).toHaveLength(1);
+    expect(JSON.parse(start.stdout)).toMatchObject({
+      workflowId: `release:${key}`,
+      taskQueue,
+      plan: { tier: 2, launchDate: launch, bundleDueDate: addWorkingDays(london(), launch, -5) },
+    });
+    try {
+      const publish = await release('publish', key, '--json');
+      expect(publish.stderr).toBe('');
+      expect(publish.code).toBe(0);
+      expect(publish.stdout.split('\n')).toHaveLength(1);
+      const status = JSON.parse(publish.stdout) as ReleaseStatus;
+      expect(status).toMatchObject({ issueKey: key, enablement: 'published' });
+      // The same object `release status --json` prints (the workflow goes on reconciling meanwhile).
+      expect(Object.keys(status).sort()).toEqual(Object.keys(await statusOf(key)).sort());
+    } finally {
+      await env.client.workflow.getHandle(`release:${key}`).terminate('test finished');
+    }
+  });
+
   it('an unknown release says so', async () => {
     const key = newKey();
     for (const args of [

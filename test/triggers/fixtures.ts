@@ -4,7 +4,7 @@
 import type { OrgConfig } from '../../domain/config';
 import type { TriggerRequest } from '../../triggers/http';
 import type { TriggerSecrets } from '../../triggers/secrets';
-import type { JiraWebhookPayload, VendorRequest } from '../../triggers/vendor-events';
+import type { JiraWebhookPayload, VendorRequest } from '../../sandbox/simulate/vendor-events';
 
 export const SECRETS: TriggerSecrets = {
   jira: ['jira-webhook-secret-0123456789'],

@@ -19,8 +19,9 @@ import {
   notionPageEvent,
   tokenForChannel,
   type VendorRequest,
-} from '../../triggers/vendor-events';
-import { channelFamilyForKey, signBody } from '../../triggers/verify';
+} from '../../sandbox/simulate/vendor-events';
+import { channelFamilyForKey } from '../../contracts/node/channels';
+import { signBody } from '../../triggers/verify';
 import { EXAMPLE_CONFIG_PATH, loadExampleConfig } from '../helpers/config';
 import { issueCreated, SECRETS } from './fixtures';
 

@@ -12,8 +12,9 @@ import {
   notionDelivery,
   notionPageEvent,
   tokenForChannel,
-} from '../../triggers/vendor-events';
-import { channelFamilyForKey, signBody } from '../../triggers/verify';
+} from '../../sandbox/simulate/vendor-events';
+import { channelFamilyForKey } from '../../contracts/node/channels';
+import { signBody } from '../../triggers/verify';
 import { loadExampleConfig } from '../helpers/config';
 import { issueCreated, SECRETS, statusChanged, tierUpdated } from './fixtures';
 import { RecordingWorkflows } from './recording-workflows';

@@ -22,13 +22,13 @@ import {
   simulateJiraIssue,
   simulateJiraStatus,
   simulateNotionPublish,
-} from '../../triggers/simulation';
+} from '../../sandbox/simulate/simulation';
 import {
   jiraDelivery,
   notionDelivery,
   sendVendorRequest,
   type JiraWebhookPayload,
-} from '../../triggers/vendor-events';
+} from '../../sandbox/simulate/vendor-events';
 import { temporalPort } from '../../triggers/workflows';
 import { releaseStatus, releaseWorkflowId, type ReleaseStatus } from '../../workflows/release/messages';
 import { main } from '../../cli/main';

@@ -3,11 +3,11 @@
  * webhooks to release workflows, and repeated deliveries.
  */
 import { describe, expect, it } from 'vitest';
-import { jiraLabel } from '../../activities/idempotency';
+import { jiraLabel } from '../../contracts/node/idempotency';
 import { RecentDeliveries } from '../../triggers/dedup';
 import { runTrigger } from '../../triggers/gateway';
 import { createJiraHandler, planJiraEvent, parseTier, RELEASE_WORKFLOW_TYPE } from '../../triggers/jira';
-import { jiraDelivery } from '../../triggers/vendor-events';
+import { jiraDelivery } from '../../sandbox/simulate/vendor-events';
 import { signBody } from '../../triggers/verify';
 import { releaseWorkflow } from '../../workflows/release/workflow';
 import { loadExampleConfig } from '../helpers/config';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { runTrigger } from '../../triggers/gateway';
 import { createNotionHandler } from '../../triggers/notion';
-import { notionDelivery, notionPageEvent } from '../../triggers/vendor-events';
+import { notionDelivery, notionPageEvent } from '../../sandbox/simulate/vendor-events';
 import { signBody } from '../../triggers/verify';
 import { NOTION_EVENT_WORKFLOW_TYPE } from '../../workflows/notion-event/messages';
 import { notionEventWorkflow } from '../../workflows/notion-event/workflow';

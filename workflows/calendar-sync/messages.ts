@@ -14,11 +14,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const CALENDAR_SYNC_WORKFLOW_TYPE = 'calendarSyncWorkflow';
 
-export const calendarSyncWorkflowId = (calendarId: string): string =>
-  `calendar-sync:${calendarId.toLowerCase()}`;
-
-/** The private extended property naming the workflow that answers to an event should reach. */
-export const PRODOPS_WORKFLOW_ID_PROPERTY = 'prodopsWorkflowId';
+export { calendarSyncWorkflowId, PRODOPS_WORKFLOW_ID_PROPERTY } from '../../contracts/ids';
 
 export const DEFAULT_CHANNEL_TTL_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_RENEW_BEFORE_SECONDS = 24 * 3600;

@@ -15,16 +15,17 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
-  log,
   proxyActivities,
   setHandler,
   workflowInfo,
+  type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import type { CalendarActivities } from '../../activities/calendar';
 import type { CalendarSyncActivities } from '../../activities/calendar-sync';
 import type { DispatchActivities } from '../../activities/dispatch';
 import { localDateOf } from '../../domain/business-calendar';
 import { activityTaskQueue } from '../../domain/task-queues';
+import { attempt, historyIsLong, isRepeat, note } from '../entity-loop';
 import { emptyKnownEvents, planDispatches, type Dispatch, type KnownEvents } from './dispatch';
 import {
   calendarChanged,
@@ -86,38 +87,23 @@ function initialState(input: CalendarSyncInput): CalendarSyncState {
   };
 }
 
-export async function calendarSyncWorkflow(
-  input: CalendarSyncInput,
-  carried?: CalendarSyncState,
-): Promise<CalendarSyncStatus> {
-  const base = workflowInfo().taskQueue;
-  const google = proxyActivities<CalendarSyncActivities & Pick<CalendarActivities, 'stopChannel'>>({
-    taskQueue: activityTaskQueue(base, 'google'),
-    startToCloseTimeout: '2 minutes',
-    scheduleToCloseTimeout: '30 minutes',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-  });
-  const core = proxyActivities<DispatchActivities>({
-    taskQueue: base,
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: '1 day',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-  });
+type GoogleSync = CalendarSyncActivities & Pick<CalendarActivities, 'stopChannel'>;
 
-  const ttlSeconds = input.channelTtlSeconds ?? DEFAULT_CHANNEL_TTL_SECONDS;
-  const renewBeforeMs = (input.renewBeforeSeconds ?? DEFAULT_RENEW_BEFORE_SECONDS) * 1000;
-  const pollMs = (input.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000;
-  const state: CalendarSyncState = carried ?? initialState(input);
-  /** Why the workflow was asked to stop; set by a signal handler. */
-  const control: { stopping: string | null } = { stopping: null };
+/** One sync workflow's state and what it calls, for the steps below. */
+interface SyncRun {
+  input: CalendarSyncInput;
+  state: CalendarSyncState;
+  /** The workflow's task queue: core activities, and the leave workflows it starts. */
+  base: string;
+  google: ActivityInterfaceFor<GoogleSync>;
+  core: ActivityInterfaceFor<DispatchActivities>;
+  ttlSeconds: number;
+  renewBeforeMs: number;
+  note: (message: string) => void;
+}
 
-  const note = (message: string) => {
-    state.log.push({ at: new Date().toISOString(), message });
-    if (state.log.length > LOG_LIMIT) state.log.splice(0, state.log.length - LOG_LIMIT);
-    log.info(message, { calendarId: input.calendarId });
-  };
-
-  const status = (): CalendarSyncStatus => ({
+function statusOf({ input, state }: SyncRun): CalendarSyncStatus {
+  return {
     calendarId: input.calendarId,
     personId: input.personId,
     channel: state.channel ? { ...state.channel } : null,
@@ -131,16 +117,168 @@ export async function calendarSyncWorkflow(
       invites: Object.keys(state.known.invites).length,
     },
     log: [...state.log],
-  });
+  };
+}
 
-  setHandler(calendarSyncStatus, status);
-  setHandler(calendarChanged, (change) => {
-    if (change.deliveryId !== undefined) {
-      if (state.deliveries.includes(change.deliveryId)) return;
-      state.deliveries.push(change.deliveryId);
-      if (state.deliveries.length > DELIVERIES_KEPT)
-        state.deliveries.splice(0, state.deliveries.length - DELIVERIES_KEPT);
+function failureText(error: unknown): string {
+  const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+async function stopOldChannel(run: SyncRun, channel: CalendarChannel): Promise<void> {
+  await attempt(
+    () =>
+      run.google.stopChannel({
+        channelId: channel.channelId,
+        resourceId: channel.resourceId,
+        actAs: run.input.actAs,
+      }),
+    // It expires on its own; meanwhile its notifications only cause an extra sync.
+    (cause) => run.note(`could not stop channel ${channel.channelId}: ${cause}`),
+  );
+}
+
+/** Renew a day early, or halfway through a channel that Google gave a shorter life. */
+const renewAt = (run: SyncRun, channel: CalendarChannel): number =>
+  channel.expiration - Math.min(run.renewBeforeMs, (channel.expiration - channel.openedAt) / 2);
+
+function channelDue(run: SyncRun, now: number): boolean {
+  const { state } = run;
+  if (state.address === null || now < state.watchRetryAt) return false;
+  if (state.renewRequested || !state.channel) return true;
+  return renewAt(run, state.channel) <= now;
+}
+
+/** When the loop must look at the channel again (or poll), whatever arrives meanwhile. */
+function nextWakeAt(run: SyncRun): number {
+  const { state } = run;
+  return Math.min(
+    state.nextPollAt,
+    state.address === null
+      ? Number.POSITIVE_INFINITY
+      : state.channel && !state.renewRequested
+        ? Math.max(renewAt(run, state.channel), state.watchRetryAt)
+        : state.watchRetryAt,
+  );
+}
+
+async function renewChannel(run: SyncRun): Promise<void> {
+  const { input, state } = run;
+  const address = state.address;
+  if (address === null) return;
+  const generation = state.generation + 1;
+  const opened = await attempt(
+    () =>
+      run.google.watchCalendarChannel({
+        idempotencyKey: `calendar-sync:${input.calendarId}:channel:${generation}`,
+        calendarId: input.calendarId,
+        address,
+        ttlSeconds: run.ttlSeconds,
+        actAs: input.actAs,
+      }),
+    (cause) => {
+      state.watchRetryAt = Date.now() + WATCH_RETRY_MS;
+      run.note(`could not open a channel (polling meanwhile): ${cause}`);
+    },
+  );
+  if (!opened) return;
+  const old = state.channel;
+  state.generation = generation;
+  state.renewRequested = false;
+  state.channel = { ...opened, address, generation, openedAt: Date.now() };
+  run.note(`channel ${opened.channelId} open until ${new Date(opened.expiration).toISOString()}`);
+  if (old && old.channelId !== opened.channelId) await stopOldChannel(run, old);
+}
+
+async function send(run: SyncRun, dispatch: Dispatch): Promise<void> {
+  try {
+    if (dispatch.kind === 'signalWithStart') {
+      await run.core.signalWithStartWorkflow({
+        workflowType: dispatch.workflowType,
+        workflowId: dispatch.workflowId,
+        taskQueue: run.base,
+        args: dispatch.args,
+        signal: dispatch.signal,
+        signalArgs: dispatch.signalArgs,
+      });
+    } else {
+      await getExternalWorkflowHandle(dispatch.workflowId).signal(dispatch.signal, ...dispatch.args);
     }
+    run.state.dispatched++;
+    run.note(dispatch.describe);
+  } catch (error) {
+    // A finished target, or one that never existed: the change has nobody left to tell.
+    run.note(`not delivered: ${dispatch.describe} (${failureText(error)})`);
+  }
+}
+
+async function sync(run: SyncRun): Promise<void> {
+  const { input, state } = run;
+  const listing = await attempt(
+    () =>
+      run.google.listCalendarChanges({
+        calendarId: input.calendarId,
+        ...(state.syncToken !== null ? { syncToken: state.syncToken } : {}),
+        actAs: input.actAs,
+      }),
+    (cause) => run.note(`sync failed, next try at the next push or poll: ${cause}`),
+  );
+  if (!listing) return;
+  const mode = state.syncToken === null ? 'baseline' : listing.fullResync ? 'resync' : 'incremental';
+  const now = Date.now();
+  const dispatches = planDispatches(listing.events, state.known, {
+    calendarId: input.calendarId,
+    personId: input.personId,
+    timeZone: input.timeZone,
+    mode,
+    today: localDateOf(now, input.timeZone),
+    now,
+  });
+  state.syncToken = listing.nextSyncToken;
+  state.syncs++;
+  state.lastSyncAt = now;
+  if (mode === 'resync') {
+    state.fullResyncs++;
+    run.note(`sync token expired: listed all ${listing.scanned} events again`);
+  } else if (mode === 'baseline') {
+    run.note(`first sync: ${listing.scanned} events taken as they are`);
+  }
+  for (const dispatch of dispatches) await send(run, dispatch);
+}
+
+export async function calendarSyncWorkflow(
+  input: CalendarSyncInput,
+  carried?: CalendarSyncState,
+): Promise<CalendarSyncStatus> {
+  const base = workflowInfo().taskQueue;
+  const state: CalendarSyncState = carried ?? initialState(input);
+  const run: SyncRun = {
+    input,
+    state,
+    base,
+    google: proxyActivities<GoogleSync>({
+      taskQueue: activityTaskQueue(base, 'google'),
+      startToCloseTimeout: '2 minutes',
+      scheduleToCloseTimeout: '30 minutes',
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+    }),
+    core: proxyActivities<DispatchActivities>({
+      taskQueue: base,
+      startToCloseTimeout: '30 seconds',
+      scheduleToCloseTimeout: '1 day',
+      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+    }),
+    ttlSeconds: input.channelTtlSeconds ?? DEFAULT_CHANNEL_TTL_SECONDS,
+    renewBeforeMs: (input.renewBeforeSeconds ?? DEFAULT_RENEW_BEFORE_SECONDS) * 1000,
+    note: (message) => note(state, message, { calendarId: input.calendarId }, LOG_LIMIT),
+  };
+  const pollMs = (input.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000;
+  /** Why the workflow was asked to stop; set by a signal handler. */
+  const control: { stopping: string | null } = { stopping: null };
+
+  setHandler(calendarSyncStatus, () => statusOf(run));
+  setHandler(calendarChanged, (change) => {
+    if (isRepeat(state, change.deliveryId, DELIVERIES_KEPT)) return;
     // A sync message only confirms that a channel is live: nothing changed.
     if (change.resourceState === 'sync') return;
     if (change.address !== undefined && change.address !== state.address) {
@@ -157,152 +295,32 @@ export async function calendarSyncWorkflow(
     control.stopping = reason ?? 'asked to stop';
   });
 
-  const failureText = (error: unknown): string => {
-    const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
-    return cause instanceof Error ? cause.message : String(cause);
-  };
-
-  async function stopOldChannel(channel: CalendarChannel): Promise<void> {
-    try {
-      await google.stopChannel({
-        channelId: channel.channelId,
-        resourceId: channel.resourceId,
-        actAs: input.actAs,
-      });
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      // It expires on its own; meanwhile its notifications only cause an extra sync.
-      note(`could not stop channel ${channel.channelId}: ${failureText(error)}`);
-    }
-  }
-
-  /** Renew a day early, or halfway through a channel that Google gave a shorter life. */
-  const renewAt = (channel: CalendarChannel): number =>
-    channel.expiration - Math.min(renewBeforeMs, (channel.expiration - channel.openedAt) / 2);
-
-  function channelDue(now: number): boolean {
-    if (state.address === null || now < state.watchRetryAt) return false;
-    if (state.renewRequested || !state.channel) return true;
-    return renewAt(state.channel) <= now;
-  }
-
-  async function renewChannel(): Promise<void> {
-    const address = state.address;
-    if (address === null) return;
-    const generation = state.generation + 1;
-    let opened;
-    try {
-      opened = await google.watchCalendarChannel({
-        idempotencyKey: `calendar-sync:${input.calendarId}:channel:${generation}`,
-        calendarId: input.calendarId,
-        address,
-        ttlSeconds,
-        actAs: input.actAs,
-      });
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      state.watchRetryAt = Date.now() + WATCH_RETRY_MS;
-      note(`could not open a channel (polling meanwhile): ${failureText(error)}`);
-      return;
-    }
-    const old = state.channel;
-    state.generation = generation;
-    state.renewRequested = false;
-    state.channel = { ...opened, address, generation, openedAt: Date.now() };
-    note(`channel ${opened.channelId} open until ${new Date(opened.expiration).toISOString()}`);
-    if (old && old.channelId !== opened.channelId) await stopOldChannel(old);
-  }
-
-  async function send(dispatch: Dispatch): Promise<void> {
-    try {
-      if (dispatch.kind === 'signalWithStart') {
-        await core.signalWithStartWorkflow({
-          workflowType: dispatch.workflowType,
-          workflowId: dispatch.workflowId,
-          taskQueue: base,
-          args: dispatch.args,
-          signal: dispatch.signal,
-          signalArgs: dispatch.signalArgs,
-        });
-      } else {
-        await getExternalWorkflowHandle(dispatch.workflowId).signal(dispatch.signal, ...dispatch.args);
-      }
-      state.dispatched++;
-      note(dispatch.describe);
-    } catch (error) {
-      // A finished target, or one that never existed: the change has nobody left to tell.
-      note(`not delivered: ${dispatch.describe} (${failureText(error)})`);
-    }
-  }
-
-  async function sync(): Promise<void> {
-    let listing;
-    try {
-      listing = await google.listCalendarChanges({
-        calendarId: input.calendarId,
-        ...(state.syncToken !== null ? { syncToken: state.syncToken } : {}),
-        actAs: input.actAs,
-      });
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      note(`sync failed, next try at the next push or poll: ${failureText(error)}`);
-      return;
-    }
-    const mode = state.syncToken === null ? 'baseline' : listing.fullResync ? 'resync' : 'incremental';
-    const now = Date.now();
-    const dispatches = planDispatches(listing.events, state.known, {
-      calendarId: input.calendarId,
-      personId: input.personId,
-      timeZone: input.timeZone,
-      mode,
-      today: localDateOf(now, input.timeZone),
-      now,
-    });
-    state.syncToken = listing.nextSyncToken;
-    state.syncs++;
-    state.lastSyncAt = now;
-    if (mode === 'resync') {
-      state.fullResyncs++;
-      note(`sync token expired: listed all ${listing.scanned} events again`);
-    } else if (mode === 'baseline') {
-      note(`first sync: ${listing.scanned} events taken as they are`);
-    }
-    for (const dispatch of dispatches) await send(dispatch);
-  }
-
+  // Its own loop rather than the shared one: a sync is due on a push or a poll, not a deadline list.
   for (;;) {
     if (control.stopping !== null) {
-      if (state.channel) await stopOldChannel(state.channel);
+      if (state.channel) await stopOldChannel(run, state.channel);
       state.channel = null;
-      note(`stopped: ${control.stopping}`);
+      run.note(`stopped: ${control.stopping}`);
       break;
     }
-    if (channelDue(Date.now())) await renewChannel();
+    if (channelDue(run, Date.now())) await renewChannel(run);
     if (state.pending || Date.now() >= state.nextPollAt) {
       state.pending = false;
-      await sync();
+      await sync(run);
       state.nextPollAt = Date.now() + pollMs;
       continue;
     }
-    if (
-      workflowInfo().continueAsNewSuggested ||
-      workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW
-    ) {
+    if (historyIsLong(HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW)) {
       await condition(allHandlersFinished);
       if (!state.pending && control.stopping === null)
         await continueAsNew<typeof calendarSyncWorkflow>(input, state);
       continue;
     }
-    const wakeAt = Math.min(
-      state.nextPollAt,
-      state.address === null
-        ? Number.POSITIVE_INFINITY
-        : state.channel && !state.renewRequested
-          ? Math.max(renewAt(state.channel), state.watchRetryAt)
-          : state.watchRetryAt,
+    await condition(
+      () => state.pending || control.stopping !== null,
+      Math.max(nextWakeAt(run) - Date.now(), 1),
     );
-    await condition(() => state.pending || control.stopping !== null, Math.max(wakeAt - Date.now(), 1));
   }
   await condition(allHandlersFinished);
-  return status();
+  return statusOf(run);
 }

@@ -14,9 +14,9 @@ import {
   condition,
   continueAsNew,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
 import { addCalendarDays, compareDates, isValidDate, localDateOf } from '../../domain/business-calendar';
+import { historyIsLong } from '../entity-loop';
 import { coverageShortfalls, type CoverageRecord, type TeamReservation } from '../../domain/coverage';
 import {
   confirmReservation,
@@ -144,11 +144,7 @@ export async function leaveCoordinatorWorkflow(
     history: [...history.values()].map((h) => ({ ...h })),
   }));
 
-  await condition(
-    () =>
-      workflowInfo().continueAsNewSuggested ||
-      workflowInfo().historyLength > COORDINATOR_EVENTS_BEFORE_CONTINUE_AS_NEW,
-  );
+  await condition(() => historyIsLong(COORDINATOR_EVENTS_BEFORE_CONTINUE_AS_NEW));
   await condition(allHandlersFinished);
   prune();
   await continueAsNew<typeof leaveCoordinatorWorkflow>(input, {

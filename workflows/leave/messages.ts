@@ -3,18 +3,11 @@
  * dispatcher, the CLI and the tests. One workflow per request: `leave:<personId>:<startDate>`.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type {
-  CoverageRecord,
-  GateReason,
-  LeaveWindow,
-  Shortfall,
-  TeamReservation,
-} from '../../domain/coverage';
+import type { GateReason, LeaveWindow } from '../../domain/coverage';
 
 export const LEAVE_WORKFLOW_TYPE = 'leaveWorkflow';
 
-export const leaveWorkflowId = (personId: string, startDate: string): string =>
-  `leave:${personId}:${startDate}`;
+export { leaveCoordinatorId, leaveWorkflowId } from '../../contracts/ids';
 
 /** Half days: a window may start in the afternoon or end at noon. */
 export type DayPart = 'full' | 'morning' | 'afternoon';
@@ -192,56 +185,17 @@ export interface LeaveMemo {
   buddyName: string | null;
 }
 
-// The per-team coordinator: holds every pending and confirmed leave of a team, so that the
-// minimum-on-duty check and the reservation happen as one step (an Update runs to completion
-// before the next is handled), and remembers who covered recently.
-
-export const LEAVE_COORDINATOR_TYPE = 'leaveCoordinatorWorkflow';
-
-export const leaveCoordinatorId = (teamId: string): string => `leave-coordinator:${teamId}`;
-
-export interface CoordinatorInput {
-  teamId: string;
-}
-
-export interface ReserveLeaveRequest {
-  workflowId: string;
-  personId: string;
-  role: string;
-  from: string;
-  to: string;
-  fullDays: string[];
-  days: string[];
-  /** Who of the role would be on duty on each full day without any leave. */
-  onDuty: Record<string, string[]>;
-  minimum: number;
-  /** False to check without holding a place (gate 1 already failed for another reason). */
-  hold: boolean;
-}
-
-export interface ReserveLeaveResult {
-  passed: boolean;
-  shortfalls: Shortfall[];
-  /** The team's other requests, for suggesting nearby dates. */
-  others: TeamReservation[];
-  history: CoverageRecord[];
-}
-
-export interface ConfirmReservationRequest extends Omit<ReserveLeaveRequest, 'hold'> {
-  buddyId: string;
-}
-
-export interface CoordinatorState {
-  teamId: string;
-  reservations: TeamReservation[];
-  history: CoverageRecord[];
-}
-
-export const reserveLeave = defineUpdate<ReserveLeaveResult, [ReserveLeaveRequest]>('reserveLeave');
-export const confirmReservation = defineUpdate<ReserveLeaveResult, [ConfirmReservationRequest]>(
-  'confirmReservation',
-);
-export const releaseReservation = defineUpdate<{ released: boolean }, [{ workflowId: string }]>(
-  'releaseReservation',
-);
-export const coordinatorState = defineQuery<CoordinatorState>('coordinatorState');
+// The per-team coordinator's messages live in contracts/, where the leave activities, which call
+// it through the worker's client, import them too.
+export {
+  LEAVE_COORDINATOR_TYPE,
+  confirmReservation,
+  coordinatorState,
+  releaseReservation,
+  reserveLeave,
+  type ConfirmReservationRequest,
+  type CoordinatorInput,
+  type CoordinatorState,
+  type ReserveLeaveRequest,
+  type ReserveLeaveResult,
+} from '../../contracts/leave-coordinator';

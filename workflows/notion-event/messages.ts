@@ -6,7 +6,7 @@
  */
 export const NOTION_EVENT_WORKFLOW_TYPE = 'notionEventWorkflow';
 
-export const notionEventWorkflowId = (eventId: string): string => `notion-event:${eventId}`;
+export { notionEventWorkflowId } from '../../contracts/ids';
 
 /** The data sources that have a route, by their name under `integrations.notion.dataSources`. */
 export type NotionRouteKind = 'enablementBundles';

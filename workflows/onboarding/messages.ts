@@ -16,10 +16,7 @@ import type { InviteAnswered } from '../leave/messages';
 
 export const ONBOARDING_WORKFLOW_TYPE = 'onboardingWorkflow';
 
-export const onboardingWorkflowId = (freelancerId: string): string => `onboarding:${freelancerId}`;
-
-/** A freelancer id: lower-case letters, digits, ".", "_" or "-", as every id of the configuration. */
-export const FREELANCER_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+export { onboardingWorkflowId } from '../../contracts/ids';
 
 /** The channel a command or event came through; a stronger operator check keys on it later. */
 export type Via = 'cli' | 'jira' | 'calendar' | 'notion';

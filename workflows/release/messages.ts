@@ -11,7 +11,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BusinessCalendar, CalendarDate } from '../../domain/business-calendar';
 import type { ReleasePlan, ReleaseRules, Tier } from '../../domain/release-plan';
 
-export const releaseWorkflowId = (issueKey: string): string => `release:${issueKey}`;
+export { releaseWorkflowId } from '../../contracts/ids';
 
 export interface ReleaseInput {
   /** The Jira issue that represents the release, for example REL-123. */

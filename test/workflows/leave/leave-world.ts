@@ -55,11 +55,35 @@ export class LeaveWorld {
   /** Busy blocks people put in their own calendars, by email. */
   busy: Record<string, BusyInterval[]> = {};
   calls: string[] = [];
+  private holds: { match: (call: string) => boolean; reached: () => void; released: Promise<void> }[] = [];
 
   constructor(
     readonly config: OrgConfig,
     private readonly client: Client,
   ) {}
+
+  /**
+   * Keeps the next call matching `match` (as listed in `calls`) in flight until `release()`: a
+   * slow step, during which messages reach the workflow. `reached` resolves once the call began.
+   */
+  hold(match: (call: string) => boolean): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const began = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.push({ match, reached, released });
+    return { reached: began, release };
+  }
+
+  /** Records a call, and waits while a hold keeps it in flight. */
+  private async call(description: string): Promise<void> {
+    this.calls.push(description);
+    const index = this.holds.findIndex((h) => h.match(description));
+    if (index < 0) return;
+    const [held] = this.holds.splice(index, 1);
+    held!.reached();
+    await held!.released;
+  }
 
   liveEvents(): WorldEvent[] {
     return this.events.filter((e) => e.status === 'confirmed');
@@ -78,11 +102,11 @@ export class LeaveWorld {
     return {
       ...leave,
       findReleaseCommitments: async (input: { personId: string }) => {
-        this.calls.push(`findReleaseCommitments ${input.personId}`);
+        await this.call(`findReleaseCommitments ${input.personId}`);
         return { commitments: this.commitments[input.personId] ?? [] };
       },
       upsertEvent: async (input: UpsertEventInput) => {
-        this.calls.push(`upsertEvent ${input.idempotencyKey}`);
+        await this.call(`upsertEvent ${input.idempotencyKey}`);
         const existing = this.events.find((e) => e.idempotencyKey === input.idempotencyKey);
         const fields = {
           calendarId: input.calendarId,
@@ -105,7 +129,7 @@ export class LeaveWorld {
         return { id, created: true, updated: false };
       },
       deleteEvent: async (input: { calendarId: string; idempotencyKey?: string; eventId?: string }) => {
-        this.calls.push(`deleteEvent ${input.idempotencyKey ?? input.eventId}`);
+        await this.call(`deleteEvent ${input.idempotencyKey ?? input.eventId}`);
         const existing = this.events.find(
           (e) =>
             e.calendarId === input.calendarId &&
@@ -116,7 +140,7 @@ export class LeaveWorld {
         return { deleted };
       },
       freeBusy: async (input: { timeMin: string; timeMax: string; calendars: string[] }) => {
-        this.calls.push(`freeBusy ${input.calendars.join(',')}`);
+        await this.call(`freeBusy ${input.calendars.join(',')}`);
         const calendars: Record<string, { busy: BusyInterval[]; errors: string[] }> = {};
         for (const email of input.calendars) {
           const own = this.liveEvents()
@@ -127,7 +151,7 @@ export class LeaveWorld {
         return { calendars };
       },
       sendMail: async (input: SendMailInput) => {
-        this.calls.push(`sendMail ${input.idempotencyKey}`);
+        await this.call(`sendMail ${input.idempotencyKey}`);
         if (this.mails.some((m) => m.idempotencyKey === input.idempotencyKey))
           return { id: input.idempotencyKey, messageId: `<${input.idempotencyKey}>`, sent: false };
         this.mails.push({ ...input, sentAt: Date.now() });
@@ -146,7 +170,7 @@ export class LeaveWorld {
         dataSourceId: string;
         properties: NotionPropertyInputs;
       }) => {
-        this.calls.push(`upsertPage ${input.idempotencyKey}`);
+        await this.call(`upsertPage ${input.idempotencyKey}`);
         const existing = this.pages.find((p) => p.idempotencyKey === input.idempotencyKey);
         if (existing) {
           Object.assign(existing.properties, input.properties);
@@ -157,13 +181,14 @@ export class LeaveWorld {
         return { id, url: `https://notion.example/${id}`, created: true };
       },
       updatePage: async (input: { pageId: string; properties?: NotionPropertyInputs }) => {
-        this.calls.push(`updatePage ${input.pageId}`);
+        await this.call(`updatePage ${input.pageId}`);
         const page = this.pages.find((p) => p.id === input.pageId);
         if (!page) throw ApplicationFailure.nonRetryable(`no page ${input.pageId}`, 'NotFound');
         Object.assign(page.properties, input.properties ?? {});
         return { id: page.id, url: `https://notion.example/${page.id}` };
       },
       searchIssues: async (input: { jql: string; maxResults?: number }) => {
+        await this.call(`searchIssues ${input.jql}`);
         this.jql.push(input.jql);
         const account = /assignee = "([^"]+)"/.exec(input.jql)?.[1];
         const from = /duedate >= "([^"]+)"/.exec(input.jql)?.[1] ?? '';

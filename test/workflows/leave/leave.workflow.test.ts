@@ -643,6 +643,72 @@ describe('leave workflow', () => {
     });
   });
 
+  // A decision that arrives while a booking call runs is acted on when the call returns. Server
+  // time does not skip while the test only queries, so waiting for the next deadline (the end of
+  // the leave, weeks away) would never come: the step after the call must be the decision's.
+  it('replaces a buddy who withdraws while the booking is in flight, without waiting for a deadline', async () => {
+    await withLeave(async ({ world, start }) => {
+      const { from, to } = await quietWindow(12, 2);
+      const handle = await start({ personId: 'gita', from, to });
+      const asked = await waitFor(handle, awaiting, 'the invites');
+      const covering = world.hold(
+        (call) => call.startsWith('upsertEvent') && call.includes(':covering:hugo'),
+      );
+      try {
+        await handle.executeUpdate(confirmLeave, { args: [{ by: 'hugo', decision: 'approve' }] });
+        await handle.executeUpdate(confirmLeave, { args: [{ by: 'hana', decision: 'approve' }] });
+        await covering.reached;
+        const heldAt = await env.currentTimeMs();
+        // hugo declines the coverage invite in his calendar while his covering event is being made.
+        await answer(handle, asked, 'coverage-invite', 'hugo', 'declined');
+        expect((await handle.query(leaveStatus)).phase).toBe('confirmed');
+        covering.release();
+        const next = await waitFor(
+          handle,
+          (s) => s.buddy !== null && s.buddy.id !== 'hugo' && awaiting(s),
+          'the next buddy',
+        );
+        expect(next.candidates.map((c) => [c.personId, c.outcome])).toEqual([
+          ['hugo', 'declined'],
+          [next.buddy!.id, 'invited'],
+        ]);
+        expect(next.confirmations.buddy).toBeNull();
+        expect(next.confirmations.manager).toMatchObject({ by: 'hana', decision: 'approve' });
+        expect(world.events.find((e) => e.summary === 'Covering for Gita Sharma')?.status).toBe('cancelled');
+        // No deadline ran: the first reminder is a working day away.
+        expect((await env.currentTimeMs()) - heldAt).toBeLessThan(60 * 60 * 1000);
+        expect(next.notices.filter((n) => n.kind === 'reminder')).toEqual([]);
+      } finally {
+        covering.release();
+      }
+    });
+  });
+
+  it('ends a leave the manager declines while the hand-over is being prepared', async () => {
+    await withLeave(async ({ world, start }) => {
+      const { from, to } = await quietWindow(13, 2);
+      const handle = await start({ personId: 'ana', from, to });
+      await waitFor(handle, awaiting, 'the invites');
+      const handover = world.hold((call) => call.startsWith('searchIssues'));
+      try {
+        await handle.executeUpdate(confirmLeave, { args: [{ by: 'ben', decision: 'approve' }] });
+        await handle.executeUpdate(confirmLeave, { args: [{ by: 'hana', decision: 'approve' }] });
+        await handover.reached;
+        await handle.executeUpdate(confirmLeave, {
+          args: [{ by: 'hana', decision: 'decline', note: 'release week' }],
+        });
+        handover.release();
+        const result = await settle(handle, 0);
+        expect(result.phase).toBe('declined');
+        expect(result.reason).toBe('declined by Hana Okafor: release week');
+        expect(world.liveEvents()).toEqual([]);
+        expect(world.pages[0]!.properties.Status).toEqual({ status: 'Declined' });
+      } finally {
+        handover.release();
+      }
+    });
+  });
+
   // Last: on the time-skipping server, racing requests can leave its clock unable to skip for
   // the rest of the run, and every test above needs it to.
   it('lets exactly one of two racing requests take the last place on duty', async () => {

@@ -24,7 +24,7 @@ import {
 } from '../../../workflows/release/messages';
 import { addWorkingDays, localDateOf, zonedDateTimeToInstant } from '../../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../../domain/holidays';
-import { calendarEventId } from '../../../activities/idempotency';
+import { calendarEventId } from '../../../contracts/node/idempotency';
 
 const config = loadExampleConfig();
 

@@ -4,7 +4,8 @@
  * what they send is what the functions will meet in production.
  */
 import { randomUUID } from 'node:crypto';
-import { channelFamily, channelToken, signBody } from './verify';
+import { channelFamily, channelToken } from '../../contracts/node/channels';
+import { signBody } from '../../triggers/verify';
 
 export interface VendorRequest {
   path: '/jira' | '/notion' | '/calendar';

@@ -11,12 +11,13 @@
  * chosen key). Client side, the `simulate*` functions drive them over HTTP from another process.
  */
 import { randomUUID } from 'node:crypto';
-import { jiraLabel } from '../activities/idempotency';
-import { addCalendarDays, isValidDate } from '../domain/business-calendar';
-import type { OrgConfig, PersonConfig } from '../domain/config';
-import type { Sandbox } from '../sandbox/index';
-import { VendorError, ok } from '../sandbox/http';
-import type { ChangelogEntry, StoredIssue } from '../sandbox/jira';
+import { readinessSubtaskKey, type ReadinessTeam } from '../../contracts/ids';
+import { jiraLabel } from '../../contracts/node/idempotency';
+import { addCalendarDays, isValidDate } from '../../domain/business-calendar';
+import type { OrgConfig, PersonConfig } from '../../domain/config';
+import type { Sandbox } from '../index';
+import { VendorError, ok } from '../http';
+import type { ChangelogEntry, StoredIssue } from '../jira';
 import type { JiraChangelogItem, JiraWebhookPayload, NotionEventPayload } from './vendor-events';
 import { notionPageEvent } from './vendor-events';
 
@@ -335,9 +336,9 @@ export async function simulateJiraStatus(
 export async function findReadinessSubtask(
   sandboxUrl: string,
   releaseKey: string,
-  team: 'support' | 'sales',
+  team: ReadinessTeam,
 ): Promise<string | null> {
-  const label = jiraLabel(`release:${releaseKey}:${team}-readiness`);
+  const label = jiraLabel(readinessSubtaskKey(releaseKey, team));
   const found = await call<{ issues: { key: string }[] }>(
     `${trimSlash(sandboxUrl)}/rest/api/3/search/jql?jql=${encodeURIComponent(`labels = "${label}"`)}&fields=summary`,
     { headers: { authorization: jiraAuth('prodops@sandbox.invalid'), accept: 'application/json' } },

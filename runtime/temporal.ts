@@ -1,19 +1,15 @@
 /**
- * A Temporal client for commands, from the configuration's `temporal` section. A local or
- * self-hosted server needs only the address and namespace; Temporal Cloud takes an API key
- * (TEMPORAL_API_KEY) or a client certificate (TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, paths to
- * PEM files), which stay in the environment like every other secret.
+ * The Temporal connection, from the configuration's `temporal` section, for commands and the
+ * trigger functions (the workers' native connection is built from the same options in
+ * runtime/worker-connection.ts). A local or self-hosted server needs only the address and
+ * namespace; Temporal Cloud takes an API key (TEMPORAL_API_KEY) or a client certificate
+ * (TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, paths to PEM files), which stay in the environment
+ * like every other secret.
  */
 import { readFileSync } from 'node:fs';
-import {
-  Client,
-  Connection,
-  ServiceError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-  type ConnectionOptions,
-} from '@temporalio/client';
+import { Client, Connection, ServiceError, type ConnectionOptions } from '@temporalio/client';
 import type { OrgConfig } from '../domain/config';
-import { UsageError } from './errors';
+import { SettingsError } from './errors';
 
 export type TemporalSettings = OrgConfig['temporal'];
 
@@ -39,9 +35,9 @@ export function temporalConnectionOptions(
   const keyPath = env.TEMPORAL_TLS_KEY?.trim();
   if (certPath || keyPath) {
     if (!certPath)
-      throw new UsageError('TEMPORAL_TLS_KEY is set but TEMPORAL_TLS_CERT is not: mTLS needs both');
+      throw new SettingsError('TEMPORAL_TLS_KEY is set but TEMPORAL_TLS_CERT is not: mTLS needs both');
     if (!keyPath)
-      throw new UsageError('TEMPORAL_TLS_CERT is set but TEMPORAL_TLS_KEY is not: mTLS needs both');
+      throw new SettingsError('TEMPORAL_TLS_CERT is set but TEMPORAL_TLS_KEY is not: mTLS needs both');
     options.tls = {
       clientCertPair: {
         crt: readPem(certPath, 'TEMPORAL_TLS_CERT'),
@@ -61,10 +57,10 @@ function readPem(path: string, variable: string): Buffer {
     content = readFileSync(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new UsageError(`${variable}: cannot read ${path} (${reason})`);
+    throw new SettingsError(`${variable}: cannot read ${path} (${reason})`);
   }
   if (!content.toString('utf8').includes('-----BEGIN ')) {
-    throw new UsageError(`${variable}: ${path} is not a PEM file`);
+    throw new SettingsError(`${variable}: ${path} is not a PEM file`);
   }
   return content;
 }
@@ -109,6 +105,15 @@ export async function withTemporal<T>(
   }
 }
 
+/**
+ * A client whose connection opens on first use, for a process that must start (and answer 503)
+ * while Temporal is unreachable, such as a deployed trigger function.
+ */
+export function lazyTemporalClient(temporal: TemporalSettings, env: NodeJS.ProcessEnv = process.env): Client {
+  const connection = Connection.lazy(temporalConnectionOptions(temporal, env));
+  return new Client({ connection, namespace: temporal.namespace });
+}
+
 function describeConnectError(error: unknown, timeoutMs: number): string {
   const cause = error instanceof ServiceError && error.cause instanceof Error ? error.cause : error;
   const message = cause instanceof Error ? cause.message : String(cause);
@@ -116,34 +121,4 @@ function describeConnectError(error: unknown, timeoutMs: number): string {
     return `no answer within ${timeoutMs / 1000} s (is the server running, and the address right?)`;
   // gRPC prefixes its code ("14 UNAVAILABLE: ..."); the reason after it is what a person needs.
   return message.replace(/^\d+ [A-Z_]+: /, '').split('\n')[0] ?? message;
-}
-
-function grpcCode(cause: unknown): number | undefined {
-  return cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'number'
-    ? cause.code
-    : undefined;
-}
-
-/**
- * The command's own time limit ran out before a worker answered: DEADLINE_EXCEEDED, or
- * CANCELLED when the deadline fires while the call is still queued on a busy client.
- */
-export function isWorkerTimeout(error: unknown): boolean {
-  return (
-    error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
-    (error instanceof ServiceError && [1, 4].includes(grpcCode(error.cause) ?? -1))
-  );
-}
-
-/** One line for a failed call to the server, with the server's details; undefined for anything else. */
-export function serviceErrorMessage(error: unknown): string | undefined {
-  if (!(error instanceof ServiceError)) return undefined;
-  const cause = error.cause;
-  const details =
-    cause && typeof cause === 'object' && 'details' in cause && typeof cause.details === 'string'
-      ? cause.details
-      : cause instanceof Error
-        ? cause.message
-        : '';
-  return details ? `${error.message}: ${details}` : error.message;
 }

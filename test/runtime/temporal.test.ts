@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { temporalConnectionOptions } from '../../cli/temporal-client';
-import { UsageError } from '../../cli/errors';
+// Commands report a SettingsError as they do bad input: one line, exit 2.
+import { SettingsError as UsageError } from '../../runtime/errors';
+import { temporalConnectionOptions } from '../../runtime/temporal';
 
 const temporal = {
   address: 'prodops.a1b2c.tmprl.cloud:7233',

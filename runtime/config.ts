@@ -1,12 +1,14 @@
-/** Finding and loading the organisation configuration for commands. */
+/**
+ * Finding and loading the organisation configuration, for commands, workers and the deployed
+ * trigger functions alike.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseOrgConfig, type OrgConfig } from '../domain/config';
+import { MissingConfigError } from './errors';
 
 export const DEFAULT_CONFIG_FILE = 'prodops.config.yaml';
 export const EXAMPLE_CONFIG_FILE = 'prodops.config.example.yaml';
-
-export class MissingConfigError extends Error {}
 
 /** `--config`, then PRODOPS_CONFIG, then ./prodops.config.yaml. */
 export function resolveConfigPath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -16,7 +18,7 @@ export function resolveConfigPath(explicit?: string, env: NodeJS.ProcessEnv = pr
 export interface LoadedConfig {
   config: OrgConfig;
   path: string;
-  /** True when no configuration was found and the shipped example stands in (npm start only). */
+  /** True when no configuration was found and the shipped example stands in. */
   isExample: boolean;
 }
 
@@ -48,6 +50,25 @@ export function loadConfig(
     path,
     isExample: false,
   };
+}
+
+/**
+ * A deployed function's configuration: the text embedded at build time when there is one, else
+ * the file named by PRODOPS_CONFIG (./prodops.config.yaml by default). Never the example: a
+ * function that serves real webhooks must not stand on a made-up organisation.
+ */
+export function loadDeployedConfig(
+  embedded: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): OrgConfig {
+  if (embedded !== undefined)
+    return withEnvironmentOverrides(parseOrgConfig(embedded, 'embedded configuration'), env);
+  const path = resolveConfigPath(undefined, env);
+  if (!existsSync(path))
+    throw new MissingConfigError(
+      `no configuration at ${path}: set PRODOPS_CONFIG, or embed one with infra/functions/build.ts`,
+    );
+  return withEnvironmentOverrides(parseOrgConfig(readFileSync(path, 'utf8'), path), env);
 }
 
 /**

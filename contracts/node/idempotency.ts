@@ -1,6 +1,10 @@
 /**
  * Stable identifiers derived from a workflow's idempotency key (for example
- * `release:ABC-123:bundle`), so that a retried create finds what the first attempt made.
+ * `release:ABC-123:bundle`), so that a retried create finds what the first attempt made, and so
+ * that a webhook can recognise what prodops made (the Jira label of a readiness sub-task).
+ *
+ * Hashing needs node:crypto, so this file is for activities, triggers and tools; workflow code
+ * passes the key and lets the activity derive the id.
  */
 import { createHash } from 'node:crypto';
 
@@ -43,24 +47,4 @@ export function messageId(key: string, domain: string): string {
 /** A Jira label that marks the issue created for a key (labels allow no spaces). */
 export function jiraLabel(key: string): string {
   return `prodops-${fingerprint(key, 20)}`;
-}
-
-const WORKFLOW_LABEL_PREFIX = 'prodops-wf:';
-
-/**
- * A Jira label naming the workflow an issue belongs to, so that a webhook about the issue can be
- * routed to it without a look-up (labels travel in every issue webhook; issue properties do not).
- * Workflow ids of prodops carry no spaces, which labels refuse.
- */
-export function workflowLabel(workflowId: string): string {
-  if (/\s/.test(workflowId) || workflowId === '')
-    throw new RangeError(`workflow id ${JSON.stringify(workflowId)} cannot be a label`);
-  return `${WORKFLOW_LABEL_PREFIX}${workflowId}`;
-}
-
-/** The workflow id a label of `workflowLabel` names, or undefined for any other label. */
-export function workflowIdOfLabel(label: string): string | undefined {
-  return label.startsWith(WORKFLOW_LABEL_PREFIX) && label.length > WORKFLOW_LABEL_PREFIX.length
-    ? label.slice(WORKFLOW_LABEL_PREFIX.length)
-    : undefined;
 }

@@ -1,0 +1,162 @@
+/**
+ * The data sources the sandbox seeds for the data sources named in
+ * `integrations.notion.dataSources`, with the properties the workflows write to, and how a
+ * property and its options get their (stable) ids.
+ */
+import { shortId, stableUuid } from './ids';
+import {
+  OPTION_COLORS,
+  type DataSourceRecord,
+  type NotionPropertyType,
+  type PropertySchema,
+  type SelectOption,
+  type StatusGroup,
+} from './model';
+
+export interface SeedProperty {
+  name: string;
+  type: NotionPropertyType;
+  options?: string[];
+  /** For status: option names per group. */
+  statusGroups?: { todo: string[]; inProgress: string[]; complete: string[] };
+  numberFormat?: string;
+}
+
+/** The rich text property every prodops row carries its idempotency key in. */
+export const KEY_PROPERTY = 'prodops key';
+
+/** What every prodops row has: a title, and the key prodops finds the row by. */
+const ROW: SeedProperty[] = [
+  { name: 'Name', type: 'title' },
+  { name: KEY_PROPERTY, type: 'rich_text' },
+];
+/** The release a row belongs to, with its tier and launch date. */
+const RELEASE: SeedProperty[] = [
+  { name: 'Release', type: 'rich_text' },
+  { name: 'Tier', type: 'select', options: ['Tier 1', 'Tier 2', 'Tier 3'] },
+  { name: 'Launch date', type: 'date' },
+];
+
+export const SEEDED_DATA_SOURCES: Record<string, { title: string; properties: SeedProperty[] }> = {
+  releaseLog: {
+    title: 'Release log',
+    properties: [
+      ...ROW,
+      ...RELEASE,
+      {
+        name: 'Status',
+        type: 'select',
+        options: ['Planned', 'Late', 'At risk', 'On hold', 'Released', 'Cancelled'],
+      },
+      { name: 'Product area', type: 'select', options: [] },
+    ],
+  },
+  enablementBundles: {
+    title: 'Enablement bundles',
+    properties: [
+      ...ROW,
+      {
+        name: 'Status',
+        type: 'status',
+        statusGroups: { todo: ['Draft'], inProgress: ['In review'], complete: ['Published', 'Cancelled'] },
+      },
+      ...RELEASE,
+      { name: 'Owner', type: 'rich_text' },
+      { name: 'Due', type: 'date' },
+    ],
+  },
+  leaveTracker: {
+    title: 'Leave tracker',
+    properties: [
+      ...ROW,
+      { name: 'Person', type: 'people' },
+      { name: 'Team', type: 'select', options: [] },
+      { name: 'Dates', type: 'date' },
+      { name: 'Buddy', type: 'people' },
+      {
+        name: 'Status',
+        type: 'status',
+        statusGroups: {
+          todo: ['Requested'],
+          inProgress: [],
+          complete: ['Approved', 'Declined', 'Cancelled', 'Expired'],
+        },
+      },
+    ],
+  },
+  subscriptions: {
+    title: 'Subscriptions',
+    properties: [
+      ...ROW,
+      { name: 'Vendor', type: 'rich_text' },
+      { name: 'Owner', type: 'people' },
+      { name: 'Renewal date', type: 'date' },
+      { name: 'Notice deadline', type: 'date' },
+      { name: 'Annual cost', type: 'number', numberFormat: 'dollar' },
+      { name: 'Auto-renews', type: 'checkbox' },
+      { name: 'Decision', type: 'select', options: ['Undecided', 'Renew', 'Renegotiate', 'Cancel'] },
+    ],
+  },
+};
+
+/** A data source as seeded under `id` for the configuration entry `kind`. */
+export function seedDataSource(
+  id: string,
+  kind: string,
+  spec: { title: string; properties: SeedProperty[] },
+  created: string,
+): DataSourceRecord {
+  return {
+    id,
+    databaseId: stableUuid(`notion-database:${id}`),
+    kind,
+    title: spec.title,
+    properties: spec.properties.map((p) => seedProperty(id, p)),
+    createdTime: created,
+    lastEditedTime: created,
+  };
+}
+
+function seedProperty(dataSourceId: string, spec: SeedProperty): PropertySchema {
+  const property: PropertySchema = {
+    id: spec.type === 'title' ? 'title' : shortId(`${dataSourceId}:${spec.name}`),
+    name: spec.name,
+    type: spec.type,
+  };
+  if (spec.type === 'select' || spec.type === 'multi_select') {
+    property.options = (spec.options ?? []).map((name, i) => makeOption(property, name, i));
+  }
+  if (spec.type === 'status' && spec.statusGroups) {
+    const groups = spec.statusGroups;
+    const all = [...groups.todo, ...groups.inProgress, ...groups.complete];
+    property.options = all.map((name, i) => makeOption(property, name, i));
+    const group = (key: string, name: StatusGroup['name'], color: string, names: string[]): StatusGroup => ({
+      id: shortId(`${property.id}:${key}`),
+      name,
+      color,
+      option_ids: names.map((n) => property.options!.find((o) => o.name === n)!.id),
+    });
+    property.groups = [
+      group('todo', 'To-do', 'gray', groups.todo),
+      group('progress', 'In progress', 'blue', groups.inProgress),
+      group('complete', 'Complete', 'green', groups.complete),
+    ];
+  }
+  if (spec.type === 'number') property.numberFormat = spec.numberFormat ?? 'number';
+  return property;
+}
+
+/** An option of a select, multi-select or status property; colours go round unless one is given. */
+export function makeOption(
+  property: PropertySchema,
+  name: string,
+  index: number,
+  color?: string,
+): SelectOption {
+  return {
+    id: shortId(`${property.id}:option:${name}`),
+    name,
+    color: color ?? OPTION_COLORS[index % OPTION_COLORS.length]!,
+    description: null,
+  };
+}
