@@ -13,6 +13,7 @@ import { registerReleaseCommands } from './release';
 import { registerSimulateCommands } from './simulate';
 import { registerCalendarCommands } from './calendar';
 import { registerLeaveCommands } from './leave';
+import { registerOnboardingCommands } from './onboarding';
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const program = new Command('prodops')
@@ -122,6 +123,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   registerSimulateCommands(program, io);
   registerCalendarCommands(program, io);
   registerLeaveCommands(program, io);
+  registerOnboardingCommands(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

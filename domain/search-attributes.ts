@@ -16,8 +16,14 @@ export const Team = defineSearchAttributeKey('Team', SearchAttributeType.KEYWORD
 export const LeaveStart = defineSearchAttributeKey('LeaveStart', SearchAttributeType.DATETIME);
 export const LeaveEnd = defineSearchAttributeKey('LeaveEnd', SearchAttributeType.DATETIME);
 export const OnboardingPhase = defineSearchAttributeKey('OnboardingPhase', SearchAttributeType.KEYWORD);
-export const StartDate = defineSearchAttributeKey('StartDate', SearchAttributeType.DATETIME);
-export const EndDate = defineSearchAttributeKey('EndDate', SearchAttributeType.DATETIME);
+/**
+ * An engagement's start and end, as calendar dates written YYYY-MM-DD. Keywords rather than
+ * datetimes: SQL visibility stores (the dev server, PostgreSQL, MySQL) hold at most three
+ * datetime attributes per namespace, which LaunchDate, LeaveStart and LeaveEnd already take. ISO
+ * dates compare in calendar order, and every store answers <, <=, > and >= on keywords.
+ */
+export const StartDate = defineSearchAttributeKey('StartDate', SearchAttributeType.KEYWORD);
+export const EndDate = defineSearchAttributeKey('EndDate', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [
   ReleaseTier,

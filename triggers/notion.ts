@@ -56,6 +56,11 @@ export const NotionWebhookEvent = z.looseObject({
     })
     .nullish(),
   attempt_number: z.number().int().min(0).max(1000).nullish(),
+  /** Who made the change: people, bots (an integration such as prodops itself) or agents. */
+  authors: z
+    .array(z.looseObject({ id: z.string().min(1).max(100), type: z.string().min(1).max(50) }))
+    .max(100)
+    .nullish(),
 });
 export type NotionWebhookEvent = z.infer<typeof NotionWebhookEvent>;
 
@@ -101,7 +106,10 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
 
   const dataSources = (): Partial<Record<NotionRouteKind, string>> => {
     const configured = deps.config.integrations.notion.dataSources;
-    return configured.enablementBundles ? { enablementBundles: configured.enablementBundles } : {};
+    return {
+      ...(configured.enablementBundles ? { enablementBundles: configured.enablementBundles } : {}),
+      ...(configured.freelancers ? { freelancers: configured.freelancers } : {}),
+    };
   };
 
   return async (req) => {
@@ -150,6 +158,7 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
       pageId: event.entity.id,
       occurredAt: Date.parse(event.timestamp),
       dataSources: routes,
+      ...(event.authors ? { authors: event.authors.map((a) => ({ id: a.id, type: a.type })) } : {}),
     };
     const workflowId = notionEventWorkflowId(event.id);
     const outcome = await deps.workflows.start({

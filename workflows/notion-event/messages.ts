@@ -9,7 +9,7 @@ export const NOTION_EVENT_WORKFLOW_TYPE = 'notionEventWorkflow';
 export { notionEventWorkflowId } from '../../contracts/ids';
 
 /** The data sources that have a route, by their name under `integrations.notion.dataSources`. */
-export type NotionRouteKind = 'enablementBundles';
+export type NotionRouteKind = 'enablementBundles' | 'freelancers';
 
 export interface NotionEventInput {
   /** Notion's event id: also the delivery id of the signals it leads to. */
@@ -21,6 +21,11 @@ export interface NotionEventInput {
   occurredAt: number;
   /** The configured data source ids, so the workflow needs no configuration of its own. */
   dataSources: Partial<Record<NotionRouteKind, string>>;
+  /**
+   * Who made the change, as the signed event names them (absent in events delivered before it
+   * was passed on): a `person`, or a `bot` such as prodops' own integration.
+   */
+  authors?: { id: string; type: string }[];
 }
 
 export interface NotionEventOutcome {

@@ -1,7 +1,8 @@
 /**
  * One Notion webhook event: read the page it names and route it by the data source the page is
  * a row of. Routes live in one table, so a new data source (subscriptions, for renewals) is one
- * more entry. The workflow's id is the event id: a redelivered event finds it already run.
+ * more entry: enablement bundles tell their release; freelancer intake pages start or change an
+ * onboarding (freelancers.ts). The workflow's id is the event id: a redelivered event finds it already run.
  */
 import {
   ActivityFailure,
@@ -14,11 +15,30 @@ import {
 import type { NotionActivities, NotionPage } from '../../activities/notion';
 import { activityTaskQueue } from '../../domain/task-queues';
 import { bundlePublished, releaseWorkflowId } from '../release/messages';
+import { routeFreelancer, type FreelancerRouteActivities } from './freelancers';
 import type { NotionEventInput, NotionEventOutcome, NotionRouteKind } from './messages';
 
 interface NotionRoute {
   kind: NotionRouteKind;
   handle(page: NotionPage, input: NotionEventInput): Promise<NotionEventOutcome>;
+}
+
+const ACTIVITY_OPTIONS = {
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+} as const;
+
+/** The activities of the routes beyond reading the page, proxied only when a route needs them. */
+function routeActivities(): FreelancerRouteActivities {
+  const base = workflowInfo().taskQueue;
+  return {
+    notion: proxyActivities<FreelancerRouteActivities['notion']>({
+      taskQueue: activityTaskQueue(base, 'notion'),
+      ...ACTIVITY_OPTIONS,
+    }),
+    core: proxyActivities<FreelancerRouteActivities['core']>({ taskQueue: base, ...ACTIVITY_OPTIONS }),
+  };
 }
 
 const RELEASE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9]\d{0,9}$/;
@@ -66,8 +86,14 @@ const enablementBundles: NotionRoute = {
   },
 };
 
+/** A freelancer intake page starts or changes the engagement's onboarding. */
+const freelancers: NotionRoute = {
+  kind: 'freelancers',
+  handle: (page, input) => routeFreelancer(page, input, routeActivities()),
+};
+
 /** Extend here: the first route whose data source holds the page handles it. */
-export const NOTION_ROUTES: readonly NotionRoute[] = [enablementBundles];
+export const NOTION_ROUTES: readonly NotionRoute[] = [enablementBundles, freelancers];
 
 /** Notion ids with and without dashes name the same object. */
 const sameNotionId = (a: string | null | undefined, b: string | null | undefined): boolean =>
@@ -81,9 +107,7 @@ export async function notionEventWorkflow(input: NotionEventInput): Promise<Noti
   const base = workflowInfo().taskQueue;
   const notion = proxyActivities<Pick<NotionActivities, 'getPage'>>({
     taskQueue: activityTaskQueue(base, 'notion'),
-    startToCloseTimeout: '1 minute',
-    scheduleToCloseTimeout: '1 hour',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+    ...ACTIVITY_OPTIONS,
   });
 
   let page: NotionPage;

@@ -106,17 +106,16 @@ async function ensureContext(state: OnboardingState, core: Core): Promise<boolea
 }
 
 function searchAttributes(state: OnboardingState): SearchAttributePair[] {
-  const day = (d: string) => new Date(`${d}T00:00:00Z`);
   return [
     { key: OnboardingPhase, value: phaseOf(state) },
-    { key: StartDate, value: day(state.startDate) },
-    { key: EndDate, value: day(state.endDate) },
+    { key: StartDate, value: state.startDate },
+    { key: EndDate, value: state.endDate },
     { key: Team, value: state.input.team },
   ];
 }
 
 const fingerprintOf = (pairs: SearchAttributePair[]) =>
-  JSON.stringify(pairs.map((p) => [p.key.name, p.value instanceof Date ? p.value.toISOString() : p.value]));
+  JSON.stringify(pairs.map((p) => [p.key.name, p.value]));
 
 /** Messages become transitions; each command waits for the context, is checked in full, then applied. */
 function registerHandlers(
