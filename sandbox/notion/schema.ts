@@ -117,7 +117,8 @@ export const SEEDED_DATA_SOURCES: Record<string, { title: string; properties: Se
         name: 'Status',
         type: 'status',
         statusGroups: {
-          todo: ['Draft', 'Requested'],
+          // A new row is a request (the first option is the default); Draft holds one back.
+          todo: ['Requested', 'Draft'],
           inProgress: ['Onboarding', 'Active', 'Offboarding'],
           complete: ['Closed', 'Cancelled'],
         },

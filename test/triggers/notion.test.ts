@@ -16,6 +16,7 @@ import { RecordingWorkflows } from './recording-workflows';
 const config = loadExampleConfig();
 const TOKEN = SECRETS.notion[0]!;
 const BUNDLES = config.integrations.notion.dataSources.enablementBundles!;
+const FREELANCERS = config.integrations.notion.dataSources.freelancers!;
 const PAGE = '1f2e3d4c-5b6a-4789-8abc-def012345678';
 
 function setup(secrets: string[] = SECRETS.notion) {
@@ -77,7 +78,9 @@ describe('Notion signatures', () => {
         eventType: 'page.properties_updated',
         pageId: PAGE,
         occurredAt: Date.parse(event.timestamp),
-        dataSources: { enablementBundles: BUNDLES },
+        dataSources: { enablementBundles: BUNDLES, freelancers: FREELANCERS },
+        // Who made the change, as the signed event names them: a person, or an integration.
+        authors: event.authors,
       },
     ]);
     expect(notionEventWorkflow.name).toBe(NOTION_EVENT_WORKFLOW_TYPE);

@@ -115,6 +115,9 @@ export async function routeFreelancer(
     await activities.notion.updatePage({ pageId: page.id, properties: { Note: { rich_text: note } } });
     return outcome(page, 'ignored', note);
   }
+  // The page said what was missing before; it no longer applies.
+  if (text(page.properties.Note).startsWith('Not started:'))
+    await activities.notion.updatePage({ pageId: page.id, properties: { Note: { rich_text: '' } } });
   const start: OnboardingInput = {
     ...intake,
     source: 'notion',

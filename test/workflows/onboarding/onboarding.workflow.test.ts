@@ -380,6 +380,12 @@ describe('onboarding workflow', () => {
       );
       expect(world.issues).toHaveLength(3);
       expect(contract.dueHistory).toEqual([plan.contractDue, addWorkingDays(cal, proposed, -10)]);
+      await recordHistory(
+        handle,
+        'onboarding',
+        'late-legal-accepted',
+        'a late Legal task, the proposed start accepted, the tasks re-dated',
+      );
     });
   });
 
@@ -481,6 +487,12 @@ describe('onboarding workflow', () => {
       expect(s.startDate).toBe(moved);
       expect(s.refusals[0]).toMatchObject({ by: 'ben', via: 'notion' });
       expect(s.refusals[0]!.reason).toContain(`the next working day is ${rollForward(cal, sunday)}`);
+      await recordHistory(
+        handle,
+        'onboarding',
+        'moved-from-notion',
+        'the start moved in Notion, a weekend start refused',
+      );
     });
   });
 
@@ -612,6 +624,12 @@ describe('onboarding workflow', () => {
       expect(world.issue('Contract and NDA').status).toBe('Cancelled');
       expect(world.issue('Vendor record').status).toBe('To Do');
       expect(world.issues).toHaveLength(3);
+      await recordHistory(
+        handle,
+        'onboarding',
+        'cancelled-during-contract',
+        'cancelled with Contract tasks open: retired in Jira',
+      );
     });
   });
 
@@ -652,6 +670,12 @@ describe('onboarding workflow', () => {
       const result = await handle.result();
       expect(result.phase).toBe('closed');
       expect(world.mailsWith('Compliance')).toHaveLength(3);
+      await recordHistory(
+        handle,
+        'onboarding',
+        'revocation-escalated',
+        'an access not revoked on time, escalated every working day until done',
+      );
     });
   });
 
@@ -702,6 +726,12 @@ describe('onboarding workflow', () => {
         'the manager told',
       );
       expect(world.mailsWith('declined the welcome session')[0]!.to).toEqual(['ana@northwind.example']);
+      await recordHistory(
+        handle,
+        'onboarding',
+        'buddy-declined',
+        'the buddy declines by invite and by command; the manager is told',
+      );
     });
   });
 
@@ -738,6 +768,12 @@ describe('onboarding workflow', () => {
         /^refused: .*manager: ana is the freelancer.*tools: "photoshop" is not a tool/,
       );
       expect(world.issues).toHaveLength(0);
+      await recordHistory(
+        handle,
+        'onboarding',
+        'refused-intake',
+        'an intake refused for its manager and tools: nothing made',
+      );
     });
   });
 });
