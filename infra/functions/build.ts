@@ -2,11 +2,14 @@
  * Bundles each trigger function on its own for Google Cloud Functions (2nd gen):
  * dist/functions/<name>/index.js and a package.json naming the Functions Framework, which the
  * runtime installs and which loads the bundle. The organisation configuration is embedded, so a
- * function needs no file at run time; rebuild and redeploy after changing it.
+ * function needs no file at run time; rebuild and redeploy after changing it. build-info.json
+ * records which configuration (its SHA-256), so that a deployment refuses a stale bundle. Each
+ * bundle lowers the Functions Framework's body limit to the handler's 1 MiB (body-limit.ts).
  *
  *   npx tsx infra/functions/build.ts [--config PATH] [--out DIR] [--only jira|notion|calendar]
  */
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +71,14 @@ export async function buildFunctions(
     mkdirSync(dir, { recursive: true });
     await build({
       stdin: {
-        contents: `import { ${ENTRY[name]} } from './triggers/functions';\n${ENTRY[name]}();\n`,
+        contents: [
+          // Before the framework builds its server, so that its body parsers refuse large bodies.
+          `import { limitFrameworkBodies } from './infra/functions/body-limit';`,
+          `import { MAX_BODY_BYTES } from './triggers/http';`,
+          `import { ${ENTRY[name]} } from './triggers/functions';`,
+          `if (!limitFrameworkBodies(MAX_BODY_BYTES)) console.error('prodops ${name}: no Functions Framework beside the bundle, bodies are not limited');`,
+          `${ENTRY[name]}();`,
+        ].join('\n'),
         resolveDir: ROOT,
         sourcefile: `${name}-function.ts`,
         loader: 'ts',
@@ -106,6 +116,11 @@ export async function buildFunctions(
         null,
         2,
       )}\n`,
+    );
+    // Which configuration is inside, so that a deployment can refuse bundles built from another.
+    writeFileSync(
+      join(dir, 'build-info.json'),
+      `${JSON.stringify({ configSha256: createHash('sha256').update(text).digest('hex') }, null, 2)}\n`,
     );
     const bundleBytes = readFileSync(join(dir, 'index.js'));
     built.push({
