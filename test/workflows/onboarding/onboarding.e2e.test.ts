@@ -18,13 +18,12 @@ import {
 } from '../../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../../domain/holidays';
 import { startSandbox, type Sandbox } from '../../../sandbox/index';
-import { registerSimulationRoutes, simulateJiraStatus } from '../../../sandbox/simulate/simulation';
 import {
-  jiraDelivery,
-  notionDelivery,
-  notionPageEvent,
-  sendVendorRequest,
-} from '../../../sandbox/simulate/vendor-events';
+  registerSimulationRoutes,
+  simulateFreelancerIntake,
+  simulateJiraStatus,
+} from '../../../sandbox/simulate/simulation';
+import { jiraDelivery, notionDelivery, sendVendorRequest } from '../../../sandbox/simulate/vendor-events';
 import { createTriggerHandlers, startGateway, type Gateway } from '../../../triggers/gateway';
 import { secretsAsEnv } from '../../../triggers/secrets';
 import { temporalPort } from '../../../triggers/workflows';
@@ -42,7 +41,6 @@ import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal'
 import { SECRETS } from '../../triggers/fixtures';
 
 const config = loadExampleConfig();
-const FREELANCERS = config.integrations.notion.dataSources.freelancers!;
 const FIRST_WEEK = config.integrations.notion.dataSources.firstWeekPages!;
 const SENDER = config.integrations.google.sender!;
 
@@ -132,29 +130,19 @@ describe('onboarding end to end', () => {
     const jira = sandbox.jira.store;
 
     // Ana adds the intake page in Notion; the subscription delivers page.created, signed.
-    const pageId = notion.addPage(
-      FREELANCERS,
-      {
-        Name: 'Jo Park',
-        Email: 'jo.park@studio.example',
-        Role: 'product_designer',
-        Team: 'growth',
-        'Hiring manager': ['ana'],
-        Country: 'GB',
-        'Start date': { start },
-        'Contract end': { start: end },
-        Tools: ['figma', 'jira'],
-        'Day rate': 600,
-        Currency: 'GBP',
-      },
-      'ana',
-    );
-    const created = notionPageEvent({
-      type: 'page.created',
-      pageId,
-      parent: { id: FREELANCERS, type: 'database' },
-      authorId: notion.userIdFor('ana'),
+    const created = await simulateFreelancerIntake(sandbox.url, config, {
+      name: 'Jo Park',
+      email: 'jo.park@studio.example',
+      role: 'product_designer',
+      team: 'growth',
+      manager: 'ana',
+      country: 'GB',
+      start,
+      end,
+      tools: ['figma', 'jira'],
     });
+    const pageId = created.entity.id;
+    expect(created.authors).toEqual([{ id: notion.userIdFor('ana'), type: 'person' }]);
     const intake = await sendVendorRequest(gateway.url, notionDelivery(created, SECRETS.notion[0]!));
     expect(intake.status).toBe(200);
 
