@@ -733,6 +733,25 @@ function lineLocator(text: string): (offset: number) => number {
   };
 }
 
+/**
+ * The Jira projects whose webhooks prodops follows: the release project, and every team's
+ * project (onboarding tasks live there). The Jira webhook's JQL filter names them all.
+ */
+export function followedJiraProjects(config: OrgConfig): string[] {
+  return [
+    ...new Set([
+      config.integrations.jira.projectKey,
+      ...config.teams.flatMap((t) => (t.jiraProjectKey ? [t.jiraProjectKey] : [])),
+    ]),
+  ];
+}
+
+/** The JQL filter of the Jira webhook: `project = REL`, or `project in (REL, LEGAL, …)`. */
+export function jiraWebhookJql(config: OrgConfig): string {
+  const projects = followedJiraProjects(config);
+  return projects.length === 1 ? `project = ${projects[0]}` : `project in (${projects.join(', ')})`;
+}
+
 /** Convenience lookups used across the project. */
 export function personById(config: OrgConfig, id: string): PersonConfig {
   const person = config.people.find((p) => p.id === id);

@@ -28,6 +28,7 @@ import { createTriggerHandlers, startGateway, type Gateway } from '../../../trig
 import { secretsAsEnv } from '../../../triggers/secrets';
 import { temporalPort } from '../../../triggers/workflows';
 import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
+import type { notionEventWorkflow } from '../../../workflows/notion-event/workflow';
 import { buildActivities } from '../../../workers/integrations';
 import {
   letEnd,
@@ -286,5 +287,53 @@ describe('onboarding end to end', () => {
       'Welcome, Jo Park: your first week',
       `[prodops] Jo Park's contract ends on ${end}: extend or let it end?`,
     ]);
+  });
+
+  it('refuses a bad intake on the page itself, starts nothing, and ignores edits made by an integration', async () => {
+    const notion = sandbox.notion.store;
+    const cal = resolveBusinessCalendar(config, 'london', {
+      from: new Date().getUTCFullYear(),
+      to: new Date().getUTCFullYear() + 1,
+    });
+    const start = addWorkingDays(cal, localDateOf(await env.currentTimeMs(), cal.timezone), 20);
+    const bad = await simulateFreelancerIntake(sandbox.url, config, {
+      name: 'Sam Lee',
+      email: 'sam.lee@studio.example',
+      team: 'design',
+      manager: 'ana',
+      country: 'GB',
+      start,
+      end: addWorkingDays(cal, start, 20),
+      tools: ['figma', 'photoshop'],
+    });
+    const send = async (event: typeof bad) => {
+      expect((await sendVendorRequest(gateway.url, notionDelivery(event, SECRETS.notion[0]!))).status).toBe(
+        200,
+      );
+      return env.client.workflow.getHandle<typeof notionEventWorkflow>(`notion-event:${event.id}`).result();
+    };
+    expect(await send(bad)).toMatchObject({ route: 'freelancers', outcome: 'ignored' });
+    const note = (
+      notion.page(bad.entity.id)!.properties.Note as { rich_text: { plain_text: string }[] }
+    ).rich_text
+      .map((t) => t.plain_text)
+      .join('');
+    expect(note).toMatch(/^Not started: team: "design" is not a team .*; tools: "photoshop" is not a tool/);
+    const described = await env.client.workflow
+      .getHandle(onboardingWorkflowId('sam.lee'))
+      .describe()
+      .catch(() => null);
+    expect(described).toBeNull();
+    // prodops' own write to the row comes back as an event authored by the integration: ignored.
+    const echo = {
+      ...bad,
+      id: crypto.randomUUID(),
+      type: 'page.properties_updated',
+      authors: [{ id: 'bot-1', type: 'bot' as const }],
+    };
+    expect(await send(echo)).toMatchObject({
+      outcome: 'ignored',
+      detail: 'an edit made by an integration, not a person',
+    });
   });
 });
