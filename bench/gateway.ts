@@ -15,19 +15,11 @@
  */
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
-import { parseOrgConfig } from '../domain/config';
-import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
-import { startSandbox } from '../sandbox/index';
-import { createTriggerHandlers, startGateway } from '../triggers/gateway';
-import { secretsAsEnv, type TriggerSecrets } from '../triggers/secrets';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { jiraDelivery, type JiraWebhookPayload } from '../sandbox/simulate/vendor-events';
-import { temporalPort } from '../triggers/workflows';
-import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../workers/index';
-import { buildActivities } from '../workers/integrations';
+import { loadExampleConfig } from '../test/helpers/config';
+import { startStack } from '../test/helpers/stack';
+import { SECRETS } from '../test/triggers/fixtures';
 
 const N8N_EXECUTIONS_PER_SECOND = 220;
 const REQUESTS = 1_000;
@@ -63,14 +55,8 @@ type Autocannon = (options: {
 // autocannon ships no type declarations; the shape used here is its documented API.
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-const configPath = fileURLToPath(new URL('../prodops.config.example.yaml', import.meta.url));
-const config = parseOrgConfig(readFileSync(configPath, 'utf8'), configPath);
+const config = loadExampleConfig();
 const fields = config.integrations.jira.fields;
-const secrets: TriggerSecrets = {
-  jira: ['bench-jira-webhook-secret-0123456789'],
-  notion: ['secret_benchnotiontoken0123456789'],
-  calendar: ['bench-calendar-secret-0123456789'],
-};
 const taskQueue = `bench-gateway-${Date.now()}`;
 
 Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
@@ -112,8 +98,9 @@ function tierUpdate(key: string, at: number): JiraWebhookPayload {
   };
 }
 
+/** Signed with the development secret the stack's gateway verifies. */
 function request(payload: JiraWebhookPayload, identifier?: string): AutocannonRequest {
-  const delivery = jiraDelivery(payload, secrets.jira[0]!, identifier);
+  const delivery = jiraDelivery(payload, SECRETS.jira[0]!, identifier);
   return { method: 'POST', path: delivery.path, headers: delivery.headers, body: delivery.body };
 }
 
@@ -144,61 +131,23 @@ async function run(url: string, phase: string, next: () => AutocannonRequest): P
 }
 
 async function main(): Promise<void> {
-  const executable = process.env.TEMPORAL_CLI_PATH;
-  const [env, sandbox, workflowBundle] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        ...(executable ? { executable: { type: 'existing-path' as const, path: executable } } : {}),
-        searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
-        // The server complains about writes cut short when it stops under load; the table says what failed.
-        log: { format: 'pretty', level: 'never' },
-      },
-    }),
-    startSandbox({ config, port: 0 }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('ERROR') }),
-  ]);
-  const built = buildActivities({
-    config: () => config,
-    sandboxUrl: sandbox.url,
-    env: secretsAsEnv(secrets),
-  });
-  const workers = await createWorkers({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
+  // The worker runs on the sandbox APIs, on the same cores as the gateway and Temporal.
+  const stack = await startStack({
+    temporal: 'dev-server',
+    // The server complains about writes cut short when it stops under load; the table says what failed.
+    serverLog: 'never',
+    config,
+    sandbox: true,
+    workers: 'sandbox',
+    gateway: true,
+    gatewayLog: (line) => console.error(line),
     taskQueue,
-    workflowBundle,
-    activities: built.bySystem,
-    localActivities: built.core,
-    rateLimits: config.integrations.rateLimits,
-    overrides: { shutdownGraceTime: '1 second' },
   });
-  const running = runWorkers(workers);
-  const gateway = await startGateway({
-    port: 0,
-    handlers: createTriggerHandlers({
-      config,
-      secrets,
-      workflows: temporalPort(env.client, { taskQueue }),
-      publicUrl: null,
-      log: () => {},
-    }),
-    log: (line) => console.error(line),
-  });
-
-  // The same gateway, but starting workflows on a queue nobody polls: what the ingress costs alone.
-  const unpolled = await startGateway({
-    port: 0,
-    handlers: createTriggerHandlers({
-      config,
-      secrets,
-      workflows: temporalPort(env.client, { taskQueue: `${taskQueue}-unpolled` }),
-      publicUrl: null,
-      log: () => {},
-    }),
-    log: (line) => console.error(line),
-  });
-
+  const { env, gateway } = stack;
   try {
+    // The same gateway, but starting workflows on a queue nobody polls: what the ingress costs alone.
+    const unpolled = await stack.startGateway({ taskQueue: `${taskQueue}-unpolled` });
+
     // Warm-up (JIT, connection pools), on the unpolled queue so that the worker stays idle for phase 0.
     let warm = 0;
     await run(unpolled.url, 'warm-up', () => request(tierUpdate(`REL-${90_000 + warm++}`, Date.now())));
@@ -249,12 +198,7 @@ async function main(): Promise<void> {
       `workflow executions started per second with the worker running: ${ours.toFixed(0)} here vs n8n's published ${N8N_EXECUTIONS_PER_SECOND} (single instance, 2 vCPUs): ${(ours / N8N_EXECUTIONS_PER_SECOND).toFixed(2)}×`,
     );
   } finally {
-    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running.catch(() => undefined);
-    await gateway.close();
-    await unpolled.close();
-    await sandbox.close();
-    await env.teardown();
+    await stack.stop();
   }
 }
 

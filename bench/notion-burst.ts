@@ -6,18 +6,17 @@
  *
  *   npm run bench:notion
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { readFileSync } from 'node:fs';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { LogLevel } from '@notionhq/client';
 import { createNotionActivities, createNotionClient } from '../activities/notion';
-import { parseOrgConfig } from '../domain/config';
 import { activityTaskQueue } from '../domain/task-queues';
 import type { LoggedRequest } from '../sandbox/http';
-import { startSandbox, type Sandbox } from '../sandbox/index';
+import type { Sandbox } from '../sandbox/index';
 import type { notionBurst } from '../test/fixtures/notion-burst-workflows';
-import { createWorkers, runWorkers } from '../workers/index';
+import { loadExampleConfig } from '../test/helpers/config';
+import { partitionsEnforcing } from '../test/helpers/rate-limits';
+import { startStack } from '../test/helpers/stack';
 
 const WORKFLOWS = 10;
 const PAGES_PER_WORKFLOW = 30;
@@ -26,15 +25,12 @@ const RATE_LIMITED_EVERY = 50;
 const RETRY_AFTER_SECONDS = 2;
 
 const QUERY_ROUTE = 'POST /v1/data_sources/:id/query';
-const TASK_QUEUE_KIND_NORMAL = 1;
-const TASK_QUEUE_TYPE_ACTIVITY = 2;
 
-const configPath = fileURLToPath(new URL('../prodops.config.example.yaml', import.meta.url));
-const config = parseOrgConfig(readFileSync(configPath, 'utf8'), configPath);
+const config = loadExampleConfig();
 const limit = config.integrations.rateLimits.notion;
 const releaseLog: string =
   config.integrations.notion.dataSources.releaseLog ??
-  fail(`${configPath}: integrations.notion.dataSources.releaseLog is not set`);
+  fail('the example configuration sets no integrations.notion.dataSources.releaseLog');
 const calls = WORKFLOWS * PAGES_PER_WORKFLOW;
 const taskQueue = `notion-burst-${Date.now()}`;
 
@@ -63,142 +59,95 @@ function throttleEveryNth(sandbox: Sandbox): void {
   };
 }
 
-/**
- * Every partition of the queue learns the limit from its first poll; until then it would
- * dispatch unthrottled. The burst starts once all of them report the limit.
- */
-async function waitForLimitOnEveryPartition(env: TestWorkflowEnvironment, queue: string): Promise<number> {
-  const namespace = env.namespace ?? 'default';
-  const service = env.client.workflowService;
-  const { activityTaskQueuePartitions } = await service.listTaskQueuePartitions({
-    namespace,
-    taskQueue: { name: queue, kind: TASK_QUEUE_KIND_NORMAL },
-  });
-  const partitions = activityTaskQueuePartitions.map((p) => p.key ?? queue);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const rates = await Promise.all(
-      partitions.map(
-        async (name) =>
-          (
-            await service.describeTaskQueue({
-              namespace,
-              taskQueue: { name, kind: TASK_QUEUE_KIND_NORMAL },
-              taskQueueType: TASK_QUEUE_TYPE_ACTIVITY,
-              includeTaskQueueStatus: true,
-            })
-          ).taskQueueStatus?.ratePerSecond,
-      ),
-    );
-    if (rates.every((rate) => rate === limit)) return partitions.length;
-    if (Date.now() > deadline) throw new Error(`${queue}: partitions report ${rates.join(', ')} tasks/s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function main(): Promise<void> {
-  const cliPath = process.env.TEMPORAL_CLI_PATH;
-  const stops: (() => Promise<void>)[] = [];
+  const stack = await startStack({
+    temporal: 'dev-server',
+    config,
+    workflows: fileURLToPath(new URL('../test/fixtures/notion-burst-workflows.ts', import.meta.url)),
+    sandbox: true,
+    taskQueue,
+  });
+  const { env, sandbox } = stack;
+  const notion = createNotionActivities({
+    client: createNotionClient({ auth: 'sandbox', baseUrl: sandbox.url, logLevel: LogLevel.ERROR }),
+  });
   try {
-    const sandbox = await startSandbox({ config });
-    stops.unshift(() => sandbox.close());
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        ...(cliPath ? { executable: { type: 'existing-path', path: cliPath } as const } : {}),
-        log: { format: 'pretty', level: 'error' },
-      },
-    });
-    stops.unshift(() => env.teardown());
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('../test/fixtures/notion-burst-workflows.ts', import.meta.url)),
-      logger: new DefaultLogger('ERROR'),
-    });
-    const workers: Worker[] = await createWorkers({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      activities: {
-        notion: createNotionActivities({
-          client: createNotionClient({ auth: 'sandbox', baseUrl: sandbox.url, logLevel: LogLevel.ERROR }),
-        }),
-      },
-      rateLimits: config.integrations.rateLimits,
-      workflowBundle,
-      overrides: { shutdownGraceTime: '2 seconds' },
-    });
-    const running = runWorkers(workers);
-    stops.unshift(async () => {
-      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    });
-
-    const partitions = await waitForLimitOnEveryPartition(env, activityTaskQueue(taskQueue, 'notion'));
-    sandbox.router.clearLog();
-    throttleEveryNth(sandbox);
-
-    const started = performance.now();
-    const results = await Promise.all(
-      Array.from({ length: WORKFLOWS }, (_, w) =>
-        env.client.workflow.execute<typeof notionBurst>('notionBurst', {
-          taskQueue,
-          workflowId: `${taskQueue}-${w}`,
-          args: [
-            {
-              taskQueue,
-              pages: Array.from({ length: PAGES_PER_WORKFLOW }, (_, p) => ({
-                idempotencyKey: `${taskQueue}:${w}:${p}`,
-                dataSourceId: releaseLog,
-                properties: { Name: { title: `Burst page ${w}.${p}` } },
-              })),
-            },
-          ],
-        }),
-      ),
-    );
-    const elapsedSeconds = (performance.now() - started) / 1000;
-
-    const pages = results.flat();
-    const keys = new Set(
-      sandbox.notion.store
-        .pages(releaseLog)
-        .map((page) => page.properties['prodops key'] as { rich_text?: { plain_text: string }[] } | undefined)
-        .map((value) => (value?.rich_text ?? []).map((t) => t.plain_text).join(''))
-        .filter((key) => key.startsWith(`${taskQueue}:`)),
-    );
-    if (pages.length !== calls || new Set(pages.map((p) => p.id)).size !== calls || keys.size !== calls) {
-      throw new Error(
-        `expected ${calls} distinct pages, got ${pages.length} results, ${keys.size} stored pages`,
+    await stack.withWorkers({ taskQueue, activities: { bySystem: { notion } } }, async () => {
+      const partitions = await partitionsEnforcing(
+        env.client,
+        stack.namespace,
+        activityTaskQueue(taskQueue, 'notion'),
+        limit,
       );
-    }
+      sandbox.router.clearLog();
+      throttleEveryNth(sandbox);
 
-    const notion = (r: LoggedRequest) => r.vendor === 'notion';
-    // Each upsertPage attempt sends one data source query, first: it counts activity executions.
-    const attempt = (r: LoggedRequest) => notion(r) && r.route === QUERY_ROUTE;
-    const log = sandbox.router.log;
-    const attempts = log.filter(attempt).length;
-    const minimum = calls / limit;
-    const rows: [string, string][] = [
-      ['upserts', `${calls} (${WORKFLOWS} workflows x ${PAGES_PER_WORKFLOW})`],
-      ['limit', `${limit}/s over ${partitions} partitions`],
-      ['total time', `${elapsedSeconds.toFixed(1)} s`],
-      ['theoretical minimum', `${minimum.toFixed(1)} s (calls / limit)`],
-      ['ratio', (elapsedSeconds / minimum).toFixed(3)],
-      ['activity executions', `${attempts} (${attempts - calls} retries)`],
-      ['minimum incl. retries', `${(attempts / limit).toFixed(1)} s (executions / limit)`],
-      ['peak activities in 1 s', String(sandbox.router.peakInWindow(attempt, 1000))],
-      ['peak HTTP requests in 1 s', String(sandbox.router.peakInWindow(notion, 1000))],
-      ['HTTP requests', String(log.filter(notion).length)],
-      [
-        '429s (Retry-After)',
-        `${log.filter((r) => notion(r) && r.status === 429).length} (${RETRY_AFTER_SECONDS} s, every ${RATE_LIMITED_EVERY}th request)`,
-      ],
-      ['peak RSS (this process)', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`],
-    ];
-    const width = Math.max(...rows.map(([name]) => name.length));
-    console.log('Notion burst through the rate-limited activity queue');
-    for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+      const started = performance.now();
+      const results = await Promise.all(
+        Array.from({ length: WORKFLOWS }, (_, w) =>
+          env.client.workflow.execute<typeof notionBurst>('notionBurst', {
+            taskQueue,
+            workflowId: `${taskQueue}-${w}`,
+            args: [
+              {
+                taskQueue,
+                pages: Array.from({ length: PAGES_PER_WORKFLOW }, (_, p) => ({
+                  idempotencyKey: `${taskQueue}:${w}:${p}`,
+                  dataSourceId: releaseLog,
+                  properties: { Name: { title: `Burst page ${w}.${p}` } },
+                })),
+              },
+            ],
+          }),
+        ),
+      );
+      const elapsedSeconds = (performance.now() - started) / 1000;
+
+      const pages = results.flat();
+      const keys = new Set(
+        sandbox.notion.store
+          .pages(releaseLog)
+          .map(
+            (page) => page.properties['prodops key'] as { rich_text?: { plain_text: string }[] } | undefined,
+          )
+          .map((value) => (value?.rich_text ?? []).map((t) => t.plain_text).join(''))
+          .filter((key) => key.startsWith(`${taskQueue}:`)),
+      );
+      if (pages.length !== calls || new Set(pages.map((p) => p.id)).size !== calls || keys.size !== calls) {
+        throw new Error(
+          `expected ${calls} distinct pages, got ${pages.length} results, ${keys.size} stored pages`,
+        );
+      }
+
+      const notion = (r: LoggedRequest) => r.vendor === 'notion';
+      // Each upsertPage attempt sends one data source query, first: it counts activity executions.
+      const attempt = (r: LoggedRequest) => notion(r) && r.route === QUERY_ROUTE;
+      const log = sandbox.router.log;
+      const attempts = log.filter(attempt).length;
+      const minimum = calls / limit;
+      const rows: [string, string][] = [
+        ['upserts', `${calls} (${WORKFLOWS} workflows x ${PAGES_PER_WORKFLOW})`],
+        ['limit', `${limit}/s over ${partitions} partitions`],
+        ['total time', `${elapsedSeconds.toFixed(1)} s`],
+        ['theoretical minimum', `${minimum.toFixed(1)} s (calls / limit)`],
+        ['ratio', (elapsedSeconds / minimum).toFixed(3)],
+        ['activity executions', `${attempts} (${attempts - calls} retries)`],
+        ['minimum incl. retries', `${(attempts / limit).toFixed(1)} s (executions / limit)`],
+        ['peak activities in 1 s', String(sandbox.router.peakInWindow(attempt, 1000))],
+        ['peak HTTP requests in 1 s', String(sandbox.router.peakInWindow(notion, 1000))],
+        ['HTTP requests', String(log.filter(notion).length)],
+        [
+          '429s (Retry-After)',
+          `${log.filter((r) => notion(r) && r.status === 429).length} (${RETRY_AFTER_SECONDS} s, every ${RATE_LIMITED_EVERY}th request)`,
+        ],
+        ['peak RSS (this process)', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`],
+      ];
+      const width = Math.max(...rows.map(([name]) => name.length));
+      console.log('Notion burst through the rate-limited activity queue');
+      for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+    });
   } finally {
-    for (const stop of stops) await stop();
+    await stack.stop();
   }
 }
 

@@ -7,18 +7,19 @@
  *
  *   npm run bench:release-actions
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { recordedHistories } from '../test/helpers/histories';
 
 interface HistoryEvent {
   eventType: string;
   activityTaskStartedEventAttributes?: { attempt?: number };
 }
 
-const path = fileURLToPath(
-  new URL('../test/workflows/release/histories/tier3-lifecycle.json', import.meta.url),
+const recorded = recordedHistories().find(
+  (h) => h.process === 'release' && h.file === 'tier3-lifecycle.json',
 );
-const history = JSON.parse(readFileSync(path, 'utf8')) as { events: HistoryEvent[] };
+if (!recorded)
+  throw new Error('test/workflows/release/histories has no tier3-lifecycle.json: record it first');
+const history = recorded.history as { events: HistoryEvent[] };
 
 const count = (type: string) => history.events.filter((e) => e.eventType === `EVENT_TYPE_${type}`).length;
 const activityAttempts = history.events

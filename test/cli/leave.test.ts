@@ -7,8 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { main, type CliIO } from '../../cli/main';
 import {
   addCalendarDays,
@@ -20,9 +18,10 @@ import {
 import { parseOrgConfig } from '../../domain/config';
 import { resolveAllCalendars } from '../../domain/holidays';
 import type { LeaveStatusView } from '../../workflows/leave/messages';
-import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../workers/index';
 import { exampleConfigText } from '../helpers/config';
-import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
+import { until } from '../helpers/eventually';
+import { NO_RATE_LIMITS, startStack, type Stack } from '../helpers/stack';
+import { uniqueId } from '../helpers/temporal';
 import { LeaveWorld } from '../workflows/leave/leave-world';
 
 interface Run {
@@ -163,35 +162,19 @@ describe('prodops leave, without a server', () => {
 
 describe('prodops leave, against a dev server', () => {
   const taskQueue = uniqueId('leave-cli');
-  let env: TestWorkflowEnvironment;
-  let workers: Worker[];
-  let running: Promise<void>;
+  let stack: Stack;
   let configPath: string;
 
   beforeAll(async () => {
-    const [devServer, workflowBundle] = await Promise.all([createDevServerEnv(), bundle(WORKFLOWS_PATH)]);
-    env = devServer;
-    const text = configText(env.address, taskQueue, false);
+    // The organisation names the server, so the workers start once it is up.
+    stack = await startStack({ temporal: 'dev-server', taskQueue });
+    const text = configText(stack.env.address, taskQueue, false);
     configPath = writeConfig(text);
-    const activities = new LeaveWorld(parseOrgConfig(text), env.client).activities();
-    workers = await createWorkers({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      workflowBundle,
-      activities: { jira: activities, notion: activities, google: activities },
-      localActivities: activities,
-      rateLimits: { jira: 1000, notion: 1000, google: 1000 },
-      overrides: { shutdownGraceTime: '1 second' },
-    });
-    running = runWorkers(workers);
+    const organisation = parseOrgConfig(text);
+    const world = new LeaveWorld(organisation, stack.client);
+    await stack.startWorkers({ activities: world.activities(), rateLimits: NO_RATE_LIMITS });
   });
-
-  afterAll(async () => {
-    for (const worker of workers ?? []) if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  afterAll(() => stack?.stop());
 
   const leave = (...args: string[]) => prodops(['leave', ...args, '--config', configPath]);
 
@@ -216,14 +199,7 @@ describe('prodops leave, against a dev server', () => {
     return JSON.parse(run.stdout) as LeaveStatusView;
   }
 
-  async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-    for (let i = 0; i < 100; i++) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
+  const eventually = until;
 
   it('requests, refuses a third party, confirms, lists who covers, checks against live leave and cancels', async () => {
     const { from, to } = quietWindow();

@@ -11,15 +11,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { main, type CliIO } from '../../cli/main';
 import { registerReleaseCommands } from '../../cli/release';
 import { addWorkingDays, localDateOf, type CalendarDate } from '../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../domain/holidays';
 import type { ReleaseStatus } from '../../workflows/release/messages';
-import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../workers/index';
 import { EXAMPLE_CONFIG_PATH, exampleConfigText, loadExampleConfig } from '../helpers/config';
-import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
+import { until } from '../helpers/eventually';
+import { NO_RATE_LIMITS, startStack, type Stack } from '../helpers/stack';
+import { uniqueId } from '../helpers/temporal';
 import { FakeWorld } from '../workflows/release/fake-world';
 
 const bin = fileURLToPath(new URL('../../bin/prodops.js', import.meta.url));
@@ -237,37 +237,25 @@ describe('prodops plan release', () => {
 describe('prodops release', () => {
   const config = loadExampleConfig();
   const taskQueue = uniqueId('cli-release');
+  const world = new FakeWorld(config);
+  let stack: Stack;
   let env: TestWorkflowEnvironment;
-  let workers: Worker[];
-  let running: Promise<void>;
   let configPath: string;
-  const base = Math.floor(Math.random() * 9_000) + 1_000;
-  let serial = 0;
-  const newKey = () => `REL-${base}${serial++}`;
+  /** A new release issue in Jira, as every release has. */
+  const newKey = () => world.releaseIssue();
 
   beforeAll(async () => {
-    const [devServer, workflowBundle] = await Promise.all([createDevServerEnv(), bundle(WORKFLOWS_PATH)]);
-    env = devServer;
-    const activities = new FakeWorld(config).activities();
-    workers = await createWorkers({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
+    stack = await startStack({
+      temporal: 'dev-server',
+      config,
       taskQueue,
-      workflowBundle,
-      activities: { jira: activities, notion: activities, google: activities },
-      localActivities: activities,
-      rateLimits: { jira: 1000, notion: 1000, google: 1000 },
-      overrides: { shutdownGraceTime: '1 second' },
+      workers: world.activities(),
+      rateLimits: NO_RATE_LIMITS,
     });
-    running = runWorkers(workers);
+    env = stack.env;
     configPath = withTemporal(env.address, taskQueue);
   });
-
-  afterAll(async () => {
-    for (const worker of workers ?? []) if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  afterAll(() => stack?.stop());
 
   const release = (...args: string[]) => prodops(['release', ...args, '--config', configPath]);
 
@@ -285,14 +273,7 @@ describe('prodops release', () => {
     return JSON.parse(run.stdout) as ReleaseStatus;
   }
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-    for (let i = 0; i < 100; i++) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
+  const waitFor = until;
 
   /** Starts a release through the CLI (ana, London, a growth PM) and waits until it is planned. */
   async function started(tier: string, launch: CalendarDate, ...extra: string[]): Promise<string> {

@@ -8,9 +8,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main';
-import { createTriggerHandlers, startGateway, type Gateway } from '../../triggers/gateway';
+import type { Gateway } from '../../triggers/gateway';
 import { TRIGGER_SECRET_ENV } from '../../triggers/secrets';
 import { EXAMPLE_CONFIG_PATH, loadExampleConfig } from '../helpers/config';
+import { startTestGateway } from '../helpers/stack';
 import { SECRETS } from '../triggers/fixtures';
 import { RecordingWorkflows } from '../triggers/recording-workflows';
 
@@ -20,17 +21,7 @@ let gateway: Gateway;
 const dataDir = mkdtempSync(join(tmpdir(), 'prodops-simulate-'));
 
 beforeAll(async () => {
-  gateway = await startGateway({
-    port: 0,
-    handlers: createTriggerHandlers({
-      config: loadExampleConfig(),
-      secrets: SECRETS,
-      workflows,
-      publicUrl: null,
-      log: () => {},
-    }),
-    log: () => {},
-  });
+  gateway = await startTestGateway({ config: loadExampleConfig(), workflows });
 });
 afterAll(async () => {
   await gateway?.close();

@@ -42,14 +42,19 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** The Temporal CLI dev server with the project's search attributes registered (real visibility). */
-export function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+/**
+ * The Temporal CLI dev server with the project's search attributes registered (real visibility).
+ * `logLevel: 'never'` silences it, for a benchmark that stops it under load.
+ */
+export function createDevServerEnv(
+  options: { logLevel?: 'error' | 'never' } = {},
+): Promise<TestWorkflowEnvironment> {
   const executable = existing('TEMPORAL_CLI_PATH');
   return TestWorkflowEnvironment.createLocal({
     server: {
       ...(executable ? { executable } : {}),
       searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
-      log: { format: 'pretty', level: 'error' },
+      log: { format: 'pretty', level: options.logLevel ?? 'error' },
     },
   });
 }

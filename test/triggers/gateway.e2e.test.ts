@@ -6,16 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { localDateOf } from '../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../domain/holidays';
 import { planRelease, releaseRulesFrom } from '../../domain/release-plan';
-import { startSandbox, type Sandbox } from '../../sandbox/index';
-import { createWorkers, WORKFLOWS_PATH } from '../../workers/index';
-import { buildActivities } from '../../workers/integrations';
-import { createTriggerHandlers, startGateway, type Gateway } from '../../triggers/gateway';
-import { secretsAsEnv } from '../../triggers/secrets';
+import type { Sandbox } from '../../sandbox/index';
+import type { Gateway } from '../../triggers/gateway';
 import {
   findReadinessSubtask,
   registerSimulationRoutes,
@@ -33,66 +29,32 @@ import { temporalPort } from '../../triggers/workflows';
 import { releaseStatus, releaseWorkflowId, type ReleaseStatus } from '../../workflows/release/messages';
 import { main } from '../../cli/main';
 import { EXAMPLE_CONFIG_PATH, loadExampleConfig } from '../helpers/config';
-import { bundle, createTimeSkippingEnv, uniqueId } from '../helpers/temporal';
+import { eventually } from '../helpers/eventually';
 import { recordHistory } from '../helpers/histories';
-import { eventually } from './eventually';
+import { startStack, type Stack } from '../helpers/stack';
 import { SECRETS } from './fixtures';
 
 const config = loadExampleConfig();
 const KEY = 'REL-9';
 const BUNDLES = config.integrations.notion.dataSources.enablementBundles!;
 
+let stack: Stack;
 let env: TestWorkflowEnvironment;
 let sandbox: Sandbox;
 let gateway: Gateway;
-let workers: Worker[];
-let running: Promise<unknown>;
-const taskQueue = uniqueId('triggers');
+let taskQueue: string;
 
 beforeAll(async () => {
-  let workflowBundle;
-  [env, workflowBundle, sandbox] = await Promise.all([
-    createTimeSkippingEnv(),
-    bundle(WORKFLOWS_PATH),
-    startSandbox({ config, port: 0 }),
-  ]);
+  stack = await startStack({
+    config,
+    sandbox: true,
+    workers: 'sandbox',
+    gateway: true,
+  });
+  ({ env, sandbox, gateway, taskQueue } = stack);
   registerSimulationRoutes(sandbox);
-  gateway = await startGateway({
-    port: 0,
-    handlers: createTriggerHandlers({
-      config,
-      secrets: SECRETS,
-      workflows: temporalPort(env.client, { taskQueue }),
-      publicUrl: null,
-      log: () => {},
-    }),
-    log: () => {},
-  });
-  const built = buildActivities({
-    config: () => config,
-    sandboxUrl: sandbox.url,
-    env: secretsAsEnv(SECRETS),
-  });
-  workers = await createWorkers({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle,
-    activities: built.bySystem,
-    localActivities: built.core,
-    rateLimits: { jira: 100, notion: 100, google: 100 },
-    overrides: { shutdownGraceTime: '1 second' },
-  });
-  running = Promise.all(workers.map((w) => w.run()));
 });
-
-afterAll(async () => {
-  for (const worker of workers ?? []) if (worker.getState() === 'RUNNING') worker.shutdown();
-  await running;
-  await gateway?.close();
-  await sandbox?.close();
-  await env?.teardown();
-});
+afterAll(() => stack?.stop());
 
 const status = () => env.client.workflow.getHandle(releaseWorkflowId(KEY)).query(releaseStatus);
 
@@ -211,17 +173,7 @@ describe('a release started from Jira', () => {
     await statusWhere((s) => s.plan.launchDate === '2027-02-10', 'the second move');
     // The first delivery again, to another instance of the function (which has not seen it):
     // it has the timestamp of the second, so only its delivery id tells the workflow it is old.
-    const other = await startGateway({
-      port: 0,
-      handlers: createTriggerHandlers({
-        config,
-        secrets: SECRETS,
-        workflows: temporalPort(env.client, { taskQueue }),
-        publicUrl: null,
-        log: () => {},
-      }),
-      log: () => {},
-    });
+    const other = await stack.startGateway();
     try {
       const repeat = await sendVendorRequest(
         other.url,
@@ -290,16 +242,8 @@ describe('Temporal down', () => {
     const unreachable = new Client({
       connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1 second' }),
     });
-    const down = await startGateway({
-      port: 0,
-      handlers: createTriggerHandlers({
-        config,
-        secrets: SECRETS,
-        workflows: temporalPort(unreachable, { taskQueue, deadlineMs: 2_000 }),
-        publicUrl: null,
-        log: () => {},
-      }),
-      log: () => {},
+    const down = await stack.startGateway({
+      workflows: temporalPort(unreachable, { taskQueue, deadlineMs: 2_000 }),
     });
     try {
       const created = await simulateJiraIssue(sandbox.url, config, {

@@ -7,19 +7,17 @@
  * service and never reads that poll metadata, so there all 30 upserts start at once. Retry-After
  * also needs real time: the test server would skip the retry timer.
  */
-import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNotionActivities, createNotionClient } from '../../activities/notion';
-import { activityTaskQueue, type ActivitySystem } from '../../domain/task-queues';
+import { activityTaskQueue } from '../../domain/task-queues';
 import type { LoggedRequest } from '../../sandbox/http';
-import { startSandbox, type Sandbox } from '../../sandbox/index';
-import { createWorkers, runWorkers } from '../../workers/index';
+import type { Sandbox } from '../../sandbox/index';
 import type { notionBurst } from '../fixtures/notion-burst-workflows';
 import { loadExampleConfig } from '../helpers/config';
-import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
+import { partitionsEnforcing } from '../helpers/rate-limits';
+import { startStack, type Stack } from '../helpers/stack';
+import { uniqueId } from '../helpers/temporal';
 
 const config = loadExampleConfig();
 const RELEASE_LOG = config.integrations.notion.dataSources.releaseLog!;
@@ -29,99 +27,33 @@ const FIXTURE = fileURLToPath(new URL('../fixtures/notion-burst-workflows.ts', i
 const QUERY_ROUTE = 'POST /v1/data_sources/:id/query';
 const CREATE_ROUTE = 'POST /v1/pages';
 
-// temporal.api.enums.v1 values, by name.
-const TASK_QUEUE_KIND_NORMAL = 1;
-const TASK_QUEUE_TYPE_ACTIVITY = 2;
 /** matching.minTaskThrottlingBurstSize, left at the server's default. */
 const MIN_TASK_THROTTLING_BURST = 1;
 
+let stack: Stack;
 let env: TestWorkflowEnvironment;
 let sandbox: Sandbox;
-let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  [env, sandbox, workflowBundle] = await Promise.all([
-    createDevServerEnv(),
-    startSandbox({ config }),
-    bundle(FIXTURE),
-  ]);
+  stack = await startStack({ temporal: 'dev-server', config, workflows: FIXTURE, sandbox: true });
+  ({ env, sandbox } = stack);
 });
-afterAll(async () => {
-  await sandbox?.close();
-  await env?.teardown();
-});
-
-function namespace(): string {
-  return env.namespace ?? 'default';
-}
+afterAll(() => stack?.stop());
 
 /**
  * Runs `body` while the workflow worker and a Notion worker with the given limit poll
  * `taskQueue`, and stops them afterwards whatever happens.
  */
-async function withWorkers<T>(taskQueue: string, notionLimit: number, body: () => Promise<T>): Promise<T> {
-  const notion = createNotionActivities({
-    client: createNotionClient({ auth: 'sandbox', baseUrl: sandbox.url }),
-  });
-  const workers = await createWorkers({
-    connection: env.nativeConnection,
-    namespace: namespace(),
-    taskQueue,
-    activities: { notion },
-    rateLimits: { ...config.integrations.rateLimits, notion: notionLimit },
-    workflowBundle,
-    overrides: { shutdownGraceTime: '1 second' },
-  });
-  const running = runWorkers(workers);
-  try {
-    return await body();
-  } finally {
-    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  }
-}
-
-/**
- * Waits until every partition of a system's activity queue enforces `limit`, and returns how
- * many partitions the queue has.
- *
- * Each partition learns the limit from the first poll it receives; until then it dispatches at
- * the server's default (100,000/s). Tasks added to a partition no worker has polled yet would
- * escape the limit, so the burst starts only once every partition reports it.
- */
-async function partitionsEnforcing(
-  client: Client,
-  taskQueue: string,
-  system: ActivitySystem,
-  limit: number,
-): Promise<number> {
-  const name = activityTaskQueue(taskQueue, system);
-  const { activityTaskQueuePartitions } = await client.workflowService.listTaskQueuePartitions({
-    namespace: namespace(),
-    taskQueue: { name, kind: TASK_QUEUE_KIND_NORMAL },
-  });
-  const partitions = activityTaskQueuePartitions.map((partition) => partition.key ?? name);
-  expect(partitions.length).toBeGreaterThan(0);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    // The legacy describe reports one partition's limit, scaled back up to the whole queue.
-    const rates = await Promise.all(
-      partitions.map(async (partition) => {
-        const described = await client.workflowService.describeTaskQueue({
-          namespace: namespace(),
-          taskQueue: { name: partition, kind: TASK_QUEUE_KIND_NORMAL },
-          taskQueueType: TASK_QUEUE_TYPE_ACTIVITY,
-          includeTaskQueueStatus: true,
-        });
-        return described.taskQueueStatus?.ratePerSecond;
-      }),
-    );
-    if (rates.every((rate) => rate === limit)) return partitions.length;
-    if (Date.now() > deadline) {
-      throw new Error(`${name}: partitions still report ${rates.join(', ')} tasks/s instead of ${limit}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function withWorkers<T>(taskQueue: string, notionLimit: number, body: () => Promise<T>): Promise<T> {
+  const { notion } = stack.sandboxActivities().bySystem;
+  return stack.withWorkers(
+    {
+      taskQueue,
+      activities: { bySystem: { notion: notion! } },
+      rateLimits: { ...config.integrations.rateLimits, notion: notionLimit },
+    },
+    body,
+  );
 }
 
 function notionRequests(route: string): LoggedRequest[] {
@@ -136,7 +68,13 @@ describe('Notion activity queue', () => {
     const keys = Array.from({ length: calls }, (_, i) => `${taskQueue}:page-${i}`);
 
     const { results, partitions } = await withWorkers(taskQueue, limit, async () => {
-      const partitions = await partitionsEnforcing(env.client, taskQueue, 'notion', limit);
+      const partitions = await partitionsEnforcing(
+        env.client,
+        stack.namespace,
+        activityTaskQueue(taskQueue, 'notion'),
+        limit,
+      );
+      expect(partitions).toBeGreaterThan(0);
       sandbox.router.clearLog();
       const results = await env.client.workflow.execute<typeof notionBurst>('notionBurst', {
         taskQueue,

@@ -7,15 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { startSandbox, type Sandbox } from '../../../sandbox/index';
-import { createWorkers } from '../../../workers/index';
-import { buildActivities } from '../../../workers/integrations';
+import type { Sandbox } from '../../../sandbox/index';
 import { calendarSyncTargets } from '../../../triggers/calendar';
-import { createTriggerHandlers, startGateway, type Gateway } from '../../../triggers/gateway';
-import { secretsAsEnv } from '../../../triggers/secrets';
-import { temporalPort } from '../../../triggers/workflows';
+import type { Gateway } from '../../../triggers/gateway';
 import { watchCalendars } from '../../../cli/calendar';
 import {
   calendarChanged,
@@ -29,66 +24,32 @@ import {
 import { leaveWorkflowId } from '../../../workflows/leave/messages';
 import { leaveRecording, type LeaveRecording } from '../../fixtures/calendar-sync-workflows';
 import { loadExampleConfig } from '../../helpers/config';
-import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
+import { eventually } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
-import { SECRETS } from '../../triggers/fixtures';
-import { eventually } from '../../triggers/eventually';
+import { startStack, type Stack } from '../../helpers/stack';
 
 const config = loadExampleConfig();
 const FIXTURE = fileURLToPath(new URL('../../fixtures/calendar-sync-workflows.ts', import.meta.url));
 const ANA = 'ana@northwind.example';
 const BEN = 'ben@northwind.example';
 
+let stack: Stack;
 let env: TestWorkflowEnvironment;
 let sandbox: Sandbox;
 let gateway: Gateway;
-let workers: Worker[];
-let running: Promise<unknown>;
-const taskQueue = uniqueId('calendar-sync');
+let taskQueue: string;
 
 beforeAll(async () => {
-  let workflowBundle;
-  [env, workflowBundle, sandbox] = await Promise.all([
-    createTimeSkippingEnv(),
-    bundle(FIXTURE),
-    startSandbox({ config, port: 0 }),
-  ]);
-  gateway = await startGateway({
-    port: 0,
-    handlers: createTriggerHandlers({
-      config,
-      secrets: SECRETS,
-      workflows: temporalPort(env.client, { taskQueue }),
-      publicUrl: null,
-      log: () => {},
-    }),
-    log: () => {},
+  stack = await startStack({
+    config,
+    workflows: FIXTURE,
+    sandbox: true,
+    workers: 'sandbox',
+    gateway: true,
   });
-  const built = buildActivities({
-    config: () => config,
-    sandboxUrl: sandbox.url,
-    env: secretsAsEnv(SECRETS),
-  });
-  workers = await createWorkers({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle,
-    activities: built.bySystem,
-    localActivities: built.core,
-    rateLimits: { jira: 100, notion: 100, google: 100 },
-    overrides: { shutdownGraceTime: '1 second' },
-  });
-  running = Promise.all(workers.map((w) => w.run()));
+  ({ env, sandbox, gateway, taskQueue } = stack);
 });
-
-afterAll(async () => {
-  for (const worker of workers ?? []) if (worker.getState() === 'RUNNING') worker.shutdown();
-  await running;
-  await gateway?.close();
-  await sandbox?.close();
-  await env?.teardown();
-});
+afterAll(() => stack?.stop());
 
 const syncStatus = (calendarId: string) =>
   env.client.workflow.getHandle(calendarSyncWorkflowId(calendarId)).query(calendarSyncStatus);

@@ -7,15 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import { bundle, createDevServerEnv, uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
+import { queryUntil } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
-import { startSandbox, type Sandbox } from '../../../sandbox/index';
-import { buildActivities } from '../../../workers/integrations';
-import { createWorkers } from '../../../workers/index';
-import { WORKFLOWS_PATH } from '../../../workers/index';
+import { startStack, type Stack } from '../../helpers/stack';
+import type { Sandbox } from '../../../sandbox/index';
 import { releaseWorkflow } from '../../../workflows/release/workflow';
 import { releaseWorkflowId } from '../../../workflows/release/messages';
 import { leaveWorkflow } from '../../../workflows/leave/workflow';
@@ -48,21 +45,15 @@ const config: OrgConfig = {
 const SENDER = config.integrations.google.sender!;
 const person = (id: string) => config.people.find((p) => p.id === id)!;
 
+let stack: Stack;
 let env: TestWorkflowEnvironment;
 let sandbox: Sandbox;
-let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  [env, sandbox, workflowBundle] = await Promise.all([
-    createDevServerEnv(),
-    startSandbox({ config }),
-    bundle(WORKFLOWS_PATH),
-  ]);
+  stack = await startStack({ temporal: 'dev-server', config, sandbox: true });
+  ({ env, sandbox } = stack);
 });
-afterAll(async () => {
-  await env?.teardown();
-  await sandbox?.close();
-});
+afterAll(() => stack?.stop());
 
 /** A Monday three weeks or more ahead; it and the next day, a week later too, are working days everywhere. */
 function twoQuietWeeks(): CalendarDate {
@@ -77,34 +68,15 @@ function twoQuietWeeks(): CalendarDate {
   }
 }
 
-async function waitFor(
+const waitFor = (
   handle: WorkflowHandle,
   predicate: (s: LeaveStatusView) => boolean,
   what: string,
-): Promise<LeaveStatusView> {
-  let last: LeaveStatusView | undefined;
-  for (let i = 0; i < 300; i++) {
-    last = await handle.query(leaveStatus);
-    if (predicate(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last, null, 2)}`);
-}
+): Promise<LeaveStatusView> =>
+  queryUntil(handle, leaveStatus, predicate, what, { attempts: 300, intervalMs: 100 });
 
 describe('leave workflow end to end', () => {
   it('goes from an out-of-office event to a confirmed leave in the tracker, the calendars and the mail', async () => {
-    const built = buildActivities({ config: () => config, env: {}, sandboxUrl: sandbox.url });
-    const taskQueue = uniqueId('leave-e2e');
-    const workers = await createWorkers({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      workflowBundle,
-      activities: built.bySystem,
-      localActivities: built.core,
-      rateLimits: config.integrations.rateLimits,
-      overrides: { shutdownGraceTime: '1 second' },
-    });
     const gita = person('gita');
     const hugo = person('hugo');
     const hana = person('hana');
@@ -140,170 +112,158 @@ describe('leave workflow end to end', () => {
       reporter,
     );
 
-    const [main, ...rest] = workers;
-    await main!.runUntil(async () => {
-      const others = rest.map((w) => w.run());
-      const handles: WorkflowHandle[] = [];
-      try {
-        handles.push(
-          await env.client.workflow.start(releaseWorkflow, {
-            taskQueue,
-            workflowId: releaseWorkflowId(issue.key),
-            args: [
-              {
-                issueKey: issue.key,
-                tier: 2,
-                launchDate: addCalendarDays(first, 1),
-                pmId: 'gita',
-                title: 'Saved filters',
-              },
-            ],
-          }),
-        );
-        // Visibility trails the start by a moment; the leave's release look-up reads it.
-        for (let i = 0; i < 100; i++) {
-          const running = [];
-          for await (const w of env.client.workflow.list({ query: RUNNING_RELEASES_QUERY }))
-            running.push(w.workflowId);
-          if (running.includes(releaseWorkflowId(issue.key))) break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-
-        // gita blocks her calendar; the dispatcher turns it into a request and its first signal.
-        const ooo = google.createEventAs(gita.email, {
-          summary: 'Holiday',
-          eventType: 'outOfOffice',
-          start: { dateTime: `${first}T00:00:00`, timeZone: 'Europe/London' },
-          end: { dateTime: `${addCalendarDays(first, 2)}T00:00:00`, timeZone: 'Europe/London' },
-        }) as { id: string; updated: string };
-        const request: LeaveRequestInput = {
-          personId: 'gita',
-          from: first,
-          to: addCalendarDays(first, 1),
-          reason: 'Holiday',
-          source: 'calendar',
-          outOfOfficeEvent: { calendarId: gita.email, eventId: ooo.id },
-        };
-        const handle = await env.client.workflow.signalWithStart(leaveWorkflow, {
+    await stack.withWorkers({ activities: 'sandbox' }, async ({ taskQueue, track }) => {
+      track(...config.teams.map((t) => env.client.workflow.getHandle(leaveCoordinatorId(t.id))));
+      track(
+        await env.client.workflow.start(releaseWorkflow, {
           taskQueue,
-          workflowId,
-          args: [request],
-          signal: outOfOfficeChanged,
-          signalArgs: [
+          workflowId: releaseWorkflowId(issue.key),
+          args: [
             {
-              calendarId: gita.email,
-              eventId: ooo.id,
-              status: 'confirmed',
-              from: request.from,
-              to: request.to,
-              occurredAt: Date.parse(ooo.updated),
+              issueKey: issue.key,
+              tier: 2,
+              launchDate: addCalendarDays(first, 1),
+              pmId: 'gita',
+              title: 'Saved filters',
             },
           ],
-        });
-        handles.push(handle);
-
-        const blocked = await waitFor(handle, (s) => s.phase === 'blocked' && s.notices.length > 0, 'gate 1');
-        expect(blocked.gate1!.reasons.map((r) => r.message)).toEqual([
-          `you own the launch of Saved filters (${issue.key}, Tier 2) on ${addCalendarDays(first, 1)}`,
-        ]);
-        const refusal = google.messages(gita.email).find((m) => m.subject.includes('cannot be approved'));
-        expect(refusal?.text).toContain('These nearby dates would pass');
-
-        // She moves the event a week later.
-        await handle.signal(outOfOfficeChanged, {
-          calendarId: gita.email,
-          eventId: ooo.id,
-          status: 'confirmed',
-          ...moved,
-          occurredAt: Date.parse(ooo.updated) + 60_000,
-        });
-        const asked = await waitFor(
-          handle,
-          (s) => s.round === 2 && s.phase === 'awaiting-confirmation' && s.trackerPageId !== null,
-          'the invites',
-        );
-        expect(asked.gate1?.passed).toBe(true);
-        expect(asked.buddy?.id).toBe('hugo');
-
-        // Both accept in Google Calendar; the dispatcher passes the answers on.
-        const invites = google
-          .events(SENDER)
-          .filter(
-            (e) =>
-              (e.extendedProperties as { private: Record<string, string> }).private.prodopsWorkflowId ===
-                workflowId && e.status === 'confirmed',
-          ) as { id: string; attendees: { email: string }[] }[];
-        for (const who of [hugo, hana]) {
-          const invite = invites.find((e) => e.attendees.some((a) => a.email === who.email));
-          expect(invite, `an invite for ${who.id}`).toBeDefined();
-          const answered = google.respondToEvent(SENDER, invite!.id, who.email, 'accepted') as {
-            updated: string;
-          };
-          await handle.signal(inviteAnswered, {
-            calendarId: SENDER,
-            eventId: invite!.id,
-            attendeeEmail: who.email,
-            response: 'accepted',
-            occurredAt: Date.parse(answered.updated),
-          });
-        }
-        const done = await waitFor(
-          handle,
-          (s) => s.phase === 'confirmed' && s.notices.some((n) => n.kind === 'handover'),
-          'the bookings',
-        );
-        expect(done.confirmations.buddy).toMatchObject({ by: 'hugo', via: 'calendar' });
-        expect(done.confirmations.manager).toMatchObject({ by: 'hana', via: 'calendar' });
-
-        // The tracker row, as Notion holds it.
-        const tracker = sandbox.notion.store.pages(
-          sandbox.notion.store.dataSourceId('leaveTracker'),
-        ) as unknown as {
-          properties: Record<string, Record<string, unknown>>;
-        }[];
-        expect(tracker).toHaveLength(1);
-        const row = tracker[0]!.properties;
-        expect((row.Status!.status as { name: string }).name).toBe('Approved');
-        expect(row.Dates!.date).toMatchObject({ start: moved.from, end: moved.to });
-        expect((row.Team!.select as { name: string }).name).toBe('Insights pod');
-        expect((row.Person!.people as { id: string }[]).map((p) => p.id)).toEqual([
-          sandbox.notion.store.userIdFor('gita'),
-        ]);
-        expect((row.Buddy!.people as { id: string }[]).map((p) => p.id)).toEqual([
-          sandbox.notion.store.userIdFor('hugo'),
-        ]);
-
-        // Calendars: hugo's covering event; gita keeps her own out-of-office event, and only it.
-        const covering = google.events(hugo.email).filter((e) => e.status === 'confirmed');
-        expect(covering.map((e) => e.summary)).toEqual(['Covering for Gita Sharma']);
-        expect(google.events(gita.email).filter((e) => e.eventType === 'outOfOffice')).toHaveLength(1);
-
-        // Mail: the hand-over lists what falls due while she is away, and nothing later.
-        const handover = google.messages(hugo.email).find((m) => m.subject.startsWith('[prodops] You cover'));
-        expect(handover?.text).toContain(`${due.key} Churn dashboard review`);
-        expect(handover?.text).not.toContain(later.key);
-        expect(google.messages(gita.email).some((m) => m.subject.endsWith('confirmed'))).toBe(true);
-        await recordHistory(
-          handle,
-          'leave',
-          'e2e-blocked-moved-confirmed',
-          'refused for a launch, moved, both invites accepted in Calendar, booked (real activities)',
-        );
-        await recordHistory(
-          env.client.workflow.getHandle(leaveCoordinatorId(gita.team)),
-          'leave',
-          'coordinator-e2e',
-          'the team coordinator: a reservation refused, one held, then confirmed',
-        );
-      } finally {
-        const coordinators = config.teams.map((t) => env.client.workflow.getHandle(leaveCoordinatorId(t.id)));
-        for (const handle of [...handles, ...coordinators]) {
-          const described = await handle.describe().catch(() => null);
-          if (described?.status.name === 'RUNNING') await handle.terminate('test finished');
-        }
-        for (const w of rest) w.shutdown();
-        await Promise.all(others);
+        }),
+      );
+      // Visibility trails the start by a moment; the leave's release look-up reads it.
+      for (let i = 0; i < 100; i++) {
+        const running = [];
+        for await (const w of env.client.workflow.list({ query: RUNNING_RELEASES_QUERY }))
+          running.push(w.workflowId);
+        if (running.includes(releaseWorkflowId(issue.key))) break;
+        await new Promise((r) => setTimeout(r, 100));
       }
+
+      // gita blocks her calendar; the dispatcher turns it into a request and its first signal.
+      const ooo = google.createEventAs(gita.email, {
+        summary: 'Holiday',
+        eventType: 'outOfOffice',
+        start: { dateTime: `${first}T00:00:00`, timeZone: 'Europe/London' },
+        end: { dateTime: `${addCalendarDays(first, 2)}T00:00:00`, timeZone: 'Europe/London' },
+      }) as { id: string; updated: string };
+      const request: LeaveRequestInput = {
+        personId: 'gita',
+        from: first,
+        to: addCalendarDays(first, 1),
+        reason: 'Holiday',
+        source: 'calendar',
+        outOfOfficeEvent: { calendarId: gita.email, eventId: ooo.id },
+      };
+      const handle = await env.client.workflow.signalWithStart(leaveWorkflow, {
+        taskQueue,
+        workflowId,
+        args: [request],
+        signal: outOfOfficeChanged,
+        signalArgs: [
+          {
+            calendarId: gita.email,
+            eventId: ooo.id,
+            status: 'confirmed',
+            from: request.from,
+            to: request.to,
+            occurredAt: Date.parse(ooo.updated),
+          },
+        ],
+      });
+      track(handle);
+
+      const blocked = await waitFor(handle, (s) => s.phase === 'blocked' && s.notices.length > 0, 'gate 1');
+      expect(blocked.gate1!.reasons.map((r) => r.message)).toEqual([
+        `you own the launch of Saved filters (${issue.key}, Tier 2) on ${addCalendarDays(first, 1)}`,
+      ]);
+      const refusal = google.messages(gita.email).find((m) => m.subject.includes('cannot be approved'));
+      expect(refusal?.text).toContain('These nearby dates would pass');
+
+      // She moves the event a week later.
+      await handle.signal(outOfOfficeChanged, {
+        calendarId: gita.email,
+        eventId: ooo.id,
+        status: 'confirmed',
+        ...moved,
+        occurredAt: Date.parse(ooo.updated) + 60_000,
+      });
+      const asked = await waitFor(
+        handle,
+        (s) => s.round === 2 && s.phase === 'awaiting-confirmation' && s.trackerPageId !== null,
+        'the invites',
+      );
+      expect(asked.gate1?.passed).toBe(true);
+      expect(asked.buddy?.id).toBe('hugo');
+
+      // Both accept in Google Calendar; the dispatcher passes the answers on.
+      const invites = google
+        .events(SENDER)
+        .filter(
+          (e) =>
+            (e.extendedProperties as { private: Record<string, string> }).private.prodopsWorkflowId ===
+              workflowId && e.status === 'confirmed',
+        ) as { id: string; attendees: { email: string }[] }[];
+      for (const who of [hugo, hana]) {
+        const invite = invites.find((e) => e.attendees.some((a) => a.email === who.email));
+        expect(invite, `an invite for ${who.id}`).toBeDefined();
+        const answered = google.respondToEvent(SENDER, invite!.id, who.email, 'accepted') as {
+          updated: string;
+        };
+        await handle.signal(inviteAnswered, {
+          calendarId: SENDER,
+          eventId: invite!.id,
+          attendeeEmail: who.email,
+          response: 'accepted',
+          occurredAt: Date.parse(answered.updated),
+        });
+      }
+      const done = await waitFor(
+        handle,
+        (s) => s.phase === 'confirmed' && s.notices.some((n) => n.kind === 'handover'),
+        'the bookings',
+      );
+      expect(done.confirmations.buddy).toMatchObject({ by: 'hugo', via: 'calendar' });
+      expect(done.confirmations.manager).toMatchObject({ by: 'hana', via: 'calendar' });
+
+      // The tracker row, as Notion holds it.
+      const tracker = sandbox.notion.store.pages(
+        sandbox.notion.store.dataSourceId('leaveTracker'),
+      ) as unknown as {
+        properties: Record<string, Record<string, unknown>>;
+      }[];
+      expect(tracker).toHaveLength(1);
+      const row = tracker[0]!.properties;
+      expect((row.Status!.status as { name: string }).name).toBe('Approved');
+      expect(row.Dates!.date).toMatchObject({ start: moved.from, end: moved.to });
+      expect((row.Team!.select as { name: string }).name).toBe('Insights pod');
+      expect((row.Person!.people as { id: string }[]).map((p) => p.id)).toEqual([
+        sandbox.notion.store.userIdFor('gita'),
+      ]);
+      expect((row.Buddy!.people as { id: string }[]).map((p) => p.id)).toEqual([
+        sandbox.notion.store.userIdFor('hugo'),
+      ]);
+
+      // Calendars: hugo's covering event; gita keeps her own out-of-office event, and only it.
+      const covering = google.events(hugo.email).filter((e) => e.status === 'confirmed');
+      expect(covering.map((e) => e.summary)).toEqual(['Covering for Gita Sharma']);
+      expect(google.events(gita.email).filter((e) => e.eventType === 'outOfOffice')).toHaveLength(1);
+
+      // Mail: the hand-over lists what falls due while she is away, and nothing later.
+      const handover = google.messages(hugo.email).find((m) => m.subject.startsWith('[prodops] You cover'));
+      expect(handover?.text).toContain(`${due.key} Churn dashboard review`);
+      expect(handover?.text).not.toContain(later.key);
+      expect(google.messages(gita.email).some((m) => m.subject.endsWith('confirmed'))).toBe(true);
+      await recordHistory(
+        handle,
+        'leave',
+        'e2e-blocked-moved-confirmed',
+        'refused for a launch, moved, both invites accepted in Calendar, booked (real activities)',
+      );
+      await recordHistory(
+        env.client.workflow.getHandle(leaveCoordinatorId(gita.team)),
+        'leave',
+        'coordinator-e2e',
+        'the team coordinator: a reservation refused, one held, then confirmed',
+      );
     });
   });
 });

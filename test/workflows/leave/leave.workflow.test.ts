@@ -5,13 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
+import { queryUntil } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
+import { startStack, type Stack } from '../../helpers/stack';
 import { LeaveWorld } from './leave-world';
-import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
 import { leaveWorkflow } from '../../../workflows/leave/workflow';
 import {
   cancelLeave,
@@ -50,15 +49,14 @@ const year = new Date().getUTCFullYear();
 const calendars = resolveAllCalendars(config, { from: year - 1, to: year + 2 });
 const london = calendars.london!;
 
+let stack: Stack;
 let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundle(WORKFLOWS_PATH)]);
+  stack = await startStack({ config });
+  env = stack.env;
 });
-afterAll(async () => {
-  await env?.teardown();
-});
+afterAll(() => stack?.stop());
 
 /**
  * A Monday at least `weeks` weeks ahead whose next `days` days are working days on every
@@ -91,86 +89,41 @@ interface Run {
 
 async function withLeave(body: (run: Run) => Promise<void>, organisation: OrgConfig = config): Promise<void> {
   const world = new LeaveWorld(organisation, env.client);
-  const taskQueue = uniqueId('leave');
-  const activities = world.activities();
-  const workers = await createWorkers({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle,
-    activities: { jira: activities, notion: activities, google: activities },
-    localActivities: activities,
-    rateLimits: { jira: 1000, notion: 1000, google: 1000 },
-  });
-  const started: WorkflowHandle[] = [];
-  const run: Run = {
-    world,
-    start: async (input) => {
-      const handle = await env.client.workflow.start(leaveWorkflow, {
-        taskQueue,
-        workflowId: leaveWorkflowId(input.personId, input.from),
-        args: [{ source: 'cli', ...input }],
-      });
-      started.push(handle);
-      return handle;
-    },
-    startFromCalendar: async (input, change) => {
-      const handle = await env.client.workflow.signalWithStart(leaveWorkflow, {
-        taskQueue,
-        workflowId: leaveWorkflowId(input.personId, input.from),
-        args: [input],
-        signal: outOfOfficeChanged,
-        signalArgs: [change],
-      });
-      started.push(handle);
-      return handle;
-    },
-  };
-  const [first, ...rest] = workers;
-  await first!.runUntil(async () => {
-    const others = rest.map((w) => w.run());
-    try {
-      await body(run);
-    } finally {
-      // Nothing may outlive its workers, not even an activity in flight: either would hold the
-      // test server's clock still for every later test.
-      const coordinators = organisation.teams.map((t) =>
-        env.client.workflow.getHandle(leaveCoordinatorId(t.id)),
-      );
-      for (const handle of [...started, ...coordinators]) {
-        // Idle twice in a row: no activity and no workflow task between two activities.
-        for (let i = 0, idle = 0; ; i++) {
-          const described = await handle.describe().catch(() => null);
-          if (described?.status.name !== 'RUNNING') break;
-          const busy =
-            (described.raw.pendingActivities ?? []).length > 0 || !!described.raw.pendingWorkflowTask;
-          idle = busy ? 0 : idle + 1;
-          if (idle === 2 || i === 200) {
-            await handle.terminate('test finished');
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-      for (const w of rest) w.shutdown();
-      await Promise.all(others);
-    }
+  await stack.withWorkers({ activities: world.activities() }, async ({ taskQueue, track }) => {
+    // Nothing may outlive its workers, not even an activity in flight: either would hold the
+    // test server's clock still for every later test. The stack ends what is tracked, once idle.
+    track(...organisation.teams.map((t) => env.client.workflow.getHandle(leaveCoordinatorId(t.id))));
+    await body({
+      world,
+      start: async (input) => {
+        const handle = await env.client.workflow.start(leaveWorkflow, {
+          taskQueue,
+          workflowId: leaveWorkflowId(input.personId, input.from),
+          args: [{ source: 'cli', ...input }],
+        });
+        track(handle);
+        return handle;
+      },
+      startFromCalendar: async (input, change) => {
+        const handle = await env.client.workflow.signalWithStart(leaveWorkflow, {
+          taskQueue,
+          workflowId: leaveWorkflowId(input.personId, input.from),
+          args: [input],
+          signal: outOfOfficeChanged,
+          signalArgs: [change],
+        });
+        track(handle);
+        return handle;
+      },
+    });
   });
 }
 
-async function waitFor(
+const waitFor = (
   handle: WorkflowHandle,
   predicate: (s: LeaveStatusView) => boolean,
   what: string,
-): Promise<LeaveStatusView> {
-  let last: LeaveStatusView | undefined;
-  for (let i = 0; i < 300; i++) {
-    last = await handle.query(leaveStatus);
-    if (predicate(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last, null, 2)}`);
-}
+): Promise<LeaveStatusView> => queryUntil(handle, leaveStatus, predicate, what, { attempts: 300 });
 
 /** The current buddy's and the manager's invites are out and the tracker row exists. */
 const awaiting = (s: LeaveStatusView) =>

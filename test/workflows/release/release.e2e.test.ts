@@ -6,13 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
 import { recordHistory } from '../../helpers/histories';
-import { startSandbox, type Sandbox } from '../../../sandbox/index';
-import { buildActivities } from '../../../workers/integrations';
-import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
+import { startStack, type Stack } from '../../helpers/stack';
+import type { Sandbox } from '../../../sandbox/index';
 import { releaseWorkflow } from '../../../workflows/release/workflow';
 import {
   confirmReadiness,
@@ -28,35 +25,18 @@ import { calendarEventId } from '../../../contracts/node/idempotency';
 
 const config = loadExampleConfig();
 
+let stack: Stack;
 let env: TestWorkflowEnvironment;
 let sandbox: Sandbox;
-let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  [env, sandbox, workflowBundle] = await Promise.all([
-    createTimeSkippingEnv(),
-    startSandbox({ config }),
-    bundle(WORKFLOWS_PATH),
-  ]);
+  stack = await startStack({ config, sandbox: true });
+  ({ env, sandbox } = stack);
 });
-afterAll(async () => {
-  await env?.teardown();
-  await sandbox?.close();
-});
+afterAll(() => stack?.stop());
 
 describe('release workflow end to end', () => {
   it('runs a Tier 3 release against the sandbox: every artifact exactly once', async () => {
-    const built = buildActivities({ config: () => config, env: {}, sandboxUrl: sandbox.url });
-    const taskQueue = uniqueId('release-e2e');
-    const workers = await createWorkers({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle,
-      activities: built.bySystem,
-      localActivities: built.core,
-      rateLimits: config.integrations.rateLimits,
-    });
     const year = new Date().getUTCFullYear();
     const cal = resolveBusinessCalendar(config, 'london', { from: year - 1, to: year + 2 });
     const today = localDateOf(await env.currentTimeMs(), cal.timezone);
@@ -64,52 +44,45 @@ describe('release workflow end to end', () => {
     const issueKey = 'REL-1';
     const workflowId = releaseWorkflowId(issueKey);
 
-    const [first, ...rest] = workers;
-    const result = await first!.runUntil(async () => {
-      const others = rest.map((w) => w.run());
-      try {
-        const handle = await env.client.workflow.start(releaseWorkflow, {
-          taskQueue,
-          workflowId,
-          args: [
-            {
-              issueKey,
-              tier: 3,
-              launchDate: launch,
-              pmId: 'ana',
-              title: 'Usage-based billing',
-              productArea: 'Billing',
-            },
-          ],
-        });
-        for (let i = 0; i < 400; i++) {
-          const s = await handle.query(releaseStatus);
-          if (
-            s.steps.find((x) => x.id === 'day-14-retro')?.ref &&
-            s.steps.find((x) => x.id === 'sales-readiness')?.ref
-          )
-            break;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        await handle.executeUpdate(publishBundle, { args: [{}] });
-        await handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'maya' }] });
-        await handle.executeUpdate(confirmReadiness, { args: [{ team: 'sales', by: 'nora' }] });
-        await handle.executeUpdate(decideGoNoGo, { args: [{ by: 'ana', decision: 'go' }] });
-        const launchMorning = Date.parse(zonedDateTimeToInstant(launch, '11:00', cal.timezone));
-        await env.sleep(launchMorning - (await env.currentTimeMs()));
-        await handle.executeUpdate(markReleased, { args: [{}] });
-        const finished = await handle.result();
-        await recordHistory(
-          handle,
-          'release',
-          'tier3-lifecycle',
-          'a whole Tier 3 lifecycle with the real activities against the sandbox',
-        );
-        return finished;
-      } finally {
-        for (const w of rest) w.shutdown();
-        await Promise.all(others);
+    const result = await stack.withWorkers({ activities: 'sandbox' }, async ({ taskQueue }) => {
+      const handle = await env.client.workflow.start(releaseWorkflow, {
+        taskQueue,
+        workflowId,
+        args: [
+          {
+            issueKey,
+            tier: 3,
+            launchDate: launch,
+            pmId: 'ana',
+            title: 'Usage-based billing',
+            productArea: 'Billing',
+          },
+        ],
+      });
+      for (let i = 0; i < 400; i++) {
+        const s = await handle.query(releaseStatus);
+        if (
+          s.steps.find((x) => x.id === 'day-14-retro')?.ref &&
+          s.steps.find((x) => x.id === 'sales-readiness')?.ref
+        )
+          break;
+        await new Promise((r) => setTimeout(r, 50));
       }
+      await handle.executeUpdate(publishBundle, { args: [{}] });
+      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'maya' }] });
+      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'sales', by: 'nora' }] });
+      await handle.executeUpdate(decideGoNoGo, { args: [{ by: 'ana', decision: 'go' }] });
+      const launchMorning = Date.parse(zonedDateTimeToInstant(launch, '11:00', cal.timezone));
+      await env.sleep(launchMorning - (await env.currentTimeMs()));
+      await handle.executeUpdate(markReleased, { args: [{}] });
+      const finished = await handle.result();
+      await recordHistory(
+        handle,
+        'release',
+        'tier3-lifecycle',
+        'a whole Tier 3 lifecycle with the real activities against the sandbox',
+      );
+      return finished;
     });
 
     expect(result.phase).toBe('done');

@@ -4,17 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
+import { queryUntil } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
+import { startStack, type Stack } from '../../helpers/stack';
 import { FakeWorld } from './fake-world';
-import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
 import { HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW, releaseWorkflow } from '../../../workflows/release/workflow';
 import {
   cancelRelease,
@@ -41,15 +40,14 @@ import { resolveBusinessCalendar } from '../../../domain/holidays';
 import { planRelease, releaseRulesFrom, type Tier } from '../../../domain/release-plan';
 
 const config = loadExampleConfig();
+let stack: Stack;
 let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundle(WORKFLOWS_PATH)]);
+  stack = await startStack({ config });
+  env = stack.env;
 });
-afterAll(async () => {
-  await env?.teardown();
-});
+afterAll(() => stack?.stop());
 
 /** ana is a growth PM on the london calendar; ivan is growth's eng lead. */
 const PM = 'ana';
@@ -64,7 +62,6 @@ interface Run {
   today: CalendarDate;
   issueKey: string;
   taskQueue: string;
-  worker: Worker;
   start: (
     tier: Tier,
     launchDate: CalendarDate,
@@ -73,79 +70,40 @@ interface Run {
 
 async function withRelease(body: (run: Run) => Promise<void>): Promise<void> {
   const world = new FakeWorld(config);
-  const taskQueue = uniqueId('release');
-  const activities = world.activities();
-  const workers = await createWorkers({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle,
-    activities: { jira: activities, notion: activities, google: activities },
-    localActivities: activities,
-    rateLimits: { jira: 1000, notion: 1000, google: 1000 },
-  });
   const cal = london();
   const today = localDateOf(await env.currentTimeMs(), cal.timezone);
   const issueKey = `REL-${Math.floor(Math.random() * 90_000) + 10_000}`;
-  const run: Run = {
-    world,
-    cal,
-    today,
-    issueKey,
-    taskQueue,
-    worker: workers[0]!,
-    start: (tier, launchDate) =>
-      env.client.workflow.start(releaseWorkflow, {
-        taskQueue,
-        workflowId: releaseWorkflowId(issueKey),
-        args: [
-          { issueKey, tier, launchDate, pmId: PM, title: 'Usage-based billing', productArea: 'billing' },
-        ],
-      }),
-  };
-  const started: WorkflowHandle[] = [];
-  const start = run.start;
-  run.start = async (tier, launchDate) => {
-    const handle = await start(tier, launchDate);
-    started.push(handle);
-    return handle;
-  };
-  const [first, ...rest] = workers;
-  await first!.runUntil(async () => {
-    const others = rest.map((w) => w.run());
-    try {
-      await body(run);
-    } finally {
-      // A failed test must not leave a workflow without a worker: it would hold the test
-      // server's clock still for every later test.
-      for (const handle of started) {
-        const { status } = await handle.describe();
-        if (status.name === 'RUNNING') await handle.terminate('test finished');
-      }
-      for (const w of rest) w.shutdown();
-      await Promise.all(others);
-    }
-  });
-}
-
-async function statusOf(handle: WorkflowHandle): Promise<ReleaseStatus> {
-  return handle.query(releaseStatus);
+  world.releaseIssue(issueKey);
+  // A failed test must not leave a workflow without a worker: it would hold the test server's
+  // clock still for every later test. The stack ends what is tracked.
+  await stack.withWorkers({ activities: world.activities() }, ({ taskQueue, track }) =>
+    body({
+      world,
+      cal,
+      today,
+      issueKey,
+      taskQueue,
+      start: async (tier, launchDate) => {
+        const handle = await env.client.workflow.start(releaseWorkflow, {
+          taskQueue,
+          workflowId: releaseWorkflowId(issueKey),
+          args: [
+            { issueKey, tier, launchDate, pmId: PM, title: 'Usage-based billing', productArea: 'billing' },
+          ],
+        });
+        track(handle);
+        return handle;
+      },
+    }),
+  );
 }
 
 /** Polls the status query until the predicate holds (the workflow works asynchronously). */
-async function waitFor(
+const waitFor = (
   handle: WorkflowHandle,
   predicate: (s: ReleaseStatus) => boolean,
   what: string,
-): Promise<ReleaseStatus> {
-  let last: ReleaseStatus | undefined;
-  for (let i = 0; i < 200; i++) {
-    last = await statusOf(handle);
-    if (predicate(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last, null, 2)}`);
-}
+): Promise<ReleaseStatus> => queryUntil(handle, releaseStatus, predicate, what);
 
 /** Skips server time to a local time on a date in the PM's calendar. */
 async function skipTo(date: CalendarDate, time = '12:00'): Promise<void> {
