@@ -1,22 +1,21 @@
 /**
  * `prodops plan onboarding` (pure, against hand-counted dates on the example's London calendar),
  * the blockers report (pure), and the `prodops onboarding …` commands against a real dev server
- * with a worker running the onboarding workflow over in-memory activities.
+ * with a worker running the onboarding workflow over the shared fake integrations.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { main, type CliIO } from '../../cli/main';
 import { blockersReport } from '../../cli/onboarding-view';
 import { addWorkingDays, localDateOf, type CalendarDate } from '../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../domain/holidays';
 import { taskDone, type OnboardingStatus, type TaskView } from '../../workflows/onboarding/messages';
-import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../workers/index';
 import { EXAMPLE_CONFIG_PATH, exampleConfigText, loadExampleConfig } from '../helpers/config';
-import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
+import { until } from '../helpers/eventually';
+import { NO_RATE_LIMITS, startStack, type Stack } from '../helpers/stack';
+import { uniqueId } from '../helpers/temporal';
 import { OnboardingWorld } from '../workflows/onboarding/onboarding-world';
 
 interface Run {
@@ -174,41 +173,26 @@ describe('the blockers report', () => {
 describe('prodops onboarding', () => {
   const config = loadExampleConfig();
   const taskQueue = uniqueId('cli-onboarding');
-  let env: TestWorkflowEnvironment;
-  let workers: Worker[];
-  let running: Promise<void>;
+  let stack: Stack;
   let configPath: string;
 
   beforeAll(async () => {
-    const [devServer, workflowBundle] = await Promise.all([createDevServerEnv(), bundle(WORKFLOWS_PATH)]);
-    env = devServer;
-    const activities = new OnboardingWorld(config).activities();
-    workers = await createWorkers({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      workflowBundle,
-      activities: { jira: activities, notion: activities, google: activities },
-      localActivities: activities,
-      rateLimits: { jira: 1000, notion: 1000, google: 1000 },
-      overrides: { shutdownGraceTime: '1 second' },
+    stack = await startStack({ temporal: 'dev-server', taskQueue, config });
+    await stack.startWorkers({
+      activities: new OnboardingWorld(config).activities(),
+      rateLimits: NO_RATE_LIMITS,
     });
-    running = runWorkers(workers);
     const dir = mkdtempSync(join(tmpdir(), 'prodops-onboarding-'));
     configPath = join(dir, 'prodops.config.yaml');
     writeFileSync(
       configPath,
       exampleConfigText()
-        .replace('address: 127.0.0.1:7233', `address: ${env.address}`)
+        .replace('address: 127.0.0.1:7233', `address: ${stack.env.address}`)
         .replace('taskQueue: prodops', `taskQueue: ${taskQueue}`),
     );
   });
 
-  afterAll(async () => {
-    for (const worker of workers ?? []) if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  afterAll(() => stack?.stop());
 
   const onboarding = (...args: string[]) => prodops(['onboarding', ...args, '--config', configPath]);
   const london = () => {
@@ -224,14 +208,7 @@ describe('prodops onboarding', () => {
     return JSON.parse(run.stdout) as OnboardingStatus;
   }
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-    for (let i = 0; i < 100; i++) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
+  const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) => until(what, probe);
 
   it('starts, shows, lists, refuses and changes an engagement; blockers names who holds it up', async () => {
     const id = uniqueId('jo');
@@ -316,7 +293,7 @@ describe('prodops onboarding', () => {
     );
 
     const contract = s.tasks.find((t) => t.id === 'contract')!;
-    await env.client.workflow
+    await stack.client.workflow
       .getHandle(`onboarding:${id}`)
       .signal(taskDone, { issueKey: contract.issueKey!, personId: 'lucia', deliveryId: 'cli-test' });
     await waitFor('the task done', async () =>
