@@ -8,7 +8,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { calendarEventId } from '../../../contracts/node/idempotency';
 import {
   addWorkingDays,
@@ -17,19 +16,15 @@ import {
   type CalendarDate,
 } from '../../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../../domain/holidays';
-import { startSandbox, type Sandbox } from '../../../sandbox/index';
+import type { Sandbox } from '../../../sandbox/index';
 import {
   registerSimulationRoutes,
   simulateFreelancerIntake,
   simulateJiraStatus,
 } from '../../../sandbox/simulate/simulation';
 import { jiraDelivery, notionDelivery, sendVendorRequest } from '../../../sandbox/simulate/vendor-events';
-import { createTriggerHandlers, startGateway, type Gateway } from '../../../triggers/gateway';
-import { secretsAsEnv } from '../../../triggers/secrets';
-import { temporalPort } from '../../../triggers/workflows';
-import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
+import type { Gateway } from '../../../triggers/gateway';
 import type { notionEventWorkflow } from '../../../workflows/notion-event/workflow';
-import { buildActivities } from '../../../workers/integrations';
 import {
   letEnd,
   onboardingStatus,
@@ -37,80 +32,34 @@ import {
   type OnboardingStatus,
 } from '../../../workflows/onboarding/messages';
 import { loadExampleConfig } from '../../helpers/config';
+import { eventually } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
-import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
+import { startStack, type Stack } from '../../helpers/stack';
 import { SECRETS } from '../../triggers/fixtures';
 
 const config = loadExampleConfig();
 const FIRST_WEEK = config.integrations.notion.dataSources.firstWeekPages!;
 const SENDER = config.integrations.google.sender!;
 
+let stack: Stack;
 let env: TestWorkflowEnvironment;
 let sandbox: Sandbox;
 let gateway: Gateway;
-let workers: Worker[];
-let running: Promise<unknown>;
-const taskQueue = uniqueId('onboarding-e2e');
 
 beforeAll(async () => {
-  let workflowBundle;
-  [env, workflowBundle, sandbox] = await Promise.all([
-    createTimeSkippingEnv(),
-    bundle(WORKFLOWS_PATH),
-    startSandbox({ config, port: 0 }),
-  ]);
-  registerSimulationRoutes(sandbox);
-  gateway = await startGateway({
-    port: 0,
-    handlers: createTriggerHandlers({
-      config,
-      secrets: SECRETS,
-      workflows: temporalPort(env.client, { taskQueue }),
-      publicUrl: null,
-      log: () => {},
-    }),
-    log: () => {},
-  });
-  const built = buildActivities({
-    config: () => config,
-    sandboxUrl: sandbox.url,
-    env: secretsAsEnv(SECRETS),
-  });
-  workers = await createWorkers({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle,
-    activities: built.bySystem,
-    localActivities: built.core,
+  stack = await startStack({
+    config,
+    sandbox: true,
+    workers: 'sandbox',
+    gateway: true,
     rateLimits: { jira: 100, notion: 100, google: 100 },
-    overrides: { shutdownGraceTime: '1 second' },
   });
-  running = Promise.all(workers.map((w) => w.run()));
+  ({ env, sandbox, gateway } = stack);
+  registerSimulationRoutes(sandbox);
 });
+afterAll(() => stack?.stop());
 
-afterAll(async () => {
-  for (const worker of workers ?? []) if (worker.getState() === 'RUNNING') worker.shutdown();
-  await running;
-  await gateway?.close();
-  await sandbox?.close();
-  await env?.teardown();
-});
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < 300; i++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const cause = last instanceof Error ? `: ${last.message}` : '';
-  throw new Error(`timed out waiting for ${what}${cause}`);
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => eventually(probe, what);
 
 async function skipTo(date: CalendarDate, time: string): Promise<void> {
   const target = Date.parse(zonedDateTimeToInstant(date, time, 'Europe/London'));
