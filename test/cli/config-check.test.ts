@@ -90,7 +90,7 @@ describe('prodops config check', () => {
     expect(JSON.parse(valid.out[0]!)).toEqual({
       path: EXAMPLE_CONFIG_PATH,
       valid: true,
-      summary: { organisation: 'Northwind Analytics', people: 21, teams: 5, roles: 6, calendars: 3 },
+      summary: { organisation: 'Northwind Analytics', people: 25, teams: 9, roles: 10, calendars: 3 },
     });
 
     const path = writeConfig(
