@@ -6,7 +6,12 @@
  * Pure functions only: workflows may build documents, and activities send them.
  */
 import type { BlockObjectRequest } from '@notionhq/client';
-import type { DocumentBlock, PageDocument, TextBlockType } from '../domain/document';
+import {
+  TEXT_BLOCK_TYPES,
+  type DocumentBlock,
+  type PageDocument,
+  type TextBlockType,
+} from '../domain/document';
 
 /** Notion rejects a rich text item whose `text.content` is longer than this (UTF-16 code units). */
 export const MAX_RICH_TEXT_CONTENT = 2000;
@@ -25,13 +30,7 @@ export type { DocumentBlock, PageDocument, TextBlockType } from '../domain/docum
 export type DocumentBlockType = DocumentBlock['type'];
 
 export const DOCUMENT_BLOCK_TYPES: readonly DocumentBlockType[] = [
-  'heading_1',
-  'heading_2',
-  'heading_3',
-  'paragraph',
-  'bulleted_list_item',
-  'numbered_list_item',
-  'quote',
+  ...TEXT_BLOCK_TYPES,
   'to_do',
   'callout',
   'divider',

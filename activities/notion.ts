@@ -25,6 +25,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { TEXT_BLOCK_TYPES } from '../domain/document';
 import { callIntegration, ErrorTypes, invalidInput, type OperationContext } from './errors';
 import {
   MAX_ARRAY_ITEMS,
@@ -152,15 +153,7 @@ const PropertiesSchema = z.record(z.string().min(1), PropertyInputSchema);
 const DocumentSchema = z.array(
   z.union([
     z.strictObject({
-      type: z.enum([
-        'heading_1',
-        'heading_2',
-        'heading_3',
-        'paragraph',
-        'bulleted_list_item',
-        'numbered_list_item',
-        'quote',
-      ]),
+      type: z.enum(TEXT_BLOCK_TYPES),
       text: z.string(),
     }),
     z.strictObject({ type: z.literal('to_do'), text: z.string(), checked: z.boolean().optional() }),

@@ -3,21 +3,11 @@
  * (self-hosted or Temporal Cloud), once per namespace. Attributes that already exist with the
  * right type are left alone, so the command can run on every deployment.
  */
-import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES, INDEXED_VALUE_TYPE } from '../domain/search-attributes';
 import { loadConfig } from '../runtime/config';
 import { withTemporal } from '../runtime/temporal';
 import type { CliIO } from './main';
 
-// temporal.api.enums.v1.IndexedValueType, by the SDK's names for search attribute types.
-const INDEXED_VALUE_TYPE = {
-  TEXT: 1,
-  KEYWORD: 2,
-  INT: 3,
-  DOUBLE: 4,
-  BOOL: 5,
-  DATETIME: 6,
-  KEYWORD_LIST: 7,
-} as const;
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(INDEXED_VALUE_TYPE).map(([name, value]) => [value, name]),
 );

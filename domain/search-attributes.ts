@@ -7,6 +7,17 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
+/** temporal.api.enums.v1.IndexedValueType, by the SDK's names for search attribute types. */
+export const INDEXED_VALUE_TYPE = {
+  TEXT: 1,
+  KEYWORD: 2,
+  INT: 3,
+  DOUBLE: 4,
+  BOOL: 5,
+  DATETIME: 6,
+  KEYWORD_LIST: 7,
+} as const;
+
 export const ReleaseTier = defineSearchAttributeKey('ReleaseTier', SearchAttributeType.INT);
 export const LaunchDate = defineSearchAttributeKey('LaunchDate', SearchAttributeType.DATETIME);
 export const EnablementStatus = defineSearchAttributeKey('EnablementStatus', SearchAttributeType.KEYWORD);

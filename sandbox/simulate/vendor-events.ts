@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { channelFamily, channelToken } from '../../contracts/node/channels';
 import { signBody } from '../../triggers/verify';
+import type { ChangelogItem } from '../jira/model';
 
 export interface VendorRequest {
   path: '/jira' | '/notion' | '/calendar';
@@ -13,15 +14,8 @@ export interface VendorRequest {
   body: string;
 }
 
-export interface JiraChangelogItem {
-  field: string;
-  fieldtype: 'jira' | 'custom';
-  fieldId: string;
-  from: string | null;
-  fromString: string | null;
-  to: string | null;
-  toString: string | null;
-}
+/** One field change, as Jira's changelog and webhooks carry it. */
+export type JiraChangelogItem = ChangelogItem;
 
 export interface JiraWebhookPayload {
   timestamp: number;

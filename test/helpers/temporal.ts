@@ -8,23 +8,12 @@ import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } f
 
 const quietLogger = new DefaultLogger('WARN');
 import { randomUUID } from 'node:crypto';
-import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES, INDEXED_VALUE_TYPE } from '../../domain/search-attributes';
 
 function existing(pathVariable: string) {
   const path = process.env[pathVariable];
   return path ? ({ type: 'existing-path', path } as const) : undefined;
 }
-
-// temporal.api.enums.v1.IndexedValueType, by the SDK's names for search attribute types.
-const INDEXED_VALUE_TYPE = {
-  TEXT: 1,
-  KEYWORD: 2,
-  INT: 3,
-  DOUBLE: 4,
-  BOOL: 5,
-  DATETIME: 6,
-  KEYWORD_LIST: 7,
-} as const;
 
 /**
  * The time-skipping test server: timers of days finish in milliseconds. It starts with no custom

@@ -9,7 +9,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BusinessCalendar, CalendarDate } from '../../domain/business-calendar';
-import type { ReleasePlan, ReleaseRules, Tier } from '../../domain/release-plan';
+import type { ReleasePlan, ReleaseRules, ReleaseStepId, Tier } from '../../domain/release-plan';
 
 export { releaseWorkflowId } from '../../contracts/ids';
 
@@ -53,17 +53,7 @@ export interface ReleaseContext {
   sender: string;
 }
 
-export type StepId =
-  | 'release-log'
-  | 'plan-comment'
-  | 'bundle'
-  | 'support-readiness'
-  | 'sales-readiness'
-  | 'readiness-check'
-  | 'go-no-go'
-  | 'launch'
-  | 'day-3-check-in'
-  | 'day-14-retro';
+export type StepId = ReleaseStepId;
 
 export type StepStatus = 'pending' | 'done' | 'missed' | 'retired' | 'failed' | 'skipped';
 
