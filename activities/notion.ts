@@ -84,6 +84,8 @@ export type NotionPropertyInput =
   | { phone_number: string | null }
   /** Notion user ids. */
   | { people: string[] }
+  /** People by email, looked up among the workspace's users (an unknown email is invalid input). */
+  | { people_emails: string[] }
   /** Page ids. */
   | { relation: string[] };
 
@@ -146,6 +148,7 @@ const PropertyInputSchema = z.union([
   z.strictObject({ email: z.string().max(200).nullable() }),
   z.strictObject({ phone_number: z.string().max(200).nullable() }),
   z.strictObject({ people: z.array(notionId).max(MAX_ARRAY_ITEMS) }),
+  z.strictObject({ people_emails: z.array(z.string().min(3).max(320)).max(MAX_ARRAY_ITEMS) }),
   z.strictObject({ relation: z.array(notionId).max(MAX_ARRAY_ITEMS) }),
 ]);
 const PropertiesSchema = z.record(z.string().min(1), PropertyInputSchema);
@@ -209,6 +212,8 @@ export function toNotionProperties(
     else if ('phone_number' in value) out[name] = { phone_number: value.phone_number };
     else if ('people' in value)
       out[name] = { people: value.people.map((id) => ({ object: 'user' as const, id: normalizeId(id) })) };
+    else if ('people_emails' in value)
+      throw invalidInput(ctx, `property "${name}": people given by email must be looked up first`);
     else out[name] = { relation: value.relation.map((id) => ({ id: normalizeId(id) })) };
   }
   return out;
@@ -229,6 +234,7 @@ function expectedSimpleValue(value: NotionPropertyInput): NotionSimpleValue {
   if ('email' in value) return value.email === '' ? null : value.email;
   if ('phone_number' in value) return value.phone_number === '' ? null : value.phone_number;
   if ('people' in value) return value.people.map(normalizeId).sort();
+  if ('people_emails' in value) return value.people_emails;
   return value.relation.map(normalizeId).sort();
 }
 
@@ -353,6 +359,20 @@ export interface UpdatePageInput {
   properties?: NotionPropertyInputs;
   /** Moves the page to the trash (true) or restores it (false). */
   archived?: boolean;
+}
+
+export interface ReplaceContentInput {
+  /** Names the replacement in errors; the page's own content is what makes a retry safe. */
+  idempotencyKey: string;
+  pageId: string;
+  content: PageDocument;
+}
+
+export interface ReplaceContentResult {
+  /** Blocks kept because the page already began with them. */
+  kept: number;
+  removed: number;
+  appended: number;
 }
 
 export interface AppendContentInput {
@@ -497,6 +517,52 @@ export function createNotionActivities(deps: NotionActivityDeps) {
     });
   }
 
+  /** Replaces `{ people_emails }` with the workspace users' ids; an unknown email is invalid input. */
+  async function resolvePeople(
+    ctx: OperationContext,
+    properties: NotionPropertyInputs,
+  ): Promise<NotionPropertyInputs> {
+    const byEmail = Object.entries(properties).filter(([, value]) => 'people_emails' in value);
+    if (byEmail.length === 0) return properties;
+    const ids = new Map<string, string>();
+    let cursor: string | undefined;
+    do {
+      const response = await call({ ...ctx, operation: 'users.list' }, () =>
+        client.users.list({ start_cursor: cursor, page_size: 100 }),
+      );
+      for (const user of response.results)
+        if (isFullUser(user) && user.type === 'person' && user.person.email)
+          ids.set(user.person.email.toLowerCase(), user.id);
+      cursor = response.has_more ? (response.next_cursor ?? undefined) : undefined;
+    } while (cursor);
+    const out: NotionPropertyInputs = { ...properties };
+    for (const [name, value] of byEmail) {
+      const emails = (value as { people_emails: string[] }).people_emails;
+      const missing = emails.filter((email) => !ids.has(email.toLowerCase()));
+      if (missing.length > 0)
+        throw invalidInput(ctx, `property "${name}": no Notion user has the email ${missing.join(', ')}`);
+      out[name] = { people: emails.map((email) => ids.get(email.toLowerCase())!) };
+    }
+    return out;
+  }
+
+  async function listChildBlocks(
+    ctx: OperationContext,
+    blockId: string,
+  ): Promise<{ id: string; fingerprint: string }[]> {
+    const found: { id: string; fingerprint: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const response = await call(ctx, () =>
+        client.blocks.children.list({ block_id: blockId, start_cursor: cursor, page_size: 100 }),
+      );
+      for (const block of response.results)
+        found.push({ id: block.id, fingerprint: isFullBlock(block) ? blockFingerprint(block) : 'unknown' });
+      cursor = response.has_more ? (response.next_cursor ?? undefined) : undefined;
+    } while (cursor);
+    return found;
+  }
+
   async function findByKey(
     ctx: OperationContext,
     dataSourceId: string,
@@ -573,7 +639,7 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       if (typeof key !== 'string' || key.trim() === '' || key.length > 2000)
         throw invalidInput(ctx, 'idempotencyKey must be 1 to 2,000 characters');
       const dataSourceId = requireId(ctx, 'dataSourceId', input.dataSourceId);
-      const properties = parseProperties(ctx, input.properties);
+      const properties = await resolvePeople(ctx, parseProperties(ctx, input.properties));
       if (keyProperty in properties)
         throw invalidInput(ctx, `"${keyProperty}" holds the idempotency key and cannot be set directly`);
       const blocks = parseContent(ctx, input.content);
@@ -627,7 +693,7 @@ export function createNotionActivities(deps: NotionActivityDeps) {
     async updatePage(input: UpdatePageInput): Promise<NotionPage> {
       const ctx: OperationContext = { system: 'notion', operation: 'pages.update', key: input.pageId };
       const pageId = requireId(ctx, 'pageId', input.pageId);
-      const properties = parseProperties(ctx, input.properties);
+      const properties = await resolvePeople(ctx, parseProperties(ctx, input.properties));
       if (input.archived !== undefined && typeof input.archived !== 'boolean')
         throw invalidInput(ctx, 'archived must be true or false');
       if (Object.keys(properties).length === 0 && input.archived === undefined)
@@ -643,6 +709,36 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       return simplifyPage(
         isFullPage(updated) ? updated : await retrievePage({ ...ctx, operation: 'pages.retrieve' }, pageId),
       );
+    },
+
+    /**
+     * Makes a page's content exactly the document: blocks the page already begins with are kept,
+     * the rest are deleted and the remainder appended. Repeating it, or retrying after a crash
+     * half-way, converges on the same page.
+     */
+    async replaceContent(input: ReplaceContentInput): Promise<ReplaceContentResult> {
+      const ctx: OperationContext = {
+        system: 'notion',
+        operation: 'replaceContent',
+        key: input.idempotencyKey,
+      };
+      const pageId = requireId(ctx, 'pageId', input.pageId);
+      const blocks = parseContent(ctx, input.content);
+      const wanted = blocks.map(blockFingerprint);
+      const present = await listChildBlocks({ ...ctx, operation: 'blocks.children.list' }, pageId);
+      let kept = 0;
+      while (kept < present.length && kept < wanted.length && present[kept]!.fingerprint === wanted[kept])
+        kept++;
+      for (const block of present.slice(kept))
+        await call({ ...ctx, operation: 'blocks.delete' }, () =>
+          client.blocks.delete({ block_id: block.id }),
+        );
+      const appended = await appendBatches(
+        { ...ctx, operation: 'blocks.children.append' },
+        pageId,
+        requestBatches(blocks.slice(kept)),
+      );
+      return { kept, removed: present.length - kept, appended };
     },
 
     /**

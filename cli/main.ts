@@ -14,6 +14,8 @@ import { registerSimulateCommands } from './simulate';
 import { registerCalendarCommands } from './calendar';
 import { registerLeaveCommands } from './leave';
 import { registerOnboardingCommands } from './onboarding';
+import { registerRenewalCommands } from './renewal';
+import { registerBudgetCommand } from './budget';
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const program = new Command('prodops')
@@ -124,6 +126,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   registerCalendarCommands(program, io);
   registerLeaveCommands(program, io);
   registerOnboardingCommands(program, io);
+  registerRenewalCommands(program, io);
+  registerBudgetCommand(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

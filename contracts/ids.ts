@@ -63,3 +63,8 @@ export function workflowIdOfLabel(label: string): string | undefined {
     ? label.slice(WORKFLOW_LABEL_PREFIX.length)
     : undefined;
 }
+/** One workflow per subscription, across its renewal cycles: `subscription:<id>`. */
+export const subscriptionWorkflowId = (subscriptionId: string): string => `subscription:${subscriptionId}`;
+
+/** One short-lived workflow per budget year keeps its Notion page current: `tool-budget:<year>`. */
+export const toolBudgetWorkflowId = (year: number): string => `tool-budget:${year}`;

@@ -256,6 +256,62 @@ export const OnboardingConfig = z
   );
 export type OnboardingConfig = z.infer<typeof OnboardingConfig>;
 
+/** An ISO 4217 code such as EUR: amounts are converted to the base currency at fixed rates. */
+export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as EUR');
+const BudgetAmount = z.number({ error: 'must be a number' }).min(0, 'must not be negative');
+
+export const DEFAULT_REMINDER_DAYS = [90, 60, 30, 14, 7];
+
+export const RenewalsConfig = z
+  .strictObject({
+    /** Calendar days before the notice deadline; each date moves back to a working day. */
+    reminderDaysBeforeDeadline: z
+      .array(z.number().int('must be a whole number of days').min(1, 'must be at least 1').max(731))
+      .max(12, 'lists at most 12 reminders')
+      .refine((days) => new Set(days).size === days.length, 'lists a day twice')
+      .default(DEFAULT_REMINDER_DAYS),
+    /** Working days before the notice deadline when the owner's manager and the budget owner are told. */
+    escalationWorkingDaysBeforeDeadline: WorkingDays.default(2),
+    /** A price rise above this, against the last cycle, is called out. */
+    priceRiseThresholdPercent: z.number().min(0, 'must not be negative').max(1000).default(10),
+    /** Local time (the owner's calendar) at which reminders and escalations go out. */
+    noticeTime: TimeOfDay.default('09:00'),
+    /** Working days before the renewal date of a cancelled subscription that its owner exports the data. */
+    exportReminderWorkingDays: WorkingDays.default(5),
+    /** Who gives notice to vendors and renegotiates: the assignee of the Jira tasks. */
+    procurementContact: Id.optional(),
+    /** Told with the owner's manager when a decision is late. */
+    budgetOwner: Id.optional(),
+    /** The Jira project of the procurement tasks; the integrations' projectKey when absent. */
+    jiraProjectKey: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as PROC')
+      .optional(),
+    baseCurrency: CurrencyCode.default('USD'),
+    /** Units of the base currency per unit of each other currency, fixed here: no network call. */
+    fxRates: z.record(CurrencyCode, z.number().positive('must be above zero').finite()).default({}),
+    /** Per year, per team: the tool budget in the base currency. */
+    budgets: z
+      .record(z.string().regex(/^\d{4}$/, 'must be a year such as 2027'), z.record(Id, BudgetAmount))
+      .default({}),
+  })
+  .refine((r) => r.fxRates[r.baseCurrency] === undefined || r.fxRates[r.baseCurrency] === 1, {
+    message: 'the base currency is worth 1 of itself: leave it out of fxRates',
+    path: ['fxRates'],
+  });
+export type RenewalsConfig = z.infer<typeof RenewalsConfig>;
+
+export const DEFAULT_RENEWALS: RenewalsConfig = {
+  reminderDaysBeforeDeadline: DEFAULT_REMINDER_DAYS,
+  escalationWorkingDaysBeforeDeadline: 2,
+  priceRiseThresholdPercent: 10,
+  noticeTime: '09:00',
+  exportReminderWorkingDays: 5,
+  baseCurrency: 'USD',
+  fxRates: {},
+  budgets: {},
+};
+
 const RatePerSecond = z.number().positive('must be above zero').max(1000);
 
 export const IntegrationsConfig = z
@@ -313,6 +369,8 @@ export const IntegrationsConfig = z
             freelancers: z.string().min(1).optional(),
             /** First-week pages made for each freelancer before their start. */
             firstWeekPages: z.string().min(1).optional(),
+            /** Where the "Tool budget YYYY" pages are kept current. */
+            toolBudgets: z.string().min(1).optional(),
           })
           .default({}),
       })
@@ -373,6 +431,7 @@ export const OrgConfigShape = z.strictObject({
   }),
   /** Freelancer onboarding; without this section no engagement can start. */
   onboarding: OnboardingConfig.optional(),
+  renewals: RenewalsConfig.default(DEFAULT_RENEWALS),
   integrations: IntegrationsConfig,
   temporal: TemporalConfig,
 });
@@ -532,6 +591,18 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
 
   config.teams.forEach((team, i) => checkPersonRef(team.lead, ['teams', i, 'lead']));
   if (config.onboarding) checkOnboarding(config, ctx, isPerson);
+  checkPersonRef(config.renewals.procurementContact, ['renewals', 'procurementContact']);
+  checkPersonRef(config.renewals.budgetOwner, ['renewals', 'budgetOwner']);
+  for (const [year, teams] of Object.entries(config.renewals.budgets)) {
+    for (const team of Object.keys(teams)) {
+      if (!teamIds.has(team))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['renewals', 'budgets', year, team],
+          message: `"${team}" is not a team`,
+        });
+    }
+  }
 
   config.leave.blackouts.forEach((blackout, i) => {
     if (blackout.to < blackout.from) {
@@ -677,13 +748,27 @@ export function parseOrgConfig(text: string, source = 'prodops.config.yaml'): Or
         }
         continue;
       }
+      // Zod leaves `input` out of nested issues: whether the field is there is read from the file.
       const message =
-        issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+        issue.code === 'invalid_type' && issue.input === undefined && valueAt(raw, path) === undefined
+          ? 'is required'
+          : issue.code === 'invalid_key'
+            ? (issue.issues[0]?.message ?? issue.message)
+            : issue.message;
       problems.push({ path: formatPath(path), message, line: locate(path) });
     }
   }
   if (problems.length > 0) throw new ConfigError(source, dedupe(problems));
   return result.data!;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 function dedupe(problems: ConfigProblem[]): ConfigProblem[] {

@@ -35,6 +35,14 @@ export const OnboardingPhase = defineSearchAttributeKey('OnboardingPhase', Searc
  */
 export const StartDate = defineSearchAttributeKey('StartDate', SearchAttributeType.KEYWORD);
 export const EndDate = defineSearchAttributeKey('EndDate', SearchAttributeType.KEYWORD);
+/** A subscription's lifecycle: active, missed, cancelled, lapsed or invalid (decisions are in its memo). */
+export const RenewalStatus = defineSearchAttributeKey('RenewalStatus', SearchAttributeType.KEYWORD);
+/**
+ * A subscription's notice deadline, written YYYY-MM-DD: a keyword, which compares in date order,
+ * because SQL visibility stores (the dev server, self-hosted Temporal) hold only 3 datetime
+ * attributes per namespace and releases and leave use them.
+ */
+export const NoticeDeadline = defineSearchAttributeKey('NoticeDeadline', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [
   ReleaseTier,
@@ -48,4 +56,6 @@ export const ALL_SEARCH_ATTRIBUTES = [
   OnboardingPhase,
   StartDate,
   EndDate,
+  RenewalStatus,
+  NoticeDeadline,
 ] as const;

@@ -56,10 +56,9 @@ export const NotionWebhookEvent = z.looseObject({
     })
     .nullish(),
   attempt_number: z.number().int().min(0).max(1000).nullish(),
-  /** Who made the change: people, bots (an integration such as prodops itself) or agents. */
   authors: z
-    .array(z.looseObject({ id: z.string().min(1).max(100), type: z.string().min(1).max(50) }))
-    .max(100)
+    .array(z.looseObject({ id: z.string().min(1).max(100), type: z.string().max(50) }))
+    .max(50)
     .nullish(),
 });
 export type NotionWebhookEvent = z.infer<typeof NotionWebhookEvent>;
@@ -109,6 +108,7 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
     return {
       ...(configured.enablementBundles ? { enablementBundles: configured.enablementBundles } : {}),
       ...(configured.freelancers ? { freelancers: configured.freelancers } : {}),
+      ...(configured.subscriptions ? { subscriptions: configured.subscriptions } : {}),
     };
   };
 

@@ -14,6 +14,7 @@ import { createGoogleClients, googleCredentialsFromEnv } from '../activities/goo
 import { createCalendarSyncActivities } from '../activities/calendar-sync';
 import { createDispatchActivities } from '../activities/dispatch';
 import { createLeaveActivities } from '../activities/leave';
+import { createRenewalActivities } from '../activities/renewals';
 import { triggerSecretsFromEnv } from '../triggers/secrets';
 
 export const CREDENTIAL_ENV = {
@@ -43,7 +44,8 @@ export interface BuiltActivities {
   modes: IntegrationModes;
   core: ReturnType<typeof createCoreActivities> &
     ReturnType<typeof createDispatchActivities> &
-    ReturnType<typeof createLeaveActivities>;
+    ReturnType<typeof createLeaveActivities> &
+    ReturnType<typeof createRenewalActivities>;
   bySystem: {
     jira: ReturnType<typeof createJiraActivities>;
     notion: ReturnType<typeof createNotionActivities>;
@@ -103,6 +105,7 @@ export function buildActivities(options: {
       ...createCoreActivities({ config: options.config }),
       ...createDispatchActivities(),
       ...createLeaveActivities({ config: options.config }),
+      ...createRenewalActivities({ config: options.config }),
     },
     bySystem: {
       jira: createJiraActivities({ client: jiraClient, jira: config.integrations.jira }),

@@ -5,3 +5,5 @@ export { notionEventWorkflow } from './notion-event/workflow';
 export { leaveWorkflow } from './leave/workflow';
 export { leaveCoordinatorWorkflow } from './leave/coordinator';
 export { onboardingWorkflow } from './onboarding/workflow';
+export { renewalWorkflow } from './renewal/workflow';
+export { toolBudgetWorkflow } from './renewal/budget-workflow';

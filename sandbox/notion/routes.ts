@@ -210,5 +210,19 @@ export function registerNotionRoutes(router: SandboxRouter, store: NotionStore):
     return ok(listObject(queryPage(req, store.visibleChildren(container.id)), 'block', block));
   });
 
+  // Deleting a block moves it (and so its children) to the trash, as Notion does.
+  route('DELETE', '/blocks/:id', (req) => {
+    const container = store.requireContainer(req.params.id!);
+    if (!container.block || container.inTrash)
+      throw new NotionError(
+        404,
+        'object_not_found',
+        `Could not find block with ID: ${container.id}. Make sure the relevant pages and databases are shared with your integration.`,
+      );
+    container.block.inTrash = true;
+    container.block.lastEditedTime = store.timestamp();
+    return ok(block(container.block));
+  });
+
   route('GET', '/users', (req) => ok(listObject(queryPage(req, store.workspaceUsers), 'user')));
 }

@@ -78,7 +78,11 @@ describe('Notion signatures', () => {
         eventType: 'page.properties_updated',
         pageId: PAGE,
         occurredAt: Date.parse(event.timestamp),
-        dataSources: { enablementBundles: BUNDLES, freelancers: FREELANCERS },
+        dataSources: {
+          enablementBundles: BUNDLES,
+          subscriptions: config.integrations.notion.dataSources.subscriptions,
+          freelancers: FREELANCERS,
+        },
         // Who made the change, as the signed event names them: a person, or an integration.
         authors: event.authors,
       },

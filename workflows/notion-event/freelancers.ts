@@ -5,7 +5,7 @@
  * the event's author. A refused intake says why on the page itself (its Note), where the person
  * who filled it in looks.
  */
-import { getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createCoreActivities } from '../../activities/core';
 import type { DispatchActivities } from '../../activities/dispatch';
 import type { NotionActivities, NotionPage, NotionSimpleValue } from '../../activities/notion';
@@ -21,7 +21,9 @@ import {
   type IntakeEditedEvent,
   type OnboardingInput,
 } from '../onboarding/messages';
+import { activityTaskQueue } from '../../domain/task-queues';
 import type { NotionEventInput, NotionEventOutcome } from './messages';
+import type { NotionRoute, RouteActivities } from './route';
 
 export interface FreelancerRouteActivities {
   notion: Pick<NotionActivities, 'listUsers' | 'updatePage'>;
@@ -140,3 +142,35 @@ export async function routeFreelancer(
   });
   return outcome(page, 'signalled', `intakeEdited (with start) to ${workflowId}`);
 }
+
+const ACTIVITY_OPTIONS = {
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+} as const;
+
+/** The route's activities: the workflow's own, and the two only this route calls, proxied here. */
+function freelancerActivities(shared: RouteActivities): FreelancerRouteActivities {
+  const base = workflowInfo().taskQueue;
+  const notion = proxyActivities<Pick<NotionActivities, 'updatePage'>>({
+    taskQueue: activityTaskQueue(base, 'notion'),
+    ...ACTIVITY_OPTIONS,
+  });
+  const core = proxyActivities<Pick<FreelancerRouteActivities['core'], 'checkOnboardingIntake'>>({
+    taskQueue: base,
+    ...ACTIVITY_OPTIONS,
+  });
+  return {
+    notion: { listUsers: shared.notion.listUsers, updatePage: notion.updatePage },
+    core: {
+      checkOnboardingIntake: core.checkOnboardingIntake,
+      signalWithStartWorkflow: shared.dispatch.signalWithStartWorkflow,
+    },
+  };
+}
+
+/** A freelancer intake page starts or changes the engagement's onboarding. */
+export const freelancers: NotionRoute = {
+  kind: 'freelancers',
+  handle: (page, input, activities) => routeFreelancer(page, input, freelancerActivities(activities)),
+};

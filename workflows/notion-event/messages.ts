@@ -9,7 +9,13 @@ export const NOTION_EVENT_WORKFLOW_TYPE = 'notionEventWorkflow';
 export { notionEventWorkflowId } from '../../contracts/ids';
 
 /** The data sources that have a route, by their name under `integrations.notion.dataSources`. */
-export type NotionRouteKind = 'enablementBundles' | 'freelancers';
+export type NotionRouteKind = 'enablementBundles' | 'subscriptions' | 'freelancers';
+
+/** Who made the change, as the signed event names them: Notion users (`person`) or integrations (`bot`). */
+export interface NotionEventAuthor {
+  id: string;
+  type: string;
+}
 
 export interface NotionEventInput {
   /** Notion's event id: also the delivery id of the signals it leads to. */
@@ -21,11 +27,8 @@ export interface NotionEventInput {
   occurredAt: number;
   /** The configured data source ids, so the workflow needs no configuration of its own. */
   dataSources: Partial<Record<NotionRouteKind, string>>;
-  /**
-   * Who made the change, as the signed event names them (absent in events delivered before it
-   * was passed on): a `person`, or a `bot` such as prodops' own integration.
-   */
-  authors?: { id: string; type: string }[];
+  /** The event's authors (absent in events recorded before they were carried). */
+  authors?: NotionEventAuthor[];
 }
 
 export interface NotionEventOutcome {

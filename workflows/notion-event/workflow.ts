@@ -1,8 +1,7 @@
 /**
  * One Notion webhook event: read the page it names and route it by the data source the page is
  * a row of. Routes live in one table, so a new data source (subscriptions, for renewals) is one
- * more entry: enablement bundles tell their release; freelancer intake pages start or change an
- * onboarding (freelancers.ts). The workflow's id is the event id: a redelivered event finds it already run.
+ * more entry. The workflow's id is the event id: a redelivered event finds it already run.
  */
 import {
   ActivityFailure,
@@ -13,42 +12,15 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { NotionActivities, NotionPage } from '../../activities/notion';
+import type { DispatchActivities } from '../../activities/dispatch';
 import { activityTaskQueue } from '../../domain/task-queues';
 import { bundlePublished, releaseWorkflowId } from '../release/messages';
-import { routeFreelancer, type FreelancerRouteActivities } from './freelancers';
-import type { NotionEventInput, NotionEventOutcome, NotionRouteKind } from './messages';
-
-interface NotionRoute {
-  kind: NotionRouteKind;
-  handle(page: NotionPage, input: NotionEventInput): Promise<NotionEventOutcome>;
-}
-
-const ACTIVITY_OPTIONS = {
-  startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '1 hour',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-} as const;
-
-/** The activities of the routes beyond reading the page, proxied only when a route needs them. */
-function routeActivities(): FreelancerRouteActivities {
-  const base = workflowInfo().taskQueue;
-  return {
-    notion: proxyActivities<FreelancerRouteActivities['notion']>({
-      taskQueue: activityTaskQueue(base, 'notion'),
-      ...ACTIVITY_OPTIONS,
-    }),
-    core: proxyActivities<FreelancerRouteActivities['core']>({ taskQueue: base, ...ACTIVITY_OPTIONS }),
-  };
-}
+import type { NotionEventInput, NotionEventOutcome } from './messages';
+import { ignore, type NotionRoute } from './route';
+import { freelancers } from './freelancers';
+import { subscriptions } from './subscription-route';
 
 const RELEASE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9]\d{0,9}$/;
-
-const ignore = (page: NotionPage, route: NotionRouteKind | null, detail: string): NotionEventOutcome => ({
-  pageId: page.id,
-  route,
-  outcome: 'ignored',
-  detail,
-});
 
 /** An enablement bundle set to Published tells its release, named by the page's Release property. */
 const enablementBundles: NotionRoute = {
@@ -86,14 +58,8 @@ const enablementBundles: NotionRoute = {
   },
 };
 
-/** A freelancer intake page starts or changes the engagement's onboarding. */
-const freelancers: NotionRoute = {
-  kind: 'freelancers',
-  handle: (page, input) => routeFreelancer(page, input, routeActivities()),
-};
-
 /** Extend here: the first route whose data source holds the page handles it. */
-export const NOTION_ROUTES: readonly NotionRoute[] = [enablementBundles, freelancers];
+export const NOTION_ROUTES: readonly NotionRoute[] = [enablementBundles, subscriptions, freelancers];
 
 /** Notion ids with and without dashes name the same object. */
 const sameNotionId = (a: string | null | undefined, b: string | null | undefined): boolean =>
@@ -105,9 +71,18 @@ const GONE = new Set(['NotFound', 'Forbidden', 'Unauthorized', 'InvalidInput', '
 
 export async function notionEventWorkflow(input: NotionEventInput): Promise<NotionEventOutcome> {
   const base = workflowInfo().taskQueue;
-  const notion = proxyActivities<Pick<NotionActivities, 'getPage'>>({
+  const options = {
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: '1 hour',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  } as const;
+  const notion = proxyActivities<Pick<NotionActivities, 'getPage' | 'listUsers'>>({
     taskQueue: activityTaskQueue(base, 'notion'),
-    ...ACTIVITY_OPTIONS,
+    ...options,
+  });
+  const dispatch = proxyActivities<Pick<DispatchActivities, 'signalWithStartWorkflow'>>({
+    taskQueue: base,
+    ...options,
   });
 
   let page: NotionPage;
@@ -128,5 +103,5 @@ export async function notionEventWorkflow(input: NotionEventInput): Promise<Noti
   if (page.inTrash) return ignore(page, null, 'the page is in the trash');
   const route = NOTION_ROUTES.find((r) => sameNotionId(input.dataSources[r.kind], page.dataSourceId));
   if (!route) return ignore(page, null, 'the page is in no data source prodops routes');
-  return route.handle(page, input);
+  return route.handle(page, input, { notion, dispatch });
 }

@@ -8,7 +8,7 @@
  * workspace lacks is caught by the end-to-end tests against the sandbox, not here.
  */
 import type { Client, PageObjectResponse } from '@notionhq/client';
-import type { OperationContext } from '../../../activities/errors';
+import { invalidInput, type OperationContext } from '../../../activities/errors';
 import { blockFingerprint, toBlocks, type PageDocument } from '../../../activities/notion-blocks';
 import {
   createNotionActivities,
@@ -81,6 +81,7 @@ function storedValue(value: NotionPropertyInput): unknown {
   if ('email' in value) return orNull(value.email);
   if ('phone_number' in value) return orNull(value.phone_number);
   if ('checkbox' in value) return value.checkbox;
+  if ('people_emails' in value) throw new Error('people given by email are looked up before they are stored');
   return value.number;
 }
 
@@ -134,6 +135,27 @@ export class FakeNotion {
     if (!page) throw new Error(`the fake Notion has no page ${id}`);
     Object.assign(page.properties, properties);
     page.lastEditedTime = new Date().toISOString();
+  }
+
+  /** A person adds a row to a data source in Notion (no prodops key). */
+  addPage(dataSourceId: string, properties: NotionPropertyInputs = {}): FakePage {
+    const source = this.dataSources.get(normalizeId(dataSourceId));
+    if (!source) throw new Error(`the fake Notion has no data source ${dataSourceId}`);
+    const n = this.pages.length + 1;
+    const now = new Date().toISOString();
+    const page: FakePage = {
+      id: pageId(n),
+      url: pageUrl(n),
+      dataSourceId: source.id,
+      idempotencyKey: null,
+      properties: structuredClone(properties),
+      blocks: [],
+      archived: false,
+      createdTime: now,
+      lastEditedTime: now,
+    };
+    this.pages.push(page);
+    return page;
   }
 
   /** A person sets a row's Status (`Published`, …). */
@@ -203,9 +225,10 @@ export class FakeNotion {
         return this.view(page(ctx, input.pageId), input.includeRaw === true);
       },
 
-      upsertPage: async (input) => {
-        const ctx = about('upsertPage', input.idempotencyKey);
-        await asTheRealActivity(() => real.upsertPage(input));
+      upsertPage: async (given) => {
+        const ctx = about('upsertPage', given.idempotencyKey);
+        await asTheRealActivity(() => real.upsertPage(given));
+        const input = { ...given, properties: this.resolvePeople(ctx, given.properties) };
         const source = dataSource({ ...ctx, operation: 'dataSources.query' }, input.dataSourceId);
         const made = rows(source.id).find((p) => p.idempotencyKey === input.idempotencyKey);
         if (made) {
@@ -229,9 +252,10 @@ export class FakeNotion {
         return { id, url: this.pages.at(-1)!.url, created: true };
       },
 
-      updatePage: async (input) => {
-        const ctx = about('pages.update', input.pageId);
-        await asTheRealActivity(() => real.updatePage(input));
+      updatePage: async (given) => {
+        const ctx = about('pages.update', given.pageId);
+        await asTheRealActivity(() => real.updatePage(given));
+        const input = { ...given, properties: this.resolvePeople(ctx, given.properties ?? {}) };
         const target = page(ctx, input.pageId);
         editable(ctx, target, input.archived === false);
         Object.assign(target.properties, structuredClone(input.properties ?? {}));
@@ -258,6 +282,22 @@ export class FakeNotion {
         return { appended: wanted.length, alreadyPresent: 0 };
       },
 
+      replaceContent: async (input) => {
+        const ctx = about('replaceContent', input.idempotencyKey);
+        const answered = await asTheRealActivity(() => real.replaceContent(input));
+        if (answered) return answered;
+        const target = page(ctx, input.pageId);
+        editable(ctx, target);
+        // The real activity keeps the blocks the page already begins with and rewrites the rest.
+        const wanted = toBlocks(input.content).map(blockFingerprint);
+        const present = toBlocks(target.blocks).map(blockFingerprint);
+        let kept = 0;
+        while (kept < present.length && kept < wanted.length && present[kept] === wanted[kept]) kept++;
+        target.blocks = structuredClone(input.content);
+        target.lastEditedTime = new Date().toISOString();
+        return { kept, removed: present.length - kept, appended: wanted.length - kept };
+      },
+
       getDataSource: async (input) => {
         const ctx = about('dataSources.retrieve', input.dataSourceId);
         await asTheRealActivity(() => real.getDataSource(input));
@@ -269,6 +309,22 @@ export class FakeNotion {
         return { users: this.users() };
       },
     } satisfies NotionActivities);
+  }
+
+  /** People given by email become the workspace users' ids, as the real activity looks them up. */
+  private resolvePeople(ctx: OperationContext, properties: NotionPropertyInputs): NotionPropertyInputs {
+    const users = this.users();
+    return Object.fromEntries(
+      Object.entries(properties).map(([name, value]) => {
+        if (!('people_emails' in value)) return [name, value];
+        const ids = value.people_emails.map((email) => {
+          const user = users.find((u) => u.email.toLowerCase() === email.toLowerCase());
+          if (!user) throw invalidInput(ctx, `property "${name}": no Notion user has the email ${email}`);
+          return user.id;
+        });
+        return [name, { people: ids }];
+      }),
+    );
   }
 
   private row(page: FakePage, includeRaw = false): NotionRow {
