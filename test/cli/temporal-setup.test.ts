@@ -33,7 +33,7 @@ describe('prodops temporal setup', () => {
   it('registers the search attributes once and is harmless to repeat', async () => {
     const first = capture();
     expect(await main(['temporal', 'setup', '--config', configPath], first)).toBe(0);
-    expect(first.lines.join('\n')).toMatch(/11 search attributes added, 0 already there/);
+    expect(first.lines.join('\n')).toMatch(/13 search attributes added, 0 already there/);
     const { customAttributes } = await env.connection.operatorService.listSearchAttributes({
       namespace: 'default',
     });
@@ -50,11 +50,13 @@ describe('prodops temporal setup', () => {
         'OnboardingPhase',
         'StartDate',
         'EndDate',
+        'RenewalStatus',
+        'NoticeDeadline',
       ]),
     );
 
     const second = capture();
     expect(await main(['temporal', 'setup', '--config', configPath], second)).toBe(0);
-    expect(second.lines.join('\n')).toMatch(/0 search attributes added, 11 already there/);
+    expect(second.lines.join('\n')).toMatch(/0 search attributes added, 13 already there/);
   });
 });
