@@ -12,13 +12,19 @@ import type { calendar_v3 } from 'googleapis';
 import { isRealDate, isRealTimeZone } from '../domain/config';
 import { ErrorTypes, invalidInput, runBatch, type BatchOutcome, type OperationContext } from './errors';
 import { callGoogle, googleErrorReason, googleErrorStatus } from './google-auth';
-import { calendarEventId, fingerprint } from '../contracts/node/idempotency';
+import { calendarEventId, isEventIdOf, secretCalendarEventId } from '../contracts/node/idempotency';
+import { channelIdBase } from '../contracts/node/channels';
 
 export interface CalendarActivityDeps {
   /** A Calendar client acting as the given user (impersonated through domain-wide delegation). */
   calendarFor(userEmail: string): calendar_v3.Calendar;
   /** Who acts when an input names nobody: the organisation's sender mailbox. */
   defaultActor?: string;
+  /**
+   * The worker's secret (PRODOPS_WORKER_SECRET), for the ids of events whose answers count
+   * (`secretId`); read per call. Never passed through a workflow.
+   */
+  eventIdSecret?: () => string | undefined;
 }
 
 export type SendUpdates = 'all' | 'externalOnly' | 'none';
@@ -46,10 +52,52 @@ export interface UpsertEventInput {
   attendees?: EventAttendeeInput[];
   transparency?: 'opaque' | 'transparent';
   eventType?: 'default' | 'outOfOffice';
+  /**
+   * How an out-of-office block answers invitations that overlap it. Calendar refuses an
+   * out-of-office event without these properties; by default only new invitations are declined.
+   */
+  outOfOffice?: OutOfOfficeOptions;
   /** Extra private extended properties, for example the workflow id that owns the event. */
   privateProperties?: Record<string, string>;
   sendUpdates?: SendUpdates;
+  /**
+   * An event whose answers count (an invite to confirm leave): its id is an HMAC of the key with
+   * the worker's secret, so nobody can predict it, and an event found under it counts as this
+   * one only when `actAs` organises it.
+   */
+  secretId?: boolean;
 }
+
+/** An invite as its organiser's calendar holds it: what its attendees answered. */
+export interface InviteReading {
+  /** False when the event is not on the calendar (never made, or purged). */
+  found: boolean;
+  status: string;
+  /** The organiser's email, lower case. */
+  organizer: string | null;
+  /** The idempotency key prodops made it under (its private property), if it carries one. */
+  prodopsKey: string | null;
+  /** When the event last changed (an answer changes it), ms since the epoch; null if unknown. */
+  updated: number | null;
+  attendees: { email: string; responseStatus: string }[];
+}
+
+export type AutoDeclineMode =
+  'declineNone' | 'declineAllConflictingInvitations' | 'declineOnlyNewConflictingInvitations';
+
+export interface OutOfOfficeOptions {
+  autoDeclineMode?: AutoDeclineMode;
+  /** Sent with each invitation Calendar declines. */
+  declineMessage?: string;
+}
+
+/** What an out-of-office block does unless told otherwise: existing meetings stay, new ones are declined. */
+export const DEFAULT_AUTO_DECLINE_MODE: AutoDeclineMode = 'declineOnlyNewConflictingInvitations';
+const AUTO_DECLINE_MODES = new Set<string>([
+  'declineNone',
+  'declineAllConflictingInvitations',
+  'declineOnlyNewConflictingInvitations',
+]);
 
 export interface UpsertEventResult {
   id: string;
@@ -97,6 +145,10 @@ export interface CalendarEvent {
   updated?: string;
   htmlLink?: string;
   extendedProperties: { private: Record<string, string> };
+  /** Set on an instance of a recurring event: the recurring event's id. */
+  recurringEventId?: string;
+  /** An instance's start as the recurrence placed it (before any change to the instance). */
+  originalStartTime?: CalendarEventTime;
 }
 
 export interface PatchEventInput extends EventRef {
@@ -121,7 +173,32 @@ export interface ListChangesInput {
   calendarId: string;
   /** The `nextSyncToken` of the previous call; absent for the first, full, listing. */
   syncToken?: string;
+  /**
+   * List each instance of a recurring event rather than the recurring event (Calendar's
+   * `singleEvents`). A sync token only serves listings made with the same value.
+   */
+  singleEvents?: boolean;
   actAs?: string;
+}
+
+export interface ListInstancesInput {
+  calendarId: string;
+  /** The recurring event. */
+  eventId: string;
+  /** Instances ending after this instant (RFC 3339 with an offset). */
+  timeMin?: string;
+  /** Instances starting before this instant. */
+  timeMax?: string;
+  /** Stop after this many (the earliest first); every instance when absent. */
+  limit?: number;
+  actAs?: string;
+}
+
+export interface ListInstancesResult {
+  /** Its instances, cancelled ones left out; empty when the recurring event no longer exists. */
+  events: CalendarEvent[];
+  /** False when Calendar no longer knows the recurring event (deleted, or never existed). */
+  found: boolean;
 }
 
 export interface ListChangesResult {
@@ -152,6 +229,12 @@ export interface WatchCalendarInput {
   /** Echoed in `X-Goog-Channel-Token` with every notification, so the receiver can verify it. */
   token: string;
   ttlSeconds?: number;
+  /**
+   * When the channel is meant to expire, whole seconds since the epoch: part of the channel id
+   * (and of the token), so a notification on an expired channel is refused without any stored
+   * state. The same for every attempt of one watch.
+   */
+  expiresAtSeconds: number;
   actAs?: string;
 }
 
@@ -177,6 +260,11 @@ const PAGE_SIZE = 250;
 const MAX_PAGES = 400;
 /** Calendar answers free/busy for at most 50 calendars per query. */
 const FREEBUSY_BATCH = 50;
+/**
+ * Calendar refuses a free/busy range longer than about 90 days (`timeRangeTooLong`, reported
+ * by users, not documented); longer ranges are asked in windows of 60 days, well inside it.
+ */
+export const FREEBUSY_WINDOW_MS = 60 * 86_400_000;
 /** Watch ids that a retry may already have used; see `watchCalendar`. */
 const MAX_CHANNEL_GENERATIONS = 5;
 
@@ -192,10 +280,23 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
   };
   const clientFor = (ctx: OperationContext, actAs: string | undefined) =>
     deps.calendarFor(actorFor(ctx, actAs));
+  const requireSecret = (ctx: OperationContext): string => {
+    const secret = deps.eventIdSecret?.();
+    if (!secret)
+      throw ApplicationFailure.create({
+        type: ErrorTypes.invalidInput,
+        message: `${ctx.system} ${ctx.operation} [${ctx.key ?? ''}]: PRODOPS_WORKER_SECRET is not set on the worker: an invite whose answers count needs an id nobody can predict`,
+        nonRetryable: true,
+      });
+    return secret;
+  };
+  const resolveId = (ref: EventRef, operation: string) =>
+    resolveEventId(ref, operation, deps.eventIdSecret?.());
 
   async function upsertEvent(input: UpsertEventInput): Promise<UpsertEventResult> {
     const ctx: OperationContext = { system: SYSTEM, operation: 'events.upsert', key: input.idempotencyKey };
-    const desired = desiredEvent(ctx, input);
+    const desired = desiredEvent(ctx, input, input.secretId ? requireSecret(ctx) : undefined);
+    const actor = actorFor(ctx, input.actAs).toLowerCase();
     const calendar = clientFor(ctx, input.actAs);
     const calendarId = requireText(ctx, input.calendarId, 'calendarId');
     const eventId = desired.id!;
@@ -234,6 +335,19 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
         nonRetryable: true,
       });
     }
+    const organizer = existing.organizer?.email?.toLowerCase();
+    if (
+      input.secretId &&
+      organizer !== undefined &&
+      organizer !== actor &&
+      organizer !== calendarId.toLowerCase()
+    ) {
+      throw ApplicationFailure.create({
+        type: ErrorTypes.conflict,
+        message: `${SYSTEM} events.upsert [${input.idempotencyKey}]: event ${eventId} on ${calendarId} is organised by ${organizer}, not ${actor}: it is not prodops' and its answers will not count`,
+        nonRetryable: true,
+      });
+    }
     const existingType = existing.eventType ?? 'default';
     if (existingType !== (desired.eventType ?? 'default')) {
       throw ApplicationFailure.create({
@@ -259,7 +373,7 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
   }
 
   async function getEvent(input: EventRef): Promise<{ event: CalendarEvent | null }> {
-    const eventId = resolveEventId(input, 'events.get');
+    const eventId = resolveId(input, 'events.get');
     const ctx: OperationContext = {
       system: SYSTEM,
       operation: 'events.get',
@@ -277,8 +391,54 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
     return { event: found ? simplifyEvent(found) : null };
   }
 
+  /**
+   * What the attendees of an event answered, read from its organiser's calendar: the truth a
+   * workflow checks an answer against before it counts (a signal only says where to look).
+   */
+  async function readInvite(input: {
+    calendarId: string;
+    eventId: string;
+    actAs?: string;
+  }): Promise<InviteReading> {
+    const ctx: OperationContext = { system: SYSTEM, operation: 'events.get', key: input.eventId };
+    requireText(ctx, input.calendarId, 'calendarId');
+    requireText(ctx, input.eventId, 'eventId');
+    const calendar = clientFor(ctx, input.actAs);
+    const found = await callGoogle(ctx, async () => {
+      try {
+        return (await calendar.events.get({ calendarId: input.calendarId, eventId: input.eventId })).data;
+      } catch (error) {
+        const status = googleErrorStatus(error);
+        if (status === 404 || status === 410) return undefined;
+        throw error;
+      }
+    });
+    if (!found)
+      return {
+        found: false,
+        status: 'cancelled',
+        organizer: null,
+        prodopsKey: null,
+        updated: null,
+        attendees: [],
+      };
+    const updated = found.updated ? Date.parse(found.updated) : Number.NaN;
+    return {
+      found: true,
+      status: found.status ?? 'confirmed',
+      organizer: found.organizer?.email?.toLowerCase() ?? null,
+      prodopsKey: found.extendedProperties?.private?.[PRODOPS_KEY_PROPERTY] ?? null,
+      updated: Number.isFinite(updated) ? updated : null,
+      attendees: (found.attendees ?? []).flatMap((a) =>
+        a.email && !a.organizer
+          ? [{ email: a.email.toLowerCase(), responseStatus: a.responseStatus ?? 'needsAction' }]
+          : [],
+      ),
+    };
+  }
+
   async function patchEvent(input: PatchEventInput): Promise<CalendarEvent> {
-    const eventId = resolveEventId(input, 'events.patch');
+    const eventId = resolveId(input, 'events.patch');
     const ctx: OperationContext = {
       system: SYSTEM,
       operation: 'events.patch',
@@ -328,7 +488,7 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
   }
 
   async function deleteEvent(input: DeleteEventInput): Promise<{ deleted: boolean }> {
-    const eventId = resolveEventId(input, 'events.delete');
+    const eventId = resolveId(input, 'events.delete');
     const ctx: OperationContext = {
       system: SYSTEM,
       operation: 'events.delete',
@@ -355,12 +515,56 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
   async function listChanges(input: ListChangesInput): Promise<ListChangesResult> {
     const ctx: OperationContext = { system: SYSTEM, operation: 'events.list', key: input.calendarId };
     const calendar = clientFor(ctx, input.actAs);
+    const single = input.singleEvents === true;
     if (input.syncToken !== undefined) {
-      const incremental = await listAllPages(ctx, calendar, input.calendarId, input.syncToken);
+      const incremental = await listAllPages(ctx, calendar, input.calendarId, input.syncToken, single);
       if (incremental !== 'expired') return { ...incremental, fullResync: false };
     }
-    const full = await listAllPages(ctx, calendar, input.calendarId, undefined);
+    const full = await listAllPages(ctx, calendar, input.calendarId, undefined, single);
     return { ...full, fullResync: true };
+  }
+
+  async function listInstances(input: ListInstancesInput): Promise<ListInstancesResult> {
+    const ctx: OperationContext = { system: SYSTEM, operation: 'events.instances', key: input.eventId };
+    requireText(ctx, input.calendarId, 'calendarId');
+    requireText(ctx, input.eventId, 'eventId');
+    if (input.timeMin !== undefined) requireInstant(ctx, input.timeMin, 'timeMin');
+    if (input.timeMax !== undefined) requireInstant(ctx, input.timeMax, 'timeMax');
+    const limit = input.limit ?? Number.POSITIVE_INFINITY;
+    if (input.limit !== undefined && (!Number.isInteger(input.limit) || input.limit < 1))
+      throw invalidInput(ctx, 'limit must be a whole number above zero');
+    const calendar = clientFor(ctx, input.actAs);
+    const events: CalendarEvent[] = [];
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const data = await callGoogle(ctx, async () => {
+        try {
+          const res = await calendar.events.instances({
+            calendarId: input.calendarId,
+            eventId: input.eventId,
+            timeMin: input.timeMin,
+            timeMax: input.timeMax,
+            pageToken,
+            maxResults: Math.min(PAGE_SIZE, limit),
+          });
+          return res.data;
+        } catch (error) {
+          const status = googleErrorStatus(error);
+          if (status === 404 || status === 410) return 'gone' as const;
+          throw error;
+        }
+      });
+      if (data === 'gone') return { events: [], found: false };
+      for (const item of data.items ?? []) if (item.status !== 'cancelled') events.push(simplifyEvent(item));
+      if (!data.nextPageToken || events.length >= limit)
+        return { events: events.slice(0, limit), found: true };
+      pageToken = data.nextPageToken;
+    }
+    throw ApplicationFailure.create({
+      type: ErrorTypes.unknown,
+      message: `${SYSTEM} events.instances [${input.eventId}]: more than ${MAX_PAGES} pages`,
+      nonRetryable: false,
+    });
   }
 
   async function freeBusy(input: FreeBusyInput): Promise<FreeBusyResult> {
@@ -374,24 +578,48 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
     if (Date.parse(timeMax) <= Date.parse(timeMin)) throw invalidInput(ctx, 'timeMax must be after timeMin');
     const calendar = clientFor(ctx, input.actAs);
     const ids = [...new Set(input.calendars)];
-    const result: FreeBusyResult = { calendars: {} };
-    for (let i = 0; i < ids.length; i += FREEBUSY_BATCH) {
-      const batch = ids.slice(i, i + FREEBUSY_BATCH);
-      const data = await callGoogle(ctx, async () => {
-        const res = await calendar.freebusy.query({
-          requestBody: { timeMin, timeMax, items: batch.map((id) => ({ id })) },
+    const busy = new Map<string, [number, number][]>(ids.map((id) => [id, []]));
+    const errors = new Map<string, Set<string>>(ids.map((id) => [id, new Set()]));
+    const from = Date.parse(timeMin);
+    const to = Date.parse(timeMax);
+    for (let windowStart = from; windowStart < to; windowStart += FREEBUSY_WINDOW_MS) {
+      const windowEnd = Math.min(windowStart + FREEBUSY_WINDOW_MS, to);
+      // The caller's own strings when one window covers everything, so its offsets reach Calendar as given.
+      const single = windowStart === from && windowEnd === to;
+      const min = single ? timeMin : new Date(windowStart).toISOString();
+      const max = single ? timeMax : new Date(windowEnd).toISOString();
+      for (let i = 0; i < ids.length; i += FREEBUSY_BATCH) {
+        const batch = ids.slice(i, i + FREEBUSY_BATCH);
+        const data = await callGoogle(ctx, async () => {
+          const res = await calendar.freebusy.query({
+            requestBody: { timeMin: min, timeMax: max, items: batch.map((id) => ({ id })) },
+          });
+          return res.data;
         });
-        return res.data;
-      });
-      for (const id of batch) {
-        const entry = data.calendars?.[id];
-        result.calendars[id] = {
-          busy: (entry?.busy ?? []).flatMap((b) =>
-            b.start && b.end ? [{ start: b.start, end: b.end }] : [],
-          ),
-          errors: entry ? (entry.errors ?? []).map((e) => e.reason ?? 'unknown') : ['missingFromResponse'],
-        };
+        for (const id of batch) {
+          const entry = data.calendars?.[id];
+          if (!entry) {
+            errors.get(id)!.add('missingFromResponse');
+            continue;
+          }
+          for (const reason of entry.errors ?? []) errors.get(id)!.add(reason.reason ?? 'unknown');
+          for (const b of entry.busy ?? []) {
+            const start = b.start ? Date.parse(b.start) : Number.NaN;
+            const end = b.end ? Date.parse(b.end) : Number.NaN;
+            if (Number.isFinite(start) && Number.isFinite(end)) busy.get(id)!.push([start, end]);
+          }
+        }
       }
+    }
+    const result: FreeBusyResult = { calendars: {} };
+    for (const id of ids) {
+      result.calendars[id] = {
+        busy: mergeIntervals(busy.get(id)!).map(([start, end]) => ({
+          start: rfc3339Utc(start),
+          end: rfc3339Utc(end),
+        })),
+        errors: [...errors.get(id)!],
+      };
     }
     return result;
   }
@@ -411,8 +639,10 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
     if (input.ttlSeconds !== undefined && (!Number.isInteger(input.ttlSeconds) || input.ttlSeconds <= 0)) {
       throw invalidInput(ctx, 'ttlSeconds must be a positive whole number');
     }
+    if (!Number.isInteger(input.expiresAtSeconds) || input.expiresAtSeconds <= 0)
+      throw invalidInput(ctx, 'expiresAtSeconds must be a positive whole number of seconds since the epoch');
     const calendar = clientFor(ctx, input.actAs);
-    const base = `prodops-${fingerprint(input.idempotencyKey, 32)}`;
+    const base = channelIdBase(input.idempotencyKey, input.expiresAtSeconds);
     const idOf = (generation: number) => (generation === 0 ? base : `${base}-${generation}`);
 
     for (let generation = 0; generation < MAX_CHANNEL_GENERATIONS; generation++) {
@@ -485,10 +715,12 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
     upsertEvent,
     upsertEvents,
     getEvent,
+    readInvite,
     patchEvent,
     deleteEvent,
     deleteEvents,
     listChanges,
+    listInstances,
     freeBusy,
     watchCalendar,
     stopChannel,
@@ -526,18 +758,21 @@ async function listAllPages(
   calendar: calendar_v3.Calendar,
   calendarId: string,
   syncToken: string,
+  singleEvents: boolean,
 ): Promise<ListedPages | 'expired'>;
 async function listAllPages(
   ctx: OperationContext,
   calendar: calendar_v3.Calendar,
   calendarId: string,
   syncToken: undefined,
+  singleEvents: boolean,
 ): Promise<ListedPages>;
 async function listAllPages(
   ctx: OperationContext,
   calendar: calendar_v3.Calendar,
   calendarId: string,
   syncToken: string | undefined,
+  singleEvents: boolean,
 ): Promise<ListedPages | 'expired'> {
   const events: CalendarEvent[] = [];
   let pageToken: string | undefined;
@@ -545,7 +780,13 @@ async function listAllPages(
     const data = await callGoogle(ctx, async () => {
       try {
         // A full listing includes nothing deleted; an incremental one always includes deletions.
-        const res = await calendar.events.list({ calendarId, syncToken, pageToken, maxResults: PAGE_SIZE });
+        const res = await calendar.events.list({
+          calendarId,
+          syncToken,
+          pageToken,
+          maxResults: PAGE_SIZE,
+          ...(singleEvents ? { singleEvents: true } : {}),
+        });
         return res.data;
       } catch (error) {
         if (syncToken !== undefined && googleErrorStatus(error) === 410) return 'expired' as const;
@@ -574,13 +815,29 @@ async function listAllPages(
   });
 }
 
-function resolveEventId(ref: EventRef, operation: string): string {
+/** Sorted, with touching or overlapping intervals joined (an event across a window edge comes back in two). */
+function mergeIntervals(intervals: [number, number][]): [number, number][] {
+  const merged: [number, number][] = [];
+  for (const [start, end] of [...intervals].sort((a, b) => a[0] - b[0] || a[1] - b[1])) {
+    const last = merged[merged.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
+/** `2026-03-26T10:00:00Z`, as Calendar writes free/busy instants. */
+function rfc3339Utc(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+function resolveEventId(ref: EventRef, operation: string, secret: string | undefined): string {
   const ctx: OperationContext = { system: SYSTEM, operation, key: ref.idempotencyKey ?? ref.eventId };
   requireText(ctx, ref.calendarId, 'calendarId');
   if (
     ref.eventId !== undefined &&
     ref.idempotencyKey !== undefined &&
-    ref.eventId !== calendarEventId(ref.idempotencyKey)
+    !isEventIdOf(ref.eventId, ref.idempotencyKey, secret)
   ) {
     throw invalidInput(ctx, 'eventId and idempotencyKey name different events');
   }
@@ -603,7 +860,11 @@ function requireInstant(ctx: OperationContext, value: string, name: string): str
   return value;
 }
 
-function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_v3.Schema$Event {
+function desiredEvent(
+  ctx: OperationContext,
+  input: UpsertEventInput,
+  secret: string | undefined,
+): calendar_v3.Schema$Event {
   requireText(ctx, input.idempotencyKey, 'idempotencyKey');
   if (input.idempotencyKey.length > 1024)
     throw invalidInput(ctx, 'idempotencyKey must be at most 1024 characters');
@@ -613,8 +874,19 @@ function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_
   if (eventType === 'outOfOffice' && input.attendees && input.attendees.length > 0) {
     throw invalidInput(ctx, 'an out-of-office event has no attendees');
   }
+  // Calendar answers 400 to an all-day out-of-office event: a whole day is midnight to midnight.
+  if (eventType === 'outOfOffice' && start.date !== undefined)
+    throw invalidInput(
+      ctx,
+      'an out-of-office event has start and end times (YYYY-MM-DDTHH:MM), not whole dates: use 00:00 to 00:00 for whole days',
+    );
+  if (eventType !== 'outOfOffice' && input.outOfOffice !== undefined)
+    throw invalidInput(ctx, 'outOfOffice applies to an out-of-office event only');
   return {
-    id: calendarEventId(input.idempotencyKey),
+    id:
+      secret !== undefined
+        ? secretCalendarEventId(input.idempotencyKey, secret)
+        : calendarEventId(input.idempotencyKey),
     summary: input.summary,
     description: input.description ?? '',
     start,
@@ -622,6 +894,9 @@ function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_
     attendees: attendeesOf(ctx, input.attendees ?? []),
     transparency: input.transparency ?? 'opaque',
     eventType,
+    ...(eventType === 'outOfOffice'
+      ? { outOfOfficeProperties: outOfOfficePropertiesOf(ctx, input.outOfOffice) }
+      : {}),
     status: 'confirmed',
     extendedProperties: {
       private: {
@@ -630,6 +905,22 @@ function desiredEvent(ctx: OperationContext, input: UpsertEventInput): calendar_
       },
     },
   };
+}
+
+function outOfOfficePropertiesOf(
+  ctx: OperationContext,
+  options: OutOfOfficeOptions | undefined,
+): calendar_v3.Schema$EventOutOfOfficeProperties {
+  const mode = options?.autoDeclineMode ?? DEFAULT_AUTO_DECLINE_MODE;
+  if (!AUTO_DECLINE_MODES.has(mode))
+    throw invalidInput(
+      ctx,
+      `outOfOffice.autoDeclineMode must be one of ${[...AUTO_DECLINE_MODES].join(', ')}`,
+    );
+  const message = options?.declineMessage;
+  if (message !== undefined && (typeof message !== 'string' || message.length > 1024))
+    throw invalidInput(ctx, 'outOfOffice.declineMessage must be text of at most 1024 characters');
+  return { autoDeclineMode: mode, ...(message ? { declineMessage: message } : {}) };
 }
 
 function checkedProperties(
@@ -772,6 +1063,15 @@ function differences(
       return have?.responseStatus ? { ...a, responseStatus: have.responseStatus } : a;
     });
   }
+  if (desired.outOfOfficeProperties) {
+    const have = existing.outOfOfficeProperties ?? {};
+    const want = desired.outOfOfficeProperties;
+    if (
+      have.autoDeclineMode !== want.autoDeclineMode ||
+      (have.declineMessage ?? '') !== (want.declineMessage ?? '')
+    )
+      patch.outOfOfficeProperties = want;
+  }
   const wantedProps = desired.extendedProperties?.private ?? {};
   const haveProps = existing.extendedProperties?.private ?? {};
   if (Object.entries(wantedProps).some(([k, v]) => haveProps[k] !== v))
@@ -814,5 +1114,8 @@ export function simplifyEvent(event: calendar_v3.Schema$Event): CalendarEvent {
   if (event.creator?.email) out.creator = event.creator.email;
   if (event.updated) out.updated = event.updated;
   if (event.htmlLink) out.htmlLink = event.htmlLink;
+  if (event.recurringEventId) out.recurringEventId = event.recurringEventId;
+  const originalStart = timeOf(event.originalStartTime);
+  if (originalStart) out.originalStartTime = originalStart;
   return out;
 }

@@ -17,6 +17,7 @@ import {
 } from '../domain/onboarding-intake';
 import { onboardingRulesFrom } from '../domain/onboarding-plan';
 import { releaseRulesFrom } from '../domain/release-plan';
+import { operatorGrants, type OperatorGrant } from '../domain/operators';
 import type { PersonRef, ReleaseContext } from '../workflows/release/messages';
 import type { OnboardingContext, OwnerTeam } from '../workflows/onboarding/messages';
 
@@ -139,6 +140,14 @@ export function createCoreActivities(deps: CoreDeps) {
       return { problems: checkIntake(deps.config(), input.intake) };
     },
 
+    /**
+     * The configured operators: who may sign commands, with which public key, and for whom. A
+     * workflow reads them when a signed command arrives and its copy is older than an hour.
+     */
+    async loadOperators(): Promise<{ operators: OperatorGrant[] }> {
+      return { operators: operatorGrants(deps.config().operators) };
+    },
+
     /** Everything the release workflow needs from the configuration about one PM's release. */
     async loadReleaseContext(input: { pmId: string; years: YearRange }): Promise<ReleaseContext> {
       const config = deps.config();
@@ -193,6 +202,16 @@ export function createCoreActivities(deps: CoreDeps) {
           doneStatus: jira.statuses.done,
         },
         sender: config.integrations.google.sender ?? `product-ops@${pm.email.split('@')[1] ?? 'localhost'}`,
+        accounts: {
+          jira: Object.fromEntries(
+            config.people.flatMap((p) => (p.jiraAccountId ? [[p.jiraAccountId, p.id]] : [])),
+          ),
+          notion: Object.fromEntries(
+            config.people.flatMap((p) =>
+              p.notionUserId ? [[p.notionUserId.replace(/-/g, '').toLowerCase(), p.id]] : [],
+            ),
+          ),
+        },
       };
     },
   };

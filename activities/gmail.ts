@@ -1,20 +1,27 @@
 /**
- * Gmail activities. A mail carries a Message-ID derived from the idempotency key; before sending,
- * the sender's mailbox is searched for it, so a retry after a crash between the send and the
- * activity's completion finds the mail instead of sending it twice.
+ * Gmail activities. A mail carries a Message-ID derived from the idempotency key and, in a short
+ * reference line at its foot, a token derived from the same key. Before sending, the sender's
+ * sent mail is searched for the token (and, for mails sent before the token, the Message-ID), so
+ * a retry after a crash between the send and the activity's completion finds the mail instead of
+ * sending it twice. Gmail has been seen to replace a client's Message-ID with its own, which
+ * would defeat a look-up by Message-ID alone; the body is never rewritten. After sending, the
+ * Message-ID Gmail stored is read back and returned, since that is the one replies refer to.
  */
 import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { gmail_v1 } from 'googleapis';
 import { ErrorTypes, invalidInput, type OperationContext } from './errors';
 import { callGoogle } from './google-auth';
-import { fingerprint, messageId } from '../contracts/node/idempotency';
+import { Context } from '@temporalio/activity';
+import { fingerprint, mailToken, messageId } from '../contracts/node/idempotency';
 
 export interface GmailActivityDeps {
   /** A Gmail client acting as the given mailbox. */
   gmailFor(userEmail: string): gmail_v1.Gmail;
   /** The moment used in the Date header; injectable for tests. */
   now?: () => Date;
+  /** Where a surprise that does not fail the send is reported; by default the activity's log. */
+  warn?: (message: string) => void;
 }
 
 export interface SendMailInput {
@@ -32,10 +39,12 @@ export interface SendMailResult {
   /** Gmail's id of the message in the sender's mailbox. */
   id: string;
   threadId?: string;
-  /** The RFC 5322 Message-ID, with angle brackets. */
+  /** The RFC 5322 Message-ID Gmail stored, with angle brackets: the one replies refer to. */
   messageId: string;
   /** False when an earlier attempt had already sent it. */
   sent: boolean;
+  /** Present when Gmail stored another Message-ID than the one prodops gave: that one. */
+  requestedMessageId?: string;
 }
 
 export interface MimeMessage {
@@ -56,6 +65,15 @@ const ADDRESS = /^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[^\s@<>(),;:"[\]\\]
 
 export function createGmailActivities(deps: GmailActivityDeps) {
   const now = deps.now ?? (() => new Date());
+  const warn =
+    deps.warn ??
+    ((message: string) => {
+      try {
+        Context.current().log.warn(message);
+      } catch {
+        console.warn(message);
+      }
+    });
 
   async function sendMail(input: SendMailInput): Promise<SendMailResult> {
     const ctx: OperationContext = { system: SYSTEM, operation: 'messages.send', key: input.idempotencyKey };
@@ -71,28 +89,57 @@ export function createGmailActivities(deps: GmailActivityDeps) {
       throw invalidInput(ctx, 'text and html are both required');
 
     const id = messageId(input.idempotencyKey, from.address.split('@')[1]!);
+    const token = mailToken(input.idempotencyKey);
     const gmail = deps.gmailFor(from.address);
 
-    const existing = await callGoogle({ ...ctx, operation: 'messages.list' }, async () => {
-      const res = await gmail.users.messages.list({
-        userId: 'me',
-        q: `rfc822msgid:${id.slice(1, -1)}`,
-        // A sent copy the user has since binned still counts as sent.
-        includeSpamTrash: true,
-        maxResults: 10,
+    const find = (q: string) =>
+      callGoogle({ ...ctx, operation: 'messages.list' }, async () => {
+        const res = await gmail.users.messages.list({
+          userId: 'me',
+          q,
+          // A sent copy the user has since binned still counts as sent.
+          includeSpamTrash: true,
+          maxResults: 10,
+        });
+        return res.data.messages?.[0];
       });
-      return res.data.messages?.[0];
+    /** The Message-ID Gmail stored for a message, or undefined when it carries none. */
+    const storedMessageId = (gmailId: string) =>
+      callGoogle({ ...ctx, operation: 'messages.get' }, async () => {
+        const res = await gmail.users.messages.get({
+          userId: 'me',
+          id: gmailId,
+          format: 'metadata',
+          metadataHeaders: ['Message-ID'],
+        });
+        const header = res.data.payload?.headers?.find((h) => h.name?.toLowerCase() === 'message-id');
+        return header?.value?.trim() || undefined;
+      });
+    const described = (
+      gmailId: string,
+      threadId: string | null | undefined,
+      stored: string | undefined,
+      sent: boolean,
+    ) => ({
+      id: gmailId,
+      threadId: threadId ?? undefined,
+      messageId: stored ?? id,
+      sent,
+      ...(stored && stored !== id ? { requestedMessageId: id } : {}),
     });
+
+    // The token first: Gmail never rewrites a body. The Message-ID finds mails sent without one.
+    const existing = (await find(`in:sent "${token}"`)) ?? (await find(`rfc822msgid:${id.slice(1, -1)}`));
     if (existing?.id)
-      return { id: existing.id, threadId: existing.threadId ?? undefined, messageId: id, sent: false };
+      return described(existing.id, existing.threadId, await storedMessageId(existing.id), false);
 
     const raw = buildMimeMessage({
       from: formatMailbox(from),
       to: to.map(formatMailbox),
       cc: cc.map(formatMailbox),
       subject: input.subject,
-      text: input.text,
-      html: input.html,
+      text: withReference(input.text, token),
+      html: withHtmlReference(input.html, token),
       messageId: id,
       date: now(),
       boundary: `prodops-${fingerprint(input.idempotencyKey, 16)}-${randomBytes(6).toString('hex')}`,
@@ -105,20 +152,37 @@ export function createGmailActivities(deps: GmailActivityDeps) {
       return res.data;
     });
     if (!sent.id) {
-      // A retry will find the mail by its Message-ID.
+      // A retry will find the mail by its token.
       throw ApplicationFailure.create({
         type: ErrorTypes.unknown,
         message: `${SYSTEM} messages.send [${input.idempotencyKey}]: Gmail returned no message id`,
         nonRetryable: false,
       });
     }
-    return { id: sent.id, threadId: sent.threadId ?? undefined, messageId: id, sent: true };
+    const stored = await storedMessageId(sent.id);
+    if (stored && stored !== id)
+      warn(
+        `${SYSTEM} messages.send [${input.idempotencyKey}]: Gmail stored the mail under Message-ID ${stored}, not ${id}; replies refer to ${stored}`,
+      );
+    return described(sent.id, sent.threadId, stored, true);
   }
 
   return { sendMail };
 }
 
 export type GmailActivities = ReturnType<typeof createGmailActivities>;
+
+/** The plain-text body with the mail's reference token on a line of its own at the foot. */
+export function withReference(text: string, token: string): string {
+  return `${text.replace(/\s+$/, '')}\n\n-- \nRef. ${token}\n`;
+}
+
+/** The HTML body with the reference token in a small paragraph at the foot (inside <body> if there is one). */
+export function withHtmlReference(html: string, token: string): string {
+  const footer = `<p style="color:#8a8a8a;font-size:11px">Ref. ${token}</p>`;
+  const close = html.search(/<\/body\s*>/i);
+  return close >= 0 ? `${html.slice(0, close)}${footer}${html.slice(close)}` : `${html}${footer}`;
+}
 
 interface Mailbox {
   name?: string;

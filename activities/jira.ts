@@ -8,11 +8,16 @@
  * create request itself; every comment carries the same property. A retry looks first:
  *   - a sub-task among its parent's `subtasks` (read by id, strongly consistent), then the
  *     candidates' properties through bulk fetch (also by id);
- *   - a top-level issue by JQL on the label. Jira's search index trails writes by moments, so
- *     this is the one look-up that is eventually consistent; Temporal's retry back-off leaves it
- *     time to catch up. The property, not the label, decides: a clone copies labels.
- *   - a comment among the issue's comments (paginated, with their properties).
+ *   - a top-level issue by JQL on the label. Jira's search index trails writes by seconds, at
+ *     times minutes, so this is the one look-up that is eventually consistent: a retry (which may
+ *     follow a create whose answer was lost) keeps looking for a bounded time before creating.
+ *     Should a twin be made all the same, the first look-up that sees both keeps the first made
+ *     and closes the other as its duplicate. The property, not the label, decides: a clone
+ *     copies labels.
+ *   - a comment among the issue's comments (paginated), its properties read through
+ *     `POST /comment/list`, the one place Jira documents them.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createCloudClient, type SchemaMismatchBehavior } from 'jira.js';
 import { isRealDate, type OrgConfig } from '../domain/config';
@@ -63,6 +68,60 @@ export function createJiraClient(options: JiraClientOptions): JiraClient {
 export interface JiraActivityDeps {
   client: JiraClient;
   jira: JiraIntegrationConfig;
+  /** The attempt of the running activity; by default Temporal's, and 1 outside an activity. */
+  attempt?: () => number;
+  /**
+   * How long a retried create keeps looking in search before it creates (search trails writes),
+   * and how often it looks. Defaults: 40 s every 4 s, inside the one-minute activity timeout.
+   */
+  searchSettle?: { waitMs: number; pollMs: number };
+  /**
+   * How long the running attempt has left before its start-to-close timeout, in ms; by default
+   * Temporal's, and unbounded outside an activity. The wait in search stops in time to create.
+   */
+  timeLeftMs?: () => number;
+  /** Waits between looks; injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Where a problem that does not fail the call is reported; by default the activity's log. */
+  warn?: (message: string) => void;
+}
+
+export const DEFAULT_SEARCH_SETTLE = { waitMs: 40_000, pollMs: 4_000 };
+/**
+ * What a retried create keeps of its attempt for the last look, the create and closing twins:
+ * against a slow Jira, waiting out the full settle would end in a timeout, and the next attempt
+ * would wait again rather than create.
+ */
+export const CREATE_RESERVE_MS = 15_000;
+
+/** The running activity's attempt number, or 1 when not called as an activity (tests, tools). */
+function temporalAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * The running attempt's time before its start-to-close timeout, counted from when it was
+ * scheduled (a little less than it really has); unbounded when not called as an activity.
+ */
+function temporalTimeLeftMs(): number {
+  try {
+    const { startToCloseTimeoutMs, currentAttemptScheduledTimestampMs } = Context.current().info;
+    return currentAttemptScheduledTimestampMs + startToCloseTimeoutMs - Date.now();
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+function temporalWarn(message: string): void {
+  try {
+    Context.current().log.warn(message);
+  } catch {
+    console.warn(message);
+  }
 }
 
 /** An issue as workflows see it. */
@@ -135,6 +194,11 @@ export interface CreateIssueResult {
   id: string;
   /** False when an earlier attempt had already made it. */
   created: boolean;
+  /**
+   * Twins of the issue found in search and closed as its duplicates: made by attempts that could
+   * not yet see the first one in Jira's search, which trails writes.
+   */
+  duplicatesClosed?: string[];
 }
 
 export interface AddCommentInput {
@@ -153,6 +217,11 @@ export interface TransitionIssueInput {
   issueKey: string;
   /** The target status name (case-insensitive). */
   toStatus: string;
+  /**
+   * The resolution to set when the transition's screen has one; by default the one
+   * `integrations.jira.resolutions` names for the target status.
+   */
+  resolution?: string;
 }
 
 export interface TransitionIssueResult {
@@ -323,12 +392,114 @@ function idempotencyKeyOf(properties: unknown): string | undefined {
   return isRecord(marker) && typeof marker.key === 'string' ? marker.key : undefined;
 }
 
+/** The original a twin was closed as a duplicate of, recorded on the twin's marker. */
+function duplicateOfMarker(properties: unknown): string | undefined {
+  const marker = isRecord(properties) ? properties[IDEMPOTENCY_PROPERTY] : undefined;
+  return isRecord(marker) && typeof marker.duplicateOf === 'string' ? marker.duplicateOf : undefined;
+}
+
+/** An issue made for an idempotency key, as a look-up found it. */
+interface MadeIssue {
+  key: string;
+  id: string;
+  /** Set once it was closed as a twin. */
+  duplicateOf?: string;
+}
+
+/**
+ * The issue that stands for a key: the first made (lowest id) of those not closed as twins, and
+ * the later ones still open, which are twins to close.
+ */
+function originalAndTwins(made: MadeIssue[]): { original?: MadeIssue; twins: MadeIssue[] } {
+  const open = made.filter((m) => !m.duplicateOf).sort((a, b) => Number(a.id) - Number(b.id));
+  return { original: open[0], twins: open.slice(1) };
+}
+
+function madeIssue(
+  issue: { key?: string; id?: string; properties?: unknown },
+  idempotencyKey: string,
+): MadeIssue[] {
+  if (!issue.key || !issue.id || idempotencyKeyOf(issue.properties) !== idempotencyKey) return [];
+  const duplicateOf = duplicateOfMarker(issue.properties);
+  return [{ key: issue.key, id: issue.id, ...(duplicateOf ? { duplicateOf } : {}) }];
+}
+
+interface ScreenField {
+  required?: boolean;
+  hasDefaultValue?: boolean;
+  name?: string;
+  allowedValues?: unknown[];
+}
+
+/** The configured resolution for a status, its name matched without regard to case. */
+export function configuredResolution(jira: JiraIntegrationConfig, status: string): string | undefined {
+  const wanted = status.trim().toLowerCase();
+  return Object.entries(jira.resolutions ?? {}).find(([name]) => name.trim().toLowerCase() === wanted)?.[1];
+}
+
+/**
+ * What to fill in on a transition's screen: the resolution (the input's, or the configured one
+ * for the target status) when the screen has that field. A required field prodops cannot fill
+ * fails for good, naming the field and where to configure it, instead of Jira's bare 400.
+ */
+function screenFields(
+  ctx: OperationContext,
+  jira: JiraIntegrationConfig,
+  input: TransitionIssueInput,
+  transition: { name?: string; to?: { name?: string }; fields?: Record<string, unknown> },
+): Record<string, JsonValue> {
+  const status = transition.to?.name ?? input.toStatus;
+  const about = `jira transitionIssue [${input.issueKey}]: the "${transition.name ?? status}" transition to "${status}"`;
+  const refuse = (message: string) =>
+    ApplicationFailure.create({
+      type: ErrorTypes.invalidInput,
+      message: `${about} ${message}`,
+      nonRetryable: true,
+    });
+  const out: Record<string, JsonValue> = {};
+  for (const [id, raw] of Object.entries(transition.fields ?? {})) {
+    const field = (isRecord(raw) ? raw : {}) as ScreenField;
+    const mandatory = field.required === true && field.hasDefaultValue !== true;
+    if (id === 'resolution') {
+      const allowed = (field.allowedValues ?? [])
+        .map((v) => (isRecord(v) && typeof v.name === 'string' ? v.name : undefined))
+        .filter((n): n is string => n !== undefined);
+      const source =
+        input.resolution !== undefined ? 'resolution' : `integrations.jira.resolutions.${status}`;
+      const chosen = input.resolution ?? configuredResolution(jira, status);
+      if (chosen === undefined) {
+        if (mandatory)
+          throw refuse(
+            `requires a resolution: set integrations.jira.resolutions.${status} to one of ${allowed.map((a) => `"${a}"`).join(', ') || 'the resolutions of the site'}`,
+          );
+        continue;
+      }
+      const match = allowed.find((a) => a.toLowerCase() === chosen.trim().toLowerCase());
+      if (allowed.length > 0 && match === undefined)
+        throw refuse(
+          `offers no resolution "${chosen}" (${source}); it offers ${allowed.map((a) => `"${a}"`).join(', ')}`,
+        );
+      out.resolution = { name: match ?? chosen.trim() };
+    } else if (mandatory) {
+      throw refuse(
+        `requires ${field.name ?? id} (${id}) on its screen, which prodops does not fill in: take it off the screen or give it a default value`,
+      );
+    }
+  }
+  return out;
+}
+
 function quoteJql(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 export function createJiraActivities(deps: JiraActivityDeps) {
   const { client, jira } = deps;
+  const attempt = deps.attempt ?? temporalAttempt;
+  const settle = deps.searchSettle ?? DEFAULT_SEARCH_SETTLE;
+  const timeLeftMs = deps.timeLeftMs ?? temporalTimeLeftMs;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const warn = deps.warn ?? temporalWarn;
 
   const checkIssueKey = (ctx: OperationContext, issueKey: unknown, what = 'issueKey') => {
     if (typeof issueKey !== 'string' || !ISSUE_KEY.test(issueKey)) {
@@ -394,7 +565,11 @@ export function createJiraActivities(deps: JiraActivityDeps) {
   }
 
   /** The sub-task of `parentKey` made for `idempotencyKey`, read by id rather than searched. */
-  async function findSubtask(ctx: OperationContext, parentKey: string, idempotencyKey: string) {
+  async function findSubtask(
+    ctx: OperationContext,
+    parentKey: string,
+    idempotencyKey: string,
+  ): Promise<MadeIssue[]> {
     const parent = await jiraCall(ctx, () =>
       client.issues.getIssue({ issueIdOrKey: parentKey, fields: ['subtasks'] }),
     );
@@ -402,6 +577,7 @@ export function createJiraActivities(deps: JiraActivityDeps) {
       .filter(isRecord)
       .map((s) => s.key)
       .filter((k): k is string => typeof k === 'string');
+    const made: MadeIssue[] = [];
     for (let start = 0; start < candidates.length; start += BULK_FETCH_LIMIT) {
       const batch = candidates.slice(start, start + BULK_FETCH_LIMIT);
       const fetched = await jiraCall(ctx, () =>
@@ -411,22 +587,107 @@ export function createJiraActivities(deps: JiraActivityDeps) {
           properties: [IDEMPOTENCY_PROPERTY],
         }),
       );
-      const match = (fetched.issues ?? []).find(
-        (issue) => idempotencyKeyOf(issue.properties) === idempotencyKey,
-      );
-      if (match?.key && match.id) return { key: match.key, id: match.id };
+      made.push(...(fetched.issues ?? []).flatMap((issue) => madeIssue(issue, idempotencyKey)));
     }
-    return undefined;
+    return made;
   }
 
-  async function findTopLevel(ctx: OperationContext, projectKey: string, idempotencyKey: string) {
+  /** Issues made for the key, by JQL on the label (the property decides: a clone copies labels). */
+  async function findTopLevel(
+    ctx: OperationContext,
+    projectKey: string,
+    idempotencyKey: string,
+  ): Promise<MadeIssue[]> {
     const jql = `project = ${quoteJql(projectKey)} AND labels = ${quoteJql(jiraLabel(idempotencyKey))} ORDER BY created ASC`;
     const { issues } = await search(ctx, jql, ['labels'], MAX_SEARCH_LIMIT, [IDEMPOTENCY_PROPERTY]);
-    const match = issues.find((issue) => idempotencyKeyOf(issue.properties) === idempotencyKey);
-    return match?.key && match.id ? { key: match.key, id: match.id } : undefined;
+    return issues.flatMap((issue) => madeIssue(issue, idempotencyKey));
   }
 
-  const single = {
+  /**
+   * Closes a twin as a duplicate of the original, leaving the original as it was: a Duplicate link
+   * (the twin duplicates the original), a note on the twin, a move to a done status with the
+   * Duplicate resolution where the screen offers it, and the twin's marker pointing at the
+   * original so that later look-ups pass over it. A transient failure fails the call (Temporal
+   * retries it and the look-up finds the same pair); a permanent one is reported and the rest done.
+   */
+  async function closeTwin(
+    ctx: OperationContext,
+    idempotencyKey: string,
+    original: MadeIssue,
+    twin: MadeIssue,
+  ): Promise<void> {
+    const attemptStep = async (what: string, step: () => Promise<unknown>) => {
+      try {
+        await step();
+      } catch (failure) {
+        if (failure instanceof ApplicationFailure && !failure.nonRetryable) throw failure;
+        warn(
+          `jira createIssue [${idempotencyKey}]: could not ${what} while closing ${twin.key} as a duplicate of ${original.key}: ${failure instanceof Error ? failure.message : String(failure)}`,
+        );
+      }
+    };
+    await attemptStep('link the twin to the original', () =>
+      jiraCall({ ...ctx, operation: 'createIssue (link duplicate)' }, () =>
+        client.issueLinks.linkIssues({
+          type: { name: 'Duplicate' },
+          inwardIssue: { key: twin.key },
+          outwardIssue: { key: original.key },
+        }),
+      ),
+    );
+    await attemptStep('note why on the twin', () =>
+      activities.addComment({
+        idempotencyKey: `duplicate-of:${original.key}:${twin.key}`,
+        issueKey: twin.key,
+        body: `${twin.key} was created a second time for the same request while Jira's search had not yet caught up with the first, ${original.key}. ${original.key} is the one prodops follows; this one is closed as its duplicate.`,
+      }),
+    );
+    await attemptStep('close the twin', () => closeAsDuplicate(ctx, twin.key));
+    await attemptStep('mark the twin', () =>
+      activities.setIssueProperty({
+        issueKey: twin.key,
+        propertyKey: IDEMPOTENCY_PROPERTY,
+        value: { key: idempotencyKey, duplicateOf: original.key },
+      }),
+    );
+  }
+
+  /** Moves an issue to a done status (the configured done or cancelled one first), resolved as Duplicate where offered. */
+  async function closeAsDuplicate(ctx: OperationContext, issueKey: string): Promise<void> {
+    const issue = await jiraCall(ctx, () =>
+      client.issues.getIssue({ issueIdOrKey: issueKey, fields: ['status'] }),
+    );
+    if (toJiraIssue(issue).statusCategory === 'done') return;
+    const { transitions = [] } = await jiraCall(ctx, () =>
+      client.issues.getTransitions({ issueIdOrKey: issueKey, expand: 'transitions.fields' }),
+    );
+    const done = transitions.filter((t) => t.to?.statusCategory?.key === 'done' && t.id);
+    const named = (name: string) => done.find((t) => t.to?.name?.toLowerCase() === name.toLowerCase());
+    const pick = named(jira.statuses.done) ?? named(jira.statuses.cancelled) ?? done[0];
+    if (!pick?.id) throw invalidInput(ctx, `${issueKey} has no transition to a done status`);
+    const resolution =
+      isRecord(pick.fields) && isRecord(pick.fields.resolution) ? pick.fields.resolution : {};
+    const offersDuplicate = (Array.isArray(resolution.allowedValues) ? resolution.allowedValues : []).some(
+      (v) => isRecord(v) && v.name === 'Duplicate',
+    );
+    const status = pick.to?.name ?? jira.statuses.done;
+    const fields = screenFields(
+      ctx,
+      jira,
+      { issueKey, toStatus: status, ...(offersDuplicate ? { resolution: 'Duplicate' } : {}) },
+      pick,
+    );
+    const transitionId = pick.id;
+    await jiraCall(ctx, () =>
+      client.issues.doTransition({
+        issueIdOrKey: issueKey,
+        transition: { id: transitionId },
+        ...(Object.keys(fields).length > 0 ? { fields } : {}),
+      }),
+    );
+  }
+
+  const activities = {
     async getIssue(input: GetIssueInput): Promise<JiraIssue> {
       const ctx: OperationContext = { system: 'jira', operation: 'getIssue', key: input.issueKey };
       checkIssueKey(ctx, input.issueKey);
@@ -438,6 +699,42 @@ export function createJiraActivities(deps: JiraActivityDeps) {
         }),
       );
       return toJiraIssue(issue, extra);
+    },
+
+    /**
+     * An issue's status and who last moved it to `toStatus`, from its changelog: what a workflow
+     * checks a webhook against before a confirmation counts (the event only says where to look).
+     */
+    async readStatusChange(input: {
+      issueKey: string;
+      toStatus: string;
+    }): Promise<{ status: string; movedBy: string | null; movedAt: number | null }> {
+      const ctx: OperationContext = { system: 'jira', operation: 'getIssue', key: input.issueKey };
+      checkIssueKey(ctx, input.issueKey);
+      const issue = await jiraCall(ctx, () =>
+        client.issues.getIssue({ issueIdOrKey: input.issueKey, fields: ['status'], expand: 'changelog' }),
+      );
+      const wanted = input.toStatus.trim().toLowerCase();
+      const histories = (issue.changelog?.histories ?? []) as {
+        author?: { accountId?: string };
+        created?: string;
+        items?: { field?: string; fieldId?: string; toString?: string | null }[];
+      }[];
+      let movedBy: string | null = null;
+      let movedAt: number | null = null;
+      for (const history of histories) {
+        const moved = (history.items ?? []).some(
+          (item) =>
+            (item.fieldId ?? item.field ?? '').toLowerCase() === 'status' &&
+            (item.toString ?? '').trim().toLowerCase() === wanted,
+        );
+        const at = history.created ? Date.parse(history.created) : Number.NaN;
+        if (moved && (movedAt === null || (Number.isFinite(at) && at >= movedAt))) {
+          movedBy = history.author?.accountId ?? null;
+          movedAt = Number.isFinite(at) ? at : movedAt;
+        }
+      }
+      return { status: toJiraIssue(issue).status, movedBy, movedAt };
     },
 
     async searchIssues(input: SearchIssuesInput): Promise<SearchIssuesResult> {
@@ -522,10 +819,34 @@ export function createJiraActivities(deps: JiraActivityDeps) {
       }
       const description = input.description !== undefined ? plainTextToAdf(input.description) : undefined;
 
-      const existing = input.parentKey
-        ? await findSubtask(ctx, input.parentKey, input.idempotencyKey)
-        : await findTopLevel(ctx, projectKey, input.idempotencyKey);
-      if (existing) return { ...existing, created: false };
+      const look = () =>
+        input.parentKey
+          ? findSubtask(ctx, input.parentKey, input.idempotencyKey)
+          : findTopLevel(ctx, projectKey, input.idempotencyKey);
+      let made = originalAndTwins(await look());
+      // A retry may follow a create whose answer was lost; search trails writes by seconds, at
+      // times minutes, so it keeps looking for a while before it makes the issue a second time.
+      // (A sub-task is read through its parent, which is consistent at once.)
+      if (!made.original && !input.parentKey && attempt() > 1) {
+        for (
+          let waited = 0;
+          !made.original && waited < settle.waitMs && timeLeftMs() - settle.pollMs > CREATE_RESERVE_MS;
+          waited += settle.pollMs
+        ) {
+          await sleep(settle.pollMs);
+          made = originalAndTwins(await look());
+        }
+      }
+      if (made.original) {
+        const original = made.original;
+        for (const twin of made.twins) await closeTwin(ctx, input.idempotencyKey, original, twin);
+        return {
+          key: original.key,
+          id: original.id,
+          created: false,
+          ...(made.twins.length > 0 ? { duplicatesClosed: made.twins.map((t) => t.key) } : {}),
+        };
+      }
 
       const created = await jiraCall(ctx, () =>
         client.issues.createIssue({
@@ -561,7 +882,9 @@ export function createJiraActivities(deps: JiraActivityDeps) {
       if (input.body.length > MAX_COMMENT)
         throw invalidInput(ctx, `body must be at most ${MAX_COMMENT} characters`);
 
-      // Oldest first, so that comments added while paging append behind the cursor instead of shifting it.
+      // Oldest first, so that comments added while paging append behind the cursor instead of
+      // shifting it. Jira documents comment properties only on POST /comment/list, so each page
+      // of ids is read again there with its properties.
       for (let startAt = 0; ;) {
         const page = await jiraCall(ctx, () =>
           client.issueComments.getComments({
@@ -569,17 +892,22 @@ export function createJiraActivities(deps: JiraActivityDeps) {
             startAt,
             maxResults: COMMENT_PAGE,
             orderBy: 'created',
-            expand: 'properties',
           }),
         );
         const comments = page.comments ?? [];
-        const match = comments.find((c) =>
-          c.properties?.some(
-            (p) =>
-              p.key === IDEMPOTENCY_PROPERTY && isRecord(p.value) && p.value.key === input.idempotencyKey,
-          ),
-        );
-        if (match?.id) return { id: match.id, created: false };
+        const ids = comments.map((c) => Number(c.id)).filter((id) => Number.isInteger(id));
+        if (ids.length > 0) {
+          const withProperties = await jiraCall({ ...ctx, operation: 'addComment (comment/list)' }, () =>
+            client.issueComments.getCommentsByIds({ ids, expand: 'properties' }),
+          );
+          const match = (withProperties.values ?? []).find((c) =>
+            c.properties?.some(
+              (p) =>
+                p.key === IDEMPOTENCY_PROPERTY && isRecord(p.value) && p.value.key === input.idempotencyKey,
+            ),
+          );
+          if (match?.id) return { id: match.id, created: false };
+        }
         startAt += comments.length;
         if (comments.length === 0 || startAt >= (page.total ?? 0)) break;
       }
@@ -614,8 +942,9 @@ export function createJiraActivities(deps: JiraActivityDeps) {
 
       const before = await currentStatus();
       if (before.toLowerCase() === wanted) return { transitioned: false, status: before };
+      // With the fields of each transition's screen: a required one left empty makes Jira refuse the move.
       const { transitions = [] } = await jiraCall(ctx, () =>
-        client.issues.getTransitions({ issueIdOrKey: input.issueKey }),
+        client.issues.getTransitions({ issueIdOrKey: input.issueKey, expand: 'transitions.fields' }),
       );
       const transition = transitions.find((t) => t.to?.name?.toLowerCase() === wanted);
       if (!transition?.id) {
@@ -637,9 +966,14 @@ export function createJiraActivities(deps: JiraActivityDeps) {
         });
       }
       const transitionId = transition.id;
+      const fields = screenFields(ctx, jira, input, transition);
       try {
         await jiraCall(ctx, () =>
-          client.issues.doTransition({ issueIdOrKey: input.issueKey, transition: { id: transitionId } }),
+          client.issues.doTransition({
+            issueIdOrKey: input.issueKey,
+            transition: { id: transitionId },
+            ...(Object.keys(fields).length > 0 ? { fields } : {}),
+          }),
         );
       } catch (failure) {
         // Someone may have moved the issue between our look and our move; if it is where we wanted it, that is success.
@@ -735,29 +1069,29 @@ export function createJiraActivities(deps: JiraActivityDeps) {
     runBatch({ system: 'jira', operation }, items, run);
 
   return {
-    ...single,
+    ...activities,
     /** Creates several issues, each idempotently (one action for a gate's tasks). */
     async createIssues(input: {
       issues: CreateIssueInput[];
     }): Promise<{ results: BatchOutcome<CreateIssueResult>[] }> {
-      return { results: await batch('createIssues', input.issues, (i) => single.createIssue(i)) };
+      return { results: await batch('createIssues', input.issues, (i) => activities.createIssue(i)) };
     },
     async updateIssues(input: {
       updates: UpdateIssueInput[];
     }): Promise<{ results: BatchOutcome<{ issueKey: string; changed: boolean }>[] }> {
-      return { results: await batch('updateIssues', input.updates, (u) => single.updateIssue(u)) };
+      return { results: await batch('updateIssues', input.updates, (u) => activities.updateIssue(u)) };
     },
     async transitionIssues(input: {
       transitions: TransitionIssueInput[];
     }): Promise<{ results: BatchOutcome<TransitionIssueResult>[] }> {
       return {
-        results: await batch('transitionIssues', input.transitions, (t) => single.transitionIssue(t)),
+        results: await batch('transitionIssues', input.transitions, (t) => activities.transitionIssue(t)),
       };
     },
     async addComments(input: {
       comments: AddCommentInput[];
     }): Promise<{ results: BatchOutcome<AddCommentResult>[] }> {
-      return { results: await batch('addComments', input.comments, (c) => single.addComment(c)) };
+      return { results: await batch('addComments', input.comments, (c) => activities.addComment(c)) };
     },
   };
 }

@@ -7,7 +7,7 @@
  *
  * The plain functions below are also what `prodops leave check` uses for its dry run.
  */
-import { getClient } from '@temporalio/activity';
+import { activityInfo, getClient } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   WithStartWorkflowOperation,
@@ -38,6 +38,8 @@ import {
   type ReserveLeaveRequest,
   type ReserveLeaveResult,
 } from '../contracts/leave-coordinator';
+import { signAsWorker, workerGrant } from '../contracts/node/worker-key';
+import { commandScope, type OperatorGrant } from '../domain/operators';
 
 export interface LeaveActivityDeps {
   /** The configuration as currently loaded; read on every call so a reload takes effect. */
@@ -47,6 +49,11 @@ export interface LeaveActivityDeps {
    * the activity's context), which is what a deployed worker wants.
    */
   temporal?: Client;
+  /**
+   * The worker's secret (PRODOPS_WORKER_SECRET): the coordinator calls are signed with the key
+   * derived from it. Read per call.
+   */
+  workerSecret: () => string | undefined;
 }
 
 /** The visibility query for the releases that can still hold a PM to a date. */
@@ -199,6 +206,43 @@ export function createLeaveActivities(deps: LeaveActivityDeps) {
     }
   }
 
+  const secret = (): string => {
+    const value = deps.workerSecret();
+    if (!value)
+      throw ApplicationFailure.nonRetryable(
+        'PRODOPS_WORKER_SECRET is not set on the worker: the team coordinators take only calls the worker signs',
+        'MissingWorkerSecret',
+      );
+    return value;
+  };
+
+  /** The workflow this activity runs for: the only place its call may touch. */
+  const caller = (): string => {
+    try {
+      const id = activityInfo().workflowExecution?.workflowId;
+      if (id) return id;
+      throw new Error('no workflow');
+    } catch {
+      throw ApplicationFailure.nonRetryable(
+        'a leave coordinator call must run as an activity of the leave request it is for',
+        'NotAnActivity',
+      );
+    }
+  };
+
+  /** The request as the workflow that called sends it, signed by the worker. */
+  function signed<R extends { workflowId: string }>(teamId: string, update: string, request: R) {
+    const withCaller = { ...request, caller: caller() };
+    const { auth: _ignored, ...args } = withCaller as R & { caller: string; auth?: unknown };
+    // Dated by the server's clock (when this attempt was scheduled), the clock the coordinator
+    // checks freshness against.
+    const issuedAt = activityInfo().currentAttemptScheduledTimestampMs;
+    return {
+      ...args,
+      auth: signAsWorker(secret(), commandScope(leaveCoordinatorId(teamId), update, args), issuedAt),
+    };
+  }
+
   const startCoordinator = (teamId: string, taskQueue: string) =>
     new WithStartWorkflowOperation(LEAVE_COORDINATOR_TYPE, {
       workflowId: leaveCoordinatorId(teamId),
@@ -208,6 +252,11 @@ export function createLeaveActivities(deps: LeaveActivityDeps) {
     });
 
   return {
+    /** The worker's public key, the one operator a team coordinator takes calls from. */
+    async coordinatorKeys(): Promise<{ operators: OperatorGrant[] }> {
+      return { operators: [workerGrant(secret())] };
+    },
+
     async loadLeaveContext(input: { personId: string; years: YearRange }): Promise<LeaveContext> {
       return buildLeaveContext(deps.config(), input.personId, input.years);
     },
@@ -225,7 +274,7 @@ export function createLeaveActivities(deps: LeaveActivityDeps) {
       const temporal = client('reserving leave');
       return coordinatorUpdate('reserve leave', () =>
         temporal.workflow.executeUpdateWithStart(reserveLeave, {
-          args: [input.request],
+          args: [signed(input.teamId, reserveLeave.name, input.request)],
           startWorkflowOperation: startCoordinator(input.teamId, input.taskQueue),
         }),
       );
@@ -240,7 +289,7 @@ export function createLeaveActivities(deps: LeaveActivityDeps) {
       const temporal = client('confirming leave');
       return coordinatorUpdate('confirm leave', () =>
         temporal.workflow.executeUpdateWithStart(confirmReservation, {
-          args: [input.request],
+          args: [signed(input.teamId, confirmReservation.name, input.request)],
           startWorkflowOperation: startCoordinator(input.teamId, input.taskQueue),
         }),
       );
@@ -253,9 +302,9 @@ export function createLeaveActivities(deps: LeaveActivityDeps) {
       const temporal = client('releasing leave');
       try {
         return await coordinatorUpdate('release leave', () =>
-          temporal.workflow
-            .getHandle(leaveCoordinatorId(input.teamId))
-            .executeUpdate(releaseReservation, { args: [{ workflowId: input.workflowId }] }),
+          temporal.workflow.getHandle(leaveCoordinatorId(input.teamId)).executeUpdate(releaseReservation, {
+            args: [signed(input.teamId, releaseReservation.name, { workflowId: input.workflowId })],
+          }),
         );
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return { released: false };

@@ -259,3 +259,39 @@ export function parseOutline(text: string): PageDocument {
   }
   return document;
 }
+
+/**
+ * The document a block Notion returned stands for: text blocks keep their type and plain text;
+ * toggles and code read as paragraphs; anything without text (images, embeds, tables) is left
+ * out. The inverse of `toBlocks` for the types it writes.
+ */
+export function fromBlock(block: unknown): DocumentBlock | null {
+  if (!block || typeof block !== 'object') return null;
+  const record = block as Record<string, unknown>;
+  const type = typeof record.type === 'string' ? record.type : '';
+  if (type === 'divider') return { type: 'divider' };
+  const content = record[type] as Record<string, unknown> | undefined;
+  if (!content || !Array.isArray(content.rich_text)) return null;
+  const text = (content.rich_text as unknown[]).map(plainTextOf).join('');
+  switch (type) {
+    case 'heading_1':
+    case 'heading_2':
+    case 'heading_3':
+    case 'paragraph':
+    case 'bulleted_list_item':
+    case 'numbered_list_item':
+    case 'quote':
+      return { type, text };
+    case 'to_do':
+      return { type, text, checked: content.checked === true };
+    case 'callout': {
+      const icon = content.icon as { type?: string; emoji?: string } | null | undefined;
+      return { type, text, ...(icon?.type === 'emoji' && icon.emoji ? { emoji: icon.emoji } : {}) };
+    }
+    case 'toggle':
+    case 'code':
+      return { type: 'paragraph', text };
+    default:
+      return null;
+  }
+}

@@ -22,14 +22,17 @@ import {
   type QueryDataSourceParameters,
   type UpdatePageParameters,
 } from '@notionhq/client';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { TEXT_BLOCK_TYPES } from '../domain/document';
 import { callIntegration, ErrorTypes, invalidInput, type OperationContext } from './errors';
+import type { RequestBudget } from './request-budget';
 import {
   MAX_ARRAY_ITEMS,
   blockFingerprint,
+  fromBlock,
   requestBatches,
   richText,
   toBlocks,
@@ -51,15 +54,34 @@ export interface NotionClientOptions {
   timeoutMs?: number;
   logLevel?: LogLevel;
   logger?: Logger;
+  /**
+   * The integration's request budget (Notion: 3 requests per second on average). Every request,
+   * a refused one included, takes its turn; a 429 pauses the budget for its Retry-After.
+   */
+  budget?: RequestBudget;
+  /** The fetch the client sends with; tests count requests through it. */
+  fetch?: NonNullable<ConstructorParameters<typeof Client>[0]>['fetch'];
 }
 
 export function createNotionClient(options: NotionClientOptions): Client {
   if (!options.auth) throw new Error(`A Notion integration token is required (set ${NOTION_TOKEN_ENV})`);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const budget = options.budget;
   return new Client({
     auth: options.auth,
     baseUrl: options.baseUrl,
     notionVersion: NOTION_API_VERSION,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    // With a budget, the wait for a turn and the request have timeouts of their own (so that a
+    // request given up on never goes out later); the client's covers both, and a little more.
+    ...(budget
+      ? {
+          fetch: budget.wrapFetch(
+            (options.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch.bind(globalThis),
+            timeoutMs,
+          ),
+          timeoutMs: timeoutMs + budget.maxWaitMs + 1_000,
+        }
+      : { timeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) }),
     // Temporal's retry policy governs retries (with Retry-After as nextRetryDelay), not the client.
     retry: false,
     logLevel: options.logLevel ?? LogLevel.WARN,
@@ -109,6 +131,8 @@ export interface NotionPage extends NotionRow {
   inTrash: boolean;
   createdTime: string;
   lastEditedTime: string;
+  /** The Notion user who last edited the page (a person, or an integration). */
+  lastEditedBy: string | null;
 }
 
 export type NotionFilter = QueryDataSourceParameters['filter'];
@@ -319,6 +343,7 @@ function simplifyPage(page: PageObjectResponse, includeRaw = false): NotionPage 
     inTrash: page.in_trash || page.archived,
     createdTime: page.created_time,
     lastEditedTime: page.last_edited_time,
+    lastEditedBy: page.last_edited_by?.id ?? null,
   };
 }
 
@@ -346,6 +371,12 @@ export interface UpsertPageInput {
   properties: NotionPropertyInputs;
   /** The page body; written only when the page is created. */
   content?: PageDocument;
+  /**
+   * The row's page id, when the caller already holds it (an earlier upsert answered it): the
+   * properties are written to that page in one request, retried or not, with no look-up by key.
+   * A page that is gone (deleted, or in the trash) is looked up by its key instead.
+   */
+  pageId?: string;
 }
 
 export interface UpsertPageResult {
@@ -402,15 +433,63 @@ export interface DataSourceSchema {
   properties: Record<string, { id: string; type: string; options?: string[] }>;
 }
 
+/** A contribution longer than this is not an update: the rest is left out and said so. */
+const MAX_READ_BLOCKS = 500;
+const NESTING_TYPES = new Set(['bulleted_list_item', 'numbered_list_item', 'to_do', 'toggle']);
+
 export interface NotionActivityDeps {
   client: Client;
   /** The rich text property holding each row's idempotency key. */
   keyProperty?: string;
+  /** Where a problem that does not fail the call is reported; by default the activity's log. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * A page object shows at most 25 people or related pages per property (a relation says
+ * `has_more`); the whole list comes from the page property endpoint. A list of exactly 25 is read
+ * there too: Notion flags nothing for people.
+ */
+export const PAGE_REFERENCE_LIMIT = 25;
+
+export interface ListUsersResult {
+  users: NotionUserSummary[];
+  /**
+   * True when people are listed but none with an email: the integration lacks the "Read user
+   * information including email addresses" capability, and no person can be matched by email.
+   */
+  emailsWithheld?: boolean;
+}
+
+/** Whether a people or relation value in a page object may be cut at the 25-reference limit. */
+function mayBeTruncated(value: ResponsePropertyValue | undefined): boolean {
+  if (value?.type === 'relation')
+    return (
+      (value as { has_more?: boolean }).has_more === true || value.relation.length >= PAGE_REFERENCE_LIMIT
+    );
+  if (value?.type === 'people') return value.people.length >= PAGE_REFERENCE_LIMIT;
+  return false;
+}
+
+/** Notion's answer for a page that was deleted, is not shared, or sits in the trash. */
+function pageIsGone(error: unknown): boolean {
+  if (!(error instanceof ApplicationFailure)) return false;
+  if (error.type === ErrorTypes.notFound) return true;
+  return error.type === ErrorTypes.badRequest && /\barchived\b|in the trash/i.test(error.message);
 }
 
 export function createNotionActivities(deps: NotionActivityDeps) {
   const { client } = deps;
   const keyProperty = deps.keyProperty ?? DEFAULT_KEY_PROPERTY;
+  const warn =
+    deps.warn ??
+    ((message: string) => {
+      try {
+        Context.current().log.warn(message);
+      } catch {
+        console.warn(message);
+      }
+    });
 
   /**
    * Runs one Notion call. Notion's 409 `conflict_error` means a concurrent edit collided and
@@ -450,6 +529,50 @@ export function createNotionActivities(deps: NotionActivityDeps) {
     const parsed = DocumentSchema.safeParse(content ?? []);
     if (!parsed.success) throw invalidInput(ctx, `content: ${describeIssues(parsed.error)}`);
     return toBlocks(parsed.data);
+  }
+
+  /**
+   * Replaces people and relation values a page object may have cut at 25 references with their
+   * whole lists from the page property endpoint (only `names`, when given).
+   */
+  async function withAllReferences(
+    ctx: OperationContext,
+    page: PageObjectResponse,
+    names?: readonly string[],
+  ): Promise<PageObjectResponse> {
+    const cut = Object.entries(page.properties).filter(
+      ([name, value]) => (!names || names.includes(name)) && mayBeTruncated(value),
+    );
+    if (cut.length === 0) return page;
+    const properties = { ...page.properties };
+    for (const [name, value] of cut) {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const response = await call({ ...ctx, operation: 'pages.properties.retrieve' }, () =>
+          client.pages.properties.retrieve({
+            page_id: page.id,
+            property_id: value.id,
+            start_cursor: cursor,
+            page_size: 100,
+          }),
+        );
+        if (response.object !== 'list') break;
+        for (const item of response.results) {
+          if (item.type === 'relation') ids.push(item.relation.id);
+          else if (item.type === 'people') ids.push(item.people.id);
+        }
+        cursor = response.has_more ? (response.next_cursor ?? undefined) : undefined;
+      } while (cursor);
+      properties[name] =
+        value.type === 'relation'
+          ? ({ ...value, relation: ids.map((id) => ({ id })), has_more: false } as ResponsePropertyValue)
+          : ({
+              ...value,
+              people: ids.map((id) => ({ object: 'user' as const, id })),
+            } as ResponsePropertyValue);
+    }
+    return { ...page, properties };
   }
 
   async function retrievePage(ctx: OperationContext, pageId: string): Promise<PageObjectResponse> {
@@ -609,7 +732,7 @@ export function createNotionActivities(deps: NotionActivityDeps) {
         );
         for (const result of response.results) {
           if (result.object === 'page' && isFullPage(result))
-            rows.push(simplifyRow(result, input.includeRaw === true));
+            rows.push(simplifyRow(await withAllReferences(ctx, result), input.includeRaw === true));
         }
         if (response.request_status?.type === 'incomplete') {
           // Returning a silently truncated list would let a workflow act on half the rows.
@@ -626,7 +749,10 @@ export function createNotionActivities(deps: NotionActivityDeps) {
     async getPage(input: { pageId: string; includeRaw?: boolean }): Promise<NotionPage> {
       const ctx: OperationContext = { system: 'notion', operation: 'pages.retrieve', key: input.pageId };
       const pageId = requireId(ctx, 'pageId', input.pageId);
-      return simplifyPage(await retrievePage(ctx, pageId), input.includeRaw === true);
+      return simplifyPage(
+        await withAllReferences(ctx, await retrievePage(ctx, pageId)),
+        input.includeRaw === true,
+      );
     },
 
     /**
@@ -646,7 +772,22 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       const batches = requestBatches(blocks);
       const notionProperties = toNotionProperties(ctx, properties);
 
-      const existing = await findByKey({ ...ctx, operation: 'dataSources.query' }, dataSourceId, key);
+      if (input.pageId !== undefined && input.pageId !== null) {
+        const pageId = requireId(ctx, 'pageId', input.pageId);
+        const updated = await call({ ...ctx, operation: 'pages.update' }, () =>
+          client.pages.update({ page_id: pageId, properties: notionProperties }),
+        ).catch((error: unknown) => {
+          if (pageIsGone(error)) return null;
+          throw error;
+        });
+        if (updated) return { id: updated.id, url: isFullPage(updated) ? updated.url : '', created: false };
+      }
+
+      // Without the page id, or on a retry that may follow a create whose answer was lost, the
+      // key is looked up first: one row per key, however many attempts it takes.
+      const found = await findByKey({ ...ctx, operation: 'dataSources.query' }, dataSourceId, key);
+      // People and relations of more than 25 would look changed on every run if read from the page object.
+      const existing = found ? await withAllReferences(ctx, found, Object.keys(properties)) : undefined;
       if (existing) {
         const changed = Object.entries(properties).filter(
           ([name, value]) =>
@@ -765,6 +906,42 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       return { appended, alreadyPresent: written };
     },
 
+    /**
+     * A page's content as a document: its blocks in order, with the children of list items,
+     * to-dos and toggles one level down read after their parent (people nest bullets).
+     */
+    async readPageContent(input: { pageId: string }): Promise<{ content: PageDocument; truncated: boolean }> {
+      const ctx: OperationContext = {
+        system: 'notion',
+        operation: 'blocks.children.list',
+        key: input.pageId,
+      };
+      const pageId = requireId(ctx, 'pageId', input.pageId);
+      const content: PageDocument = [];
+      let truncated = false;
+      const list = async (blockId: string, depth: number): Promise<void> => {
+        let cursor: string | undefined;
+        do {
+          const response = await call(ctx, () =>
+            client.blocks.children.list({ block_id: blockId, start_cursor: cursor, page_size: 100 }),
+          );
+          for (const block of response.results) {
+            if (!isFullBlock(block) || block.in_trash) continue;
+            if (content.length >= MAX_READ_BLOCKS) {
+              truncated = true;
+              return;
+            }
+            const read = fromBlock(block);
+            if (read) content.push(read);
+            if (block.has_children && depth === 0 && NESTING_TYPES.has(block.type)) await list(block.id, 1);
+          }
+          cursor = response.has_more ? (response.next_cursor ?? undefined) : undefined;
+        } while (cursor);
+      };
+      await list(pageId, 0);
+      return { content, truncated };
+    },
+
     /** The property names, types and options of a data source. */
     async getDataSource(input: { dataSourceId: string }): Promise<DataSourceSchema> {
       const ctx: OperationContext = {
@@ -797,8 +974,12 @@ export function createNotionActivities(deps: NotionActivityDeps) {
       };
     },
 
-    /** The workspace's users, to map people's emails to Notion user ids. */
-    async listUsers(): Promise<{ users: NotionUserSummary[] }> {
+    /**
+     * The workspace's users, to map people's emails to Notion user ids. Notion lists emails only
+     * to an integration with the email capability; without it, this says so (and warns) rather
+     * than letting every look-up by email quietly miss.
+     */
+    async listUsers(): Promise<ListUsersResult> {
       const ctx: OperationContext = { system: 'notion', operation: 'users.list' };
       const users: NotionUserSummary[] = [];
       let cursor: string | undefined;
@@ -815,7 +996,13 @@ export function createNotionActivities(deps: NotionActivityDeps) {
         }
         cursor = response.has_more ? (response.next_cursor ?? undefined) : undefined;
       } while (cursor);
-      return { users };
+      const people = users.filter((u) => u.type === 'person');
+      const emailsWithheld = people.length > 0 && people.every((u) => u.email === null);
+      if (emailsWithheld)
+        warn(
+          `notion users.list: ${people.length} people listed, none with an email: give the integration the "Read user information including email addresses" capability, or nobody can be matched by email`,
+        );
+      return { users, emailsWithheld };
     },
   };
 }

@@ -12,6 +12,7 @@ import type { OrgConfig } from '../domain/config';
 import { loadConfig } from '../runtime/config';
 import { calendarSyncTargets, type CalendarTarget } from '../triggers/calendar';
 import { calendarAddress, DEFAULT_GATEWAY_PORT, PUBLIC_URL_ENV } from '../triggers/endpoints';
+import { unsafeUrlReason } from '../domain/config';
 import {
   calendarChanged,
   calendarSyncStatus,
@@ -28,10 +29,9 @@ export const DEFAULT_PUBLIC_URL = `http://127.0.0.1:${DEFAULT_GATEWAY_PORT}`;
 /** `--public-url`, then PRODOPS_PUBLIC_URL, then the local gateway. */
 export function publicUrlFrom(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const url = (explicit ?? env[PUBLIC_URL_ENV] ?? DEFAULT_PUBLIC_URL).trim();
-  if (!/^https?:\/\/[^\s/]+/.test(url))
-    throw CliError.usage(
-      `the public URL must be an http(s) URL, got "${url}" (--public-url or ${PUBLIC_URL_ENV})`,
-    );
+  const reason = /^https?:\/\/[^\s/]+/.test(url) ? unsafeUrlReason(url) : 'must be an http(s) URL';
+  if (reason)
+    throw CliError.usage(`the public URL ${reason}, got "${url}" (--public-url or ${PUBLIC_URL_ENV})`);
   return url.replace(/\/+$/, '');
 }
 

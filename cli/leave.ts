@@ -44,9 +44,9 @@ import { TemporalUnreachableError } from '../runtime/temporal';
 import { CliError } from './errors';
 import type { CliIO } from './main';
 import {
-  nonEmpty,
   parseChoice,
   parseLeaveRequestId,
+  parseNote,
   parseOptionalDate,
   parsePerson,
   parseTeam,
@@ -121,13 +121,16 @@ function formatStatus(s: LeaveStatusView): string[] {
     );
   const confirmation = (c: LeaveStatusView['confirmations']['buddy'], who: string) =>
     c
-      ? `${who} ${c.decision === 'approve' ? 'confirmed' : 'declined'} by ${c.by} via ${c.via}`
+      ? `${who} ${c.decision === 'approve' ? 'confirmed' : 'declined'} by ${c.by} via ${c.via}${c.operator ? ` (operator ${c.operator})` : ''}`
       : `${who} pending`;
   if (s.phase === 'awaiting-confirmation' || s.phase === 'confirmed')
     lines.push(
       `  gate 2: ${confirmation(s.confirmations.buddy, `buddy ${s.buddy?.name ?? '—'}`)}; ${confirmation(s.confirmations.manager, `manager ${s.manager?.name ?? '—'}`)}`,
     );
-  for (const r of s.refusals) lines.push(`  refused: ${r.by} (${r.via}, ${r.at}): ${r.reason}`);
+  for (const r of s.refusals)
+    lines.push(
+      `  refused: ${r.by} (${r.via}${r.operator && r.operator !== r.by ? `, operator ${r.operator}` : ''}, ${r.at}): ${r.reason}`,
+    );
   const live = s.events.filter((e) => e.status === 'live');
   if (live.length > 0) lines.push(`  events: ${live.map((e) => `${e.kind} on ${e.calendarId}`).join('; ')}`);
   if (s.trackerPageId) lines.push(`  leave tracker: ${s.trackerPageId}`);
@@ -339,7 +342,7 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
     .option('--json', 'print the request’s status once gate 1 has answered, as one JSON object')
     .action(async (opts: ConfigOption & JsonOption & WindowOptions & { person: string; reason?: string }) => {
       const window = parseWindow(opts);
-      const reason = nonEmpty(opts.reason, '--reason');
+      const reason = parseNote(opts.reason, '--reason');
       const { config } = loadConfig(opts.config);
       const who = parsePerson(config, opts.person, '--person');
       const zone = config.calendars[who.calendar]!.timezone;
@@ -398,16 +401,19 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
     argument: ['<request>', TARGET_HELP],
     options: (c) =>
       c
-        .requiredOption('--by <id>', 'who confirms: the buddy or the requester’s manager')
+        .option(
+          '--by <id>',
+          'on behalf of the buddy or the manager (as your operator grant allows); you when absent',
+        )
         .requiredOption('--decision <decision>', 'approve or decline')
         .option('--note <text>', 'why, for the requester'),
     jsonHelp: 'print the request’s status after the confirmation as one JSON object',
     parse: (raw, opts, config) => {
       const decision = parseChoice(opts.decision as string, '--decision', ['approve', 'decline']);
-      const note = nonEmpty(opts.note as string | undefined, '--note');
+      const note = parseNote(opts.note as string | undefined, '--note');
       const { workflowId } = parseLeaveRequestId(config, raw);
-      const by = parsePerson(config, opts.by as string, '--by').id;
-      return { ref: workflowId, parsed: { by, decision, ...(note ? { note } : {}) } };
+      const by = opts.by === undefined ? undefined : parsePerson(config, opts.by as string, '--by').id;
+      return { ref: workflowId, parsed: { ...(by ? { by } : {}), decision, ...(note ? { note } : {}) } };
     },
     run: async (session, workflowId, command) => {
       const status = await runUpdate(session, workflowId, confirmLeave, command);
@@ -421,14 +427,17 @@ export function registerLeaveCommands(program: Command, io: CliIO, options: Leav
     argument: ['<request>', TARGET_HELP],
     options: (c) =>
       c
-        .requiredOption('--by <id>', 'who cancels: the requester or their management chain')
+        .option(
+          '--by <id>',
+          'on behalf of the requester or their management chain (as your operator grant allows); you when absent',
+        )
         .option('--reason <text>', 'why'),
     jsonHelp: 'print the request’s status after the cancellation as one JSON object',
     parse: (raw, opts, config) => {
-      const reason = nonEmpty(opts.reason as string | undefined, '--reason');
+      const reason = parseNote(opts.reason as string | undefined, '--reason');
       const { workflowId } = parseLeaveRequestId(config, raw);
-      const by = parsePerson(config, opts.by as string, '--by').id;
-      return { ref: workflowId, parsed: { by, ...(reason ? { reason } : {}) } };
+      const by = opts.by === undefined ? undefined : parsePerson(config, opts.by as string, '--by').id;
+      return { ref: workflowId, parsed: { ...(by ? { by } : {}), ...(reason ? { reason } : {}) } };
     },
     run: async (session, workflowId, command) => {
       const status = await runUpdate(session, workflowId, cancelLeave, command);

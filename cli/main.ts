@@ -8,12 +8,15 @@ import { ConfigError, formatProblem, summarise, type OrgConfig } from '../domain
 import { loadConfig, resolveConfigPath } from '../runtime/config';
 import { SettingsError } from '../runtime/errors';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors';
-import { parsePort } from './parse';
+import { parseHost, parsePort } from './parse';
 import { registerReleaseCommands } from './release';
-import { registerSimulateCommands } from './simulate';
+import { registerSandboxCommands, registerSimulateCommands } from './simulate';
 import { registerCalendarCommands } from './calendar';
 import { registerLeaveCommands } from './leave';
 import { registerOnboardingCommands } from './onboarding';
+import { registerOperatorCommands } from './operator';
+import { registerUpdateCommands } from './update';
+import { registerReportCommand } from './report';
 import { registerRenewalCommands } from './renewal';
 import { registerBudgetCommand } from './budget';
 
@@ -92,7 +95,9 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .command('temporal')
     .description('work with the Temporal namespace')
     .command('setup')
-    .description("register prodops' search attributes on the configured namespace (once per namespace)")
+    .description(
+      "register prodops' search attributes and create or update the rituals' schedules (run on every deployment)",
+    )
     .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
     .action(async (options: { config?: string }) => {
       const { setUpTemporal } = await import('./temporal-setup');
@@ -107,10 +112,41 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     )
     .option('--config <path>', 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)')
     .option('--port <port>', 'port to listen on', '8787')
-    .action(async (options: { config?: string; port: string }) => {
-      const { runGatewayProcess } = await import('./gateway');
-      await runGatewayProcess({ configPath: options.config, port: parsePort(options.port, '--port'), io });
-    });
+    .option(
+      '--host <address>',
+      'address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 in a container behind a proxy)',
+    )
+    .option('--dashboard-port <port>', 'port of the read-only dashboard (GET /dashboard)', '8788')
+    .option(
+      '--dashboard-host <host>',
+      'address the dashboard binds to; keep loopback and put the SSO proxy in front',
+      '127.0.0.1',
+    )
+    .option('--no-dashboard', 'serve no dashboard')
+    .action(
+      async (options: {
+        config?: string;
+        port: string;
+        host?: string;
+        dashboard: boolean;
+        dashboardPort: string;
+        dashboardHost: string;
+      }) => {
+        const { runGatewayProcess } = await import('./gateway');
+        await runGatewayProcess({
+          configPath: options.config,
+          port: parsePort(options.port, '--port'),
+          ...(options.host !== undefined ? { host: parseHost(options.host) } : {}),
+          dashboard: options.dashboard
+            ? {
+                port: parsePort(options.dashboardPort, '--dashboard-port'),
+                host: parseHost(options.dashboardHost),
+              }
+            : null,
+          io,
+        });
+      },
+    );
 
   program
     .command('worker')
@@ -123,9 +159,13 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
 
   registerReleaseCommands(program, io);
   registerSimulateCommands(program, io);
+  registerSandboxCommands(program, io);
   registerCalendarCommands(program, io);
   registerLeaveCommands(program, io);
   registerOnboardingCommands(program, io);
+  registerOperatorCommands(program, io);
+  registerUpdateCommands(program, io);
+  registerReportCommand(program, io);
   registerRenewalCommands(program, io);
   registerBudgetCommand(program, io);
 

@@ -3,6 +3,7 @@
  * error (exit 2), so that bad input is refused before anything connects or changes.
  */
 import { leaveWorkflowId } from '../contracts/ids';
+import { hasControlCharacters, MAX_LABEL_LENGTH, MAX_NOTE_LENGTH } from '../domain/commands';
 import { isValidDate, type CalendarDate } from '../domain/business-calendar';
 import type { OrgConfig, PersonConfig, TeamConfig } from '../domain/config';
 import type { Tier } from '../domain/release-plan';
@@ -27,6 +28,14 @@ export function parsePort(value: string, flag: string): number {
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw CliError.usage(`${flag} must be a port number, got "${value}"`);
   return port;
+}
+
+/** An address to listen on: an IPv4 or IPv6 address, or a host name. */
+export function parseHost(value: string, flag = '--host'): string {
+  const host = value.trim();
+  if (!/^[A-Za-z0-9.:_-]{1,253}$/.test(host))
+    throw CliError.usage(`${flag} must be an address such as 127.0.0.1 or 0.0.0.0, got "${value}"`);
+  return host;
 }
 
 /** A number of seconds, zero or more. */
@@ -68,6 +77,37 @@ export function nonEmpty(value: string | undefined, flag: string): string | unde
   const trimmed = value.trim();
   if (trimmed === '') throw CliError.usage(`${flag} must not be empty`);
   return trimmed;
+}
+
+/**
+ * One line of text that ends up in a search attribute, a Notion select or a mail subject (a
+ * product area, a title): no newline or other control character, at most `max` characters.
+ */
+export function parseLine(
+  value: string | undefined,
+  flag: string,
+  max = MAX_LABEL_LENGTH,
+): string | undefined {
+  const text = nonEmpty(value, flag);
+  if (text === undefined) return undefined;
+  if (hasControlCharacters(text)) throw CliError.usage(`${flag} must be one line without control characters`);
+  if (text.length > max)
+    throw CliError.usage(`${flag} must be at most ${max} characters, got ${text.length}`);
+  return text;
+}
+
+/** Free text for a note or a reason: newlines allowed, other control characters not. */
+export function parseNote(
+  value: string | undefined,
+  flag: string,
+  max = MAX_NOTE_LENGTH,
+): string | undefined {
+  const text = nonEmpty(value, flag);
+  if (text === undefined) return undefined;
+  if (hasControlCharacters(text, true)) throw CliError.usage(`${flag} must not contain control characters`);
+  if (text.length > max)
+    throw CliError.usage(`${flag} must be at most ${max} characters, got ${text.length}`);
+  return text;
 }
 
 export function parsePerson(config: OrgConfig, id: string, flag: string): PersonConfig {

@@ -23,6 +23,7 @@ import { TIER_NAMES } from '../domain/release-content';
 import {
   cancelRelease,
   changeTier,
+  answerAwareness,
   confirmReadiness,
   decideGoNoGo,
   markReleased,
@@ -37,9 +38,14 @@ import {
 import type { releaseWorkflow } from '../workflows/release/workflow';
 import { loadConfig } from '../runtime/config';
 import { CliError } from './errors';
+import { resolveSigner } from './operator';
+
+/** A release title becomes a mail subject and a Notion page title: one line, this long at most. */
+const MAX_TITLE_LENGTH = 200;
 import type { CliIO } from './main';
 import {
-  nonEmpty,
+  parseLine,
+  parseNote,
   parseCalendarName,
   parseChoice,
   parseDate,
@@ -325,8 +331,8 @@ export function registerReleaseCommands(
         const key = parseIssueKey(rawKey);
         const tier = parseTier(opts.tier);
         const launchDate = parseDate(opts.launch, '--launch');
-        const area = nonEmpty(opts.area, '--area');
-        const title = nonEmpty(opts.title, '--title');
+        const area = parseLine(opts.area, '--area');
+        const title = parseLine(opts.title, '--title', MAX_TITLE_LENGTH);
         const { config } = loadConfig(opts.config);
         const pm = parsePerson(config, opts.pm, '--pm');
         const plan = await planFromConfig(config, { tier, launchDate, pm: pm.id });
@@ -446,6 +452,12 @@ export function registerReleaseCommands(
     );
 
   /** Registers `release <name> <KEY>`: one update, and what came of it (the status with --json). */
+  /** `--by` (on behalf of someone), else the operator this command line acts as. */
+  const actingFor = (config: OrgConfig, by: unknown): string =>
+    by === undefined
+      ? resolveSigner(config, options.env ?? process.env).operator.id
+      : parsePerson(config, by as string, '--by').id;
+
   function updateCommand<Parsed>(
     name: string,
     description: string,
@@ -481,10 +493,10 @@ export function registerReleaseCommands(
     (c) =>
       c
         .requiredOption('--team <team>', 'support or sales')
-        .requiredOption('--by <id>', 'who confirms (a person id)'),
+        .option('--by <id>', 'on behalf of this lead (as your operator grant allows); you when absent'),
     (opts, config) => ({
       team: parseChoice(opts.team as string, '--team', ['support', 'sales']),
-      by: parsePerson(config, opts.by as string, '--by').id,
+      by: actingFor(config, opts.by),
     }),
     async (session, key, { team, by }) => {
       const status = await runUpdate(session, key, confirmReadiness, { team, by, occurredAt: Date.now() });
@@ -501,16 +513,52 @@ export function registerReleaseCommands(
     },
   );
 
+  updateCommand(
+    'aware',
+    'a Support or Sales lead’s answer to the Day-3 question: were you aware of this release before it shipped?',
+    (c) =>
+      c
+        .requiredOption('--by <id>', 'the Support or Sales lead answering (a person id)')
+        .option('--yes', 'they knew before it shipped')
+        .option('--no', 'they did not: the release surprised them'),
+    (opts, config) => {
+      const by = parsePerson(config, opts.by as string, '--by').id;
+      if (opts.yes === opts.no)
+        throw CliError.usage(
+          'say --yes (they knew before it shipped) or --no (they did not), not both or neither',
+        );
+      return { by, aware: opts.yes === true };
+    },
+    async (session, key, { by, aware }) => {
+      const status = await runUpdate(session, key, answerAwareness, { by, aware, occurredAt: Date.now() });
+      const recorded = status.awareness.find((a) => a.by === by);
+      if (!recorded || recorded.aware !== aware)
+        throw CliError.failure(
+          `${key}: the answer from "${by}" was not recorded: ${status.log.at(-1)?.message ?? 'see prodops release status'}`,
+        );
+      return {
+        status,
+        lines: [
+          `${key}: ${by} (${recorded.team}) ${aware ? 'knew' : 'did not know'} about it before it shipped`,
+          summary(status),
+        ],
+      };
+    },
+  );
+
   for (const decision of ['go', 'no-go'] as const) {
     updateCommand(
       decision,
       decision === 'go'
         ? 'the PM owner’s go for launch'
         : 'the PM owner’s no-go: the release is on hold until a go',
-      (c) => c.requiredOption('--by <id>', 'the PM owner (a person id)').option('--note <text>', 'why'),
+      (c) =>
+        c
+          .option('--by <id>', 'on behalf of the PM owner (as your operator grant allows); you when absent')
+          .option('--note <text>', 'why'),
       (opts, config) => {
-        const note = nonEmpty(opts.note as string | undefined, '--note');
-        return { by: parsePerson(config, opts.by as string, '--by').id, ...(note ? { note } : {}) };
+        const note = parseNote(opts.note as string | undefined, '--note');
+        return { by: actingFor(config, opts.by), ...(note ? { note } : {}) };
       },
       async (session, key, parsed) => {
         const status = await runUpdate(session, key, decideGoNoGo, { ...parsed, decision });
@@ -573,7 +621,7 @@ export function registerReleaseCommands(
     'cancel the release: every pending step is retired and future events removed',
     (c) => c.option('--reason <text>', 'why, for the people told'),
     (opts) => {
-      const reason = nonEmpty(opts.reason as string | undefined, '--reason');
+      const reason = parseNote(opts.reason as string | undefined, '--reason');
       return reason ? { reason } : {};
     },
     async (session, key, parsed) => {

@@ -27,7 +27,10 @@ import {
   type JiraWebhookPayload,
   type VendorRequest,
 } from '../sandbox/simulate/vendor-events';
+import { SANDBOX_STATE_FILE, SandboxStateFile } from '../sandbox/persist';
 import { DEFAULT_GATEWAY_PORT } from '../triggers/endpoints';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../runtime/config';
 import { CliError } from './errors';
 import type { CliIO } from './main';
@@ -135,6 +138,50 @@ async function sendJira(ctx: Context, payload: JiraWebhookPayload): Promise<void
     jiraDelivery(payload, secretFor(ctx, 'jira')),
     `${payload.webhookEvent} ${payload.issue.key}${what ? ` (${what})` : ''}`,
   );
+}
+
+/**
+ * `prodops sandbox reset`: the sandbox starts clean. A running sandbox is reset in place (its
+ * memory and its state file); otherwise the state file in the data directory is cleared, so the
+ * next `npm start` seeds the sandbox afresh.
+ */
+export function registerSandboxCommands(program: Command, io: CliIO): void {
+  program
+    .command('sandbox')
+    .description('work with the local sandbox of Jira, Notion and Google')
+    .command('reset')
+    .description('forget every issue, page, event and mail the sandbox holds, running or not')
+    .option('--sandbox-url <url>', `the sandbox (default: $${SANDBOX_URL_ENV} or http://127.0.0.1:8789)`)
+    .option('--data-dir <dir>', 'where npm start keeps the sandbox state', '.prodops')
+    .action(async (options: { sandboxUrl?: string; dataDir: string }) => {
+      const sandboxUrl = (
+        options.sandboxUrl ??
+        process.env[SANDBOX_URL_ENV] ??
+        'http://127.0.0.1:8789'
+      ).replace(/\/+$/, '');
+      if (await sandboxRunning(sandboxUrl)) {
+        const response = await fetch(`${sandboxUrl}/_sandbox/reset`, {
+          method: 'POST',
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!response.ok)
+          throw new CliError(`the sandbox at ${sandboxUrl} answered ${response.status} to the reset`);
+        io.out(`sandbox at ${sandboxUrl} reset: seeded afresh from the configuration, and saved so`);
+        return;
+      }
+      const path = join(options.dataDir, SANDBOX_STATE_FILE);
+      if (!existsSync(path)) {
+        io.out(`no sandbox is running at ${sandboxUrl} and ${path} does not exist: nothing to reset`);
+        return;
+      }
+      const stateFile = new SandboxStateFile(path);
+      try {
+        stateFile.clear();
+      } finally {
+        stateFile.close();
+      }
+      io.out(`sandbox state in ${path} cleared: the next start seeds it afresh from the configuration`);
+    });
 }
 
 export function registerSimulateCommands(program: Command, cliIO: CliIO): void {

@@ -6,10 +6,13 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ACTIVITY_SYSTEMS } from '../domain/task-queues';
 import { startSandbox, type Sandbox } from '../sandbox/index';
+import { SANDBOX_STATE_FILE } from '../sandbox/persist';
+import { join } from 'node:path';
 import { createWorkers, runWorkers } from '../workers/index';
 import { buildActivities, integrationModes } from '../workers/integrations';
 import { calendarSyncTargets } from '../triggers/calendar';
 import { calendarAddress, DEFAULT_GATEWAY_PORT, PUBLIC_URL_ENV } from '../triggers/endpoints';
+import { dashboardPages } from '../dashboard/pages';
 import { createTriggerHandlers, startGateway, type Gateway } from '../triggers/gateway';
 import {
   loadOrCreateDevSecrets,
@@ -21,6 +24,7 @@ import { registerSimulationRoutes } from '../sandbox/simulate/simulation';
 import { temporalPort } from '../triggers/workflows';
 import { watchCalendars } from './calendar';
 import { loadConfig } from '../runtime/config';
+import { ensureRitualSchedules, formatScheduleOutcome } from './schedules';
 import { startDevServer, type DevServer } from './dev-server';
 import { CliError } from './errors';
 import type { CliIO } from './main';
@@ -82,7 +86,13 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
   const stops: (() => Promise<void>)[] = [];
   try {
     if (sandboxed.length > 0) {
-      sandbox = await startSandbox({ config, port: options.sandboxPort });
+      // Kept under the data directory beside Temporal's, so that a restart finds what the running
+      // workflows made (`prodops sandbox reset` starts clean).
+      sandbox = await startSandbox({
+        config,
+        port: options.sandboxPort,
+        stateFile: join(options.dataDir, SANDBOX_STATE_FILE),
+      });
       stops.push(() => sandbox!.close());
       io.out(
         `sandbox:  ${sandbox.url}/_sandbox — no credentials for ${sandboxed.join(', ')}, so ${sandboxed.length === 3 ? 'all three are' : 'these are'} served locally`,
@@ -146,6 +156,7 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
           publicUrl,
           log: (line) => io.out(line),
         }),
+        pages: dashboardPages({ client: devServer.env.client, config, log: (line) => io.err(line) }),
         log: (line) => io.err(line),
       });
     } catch (error) {
@@ -160,6 +171,7 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
     io.out(
       `gateway:  ${gateway.url} — POST /jira, /notion, /calendar (try: npx prodops simulate jira-issue --key REL-9 --tier 3 --launch 2027-01-20 --pm ana)`,
     );
+    io.out(`dashboard: ${gateway.url}/dashboard (read-only; the same figures as prodops report)`);
     io.out('ready. Press Ctrl-C to stop.');
 
     const stopSignal =
@@ -186,6 +198,15 @@ export async function runEmbeddedStack(options: EmbeddedStackOptions): Promise<v
           `calendar: could not start the calendar syncs: ${error instanceof Error ? error.message : String(error)}`,
         ),
     );
+    // The rituals' schedules, as configured (created on a first start, updated after a change).
+    try {
+      for (const outcome of await ensureRitualSchedules(devServer.env.client, config))
+        io.out(`rituals:  ${formatScheduleOutcome(outcome)}`);
+    } catch (error) {
+      io.err(
+        `rituals:  could not set up the schedules: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
     await options.onReady?.({
       devServer,
       sandbox,

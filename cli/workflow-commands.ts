@@ -20,14 +20,17 @@ import { loadConfig } from '../runtime/config';
 import { withTemporal, type TemporalSession } from '../runtime/temporal';
 import { CliError } from './errors';
 import type { CliIO } from './main';
+import { resolveSigner, type Signer } from './operator';
 
 export interface WorkflowCommandOptions {
   /** How long to wait for the server to answer at all. */
   connectTimeoutMs?: number;
   /** How long to wait for a worker to answer a query or an update. */
   workerTimeoutMs?: number;
-  /** Where Temporal credentials are read from. */
+  /** Where Temporal credentials and the operator key are read from. */
   env?: NodeJS.ProcessEnv;
+  /** The operator, when resolved already (an update command does so before connecting). */
+  signer?: Signer;
 }
 
 export const CONFIG_HELP = 'configuration file (default: $PRODOPS_CONFIG or ./prodops.config.yaml)';
@@ -38,6 +41,8 @@ export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
 export interface Session extends TemporalSession {
   config: OrgConfig;
   workerTimeoutMs: number;
+  /** Who signs the session's updates; resolved on first use, or before connecting by an update command. */
+  signer: () => Signer;
 }
 
 /** Runs `body` with a connected client and closes the connection afterwards, whatever happens. */
@@ -47,10 +52,17 @@ export async function withSession<T>(
   body: (session: Session) => Promise<T>,
   connectTimeoutMs = options.connectTimeoutMs,
 ): Promise<T> {
+  let signer: Signer | undefined = options.signer;
+  const env = options.env ?? process.env;
   return withTemporal(
     config.temporal,
     (session) =>
-      body({ ...session, config, workerTimeoutMs: options.workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS }),
+      body({
+        ...session,
+        config,
+        workerTimeoutMs: options.workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS,
+        signer: () => (signer ??= resolveSigner(config, env)),
+      }),
     {
       ...(options.env ? { env: options.env } : {}),
       ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
@@ -141,16 +153,21 @@ export async function queryWorkflow<R>(
   }
 }
 
-/** Runs one of the workflow's updates; a refusal comes back as the workflow's own reason. */
+/**
+ * Runs one of the workflow's updates, signed by the operator the CLI acts as; a refusal comes back
+ * as the workflow's own reason.
+ */
 export async function updateWorkflow<R, A>(
   session: Session,
   target: WorkflowTarget,
   update: UpdateDefinition<R, [A]>,
   arg: A,
 ): Promise<R> {
+  const signer = session.signer();
+  const signed = { ...arg, auth: signer.sign(target.workflowId, update.name, arg as object) } as A;
   try {
     return await session.connection.withDeadline(Date.now() + session.workerTimeoutMs, () =>
-      session.client.workflow.getHandle(target.workflowId).executeUpdate(update, { args: [arg] }),
+      session.client.workflow.getHandle(target.workflowId).executeUpdate(update, { args: [signed] }),
     );
   } catch (error) {
     throw await explain(error, session, target);
@@ -210,7 +227,9 @@ export function addUpdateCommand<Parsed, S>(
     .action(async (raw: string, opts: Record<string, unknown>) => {
       const { config } = loadConfig(opts.config as string | undefined);
       const { ref, parsed } = spec.parse(raw, opts, config);
-      await withSession(config, options, async (session) => {
+      // Who signs, before connecting: a missing operator key is a usage error, not a refusal.
+      const signer = options.signer ?? resolveSigner(config, options.env ?? process.env);
+      await withSession(config, { ...options, signer }, async (session) => {
         const { status, lines } = await spec.run(session, ref, parsed);
         if (opts.json === true) io.out(JSON.stringify(status));
         else for (const line of lines) io.out(line);

@@ -9,6 +9,16 @@
 /** One workflow per release: `release:<JIRA-KEY>`. */
 export const releaseWorkflowId = (issueKey: string): string => `release:${issueKey}`;
 
+/**
+ * A release that has ended leaves a tombstone, `release-tombstone:<JIRA-KEY>`: a workflow that
+ * stays open, so that a late or replayed Jira event does not start the release again after the
+ * release's own history has left retention.
+ */
+export const releaseTombstoneId = (issueKey: string): string => `release-tombstone:${issueKey}`;
+
+/** The tombstone's workflow type (workflows/release/tombstone.ts). */
+export const RELEASE_TOMBSTONE_TYPE = 'releaseTombstoneWorkflow';
+
 /** One workflow per leave request: `leave:<personId>:<first day>`. */
 export const leaveWorkflowId = (personId: string, startDate: string): string =>
   `leave:${personId}:${startDate}`;
@@ -25,6 +35,9 @@ export const onboardingWorkflowId = (freelancerId: string): string => `onboardin
 
 /** One short workflow per Notion event, so that a redelivery is a no-op: `notion-event:<event id>`. */
 export const notionEventWorkflowId = (eventId: string): string => `notion-event:${eventId}`;
+
+/** One Weekly Product Update per ISO week: `weekly-update:2026-W23`. */
+export const weeklyUpdateWorkflowId = (week: string): string => `weekly-update:${week}`;
 
 /**
  * The private extended property of a calendar event naming the workflow that answers to it

@@ -9,6 +9,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CoverageRecord, Shortfall, TeamReservation } from '../domain/coverage';
+import type { OperatorAuth } from '../domain/operators';
 
 export { leaveCoordinatorId } from './ids';
 
@@ -31,6 +32,19 @@ export interface ReserveLeaveRequest {
   minimum: number;
   /** False to check without holding a place (gate 1 already failed for another reason). */
   hold: boolean;
+  /**
+   * The workflow that called, as the worker's activity knows it (never from the workflow's own
+   * input): a request reserves, confirms and releases only its own place.
+   */
+  caller?: string;
+  /** The worker's signature over the call (contracts/node/worker-key.ts). */
+  auth?: OperatorAuth;
+}
+
+export interface ReleaseReservationRequest {
+  workflowId: string;
+  caller?: string;
+  auth?: OperatorAuth;
 }
 
 export interface ReserveLeaveResult {
@@ -55,7 +69,7 @@ export const reserveLeave = defineUpdate<ReserveLeaveResult, [ReserveLeaveReques
 export const confirmReservation = defineUpdate<ReserveLeaveResult, [ConfirmReservationRequest]>(
   'confirmReservation',
 );
-export const releaseReservation = defineUpdate<{ released: boolean }, [{ workflowId: string }]>(
+export const releaseReservation = defineUpdate<{ released: boolean }, [ReleaseReservationRequest]>(
   'releaseReservation',
 );
 export const coordinatorState = defineQuery<CoordinatorState>('coordinatorState');

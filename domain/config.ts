@@ -6,6 +6,11 @@
  */
 import { z } from 'zod';
 import { parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import { formatPath, isLoopbackHost, isRealDate, isRealTimeZone, unsafeUrlReason } from './values';
+
+// Re-exported: callers that already load the schema find them here too.
+export { formatPath, isLoopbackHost, isRealDate, isRealTimeZone, unsafeUrlReason };
+import { OperatorConfig } from './operators';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -19,23 +24,6 @@ export const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
   .refine(isRealDate, 'is not a date that exists');
-
-export function isRealDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const [, y, m, d] = match.map(Number) as [number, number, number, number];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
-
-export function isRealTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const TimeZone = z.string().refine(isRealTimeZone, {
   error: (issue) => `"${String(issue.input)}" is not an IANA time zone (for example Europe/London)`,
@@ -70,6 +58,14 @@ export const PersonConfig = z.strictObject({
   /** The preferred covering buddy (same role) for leave. */
   buddy: Id.optional(),
   jiraAccountId: z.string().min(1).optional(),
+  /** The person's Notion user id: a Notion edit counts as theirs only through it. */
+  notionUserId: z
+    .string()
+    .regex(
+      /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/,
+      'must be a Notion user id',
+    )
+    .optional(),
 });
 export type PersonConfig = z.infer<typeof PersonConfig>;
 
@@ -256,6 +252,22 @@ export const OnboardingConfig = z
   );
 export type OnboardingConfig = z.infer<typeof OnboardingConfig>;
 
+const VendorUrl = z.string().superRefine((value, ctx) => {
+  const reason = unsafeUrlReason(value);
+  if (reason) ctx.addIssue({ code: 'custom', message: reason });
+});
+
+/**
+ * How old a vendor event may be and still be acted on: the vendor's retry window (about half an
+ * hour for Jira) and an hour beyond it. An older one is a replay, or so late that the workflow's
+ * own checks (the bundle read at its due date) have taken over.
+ */
+export const DEFAULT_MAX_EVENT_AGE_MINUTES = 90;
+const EventAge = z
+  .number()
+  .int('must be a whole number of minutes')
+  .min(5, 'must be at least 5 minutes')
+  .max(7 * 24 * 60, 'must be at most a week');
 /** An ISO 4217 code such as EUR: amounts are converted to the base currency at fixed rates. */
 export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as EUR');
 const BudgetAmount = z.number({ error: 'must be a number' }).min(0, 'must not be negative');
@@ -319,7 +331,7 @@ export const IntegrationsConfig = z
     jira: z
       .strictObject({
         /** https://your-site.atlassian.net; credentials come from PRODOPS_JIRA_EMAIL / PRODOPS_JIRA_API_TOKEN. */
-        baseUrl: z.url({ error: 'must be a URL' }).optional(),
+        baseUrl: VendorUrl.optional(),
         projectKey: z
           .string()
           .regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as REL')
@@ -348,15 +360,31 @@ export const IntegrationsConfig = z
           })
           .default({ released: 'Released', cancelled: 'Cancelled', done: 'Done' }),
         subtaskIssueType: z.string().min(1).default('Sub-task'),
+        /**
+         * The resolution set when a transition into a status asks for one on its screen, by
+         * status name: `{ Done: Done, Cancelled: "Won't Do" }`.
+         */
+        resolutions: z
+          .record(
+            z.string().min(1, 'must name a status'),
+            z.string().trim().min(1, 'must name a resolution, such as Done'),
+          )
+          .default({}),
+        /** Webhooks older than this are not acted on: Jira's retries end well before (replays do not). */
+        maxEventAgeMinutes: EventAge.default(DEFAULT_MAX_EVENT_AGE_MINUTES),
       })
       .default({
         projectKey: 'REL',
         fields: {},
         statuses: { released: 'Released', cancelled: 'Cancelled', done: 'Done' },
         subtaskIssueType: 'Sub-task',
+        resolutions: {},
+        maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES,
       }),
     notion: z
       .strictObject({
+        /** Events older than this are not acted on (see jira.maxEventAgeMinutes). */
+        maxEventAgeMinutes: EventAge.default(DEFAULT_MAX_EVENT_AGE_MINUTES),
         dataSources: z
           .strictObject({
             releaseLog: z.string().min(1).optional(),
@@ -369,12 +397,20 @@ export const IntegrationsConfig = z
             freelancers: z.string().min(1).optional(),
             /** First-week pages made for each freelancer before their start. */
             firstWeekPages: z.string().min(1).optional(),
+            /** Day-3 check-in pages, where Support and Sales answer "Were you aware…?". */
+            checkIns: z.string().min(1).optional(),
+            /** Each contributor's page of the Weekly Product Update. */
+            weeklyUpdates: z.string().min(1).optional(),
+            /** The published Weekly Product Updates; the weeklyUpdates data source when absent. */
+            productUpdates: z.string().min(1).optional(),
+            /** The monthly "Product Ops metrics" pages; the productUpdates data source when absent. */
+            metrics: z.string().min(1).optional(),
             /** Where the "Tool budget YYYY" pages are kept current. */
             toolBudgets: z.string().min(1).optional(),
           })
           .default({}),
       })
-      .default({ dataSources: {} }),
+      .default({ dataSources: {}, maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES }),
     google: z
       .strictObject({
         /** The mailbox prodops sends from and the organiser of the events it creates. */
@@ -395,12 +431,82 @@ export const IntegrationsConfig = z
       fields: {},
       statuses: { released: 'Released', cancelled: 'Cancelled', done: 'Done' },
       subtaskIssueType: 'Sub-task',
+      resolutions: {},
+      maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES,
     },
-    notion: { dataSources: {} },
+    notion: { dataSources: {}, maxEventAgeMinutes: DEFAULT_MAX_EVENT_AGE_MINUTES },
     google: {},
     rateLimits: { notion: 3, jira: 10, google: 10 },
   });
 export type IntegrationsConfig = z.infer<typeof IntegrationsConfig>;
+
+export const WEEKLY_UPDATE_DEFAULTS = {
+  enabled: true,
+  day: 'thu' as Weekday,
+  opens: '09:00',
+  reminder: '12:00',
+  deadline: '14:00',
+  publish: '16:00',
+  contributorRoles: ['product_manager'],
+  stakeholderRoles: ['sales_lead', 'cs_lead', 'support_lead', 'eng_lead'],
+  stakeholders: [] as string[],
+};
+
+/** The Weekly Product Update ritual: when it opens, reminds, closes and publishes, and who takes part. */
+export const WeeklyUpdateConfig = z
+  .strictObject({
+    /** False pauses the ritual's schedule (the next `temporal setup` or `npm start` pauses it). */
+    enabled: z.boolean().default(WEEKLY_UPDATE_DEFAULTS.enabled),
+    day: z
+      .enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` })
+      .default(WEEKLY_UPDATE_DEFAULTS.day),
+    opens: TimeOfDay.default(WEEKLY_UPDATE_DEFAULTS.opens),
+    reminder: TimeOfDay.default(WEEKLY_UPDATE_DEFAULTS.reminder),
+    deadline: TimeOfDay.default(WEEKLY_UPDATE_DEFAULTS.deadline),
+    publish: TimeOfDay.default(WEEKLY_UPDATE_DEFAULTS.publish),
+    /** The calendar whose days and zone the ritual keeps; the Head of Product's when absent. */
+    calendar: z.string().min(1).optional(),
+    /** Who writes an update each week. */
+    contributorRoles: z
+      .array(Id)
+      .min(1, 'must name at least one role')
+      .default(WEEKLY_UPDATE_DEFAULTS.contributorRoles),
+    /** Who receives the published update: everyone with these roles, and the people listed. */
+    stakeholderRoles: z.array(Id).default(WEEKLY_UPDATE_DEFAULTS.stakeholderRoles),
+    stakeholders: z.array(Id).default([]),
+    /** Who may publish early; everyone with the product_ops role and the Head of Product when absent. */
+    owners: z.array(Id).optional(),
+  })
+  .refine((w) => w.opens < w.reminder && w.reminder < w.deadline && w.deadline < w.publish, {
+    message: 'times must follow each other in the day: opens, reminder, deadline, publish',
+    path: ['publish'],
+  });
+export type WeeklyUpdateConfig = z.infer<typeof WeeklyUpdateConfig>;
+
+export const ProductAreaConfig = z.strictObject({
+  id: Id,
+  name: z.string().min(1, 'must not be empty'),
+  /** The PM whose update is this area's section. */
+  pm: Id,
+});
+export type ProductAreaConfig = z.infer<typeof ProductAreaConfig>;
+
+export const RitualsConfig = z.strictObject({
+  /** Whose calendar the rituals keep by default; the person with the head_of_product role when absent. */
+  headOfProduct: Id.optional(),
+  /** Product areas in the order the Weekly Product Update shows them. */
+  productAreas: z.array(ProductAreaConfig).default([]),
+  weeklyUpdate: WeeklyUpdateConfig.default({ ...WEEKLY_UPDATE_DEFAULTS }),
+  metrics: z
+    .strictObject({
+      /** Keep a "Product Ops metrics — <month>" page current in Notion. */
+      monthlyPage: z.boolean().default(true),
+      /** Local time of the daily refresh, on the rituals' calendar. */
+      refreshAt: TimeOfDay.default('06:00'),
+    })
+    .default({ monthlyPage: true, refreshAt: '06:00' }),
+});
+export type RitualsConfig = z.infer<typeof RitualsConfig>;
 
 export const TemporalConfig = z
   .strictObject({
@@ -431,9 +537,19 @@ export const OrgConfigShape = z.strictObject({
   }),
   /** Freelancer onboarding; without this section no engagement can start. */
   onboarding: OnboardingConfig.optional(),
+  rituals: RitualsConfig.default({
+    productAreas: [],
+    weeklyUpdate: { ...WEEKLY_UPDATE_DEFAULTS },
+    metrics: { monthlyPage: true, refreshAt: '06:00' },
+  }),
   renewals: RenewalsConfig.default(DEFAULT_RENEWALS),
   integrations: IntegrationsConfig,
   temporal: TemporalConfig,
+  /**
+   * Who may change workflows from the command line, how each proves it (an Ed25519 public key,
+   * or an OS user on a machine one person uses) and what they may do for others.
+   */
+  operators: z.array(OperatorConfig).default([]),
 });
 
 export type OrgConfig = z.infer<typeof OrgConfigShape>;
@@ -591,6 +707,33 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
 
   config.teams.forEach((team, i) => checkPersonRef(team.lead, ['teams', i, 'lead']));
   if (config.onboarding) checkOnboarding(config, ctx, isPerson);
+  const operatorIds = new Set<string>();
+  const operatorKeys = new Map<string, number>();
+  config.operators.forEach((operator, i) => {
+    if (!isPerson(operator.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operators', i, 'id'],
+        message: `"${operator.id}" is not a person`,
+      });
+    if (operatorIds.has(operator.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operators', i, 'id'],
+        message: `"${operator.id}" is listed as an operator twice`,
+      });
+    operatorIds.add(operator.id);
+    const credential = operator.publicKey ?? `os-user:${operator.osUser}`;
+    const other = operatorKeys.get(credential);
+    if (other !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operators', i, operator.publicKey ? 'publicKey' : 'osUser'],
+        message: `is also operators[${other}]'s: each operator proves themselves with their own`,
+      });
+    operatorKeys.set(credential, i);
+  });
+  checkRituals(config, ctx, checkPersonRef);
   checkPersonRef(config.renewals.procurementContact, ['renewals', 'procurementContact']);
   checkPersonRef(config.renewals.budgetOwner, ['renewals', 'budgetOwner']);
   for (const [year, teams] of Object.entries(config.renewals.budgets)) {
@@ -660,6 +803,49 @@ function checkOnboarding(config: OrgConfig, ctx: z.RefinementCtx, isPerson: (id:
     add(['onboarding', 'coordinator'], `"${onboarding.coordinator}" is not a person`);
 }
 
+type IssueSink = { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void };
+
+function checkRituals(
+  config: z.infer<typeof OrgConfigShape>,
+  ctx: IssueSink,
+  checkPersonRef: (id: string | undefined, path: (string | number)[]) => void,
+): void {
+  const rituals = config.rituals;
+  checkPersonRef(rituals.headOfProduct, ['rituals', 'headOfProduct']);
+  const weekly = rituals.weeklyUpdate;
+  if (weekly.calendar !== undefined && !(weekly.calendar in config.calendars))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['rituals', 'weeklyUpdate', 'calendar'],
+      message: `"${weekly.calendar}" is not a calendar`,
+    });
+  weekly.stakeholders.forEach((id, i) => checkPersonRef(id, ['rituals', 'weeklyUpdate', 'stakeholders', i]));
+  weekly.owners?.forEach((id, i) => checkPersonRef(id, ['rituals', 'weeklyUpdate', 'owners', i]));
+  const areaIds = new Set<string>();
+  rituals.productAreas.forEach((area, i) => {
+    if (areaIds.has(area.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rituals', 'productAreas', i, 'id'],
+        message: `"${area.id}" is used by another product area`,
+      });
+    areaIds.add(area.id);
+    const pm = config.people.find((p) => p.id === area.pm);
+    if (!pm)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rituals', 'productAreas', i, 'pm'],
+        message: `"${area.pm}" is not a person`,
+      });
+    else if (!weekly.contributorRoles.includes(pm.role))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rituals', 'productAreas', i, 'pm'],
+        message: `"${area.pm}" is a ${pm.role}, not one of rituals.weeklyUpdate.contributorRoles (${weekly.contributorRoles.join(', ')}): the area would have no update`,
+      });
+  });
+}
+
 /** One problem in a configuration file, located by its path (`people[3].manager`) and line. */
 export interface ConfigProblem {
   path: string;
@@ -682,15 +868,6 @@ export class ConfigError extends Error {
 export function formatProblem(problem: ConfigProblem): string {
   const where = problem.line !== undefined ? ` (line ${problem.line})` : '';
   return `${problem.path || '(file)'}${where}: ${problem.message}`;
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
 }
 
 const SECRET_KEY =
@@ -847,4 +1024,35 @@ export function personById(config: OrgConfig, id: string): PersonConfig {
 export function summarise(config: OrgConfig): string {
   const roles = new Set(config.people.map((p) => p.role));
   return `${config.people.length} people in ${config.teams.length} teams (${roles.size} roles), ${Object.keys(config.calendars).length} calendars`;
+}
+
+/**
+ * The Head of Product: `rituals.headOfProduct`, else the person with the head_of_product role,
+ * else the top of the management chain (the first person without a manager).
+ */
+export function headOfProduct(config: OrgConfig): PersonConfig {
+  const named = config.rituals.headOfProduct;
+  if (named !== undefined) return personById(config, named);
+  return (
+    config.people.find((p) => p.role === 'head_of_product') ??
+    config.people.find((p) => p.manager === undefined) ??
+    config.people[0]!
+  );
+}
+
+/** The calendar the rituals keep: `rituals.weeklyUpdate.calendar`, else the Head of Product's. */
+export function ritualCalendarName(config: OrgConfig): string {
+  return config.rituals.weeklyUpdate.calendar ?? headOfProduct(config).calendar;
+}
+
+/** Who may publish the weekly update early: the configured owners, else Product Ops and the Head of Product. */
+export function weeklyUpdateOwners(config: OrgConfig): string[] {
+  const configured = config.rituals.weeklyUpdate.owners;
+  if (configured) return [...configured];
+  return [
+    ...new Set([
+      ...config.people.filter((p) => p.role === 'product_ops').map((p) => p.id),
+      headOfProduct(config).id,
+    ]),
+  ];
 }

@@ -6,6 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseOrgConfig, type OrgConfig } from '../domain/config';
 import { MissingConfigError } from './errors';
+import { withEnvironmentOverrides } from './temporal-options';
+
+export { withEnvironmentOverrides };
 
 export const DEFAULT_CONFIG_FILE = 'prodops.config.yaml';
 export const EXAMPLE_CONFIG_FILE = 'prodops.config.example.yaml';
@@ -49,43 +52,5 @@ export function loadConfig(
     config: withEnvironmentOverrides(parseOrgConfig(readFileSync(path, 'utf8'), path)),
     path,
     isExample: false,
-  };
-}
-
-/**
- * A deployed function's configuration: the text embedded at build time when there is one, else
- * the file named by PRODOPS_CONFIG (./prodops.config.yaml by default). Never the example: a
- * function that serves real webhooks must not stand on a made-up organisation.
- */
-export function loadDeployedConfig(
-  embedded: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): OrgConfig {
-  if (embedded !== undefined)
-    return withEnvironmentOverrides(parseOrgConfig(embedded, 'embedded configuration'), env);
-  const path = resolveConfigPath(undefined, env);
-  if (!existsSync(path))
-    throw new MissingConfigError(
-      `no configuration at ${path}: set PRODOPS_CONFIG, or embed one with infra/functions/build.ts`,
-    );
-  return withEnvironmentOverrides(parseOrgConfig(readFileSync(path, 'utf8'), path), env);
-}
-
-/**
- * Where Temporal runs is a property of the deployment, not of the organisation: containers and
- * CI set it through the environment without editing the file.
- */
-export function withEnvironmentOverrides(config: OrgConfig, env: NodeJS.ProcessEnv = process.env): OrgConfig {
-  const address = env.PRODOPS_TEMPORAL_ADDRESS?.trim();
-  const namespace = env.PRODOPS_TEMPORAL_NAMESPACE?.trim();
-  const taskQueue = env.PRODOPS_TEMPORAL_TASK_QUEUE?.trim();
-  if (!address && !namespace && !taskQueue) return config;
-  return {
-    ...config,
-    temporal: {
-      address: address || config.temporal.address,
-      namespace: namespace || config.temporal.namespace,
-      taskQueue: taskQueue || config.temporal.taskQueue,
-    },
   };
 }

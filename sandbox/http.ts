@@ -1,7 +1,8 @@
 /**
  * The sandbox's HTTP core: a small router shared by the Jira, Notion and Google fakes, with
- * per-route fault injection (429 with Retry-After, 500, added latency, a dropped connection)
- * and a log of every request, so tests can see exactly what the real client libraries sent.
+ * per-route fault injection (429 with Retry-After, 500, added latency, a dropped connection, an
+ * answer lost after the work was done) and a log of every request, so tests can see exactly what
+ * the real client libraries sent.
  *
  * Vendor paths do not overlap (Jira /rest/api/3, Notion /v1, Calendar /calendar/v3, Gmail
  * /gmail/v1), so one port serves them all and each client's base URL is the sandbox root.
@@ -45,7 +46,9 @@ interface Route {
 export type Fault =
   | { kind: 'status'; status: number; retryAfterSeconds?: number; times?: number }
   | { kind: 'latency'; ms: number; times?: number }
-  | { kind: 'drop'; times?: number };
+  | { kind: 'drop'; times?: number }
+  /** The request is carried out, then the connection closes before the answer: the client cannot tell. */
+  | { kind: 'dropResponse'; times?: number };
 
 export interface FaultRule {
   /** `METHOD pattern` (for example `POST /v1/pages`), or `*` for every route of a vendor. */
@@ -255,6 +258,11 @@ export class SandboxRouter {
       }
     }
     entry.status = response.status;
+    if (fault?.kind === 'dropResponse') {
+      entry.status = -1;
+      req.socket.destroy();
+      return;
+    }
     if (response.text !== undefined) {
       res.writeHead(response.status, { 'content-type': 'text/html; charset=utf-8', ...response.headers });
       res.end(response.text);

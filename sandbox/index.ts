@@ -2,7 +2,8 @@
  * A local stand-in for the Jira Cloud, Notion and Google (Calendar, Gmail) APIs that prodops
  * uses, served on one port. The real client libraries talk to it through their base-URL
  * options, so a bug cannot hide behind a mock. State lives in memory, seeded from the org
- * configuration.
+ * configuration, and, given a state file, is kept there after every request that may change it
+ * and read back at the next start (sandbox/persist.ts).
  *
  * Control routes (not part of any vendor API):
  *   GET  /_sandbox            an HTML view of the issues, pages, events and mail
@@ -14,10 +15,11 @@
  */
 import type { OrgConfig } from '../domain/config';
 import { SandboxRouter, VendorError, ok, serveRouter, type FaultRule, type SandboxVendor } from './http';
-import { createJiraSandbox } from './jira';
-import { createNotionSandbox } from './notion';
-import { createGoogleSandbox } from './google';
+import { createJiraSandbox, type JiraSandboxOptions } from './jira';
+import { createNotionSandbox, type NotionSandboxOptions } from './notion';
+import { createGoogleSandbox, type GoogleSandboxOptions } from './google';
 import { renderSandboxPage } from './page';
+import { SandboxStateFile, type PersistentStore } from './persist';
 
 export type { SandboxVendor } from './http';
 
@@ -39,21 +41,51 @@ export interface SandboxOptions {
   config: OrgConfig;
   port?: number;
   host?: string;
+  /** Where the state is kept across restarts (`<data dir>/sandbox.sqlite`); in memory only without. */
+  stateFile?: string;
+  /** Vendor behaviours beyond the defaults: Jira's index lag, Gmail rewriting Message-IDs, Notion withholding emails … */
+  jira?: JiraSandboxOptions;
+  notion?: NotionSandboxOptions;
+  google?: GoogleSandboxOptions;
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const router = new SandboxRouter();
-  const jira = createJiraSandbox(options.config);
-  const notion = createNotionSandbox(options.config);
-  const google = createGoogleSandbox(options.config);
+  const jira = createJiraSandbox(options.config, options.jira);
+  const notion = createNotionSandbox(options.config, options.notion);
+  const google = createGoogleSandbox(options.config, options.google);
   const vendors: SandboxVendor[] = [jira, notion, google];
   for (const vendor of vendors) vendor.register(router);
+
+  const stores: Record<string, PersistentStore> = {
+    jira: jira.store,
+    notion: notion.store,
+    google: google.store,
+  };
+  const stateFile = options.stateFile ? new SandboxStateFile(options.stateFile) : null;
+  if (stateFile) {
+    for (const [vendor, state] of stateFile.load()) stores[vendor]?.importState(state);
+  }
+  const save = () =>
+    stateFile?.save(Object.fromEntries(Object.entries(stores).map(([name, s]) => [name, s.exportState()])));
+  if (stateFile) {
+    // Saved once the request is answered; only reads leave the state as it was.
+    const handle = router.handle.bind(router);
+    router.handle = async (req, res) => {
+      try {
+        await handle(req, res);
+      } finally {
+        if ((req.method ?? 'GET').toUpperCase() !== 'GET') save();
+      }
+    };
+  }
 
   const snapshot = () => Object.fromEntries(vendors.map((v) => [v.name, v.snapshot()]));
   const reset = () => {
     for (const vendor of vendors) vendor.reset();
     router.clearFaults();
     router.clearLog();
+    save();
   };
 
   router.add('sandbox', 'GET', '/_sandbox', () => ({ status: 200, text: renderSandboxPage(snapshot()) }));
@@ -92,6 +124,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     injectFault: (rule) => router.injectFault(rule),
     clearFaults: () => router.clearFaults(),
     reset,
-    close: () => served.close(),
+    close: async () => {
+      await served.close();
+      save();
+      stateFile?.close();
+    },
   };
 }

@@ -7,7 +7,7 @@
  * A notification only says that something changed: it signals (with start) the calendar's
  * long-lived `calendar-sync:<calendarId>` workflow, which runs the incremental sync.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { calendarSyncWorkflowId } from '../contracts/ids';
 import type { OrgConfig } from '../domain/config';
 import {
@@ -88,6 +88,8 @@ export interface CalendarTriggerDeps {
   /** Where channels post (this function's public URL); null when Google cannot reach it. */
   address: string | null;
   recent?: RecentDeliveries;
+  /** The clock channel expiry is judged by (tests set it). */
+  now?: () => number;
 }
 
 export function createCalendarHandler(deps: CalendarTriggerDeps): TriggerHandler {
@@ -103,8 +105,10 @@ export function createCalendarHandler(deps: CalendarTriggerDeps): TriggerHandler
     );
     const channelId = headers['x-goog-channel-id'];
     const calendarId = calendarIdFromResourceUri(headers['x-goog-resource-uri']);
-    if (!verifyChannelToken(token, channelId, calendarId, deps.secrets))
+    const verdict = verifyChannelToken(token, channelId, calendarId, deps.secrets, (deps.now ?? Date.now)());
+    if (verdict === 'invalid')
       return failure(401, 'X-Goog-Channel-Token does not belong to this channel and calendar');
+    if (verdict === 'expired') return failure(401, `channel ${channelId} has expired`);
 
     const state = headers['x-goog-resource-state'];
     const messageNumber = Number(headers['x-goog-message-number']);

@@ -3,7 +3,7 @@
  * the Cloud Functions framework): a request with its raw body, a JSON answer. Checks that all
  * functions make in the same order live here: method, size, content type, JSON syntax.
  */
-import { formatPath } from '../domain/config';
+import { formatPath } from '../domain/values';
 import type { z } from 'zod';
 
 /** Vendors never send more; a larger body is refused before anything reads it. */
@@ -107,3 +107,15 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, what: s
   const more = result.error.issues.length > 5 ? ` (and ${result.error.issues.length - 5} more)` : '';
   throw new HttpError(400, `${what} is malformed: ${problems.join('; ')}${more}`);
 }
+
+/** Why an event is too old or too far ahead to act on, or null. */
+export function eventAgeProblem(occurredAt: number, now: number, maxAgeMinutes: number): string | null {
+  const age = now - occurredAt;
+  if (age > maxAgeMinutes * 60_000)
+    return `the event is ${Math.round(age / 60_000)} minutes old: older than ${maxAgeMinutes} minutes is a replay, not a delivery`;
+  if (-age > MAX_CLOCK_SKEW_MS) return 'the event is dated in the future';
+  return null;
+}
+
+/** Vendors' clocks and ours differ a little; an event from further ahead is not believed. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;

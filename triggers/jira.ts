@@ -16,16 +16,19 @@
  * what it has applied) and the webhook identifier as `deliveryId` (it ignores a repeat).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   readinessSubtaskKey,
+  releaseTombstoneId,
   releaseWorkflowId,
   workflowIdOfLabel,
   type ReadinessTeam,
 } from '../contracts/ids';
+import { hasControlCharacters, MAX_LABEL_LENGTH, oneLine } from '../domain/commands';
 import { jiraLabel } from '../contracts/node/idempotency';
 import { localDateOf } from '../domain/business-calendar';
-import { isRealDate, type OrgConfig, type PersonConfig } from '../domain/config';
+import type { OrgConfig, PersonConfig } from '../domain/config';
+import { isRealDate } from '../domain/values';
 import type { Tier } from '../domain/release-plan';
 import {
   launchMoved,
@@ -39,6 +42,7 @@ import { taskDone } from '../workflows/onboarding/messages';
 import type { RecentDeliveries } from './dedup';
 import {
   accepted,
+  eventAgeProblem,
   failure,
   header,
   HttpError,
@@ -294,15 +298,24 @@ export function planJiraEvent(event: JiraWebhook, config: OrgConfig, deliveryId:
         `${issue.key} has no ${snapshotTier ? 'launch date' : 'tier'} yet: no release starts`,
       );
     } else {
-      const productArea = jira.fields.productArea ? textOf(custom[jira.fields.productArea]) : undefined;
-      const title = fields.summary?.trim();
+      const area = jira.fields.productArea ? textOf(custom[jira.fields.productArea]) : undefined;
+      // It becomes a search attribute, a Notion select and part of mail subjects: one short line.
+      const productArea =
+        area !== undefined && (area.length > MAX_LABEL_LENGTH || hasControlCharacters(area))
+          ? undefined
+          : area;
+      if (area !== undefined && productArea === undefined)
+        plan.ignored.push(
+          `the product area is not one line of at most ${MAX_LABEL_LENGTH} characters: the release starts without one`,
+        );
+      const title = oneLine(fields.summary ?? undefined, 255);
       start = {
         issueKey: issue.key,
         tier: snapshotTier,
         launchDate: snapshotLaunch,
         pmId: pm.id,
         ...(productArea ? { productArea } : {}),
-        ...(title ? { title: title.slice(0, 255) } : {}),
+        ...(title ? { title } : {}),
       };
     }
     for (const change of changes) plan.signals.push(start ? { ...change, start } : change);
@@ -401,7 +414,18 @@ export async function dispatchPlan(
 }> {
   const results: { workflowId: string; signal: string; outcome: DispatchOutcome }[] = [];
   const notes = [...plan.ignored];
+  const tombstoned = new Map<string, boolean>();
   for (const planned of plan.signals) {
+    if (planned.start) {
+      // A release that ended leaves a tombstone: however late or replayed, an event does not start
+      // it again (after its own history has left retention, rejectIfClosed no longer can).
+      const key = planned.start.issueKey;
+      if (!tombstoned.has(key)) tombstoned.set(key, await workflows.exists(releaseTombstoneId(key)));
+      if (tombstoned.get(key)) {
+        notes.push(`release:${key} has ended (${releaseTombstoneId(key)}): ${planned.signal} starts nothing`);
+        delete planned.start;
+      }
+    }
     const outcome = planned.start
       ? await workflows.signalWithStart({
           workflowType,
@@ -430,6 +454,8 @@ export interface JiraTriggerDeps {
   secrets: readonly string[];
   workflows: WorkflowPort;
   recent?: RecentDeliveries;
+  /** The clock event ages are judged by (tests set it). */
+  now?: () => number;
 }
 
 export function deliveryIdOf(req: TriggerRequest, body: Buffer): string {
@@ -448,6 +474,12 @@ export function createJiraHandler(deps: JiraTriggerDeps): TriggerHandler {
     requireJsonContentType(req);
     const event = validate(JiraWebhook, parseJson(body), 'Jira webhook');
     const deliveryId = deliveryIdOf(req, body);
+    const stale = eventAgeProblem(
+      event.timestamp,
+      (deps.now ?? Date.now)(),
+      deps.config.integrations.jira.maxEventAgeMinutes,
+    );
+    if (stale) return ignored(stale, { delivery: deliveryId });
     const earlier = deps.recent?.get(`jira:${deliveryId}`);
     if (earlier) return accepted({ ...earlier, duplicate: true });
     const plan = planJiraEvent(event, deps.config, deliveryId);

@@ -1,24 +1,24 @@
 /**
  * What a deployed function needs, built once per instance on its first request: the
- * organisation configuration, the trigger secrets and a Temporal client. Everything comes from
+ * organisation configuration, the trigger secrets and a port to Temporal. Everything comes from
  * the environment (and the configuration embedded at build time), never from the request.
  *
- *   PRODOPS_CONFIG                     a configuration file, when none was embedded at build time
  *   PRODOPS_TEMPORAL_ADDRESS, …_NAMESPACE, …_TASK_QUEUE   override the configuration's `temporal`
  *   TEMPORAL_API_KEY (Temporal Cloud), or TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (mTLS)
  *   PRODOPS_JIRA_WEBHOOK_SECRETS, PRODOPS_NOTION_VERIFICATION_TOKENS, PRODOPS_CALENDAR_CHANNEL_SECRET
  *   PRODOPS_PUBLIC_URL                 the functions' base URL, where calendar channels post
+ *
+ * Cold start is the price of every first delivery, so nothing here loads what a delivery may not
+ * need: the configuration a bundle embeds was validated when it was built (no schema, no YAML at
+ * run time), and the Temporal client is loaded by the first delivery that has verified,
+ * validated and found something to hand over (`lazyWorkflowPort`).
  */
 import type { OrgConfig } from '../domain/config';
-import { loadDeployedConfig } from '../runtime/config';
-import { lazyTemporalClient } from '../runtime/temporal';
-import { calendarAddress, PUBLIC_URL_ENV } from './endpoints';
+import { temporalConnectionOptions, withEnvironmentOverrides } from '../runtime/temporal-options';
+import { calendarAddress, publicUrlFromEnv } from './endpoints';
 import { RecentDeliveries } from './dedup';
-import { triggerSecretsFromEnv, type TriggerSecrets } from './secrets';
-import { temporalPort, type WorkflowPort } from './workflows';
-
-/** The configuration file's text, put into the bundle by infra/functions/build.ts. */
-declare const PRODOPS_EMBEDDED_CONFIG: string | undefined;
+import { acceptNotionVerificationFrom, triggerSecretsFromEnv, type TriggerSecrets } from './secrets';
+import { lazyWorkflowPort, type WorkflowPort } from './workflow-port';
 
 export interface FunctionRuntime {
   config: OrgConfig;
@@ -26,7 +26,20 @@ export interface FunctionRuntime {
   workflows: WorkflowPort;
   calendarAddress: string | null;
   recent: RecentDeliveries;
-  log: (line: string) => void;
+  /** PRODOPS_NOTION_ACCEPT_VERIFICATION: take a handshake although a token is configured. */
+  acceptNotionVerification: boolean;
+}
+
+let embedded: OrgConfig | undefined;
+
+/**
+ * The configuration a bundle carries, validated when the bundle was built (infra/functions/build.ts).
+ * Called by the bundle's entry before any request. A function never reads a configuration file:
+ * that would put the YAML parser and the schema back into every cold start.
+ */
+export function embedConfig(config: OrgConfig): void {
+  embedded = config;
+  runtime = undefined;
 }
 
 let runtime: Promise<FunctionRuntime> | undefined;
@@ -41,18 +54,25 @@ export function functionRuntime(env: NodeJS.ProcessEnv = process.env): Promise<F
 }
 
 async function build(env: NodeJS.ProcessEnv): Promise<FunctionRuntime> {
-  const embedded = typeof PRODOPS_EMBEDDED_CONFIG === 'string' ? PRODOPS_EMBEDDED_CONFIG : undefined;
-  const config = loadDeployedConfig(embedded, env);
+  if (!embedded)
+    throw new Error('no configuration embedded: build the function with infra/functions/build.ts');
+  const config = withEnvironmentOverrides(embedded, env);
   const secrets = triggerSecretsFromEnv(env);
-  // Lazy: the instance answers 503 (and the vendor retries) while Temporal is unreachable.
-  const client = lazyTemporalClient(config.temporal, env);
-  const publicUrl = env[PUBLIC_URL_ENV]?.trim() || null;
+  // Checked now, so that a half-configured mTLS pair is reported at once, not on the first event.
+  temporalConnectionOptions(config.temporal, env);
+  const publicUrl = publicUrlFromEnv(env);
   return {
     config,
     secrets,
-    workflows: temporalPort(client, { taskQueue: config.temporal.taskQueue }),
+    // The client, gRPC and Temporal's API definitions: most of the bundle, loaded when first used.
+    // Its connection opens lazily too: the instance answers 503 (and the vendor retries) while
+    // Temporal is unreachable.
+    workflows: lazyWorkflowPort(async () => {
+      const { temporalWorkflowPort } = await import('./workflows');
+      return temporalWorkflowPort(config.temporal, env);
+    }),
     calendarAddress: calendarAddress(publicUrl),
     recent: new RecentDeliveries(),
-    log: (line) => console.log(line),
+    acceptNotionVerification: acceptNotionVerificationFrom(env),
   };
 }

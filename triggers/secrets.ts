@@ -18,6 +18,13 @@ export const TRIGGER_SECRET_ENV = {
 
 export type TriggerSecretKind = keyof typeof TRIGGER_SECRET_ENV;
 
+/** Lets the Notion function take a handshake although a verification token is configured. */
+export const NOTION_ACCEPT_VERIFICATION_ENV = 'PRODOPS_NOTION_ACCEPT_VERIFICATION';
+
+export function acceptNotionVerificationFrom(env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(1|true|yes)$/i.test(env[NOTION_ACCEPT_VERIFICATION_ENV]?.trim() ?? '');
+}
+
 export interface TriggerSecrets {
   /** Jira admin webhook secrets (X-Hub-Signature). */
   jira: string[];

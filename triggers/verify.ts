@@ -8,7 +8,7 @@
  * the response time. Two secrets may be active at once while one is being rotated.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { channelFamily, channelToken } from '../contracts/node/channels';
+import { CHANNEL_EXPIRY_GRACE_MS, channelToken, parseChannelId } from '../contracts/node/channels';
 
 const HEX_SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
 
@@ -40,20 +40,25 @@ export function verifyBodySignature(
   return valid;
 }
 
-/** True when the token is the one the channel was opened with (contracts/node/channels.ts). */
+/**
+ * Whether the token is the one the channel was opened with (contracts/node/channels.ts), and the
+ * channel has not expired: its expiry is part of its id and of the token, so neither can be moved.
+ */
 export function verifyChannelToken(
   token: string | undefined,
   channelId: string,
   calendarId: string,
   secrets: readonly string[],
-): boolean {
-  const family = channelFamily(channelId);
-  if (token === undefined || family === null || secrets.length === 0) return false;
+  now: number = Date.now(),
+): 'valid' | 'invalid' | 'expired' {
+  const parsed = parseChannelId(channelId);
+  if (token === undefined || parsed === null || secrets.length === 0) return 'invalid';
   const given = Buffer.from(token, 'utf8');
   let valid = false;
   for (const secret of secrets) {
-    const expected = Buffer.from(channelToken(secret, family, calendarId), 'utf8');
+    const expected = Buffer.from(channelToken(secret, parsed.family, calendarId), 'utf8');
     if (given.length === expected.length && timingSafeEqual(given, expected)) valid = true;
   }
-  return valid;
+  if (!valid) return 'invalid';
+  return now > parsed.expiresAt + CHANNEL_EXPIRY_GRACE_MS ? 'expired' : 'valid';
 }

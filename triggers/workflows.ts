@@ -9,54 +9,18 @@
  */
 import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { lazyTemporalClient } from '../runtime/temporal';
+import type { TemporalSettings } from '../runtime/temporal-options';
+import { TemporalUnavailableError, type WorkflowPort } from './workflow-port';
 
-export interface SignalWithStartRequest {
-  workflowType: string;
-  workflowId: string;
-  args: unknown[];
-  signal: string;
-  signalArgs: unknown[];
-  /**
-   * True when a finished workflow of the id must not be started again (a release that is done
-   * stays done however late Jira delivers); otherwise a new run starts.
-   */
-  rejectIfClosed?: boolean;
-}
-
-export interface SignalRequest {
-  workflowId: string;
-  signal: string;
-  args: unknown[];
-}
-
-export interface StartRequest {
-  workflowType: string;
-  workflowId: string;
-  args: unknown[];
-}
-
-/**
- * - `delivered`: the signal reached a running workflow (started just now if needed);
- * - `started`: a new workflow started;
- * - `exists`: the workflow was already running or has run (a redelivery);
- * - `not-found`: no running workflow has the id;
- * - `closed`: the workflow has finished and may not start again.
- */
-export type DispatchOutcome = 'delivered' | 'started' | 'exists' | 'not-found' | 'closed';
-
-export interface WorkflowPort {
-  signalWithStart(request: SignalWithStartRequest): Promise<DispatchOutcome>;
-  signal(request: SignalRequest): Promise<DispatchOutcome>;
-  /** Starts once per id: a running or finished workflow of the id is left alone. */
-  start(request: StartRequest): Promise<DispatchOutcome>;
-}
-
-export class TemporalUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TemporalUnavailableError';
-  }
-}
+export {
+  TemporalUnavailableError,
+  type DispatchOutcome,
+  type SignalRequest,
+  type SignalWithStartRequest,
+  type StartRequest,
+  type WorkflowPort,
+} from './workflow-port';
 
 export interface TemporalPortOptions {
   taskQueue: string;
@@ -108,6 +72,16 @@ export function temporalPort(client: Client, options: TemporalPortOptions): Work
       }
     },
 
+    async exists(workflowId) {
+      try {
+        await bounded(() => client.workflow.getHandle(workflowId).describe());
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw unavailable(error);
+      }
+    },
+
     async start(request) {
       try {
         await bounded(() =>
@@ -126,4 +100,15 @@ export function temporalPort(client: Client, options: TemporalPortOptions): Work
       }
     },
   };
+}
+
+/**
+ * The port of a deployed function: a client whose connection opens on first use, so that the
+ * function starts (and answers 503, which the vendors retry) while Temporal is unreachable.
+ */
+export function temporalWorkflowPort(
+  temporal: TemporalSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): WorkflowPort {
+  return temporalPort(lazyTemporalClient(temporal, env), { taskQueue: temporal.taskQueue });
 }

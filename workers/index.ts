@@ -1,19 +1,35 @@
 /**
  * The worker processes: one worker runs the workflows on the base task queue; one worker per
  * external system runs that system's activities on a queue of its own, capped server-side at
- * the configured requests per second (maxTaskQueueActivitiesPerSecond), which holds however
- * many worker processes are deployed.
+ * the configured rate (maxTaskQueueActivitiesPerSecond), which holds however many worker
+ * processes are deployed. Notion's limit is on HTTP requests, not activities: its request budget
+ * is kept by the process that runs the Notion activities (workers/integrations.ts).
  */
+import type { MetricMeter } from '@temporalio/common';
 import {
   Worker,
   type NativeConnection,
   type WorkerOptions,
+  type WorkerPlugin,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { activityTaskQueue, type ActivitySystem } from '../domain/task-queues';
+import { vendorCallInterceptors } from './vendor-calls';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Workflow interceptors of a deployed worker: each signal logged with its delivery id. */
+export const WORKFLOW_OBSERVABILITY_PATH = fileURLToPath(
+  new URL('../workflows/observability.ts', import.meta.url),
+);
+
+/** What a deployed worker reports (cli/worker.ts); tests and the embedded stack go without. */
+export interface WorkerTelemetry {
+  /** The Runtime's meter: vendor calls are counted on it (workers/vendor-calls.ts). */
+  meter: MetricMeter;
+  /** Tracing, when PRODOPS_TRACING turns it on (runtime/tracing.ts). */
+  plugins?: WorkerPlugin[];
+}
 
 export type ActivityImplementations = Record<string, (...args: never[]) => Promise<unknown>>;
 
@@ -28,13 +44,20 @@ export interface WorkerSetup {
   /** Requests per second per system. */
   rateLimits: Record<ActivitySystem, number>;
   workflowsPath?: string;
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   /** Extra options for every worker (tests shorten shutdown grace, for example). */
   overrides?: Partial<WorkerOptions>;
+  telemetry?: WorkerTelemetry;
 }
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
-  const common = { connection: setup.connection, namespace: setup.namespace, ...setup.overrides };
+  const telemetry = setup.telemetry;
+  const common = {
+    connection: setup.connection,
+    namespace: setup.namespace,
+    ...(telemetry?.plugins?.length ? { plugins: telemetry.plugins } : {}),
+    ...setup.overrides,
+  };
   const workflowSource = setup.workflowBundle
     ? { workflowBundle: setup.workflowBundle }
     : { workflowsPath: setup.workflowsPath ?? WORKFLOWS_PATH };
@@ -43,6 +66,10 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       ...common,
       taskQueue: setup.taskQueue,
       ...workflowSource,
+      // A prebuilt bundle carries the interceptors it was built with.
+      ...(telemetry && !setup.workflowBundle
+        ? { interceptors: { workflowModules: [WORKFLOW_OBSERVABILITY_PATH] } }
+        : {}),
       activities: setup.localActivities ?? {},
     }),
   ];
@@ -56,6 +83,14 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         taskQueue: activityTaskQueue(setup.taskQueue, system),
         activities,
         maxTaskQueueActivitiesPerSecond: setup.rateLimits[system],
+        ...(telemetry
+          ? { interceptors: { activity: [vendorCallInterceptors(system, telemetry.meter)] } }
+          : {}),
+        // Notion's activities wait for turns in the request budget inside their timeout: a few
+        // at a time are enough to keep the budget busy, and none waits long.
+        ...(system === 'notion'
+          ? { maxConcurrentActivityTaskExecutions: Math.max(2, Math.ceil(setup.rateLimits.notion * 2)) }
+          : {}),
       }),
     );
   }

@@ -4,16 +4,20 @@
  * Secrets are read here, from environment variables only, and never logged.
  */
 import type { OrgConfig } from '../domain/config';
-import type { ActivitySystem } from '../domain/task-queues';
+import { randomBytes } from 'node:crypto';
+import { ACTIVITY_SYSTEMS, type ActivitySystem } from '../domain/task-queues';
 import { createCoreActivities } from '../activities/core';
 import { createJiraActivities, createJiraClient } from '../activities/jira';
 import { createNotionActivities, createNotionClient } from '../activities/notion';
+import { RequestBudget } from '../activities/request-budget';
 import { createCalendarActivities } from '../activities/calendar';
 import { createGmailActivities } from '../activities/gmail';
 import { createGoogleClients, googleCredentialsFromEnv } from '../activities/google-auth';
 import { createCalendarSyncActivities } from '../activities/calendar-sync';
 import { createDispatchActivities } from '../activities/dispatch';
 import { createLeaveActivities } from '../activities/leave';
+import { createTombstoneActivities } from '../activities/tombstones';
+import { createRitualActivities } from '../activities/rituals';
 import { createRenewalActivities } from '../activities/renewals';
 import { triggerSecretsFromEnv } from '../triggers/secrets';
 
@@ -22,6 +26,24 @@ export const CREDENTIAL_ENV = {
   jiraToken: 'PRODOPS_JIRA_API_TOKEN',
   notionToken: 'PRODOPS_NOTION_TOKEN',
 } as const;
+
+/**
+ * The worker's own secret: invite event ids nobody can predict, and the key the worker signs
+ * its calls to the team coordinators with. Never passed to a workflow.
+ */
+export const WORKER_SECRET_ENV = 'PRODOPS_WORKER_SECRET';
+const MIN_WORKER_SECRET_LENGTH = 32;
+
+/** The worker secret from the environment; an error naming the variable when it is too short. */
+export function workerSecretFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[WORKER_SECRET_ENV]?.trim();
+  if (!value) return undefined;
+  if (value.length < MIN_WORKER_SECRET_LENGTH)
+    throw new MissingCredentialsError(
+      `${WORKER_SECRET_ENV} must be at least ${MIN_WORKER_SECRET_LENGTH} characters (for example: openssl rand -base64 32)`,
+    );
+  return value;
+}
 
 export type IntegrationMode = 'live' | 'sandbox';
 
@@ -45,6 +67,8 @@ export interface BuiltActivities {
   core: ReturnType<typeof createCoreActivities> &
     ReturnType<typeof createDispatchActivities> &
     ReturnType<typeof createLeaveActivities> &
+    ReturnType<typeof createTombstoneActivities> &
+    ReturnType<typeof createRitualActivities> &
     ReturnType<typeof createRenewalActivities>;
   bySystem: {
     jira: ReturnType<typeof createJiraActivities>;
@@ -56,6 +80,14 @@ export interface BuiltActivities {
 }
 
 export class MissingCredentialsError extends Error {}
+
+/**
+ * Notion's request budget for one worker process: `perSecond` on average, counted over every
+ * 10-second window, with a burst of two seconds' worth after a quiet spell or a Retry-After.
+ */
+export function notionRequestBudget(perSecond: number): RequestBudget {
+  return new RequestBudget({ perWindow: perSecond * 10, windowMs: 10_000, burst: Math.ceil(perSecond * 2) });
+}
 
 /**
  * @param sandboxUrl where the sandbox serves; required when a system has no credentials.
@@ -85,18 +117,31 @@ export function buildActivities(options: {
           apiToken: env[CREDENTIAL_ENV.jiraToken],
         })
       : createJiraClient({ host: sandboxFor('jira'), email: 'prodops@sandbox.local', apiToken: 'sandbox' });
+  // Notion's limit is on HTTP requests, whichever activity sends them: this process keeps it.
+  const budget = notionRequestBudget(config.integrations.rateLimits.notion);
   const notionClient =
     modes.notion === 'live'
-      ? createNotionClient({ auth: env[CREDENTIAL_ENV.notionToken]! })
-      : createNotionClient({ auth: 'sandbox', baseUrl: sandboxFor('notion') });
+      ? createNotionClient({ auth: env[CREDENTIAL_ENV.notionToken]!, budget })
+      : createNotionClient({ auth: 'sandbox', baseUrl: sandboxFor('notion'), budget });
   const google =
     modes.google === 'live'
       ? createGoogleClients(googleCredentialsFromEnv(env)!)
       : createGoogleClients({ kind: 'sandbox' }, { rootUrl: sandboxFor('google') });
+  // Live systems need the worker's own secret; a sandbox-only worker makes one up for its life.
+  const workerSecret =
+    workerSecretFromEnv(env) ??
+    (ACTIVITY_SYSTEMS.some((system) => modes[system] === 'live')
+      ? (() => {
+          throw new MissingCredentialsError(
+            `${WORKER_SECRET_ENV} is not set: a worker that talks to live systems needs it (invite ids, team coordinator calls); generate one with: openssl rand -base64 32`,
+          );
+        })()
+      : randomBytes(32).toString('base64url'));
   const sender = config.integrations.google.sender;
   const calendar = createCalendarActivities({
     calendarFor: google.calendarFor,
     ...(sender ? { defaultActor: sender } : {}),
+    eventIdSecret: () => workerSecret,
   });
 
   return {
@@ -104,7 +149,9 @@ export function buildActivities(options: {
     core: {
       ...createCoreActivities({ config: options.config }),
       ...createDispatchActivities(),
-      ...createLeaveActivities({ config: options.config }),
+      ...createLeaveActivities({ config: options.config, workerSecret: () => workerSecret }),
+      ...createTombstoneActivities(),
+      ...createRitualActivities({ config: options.config }),
       ...createRenewalActivities({ config: options.config }),
     },
     bySystem: {

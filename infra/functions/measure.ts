@@ -1,22 +1,34 @@
 /**
- * Cold start of each bundled function: from spawning a Functions Framework process on the
- * bundle to its first 2xx answer. Two kinds of first request: one the function answers without
- * Temporal (a Jira event it ignores, a Notion handshake, a Calendar sync message), and one that
- * reaches Temporal (a local dev server) with a signal-with-start or start.
+ * Size and cold start of each bundled function, beside the Functions Framework alone.
  *
- *   npx tsx infra/functions/measure.ts [--runs N]
+ * Cold start is the time from spawning a Functions Framework process on the bundle to its first
+ * 2xx answer, for two kinds of first request: one the function answers without Temporal (a Jira
+ * event it ignores, a Notion handshake, a Calendar sync message) and one that reaches Temporal
+ * (a local dev server) with a signal-with-start or start. The bare framework (a function that
+ * answers at once) is measured in the same rounds, interleaved with the functions, so that a busy
+ * machine slows both alike; the ratio is what the figures are for. Beside each wall time, the CPU
+ * time the process used until then (from /proc), which a busy machine disturbs much less.
+ *
+ * The bundles are built as they deploy, and their compile cache made as the runtime's build
+ * makes it (`npm run gcp-build` in each bundle: see compile-cache.ts).
+ *
+ *   npx tsx infra/functions/measure.ts [--runs N] [--steps]
+ *
+ * --steps  also measures the jira function built each way from the first bundles to today's, one
+ *          change at a time (infra/functions/build.ts, BundleShape), and today's unminified.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseOrgConfig, type OrgConfig } from '../../domain/config';
-import { buildFunctions, type BuiltFunction } from './build';
+import { buildFunctions, DEPLOYED_SHAPE, type BuiltFunction, type BundleShape } from './build';
+import { COMPILE_CACHE_DIR } from './compile-cache';
 import type { TriggerName } from '../../triggers/endpoints';
-import { channelFamilyForKey } from '../../contracts/node/channels';
+import { channelIdBase } from '../../contracts/node/channels';
 import {
   calendarPush,
   jiraDelivery,
@@ -37,6 +49,26 @@ const SECRETS = {
   PRODOPS_NOTION_VERIFICATION_TOKENS: 'secret_measurenotiontoken0123456789',
   PRODOPS_CALENDAR_CHANNEL_SECRET: 'measure-calendar-secret-0123456789',
 };
+const CLOCK_TICKS_PER_SECOND = 100;
+
+type RequestKind = 'local' | 'temporal';
+
+interface Sample {
+  wallMs: number;
+  /** User and system CPU of the process until its first 2xx; undefined where /proc is not there. */
+  cpuMs: number | undefined;
+}
+
+interface Candidate {
+  label: string;
+  /** The function the request is for; the bare framework answers anything. */
+  trigger: TriggerName | 'baseline';
+  dir: string;
+  bytes?: number;
+  gzipBytes?: number;
+  startBytes?: number;
+  files?: number;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -54,7 +86,7 @@ const exampleConfig = (): OrgConfig =>
   (example ??= parseOrgConfig(readFileSync(join(ROOT, 'prodops.config.example.yaml'), 'utf8')));
 
 /** A first request per function: `local` needs no Temporal, `temporal` reaches it. */
-function request(name: TriggerName, kind: 'local' | 'temporal', n: number): VendorRequest {
+function request(name: TriggerName, kind: RequestKind, n: number): VendorRequest {
   const config = exampleConfig();
   if (name === 'jira') {
     const fields = config.integrations.jira.fields;
@@ -94,7 +126,7 @@ function request(name: TriggerName, kind: 'local' | 'temporal', n: number): Vend
     });
     return notionDelivery(event, SECRETS.PRODOPS_NOTION_VERIFICATION_TOKENS);
   }
-  const channelId = channelFamilyForKey(`measure:${n}`);
+  const channelId = channelIdBase(`measure:${n}:${Math.random()}`, Math.floor(Date.now() / 1000) + 3600);
   return calendarPush({
     channelId,
     calendarId: 'ana@northwind.example',
@@ -105,7 +137,7 @@ function request(name: TriggerName, kind: 'local' | 'temporal', n: number): Vend
 }
 
 /** A function that answers at once: what the framework and Node cost before any prodops code. */
-function baselineFunction(): BuiltFunction {
+function baselineFunction(): Candidate {
   const dir = join(ROOT, 'dist/functions/_baseline');
   mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -113,22 +145,34 @@ function baselineFunction(): BuiltFunction {
     "import { http } from '@google-cloud/functions-framework';\nhttp('baseline', (req, res) => res.status(200).send('{}'));\n",
   );
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', main: 'index.js' }));
-  return { name: 'baseline' as TriggerName, dir, bytes: 0, gzipBytes: 0 };
+  return { label: 'Functions Framework alone', trigger: 'baseline', dir };
+}
+
+function cpuMsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may hold spaces: fields are counted after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 async function coldStart(
-  fn: BuiltFunction,
-  kind: 'local' | 'temporal',
+  candidate: Candidate,
+  kind: RequestKind,
   n: number,
   temporalAddress: string,
-): Promise<number> {
+): Promise<Sample> {
   const port = await freePort();
   const sample: VendorRequest =
-    (fn.name as string) === 'baseline' ? { path: '/jira', headers: {}, body: '' } : request(fn.name, kind, n);
+    candidate.trigger === 'baseline'
+      ? { path: '/jira', headers: {}, body: '' }
+      : request(candidate.trigger, kind, n);
+  const target = candidate.trigger === 'baseline' ? 'baseline' : candidate.trigger;
   const started = performance.now();
   const child: ChildProcess = spawn(
     process.execPath,
-    [FRAMEWORK, `--target=${fn.name}`, `--source=${fn.dir}`, `--port=${port}`],
+    [FRAMEWORK, `--target=${target}`, `--source=${candidate.dir}`, `--port=${port}`],
     {
       env: { ...process.env, ...SECRETS, PRODOPS_TEMPORAL_ADDRESS: temporalAddress, NODE_ENV: 'production' },
       stdio: 'ignore',
@@ -148,16 +192,27 @@ async function coldStart(
       } catch (error) {
         // Not listening yet: try again shortly.
         if (performance.now() - started > 30_000)
-          throw new Error(`${fn.name} did not answer within 30 s`, { cause: error });
+          throw new Error(`${candidate.label} did not answer within 30 s`, { cause: error });
         await new Promise((r) => setTimeout(r, 5));
         continue;
       }
-      if (status >= 200 && status < 300) return performance.now() - started;
-      throw new Error(`${fn.name} answered ${status}`);
+      if (status >= 200 && status < 300)
+        return { wallMs: performance.now() - started, cpuMs: cpuMsOf(child.pid) };
+      throw new Error(`${candidate.label} answered ${status}`);
     }
   } finally {
-    child.kill('SIGTERM');
+    // SIGKILL: a process that exits normally writes to its compile cache, and every run must
+    // start from the cache the runtime's build made, as every new instance does.
+    child.kill('SIGKILL');
   }
+}
+
+/** What `npm run gcp-build` does in the bundle on Google Cloud: see compile-cache.ts. */
+function makeCompileCache(dir: string): void {
+  rmSync(join(dir, COMPILE_CACHE_DIR), { recursive: true, force: true });
+  const run = spawnSync(process.execPath, ['compile-cache.mjs'], { cwd: dir, encoding: 'utf8' });
+  if (run.status !== 0 || !run.stdout.startsWith('compile cache: '))
+    throw new Error(`compile-cache.mjs in ${dir}: ${run.stdout}${run.stderr}`);
 }
 
 const median = (values: number[]) => {
@@ -165,10 +220,123 @@ const median = (values: number[]) => {
   return sorted[Math.floor(sorted.length / 2)]!;
 };
 
+interface Measured {
+  candidate: Candidate;
+  local: Sample[];
+  temporal: Sample[];
+}
+
+/** Every candidate, `runs` rounds, the bare framework first in each round. */
+async function measure(candidates: Candidate[], runs: number, address: string): Promise<Measured[]> {
+  const results = candidates.map((candidate) => ({
+    candidate,
+    local: [] as Sample[],
+    temporal: [] as Sample[],
+  }));
+  for (let i = 0; i < runs; i++) {
+    for (const result of results) {
+      result.local.push(await coldStart(result.candidate, 'local', i, address));
+      if (result.candidate.trigger !== 'baseline')
+        result.temporal.push(await coldStart(result.candidate, 'temporal', i, address));
+    }
+  }
+  return results;
+}
+
+const kib = (bytes: number) => `${Math.round(bytes / 1024).toLocaleString('en')} KiB`;
+
+function describe(samples: Sample[], baseline: Sample[]): string {
+  if (samples.length === 0) return '-';
+  const wall = median(samples.map((s) => s.wallMs));
+  const ratio = wall / median(baseline.map((s) => s.wallMs));
+  const cpus = samples.map((s) => s.cpuMs).filter((c): c is number => c !== undefined);
+  const baseCpus = baseline.map((s) => s.cpuMs).filter((c): c is number => c !== undefined);
+  const cpu =
+    cpus.length > 0 && baseCpus.length > 0
+      ? `, CPU ${median(cpus).toFixed(0)} ms ${(median(cpus) / median(baseCpus)).toFixed(2)}×`
+      : '';
+  return `${wall.toFixed(0)} ms ${ratio.toFixed(2)}×${cpu}`;
+}
+
+function print(results: Measured[]): void {
+  const baseline = results.find((r) => r.candidate.trigger === 'baseline')!;
+  const rows = results.map((r) => {
+    const c = r.candidate;
+    const size =
+      c.bytes === undefined
+        ? '-'
+        : `${kib(c.bytes)} in ${c.files} files (${kib(c.gzipBytes!)} gz), ${kib(c.startBytes!)} at start`;
+    return [
+      c.label,
+      size,
+      describe(r.local, baseline.local),
+      c.trigger === 'baseline' ? '-' : describe(r.temporal, baseline.local),
+    ];
+  });
+  const header = ['', 'bundle', 'first 2xx, no Temporal call', 'first 2xx, signal-with-start or start'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  for (const row of [header, ...rows])
+    console.log(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+}
+
+const candidateOf = (label: string, fn: BuiltFunction): Candidate => ({
+  label,
+  trigger: fn.name,
+  dir: fn.dir,
+  bytes: fn.bytes,
+  gzipBytes: fn.gzipBytes,
+  startBytes: fn.startBytes,
+  files: fn.files.length,
+});
+
+/** From the bundles as first made to today's, one change at a time; the last rows are today's. */
+const STEPS: { label: string; shape: BundleShape; compileCache: boolean }[] = [
+  {
+    label: 'as first bundled',
+    shape: { minify: true, configSnapshot: false, trimTemporal: false, lazyTemporal: false },
+    compileCache: false,
+  },
+  {
+    label: '+ configuration as data',
+    shape: { minify: true, configSnapshot: true, trimTemporal: false, lazyTemporal: false },
+    compileCache: false,
+  },
+  {
+    label: '+ Temporal definitions trimmed',
+    shape: { minify: true, configSnapshot: true, trimTemporal: true, lazyTemporal: false },
+    compileCache: false,
+  },
+  { label: '+ client after verification', shape: DEPLOYED_SHAPE, compileCache: false },
+  { label: '+ compile cache (deployed)', shape: DEPLOYED_SHAPE, compileCache: true },
+  { label: 'deployed, not minified', shape: { ...DEPLOYED_SHAPE, minify: false }, compileCache: true },
+];
+
 async function main(): Promise<void> {
   const runsFlag = process.argv.indexOf('--runs');
   const runs = runsFlag >= 0 ? Number(process.argv[runsFlag + 1]) : 5;
+  const steps = process.argv.includes('--steps');
   const { functions: built } = await buildFunctions({ outDir: join(ROOT, 'dist/functions') });
+  for (const fn of built) makeCompileCache(fn.dir);
+  const candidates: Candidate[] = [baselineFunction(), ...built.map((fn) => candidateOf(fn.name, fn))];
+  const stepCandidates: Candidate[] = [baselineFunction()];
+  if (steps) {
+    for (const [i, step] of STEPS.entries()) {
+      const {
+        functions: [fn],
+      } = await buildFunctions({
+        outDir: join(ROOT, `dist/functions-steps/${i}`),
+        only: ['jira'],
+        shape: step.shape,
+      });
+      if (step.compileCache) makeCompileCache(fn!.dir);
+      stepCandidates.push(candidateOf(`jira ${step.label}`, fn!));
+    }
+  }
   const executable = process.env.TEMPORAL_CLI_PATH;
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -177,26 +345,13 @@ async function main(): Promise<void> {
     },
   });
   try {
-    console.log(
-      `cold start, process spawn to first 2xx (median of ${runs}, ${process.platform} ${process.arch}, Node ${process.versions.node})`,
-    );
-    console.log('function   bundle            no Temporal call   with signal-with-start/start');
-    const baseline: number[] = [];
-    for (let i = 0; i < runs; i++)
-      baseline.push(await coldStart(baselineFunction(), 'local', i, env.address));
-    console.log(
-      `${'(empty)'.padEnd(10)} ${'-'.padEnd(17)} ${`${median(baseline).toFixed(0)} ms`.padEnd(18)} -   (the framework alone)`,
-    );
-    for (const fn of built) {
-      const local: number[] = [];
-      const remote: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        local.push(await coldStart(fn, 'local', i, env.address));
-        remote.push(await coldStart(fn, 'temporal', i, env.address));
-      }
-      console.log(
-        `${fn.name.padEnd(10)} ${`${(fn.bytes / 1024).toFixed(0)} KiB (${(fn.gzipBytes / 1024).toFixed(0)} gz)`.padEnd(17)} ${`${median(local).toFixed(0)} ms`.padEnd(18)} ${median(remote).toFixed(0)} ms`,
-      );
+    const where = `${process.platform} ${process.arch}, Node ${process.versions.node}`;
+    console.log(`cold start, process spawn to first 2xx: median of ${runs} (${where});`);
+    console.log('× is the ratio to the Functions Framework alone, measured in the same rounds\n');
+    print(await measure(candidates, runs, env.address));
+    if (steps) {
+      console.log('\nthe jira function, one change at a time:\n');
+      print(await measure(stepCandidates, runs, env.address));
     }
   } finally {
     await env.teardown();

@@ -6,6 +6,7 @@
  *   prodops:imageTag                           the worker image's tag in the stack's registry
  *   prodops:temporalAddress, temporalNamespace, temporalTaskQueue
  *   prodops:configFile, functionsDir, publicUrl, jiraEmail, sizing, vpcNetwork/vpcSubnetwork
+ *   prodops:workerMetricsSidecar               the Managed Prometheus sidecar's image, or off
  *   one key per secret (SECRETS below): `pulumi config set --secret <key> VALUE`, or
  *   `pulumi config set <key>Secret <secret id>[:<version>]` for an entry made in Secret Manager
  */
@@ -159,7 +160,13 @@ export interface StackSettings {
     memory: string;
     timeoutSeconds: number;
   };
-  worker: { instances: number; cpu: string; memory: string };
+  worker: {
+    instances: number;
+    cpu: string;
+    memory: string;
+    /** The image of the sidecar that sends the worker's metrics to Managed Prometheus; null: none. */
+    metricsSidecar: string | null;
+  };
   jiraEmail?: string;
   vpc?: { network: string; subnetwork: string };
   secrets: Partial<Record<SecretName, SecretSource>>;
@@ -177,6 +184,13 @@ export class StackConfigError extends Error {
 const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
 const PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const IMAGE_TAG = /^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[a-f0-9]{64})$/;
+/**
+ * Google's Managed Service for Prometheus sidecar for Cloud Run: it scrapes localhost:8080/metrics
+ * (its default configuration) and writes to Cloud Monitoring. Pinned, like every image.
+ */
+export const METRICS_SIDECAR_IMAGE =
+  'us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar:1.2.0';
+const IMAGE_REFERENCE = /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]{1,128}|@sha256:[a-f0-9]{64})$/;
 const MEMORY = /^[0-9]+(Mi|Gi)$/;
 const CPU = /^(1|2|4|6|8)$/;
 const EXISTING_SECRET =
@@ -290,6 +304,7 @@ export function readSettings(
     ),
     cpu: pattern('workerCpu', '1', CPU, 'a whole number of vCPUs (1, 2, 4, 6 or 8)'),
     memory: pattern('workerMemory', '1Gi', MEMORY, 'a size such as 1Gi'),
+    metricsSidecar: metricsSidecar(prodops.get('workerMetricsSidecar'), problems),
   };
 
   const vpcNetwork = prodops.get('vpcNetwork');
@@ -403,4 +418,17 @@ function readSecret(
     };
   }
   return undefined;
+}
+
+function metricsSidecar(given: string | undefined, problems: string[]): string | null {
+  const value = given?.trim();
+  if (value === undefined || value === '') return METRICS_SIDECAR_IMAGE;
+  if (value === 'off') return null;
+  if (!IMAGE_REFERENCE.test(value)) {
+    problems.push(
+      `prodops:workerMetricsSidecar "${value}" is not an image pinned by tag or digest (or off, for no metrics sidecar)`,
+    );
+    return null;
+  }
+  return value;
 }

@@ -7,7 +7,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { jiraWebhookJql } from '../../domain/config';
 import {
@@ -47,6 +47,7 @@ export const APIS = [
   'cloudbuild.googleapis.com',
   'cloudfunctions.googleapis.com',
   'iam.googleapis.com',
+  'monitoring.googleapis.com',
   'run.googleapis.com',
   'secretmanager.googleapis.com',
   'storage.googleapis.com',
@@ -55,6 +56,8 @@ export const APIS = [
 ] as const;
 
 export const WORKER_POOL_NAME = 'prodops-worker';
+/** Where the worker serves its metrics, inside the instance: the sidecar's default scrape target. */
+export const WORKER_METRICS_ADDRESS = '0.0.0.0:8080';
 export const SETUP_JOB_NAME = 'prodops-temporal-setup';
 export const CONFIG_SECRET_ID = 'prodops-config';
 const CONFIG_MOUNT = '/config';
@@ -239,10 +242,11 @@ export function createStack(s: StackSettings): ProdopsStack {
         // Named by content: a changed bundle is a new object, and so a new build and revision.
         name: `${name}/${bundle.sha256.slice(0, 20)}.zip`,
         contentType: 'application/zip',
-        source: new pulumi.asset.AssetArchive({
-          'index.js': new pulumi.asset.FileAsset(join(bundle.dir, 'index.js')),
-          'package.json': new pulumi.asset.FileAsset(join(bundle.dir, 'package.json')),
-        }),
+        source: new pulumi.asset.AssetArchive(
+          Object.fromEntries(
+            bundle.files.map((file) => [file, new pulumi.asset.FileAsset(join(bundle.dir, file))]),
+          ),
+        ),
       }),
     );
     const sa = account(name, `prodops ${name} trigger function`);
@@ -384,6 +388,15 @@ export function createStack(s: StackSettings): ProdopsStack {
       ...grantSecrets('worker', workerSa, SECRET_READERS.worker),
       ...grantSecrets('config', workerSa, ['config']),
     ];
+    // The sidecar writes the worker's metrics to Cloud Monitoring as the worker's identity.
+    if (s.worker.metricsSidecar)
+      keep(
+        new gcp.projects.IAMMember(
+          'worker-writes-metrics',
+          { project, role: 'roles/monitoring.metricWriter', member: memberOf(workerSa) },
+          afterApis,
+        ),
+      );
     const googleKey = refs.get('googleServiceAccountKey')!;
     const googleFile = SECRETS.googleServiceAccountKey.file;
     const googleDir = googleFile.slice(0, googleFile.lastIndexOf('/'));
@@ -415,11 +428,18 @@ export function createStack(s: StackSettings): ProdopsStack {
                     PRODOPS_JIRA_EMAIL: s.jiraEmail ?? '',
                     // A path: the key itself is only in the mounted secret file.
                     [SECRETS.googleServiceAccountKey.env]: googleFile,
+                    // A worker pool has no ingress: only the sidecar, on the same instance, reaches it.
+                    ...(s.worker.metricsSidecar ? { PRODOPS_METRICS_ADDRESS: WORKER_METRICS_ADDRESS } : {}),
                   }),
                   ...secretEnvs(SECRET_READERS.worker),
                 ],
                 volumeMounts: [configMount, { name: 'google', mountPath: googleDir }],
               },
+              // Scrapes the worker's /metrics (its default target, localhost:8080) every 30 s and
+              // writes them to Managed Service for Prometheus: a worker pool has no URL to scrape.
+              ...(s.worker.metricsSidecar
+                ? [{ name: 'metrics', image: s.worker.metricsSidecar, dependsOns: ['worker'] }]
+                : []),
             ],
             volumes: [
               configVolume,
@@ -535,6 +555,8 @@ export function createStack(s: StackSettings): ProdopsStack {
 
 interface Bundle {
   dir: string;
+  /** What the function's source holds: every file build.ts wrote but build-info.json. */
+  files: string[];
   sha256: string;
 }
 
@@ -553,7 +575,13 @@ function readBundle(s: StackSettings, name: FunctionName): Bundle {
     throw new Error(
       `${shown} embeds another configuration than ${relative(REPO_ROOT, s.org.path)}: ${rebuild}`,
     );
+  // The entry, its chunks, package.json and the gcp-build script; a compile cache made on this
+  // machine (.compile-cache/) stays here: the runtime's build makes its own (compile-cache.ts).
+  const files = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name !== 'build-info.json' && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort();
   const hash = createHash('sha256');
-  for (const file of ['index.js', 'package.json']) hash.update(file).update(readFileSync(join(dir, file)));
-  return { dir, sha256: hash.digest('hex') };
+  for (const file of files) hash.update(file).update(readFileSync(join(dir, file)));
+  return { dir, files, sha256: hash.digest('hex') };
 }

@@ -7,7 +7,8 @@
  * read access only.
  *
  * Only the organiser's copy of an event exists (free/busy still counts invitations for
- * attendees) and recurrence is not expanded.
+ * attendees). A recurring event is stored once, with its rule; its instances are expanded when
+ * read, and an instance that is changed or cancelled becomes an exception stored on its own.
  */
 import type { OrgConfig } from '../../domain/config';
 import { fail, invalid } from './errors';
@@ -15,6 +16,7 @@ import {
   CREATABLE_EVENT_TYPES,
   EVENT_ID,
   applyPlainFields,
+  checkEventTypeRules,
   checkSendUpdates,
   eventKey,
   mergeAttendees,
@@ -24,6 +26,13 @@ import {
   resolveTimes,
 } from './events';
 import type { AccessRole, SandboxCalendar, SandboxEvent } from './model';
+import {
+  OPEN_ENDED_HORIZON_MS,
+  masterIdOf,
+  occurrences,
+  parseRecurrence,
+  virtualInstance,
+} from './recurrence';
 
 export class CalendarStore {
   readonly calendarsById = new Map<string, SandboxCalendar>();
@@ -117,10 +126,53 @@ export class CalendarStore {
     return this.eventsByKey.get(eventKey(calendarId.toLowerCase(), eventId));
   }
 
+  /** A stored event, or an instance of a recurring one that was never changed (built, not stored). */
+  lookup(calendarId: string, eventId: string): SandboxEvent | undefined {
+    const stored = this.find(calendarId, eventId);
+    if (stored) return stored;
+    const masterId = masterIdOf(eventId);
+    const master = masterId ? this.find(calendarId, masterId) : undefined;
+    if (!master?.recurrence) return undefined;
+    return this.instancesOf(master, Number.POSITIVE_INFINITY).find((e) => e.id === eventId);
+  }
+
+  /**
+   * A recurring master's instances that start before `until` (epoch ms; open-ended rules stop two
+   * years after the clock), exceptions in place of the instances they replace, cancelled ones
+   * included. A cancelled master cancels every instance.
+   */
+  instancesOf(master: SandboxEvent, until: number): SandboxEvent[] {
+    const zone = this.calendarsById.get(master.calendarId)?.timeZone ?? 'UTC';
+    const limit = Math.min(until, this.now() + OPEN_ENDED_HORIZON_MS);
+    return occurrences(master, zone, limit).map((occurrence) => {
+      const exception = this.find(master.calendarId, occurrence.id);
+      if (exception && master.status !== 'cancelled') return exception;
+      const instance = virtualInstance(master, occurrence);
+      if (exception) instance.changeSeq = Math.max(instance.changeSeq, exception.changeSeq);
+      return instance;
+    });
+  }
+
+  /** Every event with recurring masters replaced by their instances that start before `until`. */
+  expanded(until: number): SandboxEvent[] {
+    return [...this.eventsByKey.values()].flatMap((e) => {
+      if (e.recurrence) return this.instancesOf(e, until);
+      if (e.recurringEventId && this.find(e.calendarId, e.recurringEventId)?.recurrence) return [];
+      return [e];
+    });
+  }
+
+  /** For a change: a stored event, or an instance that becomes an exception once `keep` stores it. */
   private findEvent(calendar: SandboxCalendar, eventId: string): SandboxEvent {
-    const event = this.eventsByKey.get(eventKey(calendar.id, eventId));
+    const event = this.lookup(calendar.id, eventId);
     if (!event) fail(404, 'Not Found', 'notFound');
     return event;
+  }
+
+  /** Stores a changed instance as an exception (a stored event is already kept), then stamps it. */
+  private keep(event: SandboxEvent): void {
+    this.eventsByKey.set(eventKey(event.calendarId, event.id), event);
+    this.touch(event);
   }
 
   /** The events of one calendar (any order). */
@@ -181,8 +233,13 @@ export class CalendarStore {
       sequence: 0,
       changeSeq: 0,
     };
+    checkEventTypeRules(eventType, times.allDay, event.attendees, fields);
+    if (fields.recurrence !== undefined) {
+      event.recurrence = parseRecurrence(fields.recurrence);
+      event.recurrenceLines = [...fields.recurrence];
+    }
     applyPlainFields(event, fields, 'replace');
-    if (eventType === 'outOfOffice') event.outOfOfficeProperties = fields.outOfOfficeProperties ?? {};
+    if (eventType === 'outOfOffice') event.outOfOfficeProperties = fields.outOfOfficeProperties;
     this.touch(event);
     this.eventsByKey.set(eventKey(calendar.id, id), event);
     this.changed(calendar.id);
@@ -191,7 +248,9 @@ export class CalendarStore {
 
   getEvent(actor: string, calendarIdParam: string, eventId: string): Record<string, unknown> {
     const calendar = this.readable(actor, calendarIdParam);
-    return renderEvent(this.findEvent(calendar, eventId), actor);
+    const event = this.lookup(calendar.id, eventId);
+    if (!event) fail(404, 'Not Found', 'notFound');
+    return renderEvent(event, actor);
   }
 
   /** PATCH merges the given fields; PUT replaces the event with the body. */
@@ -217,6 +276,22 @@ export class CalendarStore {
             calendar,
           )
         : undefined;
+    // Checked before anything changes: a refused request leaves the event as it was.
+    if (fields.recurrence !== undefined && event.recurringEventId)
+      invalid('An instance of a recurring event cannot have a recurrence of its own.');
+    const recurrence = fields.recurrence !== undefined ? parseRecurrence(fields.recurrence) : undefined;
+    const attendees =
+      fields.attendees !== undefined || mode === 'update'
+        ? mergeAttendees(event.attendees, fields.attendees ?? [], event.organizer.email)
+        : event.attendees;
+    checkEventTypeRules(
+      event.eventType,
+      times?.allDay ?? event.allDay,
+      attendees,
+      mode === 'update'
+        ? fields
+        : { ...fields, outOfOfficeProperties: fields.outOfOfficeProperties ?? event.outOfOfficeProperties },
+    );
     if (mode === 'update') {
       event.summary = undefined;
       event.description = undefined;
@@ -231,13 +306,16 @@ export class CalendarStore {
       Object.assign(event, times);
       if (moved) event.sequence += 1;
     }
-    if (fields.attendees !== undefined || mode === 'update')
-      event.attendees = mergeAttendees(event.attendees, fields.attendees ?? [], event.organizer.email);
+    event.attendees = attendees;
     if (fields.status !== undefined) event.status = fields.status;
     applyPlainFields(event, fields, mode === 'update' ? 'replace' : 'merge');
     if (event.eventType === 'outOfOffice' && fields.outOfOfficeProperties !== undefined)
       event.outOfOfficeProperties = fields.outOfOfficeProperties;
-    this.touch(event);
+    if (fields.recurrence !== undefined) {
+      event.recurrence = recurrence;
+      event.recurrenceLines = [...fields.recurrence];
+    }
+    this.keep(event);
     this.changed(calendar.id);
     return renderEvent(event, actor);
   }
@@ -248,7 +326,7 @@ export class CalendarStore {
     const event = this.findEvent(calendar, eventId);
     if (event.status === 'cancelled') fail(410, 'Resource has been deleted', 'deleted');
     event.status = 'cancelled';
-    this.touch(event);
+    this.keep(event);
     this.changed(calendar.id);
   }
 }

@@ -42,6 +42,7 @@ export interface EventFields {
   privateProperties?: Record<string, string | null>;
   sharedProperties?: Record<string, string | null>;
   outOfOfficeProperties?: { autoDeclineMode?: string; declineMessage?: string };
+  recurrence?: string[];
 }
 
 function optionalString(body: Record<string, unknown>, name: string): string | null | undefined {
@@ -134,6 +135,11 @@ export function readEventFields(body: unknown): EventFields {
     const ext = asObject(b.extendedProperties, 'extendedProperties');
     fields.privateProperties = propertyMap(ext.private, 'extendedProperties.private');
     fields.sharedProperties = propertyMap(ext.shared, 'extendedProperties.shared');
+  }
+  if (b.recurrence !== undefined && b.recurrence !== null) {
+    if (!Array.isArray(b.recurrence) || b.recurrence.some((l) => typeof l !== 'string'))
+      invalid('Invalid value for recurrence: expected a list of strings.');
+    fields.recurrence = b.recurrence as string[];
   }
   if (b.outOfOfficeProperties !== undefined && b.outOfOfficeProperties !== null) {
     const ooo = asObject(b.outOfOfficeProperties, 'outOfOfficeProperties');
@@ -300,7 +306,12 @@ export function renderEvent(event: SandboxEvent, viewer: string): Record<string,
   out.end = { ...event.end };
   if (event.transparency === 'transparent') out.transparency = 'transparent';
   if (event.visibility !== undefined) out.visibility = event.visibility;
-  out.iCalUID = `${event.id}@google.com`;
+  if (event.recurrenceLines) out.recurrence = [...event.recurrenceLines];
+  if (event.recurringEventId) {
+    out.recurringEventId = event.recurringEventId;
+    out.originalStartTime = { ...event.originalStartTime };
+  }
+  out.iCalUID = `${event.recurringEventId ?? event.id}@google.com`;
   out.sequence = event.sequence;
   if (event.attendees.length > 0) out.attendees = event.attendees.map((a) => ({ ...a, ...self(a.email) }));
   const { private: priv, shared } = event.extendedProperties;
@@ -314,4 +325,26 @@ export function renderEvent(event: SandboxEvent, viewer: string): Record<string,
   out.eventType = event.eventType;
   if (event.outOfOfficeProperties) out.outOfOfficeProperties = { ...event.outOfOfficeProperties };
   return out;
+}
+
+/**
+ * What Calendar requires of an event of a special type. An out-of-office event carries
+ * `outOfOfficeProperties`, has specific start and end times (never whole days) and invites
+ * nobody; no other type may carry those properties.
+ */
+export function checkEventTypeRules(
+  eventType: string,
+  allDay: boolean,
+  attendees: readonly { email: string; organizer?: boolean }[],
+  fields: Pick<EventFields, 'outOfOfficeProperties'>,
+): void {
+  if (eventType !== 'outOfOffice') {
+    if (fields.outOfOfficeProperties !== undefined)
+      invalid('outOfOfficeProperties requires an event type of outOfOffice.');
+    return;
+  }
+  if (fields.outOfOfficeProperties === undefined)
+    invalid('Out of office events must have outOfOfficeProperties.');
+  if (allDay) invalid('Out of office events cannot be all-day events.');
+  if (attendees.some((a) => !a.organizer)) invalid('Out of office events cannot have attendees.');
 }

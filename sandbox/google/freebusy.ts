@@ -1,5 +1,5 @@
 /**
- * `freeBusy.query`: the busy intervals of up to 50 calendars. A calendar is busy during its own
+ * `freeBusy.query`: the busy intervals of up to 50 calendars over at most 90 days. A calendar is busy during its own
  * events and, for a person's primary calendar, the events they are invited to and have not
  * declined; transparent and cancelled events never count. Within the organisation every
  * calendar shares its free/busy information.
@@ -10,6 +10,11 @@ import type { SandboxCalendar, SandboxEvent } from './model';
 import { parseInstant, utcSeconds } from './time';
 
 const FREEBUSY_MAX_CALENDARS = 50;
+/**
+ * The longest range one query may ask about. Google does not document it; field reports put it
+ * at about three months (`timeRangeTooLong` beyond), so the sandbox refuses anything longer.
+ */
+export const FREEBUSY_MAX_RANGE_MS = 90 * 86_400_000;
 
 export function freeBusy(calendars: CalendarStore, actor: string, body: unknown): Record<string, unknown> {
   const request = asObject(body, 'request body');
@@ -18,6 +23,8 @@ export function freeBusy(calendars: CalendarStore, actor: string, body: unknown)
   const timeMin = parseInstant(request.timeMin, 'timeMin');
   const timeMax = parseInstant(request.timeMax, 'timeMax');
   if (timeMax <= timeMin) fail(400, 'The specified time range is empty.', 'timeRangeEmpty');
+  if (timeMax - timeMin > FREEBUSY_MAX_RANGE_MS)
+    fail(400, 'The requested time range is too long.', 'timeRangeTooLong');
   if (request.items !== undefined && !Array.isArray(request.items)) invalid('Invalid value for: items');
   const items = (request.items as unknown[] | undefined) ?? [];
   const answer: Record<string, unknown> = {};
@@ -35,7 +42,7 @@ export function freeBusy(calendars: CalendarStore, actor: string, body: unknown)
       return;
     }
     answer[id] = {
-      busy: busyIntervals(calendars.eventsByKey.values(), calendar, timeMin, timeMax).map(([s, e]) => ({
+      busy: busyIntervals(calendars.expanded(timeMax), calendar, timeMin, timeMax).map(([s, e]) => ({
         start: utcSeconds(s),
         end: utcSeconds(e),
       })),

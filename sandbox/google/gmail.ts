@@ -1,9 +1,11 @@
 /**
  * Gmail: one mailbox per person and for the sender. Sending delivers a copy to every recipient
- * with a mailbox (Bcc never shows in the copies) and keeps one in the sender's SENT; listing
+ * with a mailbox (Bcc never shows in the copies) and keeps one in the sender's SENT, under the
+ * client's Message-ID or, with `rewriteMessageIds`, one of Gmail's own; listing
  * understands the search operators prodops uses (`rfc822msgid:`, `in:`, `label:`, `from:`, `to:`,
  * `cc:`, `subject:`, negation, plain words).
  */
+import { refill, savedNumber } from '../persist';
 import { randomBytes } from 'node:crypto';
 import { asObject, fail, invalid } from './errors';
 import { bodiesOf, decodeWords, headerOf, parseAddressList, parseMime, payloadOf } from './mime';
@@ -56,15 +58,39 @@ function matchesTerm(message: SandboxMessage, term: SearchTerm): boolean {
   }
 }
 
+/** The message with its Message-ID header set to `id` (replaced, or added at the top). */
+function withMessageId(raw: Buffer, id: string): Buffer {
+  const text = raw.toString('utf8');
+  const end = text.search(/\r?\n\r?\n/);
+  const head = end >= 0 ? text.slice(0, end) : text;
+  const rest = end >= 0 ? text.slice(end) : '';
+  const line = /^Message-ID:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*/im;
+  const replaced = line.test(head) ? head.replace(line, `Message-ID: ${id}`) : `Message-ID: ${id}\r\n${head}`;
+  return Buffer.from(replaced + rest, 'utf8');
+}
+
 export class Mailboxes {
   private readonly boxes = new Map<string, SandboxMessage[]>();
   private messageCounter = 0;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** Whether sent mail keeps the client's Message-ID or gets one of Gmail's own. */
+    private readonly rewriteMessageIds = false,
+  ) {}
 
   /** An empty mailbox for each account, in order. */
   seed(accounts: string[]): void {
     for (const account of accounts) this.boxes.set(account, []);
+  }
+
+  exportState(): Record<string, unknown> {
+    return { boxes: this.boxes, messageCounter: this.messageCounter };
+  }
+
+  importState(state: Record<string, unknown>): void {
+    refill(this.boxes, state.boxes);
+    this.messageCounter = savedNumber(state, 'messageCounter');
   }
 
   reset(): void {
@@ -113,8 +139,8 @@ export class Mailboxes {
       );
       invalid(`Invalid value at 'message.raw' (TYPE_BYTES), Base64 decoding failed for "${shown}"`);
     }
-    const raw = Buffer.from(request.raw, 'base64url');
-    const mime = parseMime(raw);
+    let raw: Buffer = Buffer.from(request.raw, 'base64url');
+    let mime = parseMime(raw);
     const header = (name: string) => headerOf(mime.headers, name);
     const to = parseAddressList(header('to'), 'To');
     const cc = parseAddressList(header('cc'), 'Cc');
@@ -124,7 +150,13 @@ export class Mailboxes {
     const fromHeader = header('from');
     const fromAddresses = fromHeader ? parseAddressList(fromHeader, 'From') : [];
     const from = fromAddresses[0] === mailbox ? fromHeader! : mailbox;
-    const messageId = header('message-id')?.trim() || `<${randomBytes(12).toString('hex')}@mail.gmail.com>`;
+    const gmailOwn = `<${randomBytes(12).toString('hex')}@mail.gmail.com>`;
+    const messageId = this.rewriteMessageIds ? gmailOwn : header('message-id')?.trim() || gmailOwn;
+    if (messageId !== header('message-id')?.trim()) {
+      // The stored message carries the Message-ID Gmail chose, in every format it is read back in.
+      raw = withMessageId(raw, messageId);
+      mime = parseMime(raw);
+    }
     const { text, html } = bodiesOf(mime);
     const base = {
       raw,
@@ -196,6 +228,15 @@ export class Mailboxes {
     if (page.length > 0) response.messages = page.map((m) => ({ id: m.id, threadId: m.threadId }));
     if (offset + page.length < matches.length) response.nextPageToken = String(offset + page.length);
     return response;
+  }
+
+  /** Moves a message to the trash (it keeps its other labels, as in Gmail). */
+  trash(actor: string, userId: string, id: string): Record<string, unknown> {
+    const mailbox = this.mailboxOf(actor, userId);
+    const message = this.box(mailbox).find((m) => m.id === id);
+    if (!message) fail(404, 'Requested entity was not found.', 'notFound');
+    message.labelIds = [...message.labelIds.filter((l) => l !== 'INBOX'), 'TRASH'];
+    return { id: message.id, threadId: message.threadId, labelIds: message.labelIds };
   }
 
   get(actor: string, userId: string, id: string, query: URLSearchParams): Record<string, unknown> {

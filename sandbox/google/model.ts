@@ -1,4 +1,5 @@
 /** The Google stand-in's records: calendars and their ACL, events, watch channels, pushes and mail. */
+import type { RecurrenceRule } from './recurrence';
 
 export type AccessRole = 'owner' | 'writer' | 'reader';
 export type ResponseStatus = 'needsAction' | 'declined' | 'tentative' | 'accepted';
@@ -47,6 +48,12 @@ export interface SandboxEvent {
   eventType: string;
   extendedProperties: { private: Record<string, string>; shared: Record<string, string> };
   outOfOfficeProperties?: { autoDeclineMode?: string; declineMessage?: string };
+  /** A recurring master's rule, and the lines it was given as. */
+  recurrence?: RecurrenceRule;
+  recurrenceLines?: string[];
+  /** Set on an instance of a recurring event (an exception stored, or one expanded on the fly). */
+  recurringEventId?: string;
+  originalStartTime?: EventTimeValue;
   created: string;
   updated: string;
   sequence: number;
@@ -116,6 +123,11 @@ export interface GoogleSandboxOptions {
   now?: () => number;
   /** Post push notifications to channel addresses (default true). */
   pushNotifications?: boolean;
+  /**
+   * Store every sent mail under a Message-ID of Gmail's own, whatever the client gave (default
+   * false). Users report Gmail doing so at times; it is not documented.
+   */
+  rewriteMessageIds?: boolean;
 }
 
 /** An email address as Calendar and Gmail accept one. */

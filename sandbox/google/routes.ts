@@ -24,6 +24,9 @@ export function registerGoogleRoutes(router: SandboxRouter, store: GoogleStore):
     ok(store.insertEvent(actor, req.params.calendarId!, req.body, req.query)),
   );
   route('GET', events, (req, actor) => ok(store.listEvents(actor, req.params.calendarId!, req.query)));
+  route('GET', `${events}/:eventId/instances`, (req, actor) =>
+    ok(store.listInstances(actor, req.params.calendarId!, req.params.eventId!, req.query)),
+  );
   route('GET', `${events}/:eventId`, (req, actor) =>
     ok(store.getEvent(actor, req.params.calendarId!, req.params.eventId!)),
   );
@@ -50,6 +53,9 @@ export function registerGoogleRoutes(router: SandboxRouter, store: GoogleStore):
     ok(store.sendMessage(actor, req.params.userId!, req.body)),
   );
   route('GET', messages, (req, actor) => ok(store.listMessages(actor, req.params.userId!, req.query)));
+  route('POST', `${messages}/:id/trash`, (req, actor) =>
+    ok(store.trashMessage(actor, req.params.userId!, req.params.id!)),
+  );
   route('GET', `${messages}/:id`, (req, actor) =>
     ok(store.getMessage(actor, req.params.userId!, req.params.id!, req.query)),
   );

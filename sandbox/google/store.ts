@@ -6,6 +6,7 @@
  * Who is acting comes from `Authorization: Bearer sandbox-<email>`; the email must be a person
  * of the organisation or its sender mailbox.
  */
+import { refill, savedNumber } from '../persist';
 import type { OrgConfig } from '../../domain/config';
 import type { SandboxRequest } from '../http';
 import { CalendarStore } from './calendar';
@@ -45,7 +46,7 @@ export class GoogleStore {
     this.calendar = new CalendarStore(this.now, (calendarId) => this.notify(calendarId));
     this.listings = new EventListings(this.calendar, this.now);
     this.pushChannels = new PushChannels(this.now, options.pushNotifications ?? true);
-    this.mailboxes = new Mailboxes(this.now);
+    this.mailboxes = new Mailboxes(this.now, options.rewriteMessageIds ?? false);
     this.seed();
   }
 
@@ -61,6 +62,30 @@ export class GoogleStore {
     for (const account of accounts) this.users.add(account);
     this.calendar.seed(this.config, sender);
     this.mailboxes.seed(accounts);
+  }
+
+  /**
+   * Everything a restart must keep. Push channels are not kept: they point at the gateway of the
+   * run that opened them, and every calendar sync opens a fresh one when it starts.
+   */
+  exportState(): Record<string, unknown> {
+    return {
+      users: this.users,
+      calendars: this.calendar.calendarsById,
+      events: this.calendar.eventsByKey,
+      seq: this.calendar.seq,
+      listings: this.listings.exportState(),
+      mailboxes: this.mailboxes.exportState(),
+    };
+  }
+
+  importState(state: Record<string, unknown>): void {
+    refill(this.users, state.users);
+    refill(this.calendar.calendarsById, state.calendars);
+    refill(this.calendar.eventsByKey, state.events);
+    this.calendar.seq = savedNumber(state, 'seq');
+    this.listings.importState(state.listings as Record<string, unknown>);
+    this.mailboxes.importState(state.mailboxes as Record<string, unknown>);
   }
 
   reset(): void {
@@ -104,7 +129,7 @@ export class GoogleStore {
   }
 
   event(calendarId: string, eventId: string): Record<string, unknown> | undefined {
-    const found = this.calendar.find(calendarId, eventId);
+    const found = this.calendar.lookup(calendarId.toLowerCase(), eventId);
     return found ? renderEvent(found, found.organizer.email) : undefined;
   }
 
@@ -273,6 +298,15 @@ export class GoogleStore {
     return this.listings.list(actor, this.calendar.readable(actor, calendarId), query);
   }
 
+  listInstances(
+    actor: string,
+    calendarId: string,
+    eventId: string,
+    query: URLSearchParams,
+  ): Record<string, unknown> {
+    return this.listings.instances(actor, this.calendar.readable(actor, calendarId), eventId, query);
+  }
+
   freeBusy(actor: string, body: unknown): Record<string, unknown> {
     return freeBusy(this.calendar, actor, body);
   }
@@ -293,6 +327,10 @@ export class GoogleStore {
 
   listMessages(actor: string, userId: string, query: URLSearchParams): Record<string, unknown> {
     return this.mailboxes.list(actor, userId, query);
+  }
+
+  trashMessage(actor: string, userId: string, id: string): Record<string, unknown> {
+    return this.mailboxes.trash(actor, userId, id);
   }
 
   getMessage(actor: string, userId: string, id: string, query: URLSearchParams): Record<string, unknown> {

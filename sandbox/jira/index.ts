@@ -1,6 +1,7 @@
 /**
  * A Jira Cloud stand-in: the REST v3 subset prodops calls (issues, sub-tasks, enhanced JQL
- * search, comments, transitions, issue properties, fields, myself), with Jira's request and
+ * search, comments, transitions with their screens, issue links, issue properties, fields,
+ * myself), with Jira's request and
  * response shapes and its `{ errorMessages, errors }` error bodies. State lives in memory and is
  * seeded from the org configuration: the release project, its workflow and statuses, the issue
  * types, the people who have Jira accounts and the configured custom fields.
@@ -32,6 +33,9 @@ export interface JiraSandbox extends SandboxVendor {
 }
 
 export function createJiraSandbox(config: OrgConfig, options: JiraSandboxOptions = {}): JiraSandbox {
-  const store = new JiraStore(config, options.now ?? (() => new Date()), options.seedIssues ?? true);
+  const store = new JiraStore(config, options.now ?? (() => new Date()), options.seedIssues ?? true, {
+    indexLagMs: options.indexLagMs ?? 0,
+    resolutionScreens: options.resolutionScreens ?? true,
+  });
   return storeVendor('jira', store, registerJiraRoutes);
 }

@@ -53,6 +53,29 @@ export interface WorkflowTransition {
   /** Status ids the transition starts from; a global transition starts anywhere but its target. */
   from: string[] | 'any';
   to: string;
+  /** The transition's screen: the fields it shows, and whether each must be filled in. */
+  screen?: { resolution: { required: boolean } };
+}
+
+export interface JiraResolution {
+  id: string;
+  name: string;
+  description: string;
+}
+
+export interface IssueLinkType {
+  id: string;
+  name: string;
+  inward: string;
+  outward: string;
+}
+
+/** A link between two issues: `inwardKey <outward description> outwardKey` (A duplicates B). */
+export interface StoredIssueLink {
+  id: string;
+  typeId: string;
+  inwardKey: string;
+  outwardKey: string;
 }
 
 /** One field change, as Jira's changelog and webhooks carry it. */
@@ -87,6 +110,8 @@ export interface StoredIssue {
   summary: string;
   description: AdfDocument | null;
   statusId: string;
+  /** The resolution's id, set by a transition screen and cleared on reopening. */
+  resolutionId: string | null;
   labels: string[];
   assigneeAccountId: string | null;
   reporterAccountId: string;
@@ -98,6 +123,8 @@ export interface StoredIssue {
   updated: string;
   statusCategoryChanged: string;
   changelog: ChangelogEntry[];
+  /** When search sees the issue (epoch ms): Jira's index trails writes. */
+  indexedAt: number;
 }
 
 export interface StoredComment {
@@ -142,6 +169,17 @@ export interface JiraSandboxOptions {
   now?: () => Date;
   /** Seed a few release issues (default true). */
   seedIssues?: boolean;
+  /**
+   * How long a new issue stays out of `/search/jql` results (default 0). Jira's search index is
+   * not read-after-write consistent: an issue can be missing from search for seconds, at times
+   * minutes, after its create answered; reads by key or id see it at once.
+   */
+  indexLagMs?: number;
+  /**
+   * Whether the transitions into done statuses show a screen that requires a resolution
+   * (default true), as many company-managed workflows do.
+   */
+  resolutionScreens?: boolean;
 }
 
 /** Field-level refusals, returned by Jira as 400 `{ errorMessages, errors }`. */

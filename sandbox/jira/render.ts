@@ -118,6 +118,45 @@ export class JiraRenderer {
     };
   }
 
+  resolution(id: string | null): Record<string, unknown> | null {
+    const resolution = id ? this.store.resolutionById(id) : undefined;
+    if (!resolution) return null;
+    return {
+      self: this.api(`resolution/${resolution.id}`),
+      id: resolution.id,
+      description: resolution.description,
+      name: resolution.name,
+    };
+  }
+
+  linkType(id: string): Record<string, unknown> {
+    const type = this.store.linkTypes.find((t) => t.id === id)!;
+    return {
+      id: type.id,
+      name: type.name,
+      inward: type.inward,
+      outward: type.outward,
+      self: this.api(`issueLinkType/${type.id}`),
+    };
+  }
+
+  /** An issue's links as seen from it: the other issue under `inwardIssue` or `outwardIssue`. */
+  private issueLinks(issue: StoredIssue): Record<string, unknown>[] {
+    return this.store.linksOf(issue.key).flatMap((link) => {
+      const outward = link.inwardKey === issue.key;
+      const other = this.store.issue(outward ? link.outwardKey : link.inwardKey);
+      if (!other) return [];
+      return [
+        {
+          id: link.id,
+          self: this.api(`issueLink/${link.id}`),
+          type: this.linkType(link.typeId),
+          [outward ? 'outwardIssue' : 'inwardIssue']: this.issueLink(other),
+        },
+      ];
+    });
+  }
+
   private priority(): Record<string, unknown> {
     return {
       self: this.api('priority/3'),
@@ -170,6 +209,8 @@ export class JiraRenderer {
       issuetype: () => this.issueType(issue.issueTypeId),
       project: () => this.project(issue.projectKey),
       status: () => this.status(issue.statusId),
+      resolution: () => this.resolution(issue.resolutionId),
+      issuelinks: () => this.issueLinks(issue),
       priority: () => this.priority(),
       labels: () => issue.labels,
       assignee: () => this.user(issue.assigneeAccountId),
@@ -225,6 +266,8 @@ const SYSTEM_FIELDS: [id: string, name: string, type: string, items?: string][] 
   ['issuetype', 'Issue Type', 'issuetype'],
   ['project', 'Project', 'project'],
   ['status', 'Status', 'status'],
+  ['resolution', 'Resolution', 'resolution'],
+  ['issuelinks', 'Linked Issues', 'array', 'issuelinks'],
   ['parent', 'Parent', 'issuelink'],
   ['labels', 'Labels', 'array', 'string'],
   ['assignee', 'Assignee', 'user'],

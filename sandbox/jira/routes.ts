@@ -1,6 +1,10 @@
 /**
- * The REST v3 routes prodops calls: myself, fields, issues (create, get, edit, bulk fetch), enhanced
- * JQL search, transitions, comments and issue properties, each authenticated as Jira does.
+ * The REST v3 routes prodops calls: myself, fields, issues (create, get, edit, delete, bulk
+ * fetch), enhanced JQL search, transitions and their screens, issue links, comments and issue
+ * properties, each authenticated as Jira does.
+ *
+ * Comment properties come only with `POST /comment/list?expand=properties`, which Jira documents;
+ * the issue's comment listing expands `renderedBody` alone, as its documentation says.
  */
 import {
   isRecord,
@@ -29,6 +33,12 @@ import { checkRequestedProperties, search } from './search';
 import type { JiraStore } from './store';
 
 const MAX_BULK_FETCH = 100;
+const MAX_COMMENT_LIST = 1000;
+
+/** What an issue's comment routes expand: `renderedBody`, nothing else (properties are not promised there). */
+function commentExpand(req: SandboxRequest): Set<string> {
+  return new Set(listParam(req, 'expand').filter((e) => e === 'renderedBody'));
+}
 
 /** Decodes the Authorization header; the credentials are accepted unless the token is literally `invalid`. */
 function authenticate(store: JiraStore, req: SandboxRequest): JiraUser {
@@ -185,6 +195,17 @@ export function registerJiraRoutes(router: SandboxRouter, store: JiraStore): voi
     return noContent();
   });
 
+  issueRoute('DELETE', '', (req, issue) => {
+    const subtasks = store.subtasksOf(issue.key);
+    if (subtasks.length > 0 && req.query.get('deleteSubtasks') !== 'true')
+      throw jiraError(400, [
+        `The issue has subtasks. To delete it, set the 'deleteSubtasks' parameter to 'true'.`,
+      ]);
+    for (const subtask of subtasks) store.deleteIssue(subtask.key);
+    store.deleteIssue(issue.key);
+    return noContent();
+  });
+
   route('GET', '/search/jql', (req) =>
     search(store, rendererFor(req), {
       jql: req.query.get('jql') ?? undefined,
@@ -210,6 +231,7 @@ export function registerJiraRoutes(router: SandboxRouter, store: JiraStore): voi
   issueRoute('GET', '/transitions', (req, issue) => {
     const renderer = rendererFor(req);
     const wanted = req.query.get('transitionId');
+    const withFields = listParam(req, 'expand').includes('transitions.fields');
     const transitions = store.transitionsFor(issue).filter((t) => !wanted || t.id === wanted);
     return ok({
       expand: 'transitions',
@@ -217,12 +239,30 @@ export function registerJiraRoutes(router: SandboxRouter, store: JiraStore): voi
         id: t.id,
         name: t.name,
         to: renderer.status(t.to),
-        hasScreen: false,
+        hasScreen: t.screen !== undefined,
         isGlobal: t.from === 'any',
         isInitial: false,
         isAvailable: true,
         isConditional: false,
         isLooped: false,
+        // The screen's fields only when asked for, as Jira does.
+        ...(withFields
+          ? {
+              fields: t.screen
+                ? {
+                    resolution: {
+                      required: t.screen.resolution.required,
+                      schema: { type: 'resolution', system: 'resolution' },
+                      name: 'Resolution',
+                      key: 'resolution',
+                      hasDefaultValue: false,
+                      operations: ['set'],
+                      allowedValues: store.resolutions.map((r) => renderer.resolution(r.id)),
+                    },
+                  }
+                : {},
+            }
+          : {}),
       })),
     });
   });
@@ -232,15 +272,96 @@ export function registerJiraRoutes(router: SandboxRouter, store: JiraStore): voi
     const transition = isRecord(body.transition) ? body.transition : undefined;
     const id = transition?.id;
     if (typeof id !== 'string' || id === '') throw jiraError(400, ["Missing 'transition' identifier"]);
-    if (nonEmpty(body.fields) || nonEmpty(body.update)) {
+    if (nonEmpty(body.update)) {
       throw jiraError(400, [
-        'The transitions of this workflow have no screen: fields cannot be set while transitioning.',
+        "The prodops Jira sandbox sets transition fields through 'fields'; 'update' operations are not supported.",
       ]);
     }
     const available = store.transitionsFor(issue).find((t) => t.id === id);
     if (!available) throw jiraError(400, [`Transition id '${id}' is not valid for this issue.`]);
-    store.applyTransition(issue, available, user.accountId);
+    const fields = isRecord(body.fields) ? body.fields : {};
+    const errors: Record<string, string> = {};
+    for (const field of Object.keys(fields)) {
+      if (field !== 'resolution' || !available.screen)
+        errors[field] = `Field '${field}' cannot be set. It is not on the appropriate screen, or unknown.`;
+    }
+    let resolutionId: string | undefined;
+    if (available.screen && Object.keys(errors).length === 0) {
+      const value = fields.resolution;
+      if (value === undefined || value === null) {
+        if (available.screen.resolution.required) errors.resolution = 'Resolution is required.';
+      } else {
+        const ref = isRecord(value) ? value : {};
+        const found =
+          typeof ref.id === 'string'
+            ? store.resolutionById(ref.id)
+            : typeof ref.name === 'string'
+              ? store.resolutionByName(ref.name)
+              : undefined;
+        if (!found) errors.resolution = `Specify a valid resolution (got ${JSON.stringify(value)}).`;
+        resolutionId = found?.id;
+      }
+    }
+    if (Object.keys(errors).length > 0) throw jiraError(400, [], errors);
+    store.applyTransition(issue, available, user.accountId, resolutionId);
     return noContent();
+  });
+
+  route('GET', '/issueLinkType', (req) => {
+    const renderer = rendererFor(req);
+    return ok({ issueLinkTypes: store.linkTypes.map((t) => renderer.linkType(t.id)) });
+  });
+
+  route('POST', '/issueLink', (req) => {
+    const body = bodyOf(req);
+    const type = isRecord(body.type) ? body.type : {};
+    const linkType =
+      typeof type.id === 'string'
+        ? store.linkTypes.find((t) => t.id === type.id)
+        : typeof type.name === 'string'
+          ? store.linkTypeByName(type.name)
+          : undefined;
+    if (!linkType)
+      throw jiraError(404, [`No issue link type with name '${String(type.name ?? type.id)}' found.`]);
+    const end = (value: unknown) => {
+      const ref = isRecord(value) ? value : {};
+      const idOrKey = typeof ref.key === 'string' ? ref.key : typeof ref.id === 'string' ? ref.id : undefined;
+      const found = idOrKey ? store.issue(idOrKey) : undefined;
+      if (!found) throw jiraError(404, [ISSUE_NOT_FOUND]);
+      return found;
+    };
+    const inward = end(body.inwardIssue);
+    const outward = end(body.outwardIssue);
+    if (inward.key === outward.key) throw jiraError(400, ['You cannot link an issue to itself.']);
+    store.linkIssues(linkType, inward.key, outward.key);
+    return { status: 201 };
+  });
+
+  route('POST', '/comment/list', (req) => {
+    const body = bodyOf(req);
+    const ids = body.ids;
+    if (
+      !Array.isArray(ids) ||
+      ids.length === 0 ||
+      ids.some((id) => typeof id !== 'number' || !Number.isInteger(id))
+    )
+      throw jiraError(400, ["'ids' must be a list of comment ids."]);
+    if (ids.length > MAX_COMMENT_LIST)
+      throw jiraError(400, [`The number of comment ids must not exceed ${MAX_COMMENT_LIST}.`]);
+    const wanted = new Set((ids as number[]).map(String));
+    const expand = new Set(listParam(req, 'expand'));
+    const renderer = rendererFor(req);
+    const comments = [...store.comments.values()]
+      .flat()
+      .filter((c) => wanted.has(c.id))
+      .sort((a, b) => Number(a.id) - Number(b.id));
+    return ok({
+      startAt: 0,
+      maxResults: MAX_COMMENT_LIST,
+      total: comments.length,
+      isLast: true,
+      values: comments.map((c) => renderer.comment(c, expand)),
+    });
   });
 
   issueRoute('GET', '/comment', (req, issue) => {
@@ -256,7 +377,7 @@ export function registerJiraRoutes(router: SandboxRouter, store: JiraStore): voi
       ]);
     const all = [...store.commentsOf(issue.key)];
     if (orderBy === '-created') all.reverse();
-    const expand = new Set(listParam(req, 'expand'));
+    const expand = commentExpand(req);
     const renderer = rendererFor(req);
     return ok({
       startAt,
@@ -288,13 +409,13 @@ export function registerJiraRoutes(router: SandboxRouter, store: JiraStore): voi
       user.accountId,
       properties as { key: string; value: JsonValue }[],
     );
-    return ok(rendererFor(req).comment(comment, new Set(listParam(req, 'expand'))), 201);
+    return ok(rendererFor(req).comment(comment, commentExpand(req)), 201);
   });
 
   issueRoute('GET', '/comment/:id', (req, issue) => {
     const comment = store.commentsOf(issue.key).find((c) => c.id === req.params.id);
     if (!comment) throw jiraError(404, [`Can not find a comment for the id: ${req.params.id}.`]);
-    return ok(rendererFor(req).comment(comment, new Set(listParam(req, 'expand'))));
+    return ok(rendererFor(req).comment(comment, commentExpand(req)));
   });
 
   issueRoute('GET', '/properties', (req, issue) => {

@@ -1,6 +1,8 @@
 /**
  * Enhanced JQL search (`/rest/api/3/search/jql`): a bounded query, pages of at most 5,000 ids or
- * 100 issues with fields, and an opaque `nextPageToken` tied to the query it came from.
+ * 100 issues with fields, and an opaque `nextPageToken` tied to the query it came from. Like
+ * Jira's, the index is eventually consistent: a new issue is found only once the store's index
+ * lag has passed.
  */
 import { ok, type SandboxResponse } from '../http';
 import { JqlError, compareIssues, compileJql, parseJql, type JqlQuery } from './jql';
@@ -93,7 +95,10 @@ export function search(store: JiraStore, renderer: JiraRenderer, input: SearchIn
       ? decodeCursor(input.nextPageToken, jql)
       : 0;
 
-  const found = [...store.issues.values()].filter(matches).sort(compareIssues(query.order));
+  // The index trails writes: an issue created moments ago may not be found yet.
+  const found = [...store.issues.values()]
+    .filter((issue) => store.indexed(issue) && matches(issue))
+    .sort(compareIssues(query.order));
   const page = found.slice(offset, offset + maxResults);
   const isLast = offset + page.length >= found.length;
   const selection = parseFieldSelection(fields);

@@ -1,11 +1,20 @@
 /**
  * What the Jira stand-in is built from: the release project of the org configuration (and the
- * project of every team that names one), its
- * workflow and statuses (named as the configuration names them), the issue types, the
- * configured custom fields, and three example releases.
+ * project of every team that names one), its workflow and statuses (named as the configuration
+ * names them; the transitions into done statuses show a screen that asks for a resolution), the
+ * issue types, Jira Cloud's default resolutions and issue link types, the configured custom
+ * fields, and three example releases.
  */
 import type { OrgConfig } from '../../domain/config';
-import type { JiraCustomField, JiraIssueType, JiraProject, JiraStatus, WorkflowTransition } from './model';
+import type {
+  IssueLinkType,
+  JiraCustomField,
+  JiraIssueType,
+  JiraProject,
+  JiraResolution,
+  JiraStatus,
+  WorkflowTransition,
+} from './model';
 
 export interface JiraSetup {
   /** The release project. */
@@ -16,9 +25,27 @@ export interface JiraSetup {
   issueTypes: JiraIssueType[];
   customFields: JiraCustomField[];
   workflow: WorkflowTransition[];
+  resolutions: JiraResolution[];
+  linkTypes: IssueLinkType[];
 }
 
-export function jiraSetupFor(config: OrgConfig): JiraSetup {
+/** Jira Cloud's default resolutions. */
+const RESOLUTIONS: JiraResolution[] = [
+  { id: '10000', name: 'Done', description: 'Work has been completed on this issue.' },
+  { id: '10001', name: "Won't Do", description: "This issue won't be actioned." },
+  { id: '10002', name: 'Duplicate', description: 'The problem is a duplicate of an existing issue.' },
+  { id: '10003', name: 'Cannot Reproduce', description: 'This issue could not be reproduced.' },
+];
+
+/** Jira Cloud's default issue link types. */
+const LINK_TYPES: IssueLinkType[] = [
+  { id: '10000', name: 'Blocks', inward: 'is blocked by', outward: 'blocks' },
+  { id: '10001', name: 'Cloners', inward: 'is cloned by', outward: 'clones' },
+  { id: '10002', name: 'Duplicate', inward: 'is duplicated by', outward: 'duplicates' },
+  { id: '10003', name: 'Relates', inward: 'relates to', outward: 'relates to' },
+];
+
+export function jiraSetupFor(config: OrgConfig, options: { resolutionScreens?: boolean } = {}): JiraSetup {
   const jira = config.integrations.jira;
   const statuses: JiraStatus[] = [
     { id: '10000', name: 'To Do', category: 'new' },
@@ -33,6 +60,8 @@ export function jiraSetupFor(config: OrgConfig): JiraSetup {
       `integrations.jira.statuses must name distinct statuses (got ${statuses.map((s) => s.name).join(', ')})`,
     );
   }
+  const resolve: Pick<WorkflowTransition, 'screen'> =
+    options.resolutionScreens === false ? {} : { screen: { resolution: { required: true } } };
   const customFields: JiraCustomField[] = [];
   if (jira.fields.tier) {
     const base = 10100 + Number(jira.fields.tier.replace('customfield_', '')) * 10;
@@ -84,11 +113,13 @@ export function jiraSetupFor(config: OrgConfig): JiraSetup {
     workflow: [
       { id: '11', name: 'Start progress', from: ['10000'], to: '3' },
       { id: '21', name: 'Stop progress', from: ['3'], to: '10000' },
-      { id: '31', name: jira.statuses.done, from: ['10000', '3'], to: '10001' },
-      { id: '41', name: 'Release', from: ['3', '10001'], to: '10002' },
-      { id: '51', name: 'Cancel', from: 'any', to: '10003' },
+      { id: '31', name: jira.statuses.done, from: ['10000', '3'], to: '10001', ...resolve },
+      { id: '41', name: 'Release', from: ['3', '10001'], to: '10002', ...resolve },
+      { id: '51', name: 'Cancel', from: 'any', to: '10003', ...resolve },
       { id: '61', name: 'Reopen', from: ['10001', '10002', '10003'], to: '10000' },
     ],
+    resolutions: RESOLUTIONS,
+    linkTypes: LINK_TYPES,
   };
 }
 

@@ -3,6 +3,7 @@
  * also stand in for a person editing an issue in Jira: they record changelog entries and notify
  * listeners, which is what webhooks are built from.
  */
+import { refill, savedNumber } from '../persist';
 import { createHash } from 'node:crypto';
 import type { OrgConfig } from '../../domain/config';
 import { adfToText, type AdfDocument } from './adf';
@@ -26,6 +27,9 @@ import {
   JiraFieldErrors,
   type ChangelogEntry,
   type ChangelogItem,
+  type IssueLinkType,
+  type JiraResolution,
+  type StoredIssueLink,
   type JiraCustomField,
   type JiraIssueType,
   type JiraProject,
@@ -53,6 +57,9 @@ export class JiraStore {
   readonly issueTypes: readonly JiraIssueType[];
   readonly customFields: readonly JiraCustomField[];
   readonly workflow: readonly WorkflowTransition[];
+  readonly resolutions: readonly JiraResolution[];
+  readonly linkTypes: readonly IssueLinkType[];
+  readonly links: StoredIssueLink[] = [];
   readonly users = new Map<string, JiraUser>();
   readonly issues = new Map<string, StoredIssue>();
   readonly comments = new Map<string, StoredComment[]>();
@@ -64,26 +71,72 @@ export class JiraStore {
   private nextIssueNumber = 1;
   private nextCommentId = 10000;
   private nextChangelogId = 10000;
+  private nextLinkId = 10000;
+  /** How long a new issue stays out of search results; tests change it. */
+  indexLagMs: number;
 
   constructor(
     private readonly config: OrgConfig,
     private readonly now: () => Date,
     private readonly seedIssues: boolean,
+    options: { indexLagMs?: number; resolutionScreens?: boolean } = {},
   ) {
-    const setup = jiraSetupFor(config);
+    const setup = jiraSetupFor(config, options);
     this.project = setup.project;
     this.projects = setup.projects;
     this.statuses = setup.statuses;
     this.issueTypes = setup.issueTypes;
     this.customFields = setup.customFields;
     this.workflow = setup.workflow;
+    this.resolutions = setup.resolutions;
+    this.linkTypes = setup.linkTypes;
+    this.indexLagMs = options.indexLagMs ?? 0;
     this.reset();
   }
 
+  /** The clock, epoch ms. */
+  nowMs(): number {
+    return this.now().getTime();
+  }
+
+  /** Whether search sees an issue yet. */
+  indexed(issue: StoredIssue): boolean {
+    return issue.indexedAt <= this.nowMs();
+  }
+
   /** Back to the seeded state: users from the configuration and, unless disabled, three releases. */
+  /** Everything a restart must keep (the project's setup comes from the configuration). */
+  exportState(): Record<string, unknown> {
+    return {
+      users: this.users,
+      issues: this.issues,
+      comments: this.comments,
+      properties: this.properties,
+      transitionLog: this.transitionLog,
+      nextIssueId: this.nextIssueId,
+      nextIssueNumber: this.nextIssueNumber,
+      nextCommentId: this.nextCommentId,
+      nextChangelogId: this.nextChangelogId,
+    };
+  }
+
+  importState(state: Record<string, unknown>): void {
+    refill(this.users, state.users);
+    refill(this.issues, state.issues);
+    refill(this.comments, state.comments);
+    refill(this.properties, state.properties);
+    refill(this.transitionLog, state.transitionLog);
+    this.nextIssueId = savedNumber(state, 'nextIssueId');
+    this.nextIssueNumber = savedNumber(state, 'nextIssueNumber');
+    this.nextCommentId = savedNumber(state, 'nextCommentId');
+    this.nextChangelogId = savedNumber(state, 'nextChangelogId');
+  }
+
   reset(): void {
     for (const collection of [this.users, this.issues, this.comments, this.properties]) collection.clear();
     this.transitionLog.length = 0;
+    this.links.length = 0;
+    this.nextLinkId = 10000;
     this.nextIssueId = 10000;
     this.nextIssueNumber = 1;
     this.nextCommentId = 10000;
@@ -107,10 +160,12 @@ export class JiraStore {
       this.config.people.find((p) => p.jiraAccountId)?.jiraAccountId ?? this.serviceUser().accountId;
     for (const release of seedReleases(this.config, this.project, reporter)) {
       const issue = this.createIssue(release.fields, [], reporter, { silent: true });
+      issue.indexedAt = 0;
       const status = this.statusByName(release.status);
       if (status) {
         issue.statusId = status.id;
         issue.statusCategoryChanged = issue.created;
+        if (status.category === 'done') issue.resolutionId = this.resolutionByName('Done')?.id ?? null;
       }
     }
   }
@@ -194,6 +249,23 @@ export class JiraStore {
 
   statusByName(name: string): JiraStatus | undefined {
     return this.statuses.find((s) => s.name.toLowerCase() === name.toLowerCase());
+  }
+
+  resolutionByName(name: string): JiraResolution | undefined {
+    return this.resolutions.find((r) => r.name.toLowerCase() === name.toLowerCase());
+  }
+
+  resolutionById(id: string): JiraResolution | undefined {
+    return this.resolutions.find((r) => r.id === id);
+  }
+
+  linkTypeByName(name: string): IssueLinkType | undefined {
+    return this.linkTypes.find((t) => t.name.toLowerCase() === name.toLowerCase());
+  }
+
+  /** The links of an issue, either end. */
+  linksOf(key: string): StoredIssueLink[] {
+    return this.links.filter((l) => l.inwardKey === key || l.outwardKey === key);
   }
 
   issueTypeById(id: string): JiraIssueType {
@@ -285,6 +357,7 @@ export class JiraStore {
       summary: summary!,
       description: editable.description ?? null,
       statusId: this.statuses[0]!.id,
+      resolutionId: null,
       labels: editable.labels ?? [],
       assigneeAccountId: editable.assignee ?? null,
       reporterAccountId,
@@ -295,6 +368,7 @@ export class JiraStore {
       updated: created,
       statusCategoryChanged: created,
       changelog: [],
+      indexedAt: this.nowMs() + this.indexLagMs,
     };
     this.issues.set(issue.key, issue);
     const stored = this.propertiesOf(issue.key);
@@ -330,8 +404,16 @@ export class JiraStore {
     return this.recordChange(issue, items, actorAccountId);
   }
 
-  /** Moves an issue to a status by name, as a person would, if the workflow offers a transition there. */
-  transition(key: string, statusName: string, actorAccountId = this.defaultActor()): ChangelogEntry {
+  /**
+   * Moves an issue to a status by name, as a person would, if the workflow offers a transition
+   * there; a screen that asks for a resolution gets `resolution`, or Done.
+   */
+  transition(
+    key: string,
+    statusName: string,
+    actorAccountId = this.defaultActor(),
+    resolution = 'Done',
+  ): ChangelogEntry {
     const issue = this.requireIssue(key);
     const target = this.statusByName(statusName);
     if (!target) throw new Error(`"${statusName}" is not a status of the ${this.project.key} workflow`);
@@ -341,22 +423,40 @@ export class JiraStore {
         `${issue.key} cannot move from "${this.statusById(issue.statusId).name}" to "${target.name}": the workflow offers no such transition`,
       );
     }
-    return this.applyTransition(issue, transition, actorAccountId);
+    const chosen = transition.screen ? this.resolutionByName(resolution) : undefined;
+    if (transition.screen && !chosen) throw new Error(`"${resolution}" is not a resolution`);
+    return this.applyTransition(issue, transition, actorAccountId, chosen?.id);
   }
 
+  /**
+   * Applies a transition the workflow offers. A transition into a status that is not done clears
+   * the resolution; one with a resolution screen sets the one given (checked by the caller).
+   */
   applyTransition(
     issue: StoredIssue,
     transition: WorkflowTransition,
     actorAccountId: string,
+    resolutionId?: string,
   ): ChangelogEntry {
     const from = this.statusById(issue.statusId);
     const to = this.statusById(transition.to);
     issue.statusId = to.id;
-    const entry = this.recordChange(
-      issue,
-      [systemItem('status', from.id, from.name, to.id, to.name)],
-      actorAccountId,
-    );
+    const items = [systemItem('status', from.id, from.name, to.id, to.name)];
+    const nextResolution = to.category === 'done' ? (resolutionId ?? issue.resolutionId) : null;
+    if (nextResolution !== issue.resolutionId) {
+      const name = (id: string | null) => (id ? (this.resolutionById(id)?.name ?? null) : null);
+      items.push(
+        systemItem(
+          'resolution',
+          issue.resolutionId,
+          name(issue.resolutionId),
+          nextResolution,
+          name(nextResolution),
+        ),
+      );
+      issue.resolutionId = nextResolution;
+    }
+    const entry = this.recordChange(issue, items, actorAccountId);
     if (from.category !== to.category) issue.statusCategoryChanged = entry.created;
     this.transitionLog.push({
       issueKey: issue.key,
@@ -367,6 +467,29 @@ export class JiraStore {
       byAccountId: actorAccountId,
     });
     return entry;
+  }
+
+  /** Removes an issue with its comments, properties and links (its sub-tasks are the caller's to remove first). */
+  deleteIssue(key: string): void {
+    this.issues.delete(key);
+    this.comments.delete(key);
+    this.properties.delete(key);
+    for (let i = this.links.length - 1; i >= 0; i--) {
+      const link = this.links[i]!;
+      if (link.inwardKey === key || link.outwardKey === key) this.links.splice(i, 1);
+    }
+  }
+
+  /** Links two issues: `inwardKey <outward description> outwardKey`; an existing link is kept as it is. */
+  linkIssues(type: IssueLinkType, inwardKey: string, outwardKey: string): StoredIssueLink {
+    const existing = this.links.find(
+      (l) => l.typeId === type.id && l.inwardKey === inwardKey && l.outwardKey === outwardKey,
+    );
+    if (existing) return existing;
+    const link: StoredIssueLink = { id: String(this.nextLinkId++), typeId: type.id, inwardKey, outwardKey };
+    this.links.push(link);
+    for (const key of [inwardKey, outwardKey]) this.requireIssue(key).updated = jiraDateTime(this.now());
+    return link;
   }
 
   addComment(
@@ -433,6 +556,7 @@ export class JiraStore {
         type: this.issueTypeById(issue.issueTypeId).name,
         summary: issue.summary,
         status: this.statusById(issue.statusId).name,
+        resolution: issue.resolutionId ? (this.resolutionById(issue.resolutionId)?.name ?? null) : null,
         parent: issue.parentKey,
         assignee: name(issue.assigneeAccountId),
         labels: issue.labels.join(' '),
@@ -449,6 +573,10 @@ export class JiraStore {
         text: adfToText(c.body),
         properties: [...c.properties.keys()].join(', '),
         created: c.created,
+      })),
+      links: this.links.map((l) => ({
+        id: l.id,
+        link: `${l.inwardKey} ${this.linkTypes.find((t) => t.id === l.typeId)?.outward ?? '?'} ${l.outwardKey}`,
       })),
       properties: [...this.properties].flatMap(([issue, properties]) =>
         [...properties].map(([key, value]) => ({ issue, key, value })),

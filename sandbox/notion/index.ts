@@ -41,7 +41,7 @@ export { NotionStore } from './store';
 export function createNotionSandbox(config: OrgConfig, options: NotionSandboxOptions = {}) {
   return storeVendor(
     'notion',
-    new NotionStore(config, options.now ?? (() => Date.now())),
+    new NotionStore(config, options.now ?? (() => Date.now()), options.withholdEmails ?? false),
     registerNotionRoutes,
   );
 }

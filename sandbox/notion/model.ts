@@ -134,7 +134,15 @@ export type SimplePropertyInput =
 export interface NotionSandboxOptions {
   /** The clock, for relative date filters and timestamps; defaults to the system clock. */
   now?: () => number;
+  /**
+   * List users without their email addresses (default false), as Notion does for an
+   * integration without the "Read user information including email addresses" capability.
+   */
+  withholdEmails?: boolean;
 }
+
+/** Page objects show at most this many people or related pages per property; the rest is read through the property endpoint. */
+export const MAX_PAGE_REFERENCES = 25;
 
 /** What checking a request needs to know of the workspace: who its users are and which pages exist. */
 export interface Workspace {

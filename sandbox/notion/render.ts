@@ -1,5 +1,11 @@
 /** Notion's response shapes for pages, blocks and data sources. */
-import type { BlockRecord, DataSourceRecord, PageRecord } from './model';
+import {
+  MAX_PAGE_REFERENCES,
+  type BlockRecord,
+  type DataSourceRecord,
+  type PageRecord,
+  type StoredValue,
+} from './model';
 import { emptyValue, hasPropertyId } from './properties';
 import { richTextResponse, titleOf } from './rich-text';
 import type { NotionStore } from './store';
@@ -23,6 +29,22 @@ function pageUrl(page: PageRecord): string {
   return `https://www.notion.so/${slug ? `${slug}-` : ''}${hex}`;
 }
 
+/**
+ * People and relations as a page object shows them: the first 25 references, a relation flagged
+ * `has_more` beyond that (the property endpoint pages through the rest).
+ */
+function withReferenceLimit(value: StoredValue): StoredValue {
+  if (value.type === 'people' && Array.isArray(value.people) && value.people.length > MAX_PAGE_REFERENCES)
+    return { ...value, people: value.people.slice(0, MAX_PAGE_REFERENCES) };
+  if (value.type === 'relation' && Array.isArray(value.relation))
+    return {
+      ...value,
+      relation: value.relation.slice(0, MAX_PAGE_REFERENCES),
+      has_more: value.relation.length > MAX_PAGE_REFERENCES,
+    };
+  return value;
+}
+
 /** A page with every property of its schema (empty values included), or only those `onlyPropertyIds` names. */
 export function renderPage(store: NotionStore, page: PageRecord, onlyPropertyIds?: Set<string>) {
   const properties: Record<string, unknown> = {};
@@ -30,7 +52,7 @@ export function renderPage(store: NotionStore, page: PageRecord, onlyPropertyIds
     if (onlyPropertyIds && !hasPropertyId(property, onlyPropertyIds)) continue;
     properties[property.name] = {
       id: property.id,
-      ...(page.properties[property.name] ?? emptyValue(property)),
+      ...withReferenceLimit(page.properties[property.name] ?? emptyValue(property)),
     };
   }
   return {

@@ -1,21 +1,23 @@
 /**
  * The Notion routes prodops calls (API 2025-09-03): query and read a data source, create, read
- * and update pages, append and list block children, list users. Every request is checked for a
+ * and update pages, read a page property item, append and list block children, list users. Every request is checked for a
  * bearer token, the Notion-Version header and the body size before anything else, as Notion does.
  */
 import { isRecord, ok, type SandboxRequest, type SandboxResponse, type SandboxRouter } from '../http';
 import { canHoldChildren, validateChildren } from './blocks';
+import { randomUUID } from 'node:crypto';
 import {
   NotionError,
   bodyInvalid,
   codeForStatus,
   notionErrorBody,
+  objectNotFound,
   shown,
   validation,
   wrongType,
 } from './errors';
 import { compileFilter } from './filters';
-import { idOf } from './ids';
+import { idOf, stableUuid } from './ids';
 import {
   INVALID_NOTION_TOKEN,
   MAX_BODY_BYTES,
@@ -26,7 +28,7 @@ import {
   type PageParent,
   type PropertySchema,
 } from './model';
-import { normalizeProperties } from './properties';
+import { emptyValue, findProperty, hasPropertyId, normalizeProperties } from './properties';
 import { compileSorts, listObject, pageSizeOf, paginate } from './query';
 import { renderBlock, renderDataSource, renderPage } from './render';
 import type { NotionStore } from './store';
@@ -154,6 +156,37 @@ export function registerNotionRoutes(router: SandboxRouter, store: NotionStore):
 
   route('GET', '/pages/:id', (req) => ok(renderPage(store, store.requirePage(req.params.id!))));
 
+  // A property's whole value: the lists (title, rich text, people, relation) page by page, with
+  // no 25-reference limit; other types as one property item.
+  route('GET', '/pages/:id/properties/:propertyId', (req) => {
+    const page = store.requirePage(req.params.id!);
+    const property = findProperty(store.schemaOf(page), req.params.propertyId!);
+    if (!property || !hasPropertyId(property, new Set([req.params.propertyId!])))
+      throw objectNotFound('property', req.params.propertyId!);
+    const value = page.properties[property.name] ?? emptyValue(property);
+    const item = (type: string, content: unknown) => ({
+      object: 'property_item',
+      id: property.id,
+      type,
+      [type]: content,
+    });
+    if (!['title', 'rich_text', 'people', 'relation'].includes(property.type))
+      return ok(item(property.type, value[property.type]));
+    const entries = (Array.isArray(value[property.type]) ? (value[property.type] as unknown[]) : []).map(
+      (content, i) => ({ id: stableUuid(`${page.id}:${property.id}:${i}`), content }),
+    );
+    const listed = queryPage(req, entries);
+    return ok({
+      object: 'list',
+      results: listed.results.map((e) => item(property.type, e.content)),
+      next_cursor: listed.next_cursor,
+      has_more: listed.has_more,
+      type: 'property_item',
+      property_item: { id: property.id, next_url: null, type: property.type, [property.type]: {} },
+      request_id: randomUUID(),
+    });
+  });
+
   route('PATCH', '/pages/:id', (req) => {
     const record = store.requirePage(req.params.id!);
     const body = bodyOf(req);
@@ -224,5 +257,12 @@ export function registerNotionRoutes(router: SandboxRouter, store: NotionStore):
     return ok(block(container.block));
   });
 
-  route('GET', '/users', (req) => ok(listObject(queryPage(req, store.workspaceUsers), 'user')));
+  // Without the email capability, a person's `person` object comes back empty.
+  route('GET', '/users', (req) =>
+    ok(
+      listObject(queryPage(req, store.workspaceUsers), 'user', (user) =>
+        store.withholdEmails && user.person ? { ...user, person: {} } : user,
+      ),
+    ),
+  );
 }

@@ -161,6 +161,48 @@ export const SEEDED_DATA_SOURCES: Record<string, { title: string; properties: Se
       { name: 'Manager', type: 'rich_text' },
     ],
   },
+  checkIns: {
+    title: 'Day-3 check-ins',
+    properties: [
+      ...ROW,
+      { name: 'Release', type: 'rich_text' },
+      { name: 'Launched', type: 'date' },
+      { name: 'Support aware', type: 'select', options: ['Yes', 'No'] },
+      { name: 'Sales aware', type: 'select', options: ['Yes', 'No'] },
+    ],
+  },
+  weeklyUpdates: {
+    title: 'Weekly updates',
+    properties: [
+      ...ROW,
+      { name: 'Week', type: 'rich_text' },
+      { name: 'Person', type: 'rich_text' },
+      { name: 'Product area', type: 'rich_text' },
+      { name: 'Ready', type: 'checkbox' },
+      { name: 'Due', type: 'date' },
+    ],
+  },
+  productUpdates: {
+    title: 'Weekly Product Updates',
+    properties: [...ROW, { name: 'Week', type: 'rich_text' }, { name: 'Date', type: 'date' }],
+  },
+  metrics: {
+    title: 'Product Ops metrics',
+    properties: [
+      ...ROW,
+      { name: 'Month', type: 'rich_text' },
+      ...[
+        'Enablement coverage',
+        'Lead-time compliance',
+        'Surprise score',
+        'Surprise response rate',
+        'Updates on time',
+        'Submissions on time',
+      ].map((name): SeedProperty => ({ name, type: 'number', numberFormat: 'percent' })),
+      { name: 'Figures', type: 'rich_text' },
+      { name: 'Updated', type: 'date' },
+    ],
+  },
 };
 
 /** A data source as seeded under `id` for the configuration entry `kind`. */

@@ -4,10 +4,11 @@
  * public methods also let tests and demos act as a person in the Notion app.
  */
 import { randomUUID } from 'node:crypto';
+import { refill, savedNumber } from '../persist';
 import type { OrgConfig } from '../../domain/config';
 import type { PendingBlock } from './blocks';
 import { objectNotFound } from './errors';
-import { normalizeNotionId, pathId, stableUuid } from './ids';
+import { normalizeNotionId, pathId, shortId, stableUuid } from './ids';
 import {
   PAGE_SCHEMA,
   type BlockRecord,
@@ -56,8 +57,33 @@ export class NotionStore implements Workspace {
   constructor(
     private readonly config: OrgConfig,
     readonly now: () => number,
+    /** Whether users are listed without their emails (no email capability). */
+    readonly withholdEmails = false,
   ) {
     this.reset();
+  }
+
+  /** Everything a restart must keep. */
+  exportState(): Record<string, unknown> {
+    return {
+      dataSources: this.dataSourcesById,
+      pages: this.pagesById,
+      blocks: this.blocksById,
+      childIds: this.childIds,
+      users: this.workspaceUsers,
+      sequence: this.sequence,
+      nextSequence: this.nextSequence,
+    };
+  }
+
+  importState(state: Record<string, unknown>): void {
+    refill(this.dataSourcesById, state.dataSources);
+    refill(this.pagesById, state.pages);
+    refill(this.blocksById, state.blocks);
+    refill(this.childIds, state.childIds);
+    refill(this.workspaceUsers, state.users);
+    refill(this.sequence, state.sequence);
+    this.nextSequence = savedNumber(state, 'nextSequence');
   }
 
   /** Back to the seeded state: the configured data sources, empty, and the workspace's users. */
@@ -326,6 +352,19 @@ export class NotionStore implements Workspace {
       database_id: dataSource.databaseId,
     };
     return this.createPageRecord(parent, stored, null, by).id;
+  }
+
+  /** Simulates a person adding a relation property to a data source in the Notion app. */
+  addRelationProperty(dataSourceId: string, name: string, relatedDataSourceId: string): void {
+    const dataSource = this.dataSource(dataSourceId);
+    if (!dataSource) throw new Error(`No data source ${dataSourceId}`);
+    if (findProperty(dataSource.properties, name)) throw new Error(`${dataSource.title} already has ${name}`);
+    dataSource.properties.push({
+      id: shortId(`${dataSource.id}:${name}`),
+      name,
+      type: 'relation',
+      relatedDataSourceId: normalizeNotionId(relatedDataSourceId),
+    });
   }
 
   /** Simulates a person moving a page to the trash (or restoring it). */

@@ -148,7 +148,9 @@ export function registerSimulationRoutes(sandbox: Sandbox): void {
         offered.find((t) => t.to === target.id) ??
         offered.find((t) => store.statusById(t.to).category === 'indeterminate');
       if (!next) break;
-      const entry = store.applyTransition(issue, next, actor);
+      // The screen a done status asks for is filled in as a person would: resolution Done.
+      const resolution = next.screen ? store.resolutionByName('Done')?.id : undefined;
+      const entry = store.applyTransition(issue, next, actor, resolution);
       changes.push({
         event: 'jira:issue_updated',
         key: issue.key,
@@ -433,7 +435,11 @@ export async function simulateNotionPublish(
   return notionPageEvent({
     type: 'page.properties_updated',
     pageId: page.id,
-    parent: { id: page.parent.database_id ?? dataSourceId, type: 'database' },
+    parent: {
+      id: page.parent.database_id ?? dataSourceId,
+      type: 'database',
+      data_source_id: page.parent.data_source_id ?? dataSourceId,
+    },
     updatedProperties: [statusPropertyId],
   });
 }

@@ -4,7 +4,7 @@
  * what they send is what the functions will meet in production.
  */
 import { randomUUID } from 'node:crypto';
-import { channelFamily, channelToken } from '../../contracts/node/channels';
+import { channelToken, parseChannelId } from '../../contracts/node/channels';
 import { signBody } from '../../triggers/verify';
 import type { ChangelogItem } from '../jira/model';
 
@@ -63,7 +63,7 @@ export interface NotionEventPayload {
 export function notionPageEvent(options: {
   type: string;
   pageId: string;
-  parent?: { id: string; type: string };
+  parent?: { id: string; type: string; data_source_id?: string };
   updatedProperties?: string[];
   authorId?: string;
   id?: string;
@@ -127,9 +127,9 @@ export function calendarPush(options: {
 
 /** The token a channel of this id on this calendar carries under the secret. */
 export function tokenForChannel(secret: string, channelId: string, calendarId: string): string {
-  const family = channelFamily(channelId);
-  if (family === null) throw new Error(`${channelId} is not a prodops channel id`);
-  return channelToken(secret, family, calendarId);
+  const parsed = parseChannelId(channelId);
+  if (parsed === null) throw new Error(`${channelId} is not a prodops channel id`);
+  return channelToken(secret, parsed.family, calendarId);
 }
 
 /** Sends a request to the gateway (or a function) at `baseUrl`; answers with the status and JSON body. */

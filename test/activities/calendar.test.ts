@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCalendarActivities, instantOf, PRODOPS_KEY_PROPERTY } from '../../activities/calendar';
 import { classifyError, ErrorTypes } from '../../activities/errors';
 import { createGoogleClients } from '../../activities/google-auth';
-import { calendarEventId } from '../../contracts/node/idempotency';
+import { calendarEventId, secretCalendarEventId } from '../../contracts/node/idempotency';
 import { createGoogleSandbox, type GoogleSandbox } from '../../sandbox/google';
 import { loadExampleConfig } from '../helpers/config';
 import { serveVendor } from '../helpers/sandbox';
@@ -128,23 +128,80 @@ describe('upsertEvent', () => {
     expect(store().event(SENDER, first.id)?.status).toBe('confirmed');
   });
 
-  it('creates all-day and out-of-office events acting as the person', async () => {
+  it('creates all-day events, and out-of-office blocks over times, acting as the person', async () => {
+    const offsite = await activities.upsertEvent({
+      idempotencyKey: 'team:offsite',
+      calendarId: 'primary',
+      actAs: BEN,
+      summary: 'Team offsite',
+      start: '2026-04-06',
+      end: '2026-04-08',
+      timeZone: 'Europe/London',
+    });
+    expect(store().event(BEN, offsite.id)).toMatchObject({
+      start: { date: '2026-04-06' },
+      end: { date: '2026-04-08' },
+    });
     const leave = await activities.upsertEvent({
       idempotencyKey: 'leave:L-7:ooo',
       calendarId: 'primary',
       actAs: BEN,
       summary: 'Out of office',
-      start: '2026-04-06',
-      end: '2026-04-11',
+      start: '2026-04-06T00:00',
+      end: '2026-04-11T00:00',
       timeZone: 'Europe/London',
       eventType: 'outOfOffice',
     });
     expect(store().event(BEN, leave.id)).toMatchObject({
       eventType: 'outOfOffice',
-      start: { date: '2026-04-06' },
-      end: { date: '2026-04-11' },
+      start: { dateTime: '2026-04-06T00:00:00+01:00', timeZone: 'Europe/London' },
+      end: { dateTime: '2026-04-11T00:00:00+01:00', timeZone: 'Europe/London' },
       creator: { email: BEN },
+      // Calendar refuses an out-of-office event without them; new invitations are declined.
+      outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
     });
+    const again = await activities.upsertEvent({
+      idempotencyKey: 'leave:L-7:ooo',
+      calendarId: 'primary',
+      actAs: BEN,
+      summary: 'Out of office',
+      start: '2026-04-06T00:00',
+      end: '2026-04-11T00:00',
+      timeZone: 'Europe/London',
+      eventType: 'outOfOffice',
+      outOfOffice: { autoDeclineMode: 'declineAllConflictingInvitations', declineMessage: 'On leave' },
+    });
+    expect(again).toMatchObject({ created: false, updated: true });
+    expect(store().event(BEN, leave.id)?.outOfOfficeProperties).toEqual({
+      autoDeclineMode: 'declineAllConflictingInvitations',
+      declineMessage: 'On leave',
+    });
+  });
+
+  it('refuses an out-of-office block over whole days or with attendees, before calling Calendar', async () => {
+    const ooo = {
+      idempotencyKey: 'leave:L-8:ooo',
+      calendarId: BEN,
+      actAs: BEN,
+      summary: 'Out of office',
+      timeZone: 'Europe/London',
+      eventType: 'outOfOffice' as const,
+    };
+    const allDay = await failureOf(
+      activities.upsertEvent({ ...ooo, start: '2026-04-06', end: '2026-04-11' }),
+    );
+    expect(allDay).toMatchObject({ type: ErrorTypes.invalidInput, nonRetryable: true });
+    expect(allDay.message).toMatch(/out-of-office event.*times/);
+    const invited = await failureOf(
+      activities.upsertEvent({
+        ...ooo,
+        start: '2026-04-06T00:00',
+        end: '2026-04-11T00:00',
+        attendees: [{ email: ANA }],
+      }),
+    );
+    expect(invited.type).toBe(ErrorTypes.invalidInput);
+    expect(served.router.log).toHaveLength(0);
   });
 
   it('refuses to turn an event into another type', async () => {
@@ -479,6 +536,40 @@ describe('freeBusy', () => {
   });
 });
 
+describe('freeBusy over a long range', () => {
+  it('asks in windows of at most 60 days and merges what spans their edges', async () => {
+    const block = (key: string, start: string, end: string) =>
+      activities.upsertEvent({
+        ...readiness,
+        idempotencyKey: key,
+        calendarId: ANA,
+        actAs: ANA,
+        attendees: [],
+        start,
+        end,
+      });
+    // The first window ends 60 days after 2026-01-01, at 2026-03-02T00:00Z: this event spans it.
+    await block('k:edge', '2026-03-01T22:00', '2026-03-02T02:00');
+    await block('k:late', '2026-11-20T09:00', '2026-11-20T17:00');
+    const year = await activities.freeBusy({
+      timeMin: '2026-01-01T00:00:00Z',
+      timeMax: '2027-01-01T00:00:00Z',
+      calendars: [ANA, 'ghost@northwind.example'],
+    });
+    expect(year.calendars[ANA]).toEqual({
+      busy: [
+        { start: '2026-03-01T22:00:00Z', end: '2026-03-02T02:00:00Z' },
+        { start: '2026-11-20T09:00:00Z', end: '2026-11-20T17:00:00Z' },
+      ],
+      errors: [],
+    });
+    expect(year.calendars['ghost@northwind.example']).toEqual({ busy: [], errors: ['notFound'] });
+    const calls = requests('POST /calendar/v3/freeBusy');
+    expect(calls).toHaveLength(7);
+    expect(calls.every((r) => r.status === 200)).toBe(true);
+  });
+});
+
 describe('watchCalendar and stopChannel', () => {
   const watch = {
     idempotencyKey: 'watch:ana',
@@ -487,11 +578,13 @@ describe('watchCalendar and stopChannel', () => {
     address: 'https://hooks.example/calendar',
     token: 'channel-secret',
     ttlSeconds: 3600,
+    expiresAtSeconds: Math.floor(Date.now() / 1000) + 3600,
   };
 
-  it('opens a channel whose id comes from the key', async () => {
+  it('opens a channel whose id comes from the key and carries its expiry', async () => {
     const channel = await activities.watchCalendar(watch);
-    expect(channel.channelId).toMatch(/^prodops-[0-9a-f]{32}$/);
+    expect(channel.channelId).toBe(`prodops-${channel.channelId.slice(8, 40)}_${watch.expiresAtSeconds}`);
+    expect(channel.channelId).toMatch(/^prodops-[0-9a-f]{32}_\d{10}$/);
     expect(channel.expiration).toBeGreaterThan(Date.now() + 3_500_000);
     expect(store().channels).toEqual([
       expect.objectContaining({
@@ -554,6 +647,87 @@ describe('instantOf', () => {
     );
     expect(new Date(instantOf('2026-07-01T10:00:00+03:00', undefined)).toISOString()).toBe(
       '2026-07-01T07:00:00.000Z',
+    );
+  });
+});
+
+describe('invites whose answers count', () => {
+  const WORKER_SECRET = 'worker-secret-0123456789abcdef0123456789';
+  const invite = {
+    idempotencyKey: 'leave:gita:2027-03-01:r1:approval-invite:hana',
+    calendarId: SENDER,
+    actAs: SENDER,
+    summary: 'Approve leave for Gita',
+    start: '2027-03-01',
+    end: '2027-03-02',
+    timeZone: 'Europe/London',
+    attendees: [{ email: 'hana@northwind.example' }],
+    secretId: true,
+  };
+  const withSecret = (secret: string | undefined) =>
+    createCalendarActivities({
+      calendarFor: createGoogleClients({ kind: 'sandbox' }, { rootUrl: served.url }).calendarFor,
+      defaultActor: SENDER,
+      eventIdSecret: () => secret,
+    });
+
+  it('get an id nobody can derive from the request, and the same one on every attempt', async () => {
+    const made = await withSecret(WORKER_SECRET).upsertEvent(invite);
+    expect(made.id).toBe(secretCalendarEventId(invite.idempotencyKey, WORKER_SECRET));
+    expect(made.id).not.toBe(calendarEventId(invite.idempotencyKey));
+    expect(await withSecret(WORKER_SECRET).upsertEvent(invite)).toMatchObject({
+      id: made.id,
+      created: false,
+    });
+    // Read back as its organiser's calendar holds it: what the attendee answered counts.
+    store().respondToEvent(SENDER, made.id, 'hana@northwind.example', 'accepted');
+    expect(
+      await activities.readInvite({ calendarId: SENDER, eventId: made.id, actAs: SENDER }),
+    ).toMatchObject({
+      found: true,
+      organizer: SENDER,
+      prodopsKey: invite.idempotencyKey,
+      attendees: [{ email: 'hana@northwind.example', responseStatus: 'accepted' }],
+    });
+    // Removed by the id it was made under.
+    expect(
+      await withSecret(WORKER_SECRET).deleteEvent({
+        calendarId: SENDER,
+        eventId: made.id,
+        idempotencyKey: invite.idempotencyKey,
+        actAs: SENDER,
+      }),
+    ).toEqual({ deleted: true });
+  });
+
+  it('are refused without the worker secret, and over an event someone else organises', async () => {
+    const missing = await failureOf(withSecret(undefined).upsertEvent(invite));
+    expect(missing.nonRetryable).toBe(true);
+    expect(missing.message).toMatch(/PRODOPS_WORKER_SECRET is not set on the worker/);
+    // Someone who guessed the id invited the sender mailbox to an event of their own first.
+    const squatted = createCalendarActivities({
+      calendarFor: () =>
+        ({
+          events: {
+            insert: () => Promise.reject(Object.assign(new Error('duplicate'), { code: 409, status: 409 })),
+            get: () =>
+              Promise.resolve({
+                data: {
+                  id: 'x',
+                  status: 'confirmed',
+                  organizer: { email: 'gita@northwind.example' },
+                  attendees: [{ email: 'hana@northwind.example', responseStatus: 'accepted' }],
+                },
+              }),
+          },
+        }) as never,
+      defaultActor: SENDER,
+      eventIdSecret: () => WORKER_SECRET,
+    });
+    const taken = await failureOf(squatted.upsertEvent(invite));
+    expect(taken.nonRetryable).toBe(true);
+    expect(taken.message).toMatch(
+      /is organised by gita@northwind\.example, not product-ops@northwind\.example/,
     );
   });
 });

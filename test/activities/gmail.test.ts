@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorTypes } from '../../activities/errors';
 import { buildMimeMessage, createGmailActivities, encodeWords } from '../../activities/gmail';
 import { createGoogleClients } from '../../activities/google-auth';
-import { messageId } from '../../contracts/node/idempotency';
+import { mailToken, messageId } from '../../contracts/node/idempotency';
 import { createGoogleSandbox, decodeWords, parseMime, type GoogleSandbox } from '../../sandbox/google';
 import { loadExampleConfig } from '../helpers/config';
 import { serveVendor } from '../helpers/sandbox';
@@ -15,6 +15,8 @@ const ANA = 'ana@northwind.example';
 const BEN = 'ben@northwind.example';
 const SEND_ROUTE = 'POST /gmail/v1/users/:userId/messages/send';
 const LIST_ROUTE = 'GET /gmail/v1/users/:userId/messages';
+const GET_ROUTE = 'GET /gmail/v1/users/:userId/messages/:id';
+const TOKEN = mailToken('release:REL-42:announce');
 
 let served: Awaited<ReturnType<typeof serveVendor<GoogleSandbox>>>;
 let activities: ReturnType<typeof createGmailActivities>;
@@ -73,14 +75,15 @@ describe('sendMail', () => {
       to: [ANA, BEN],
       cc: ['hana@northwind.example'],
       subject: announcement.subject,
-      text: announcement.text,
-      html: announcement.html,
+      // The body carries the mail's reference token at its foot.
+      text: `${announcement.text}\n\n-- \nRef. ${TOKEN}\n`,
+      html: `${announcement.html}<p style="color:#8a8a8a;font-size:11px">Ref. ${TOKEN}</p>`,
     });
     expect(sent?.mime.mimeType).toBe('multipart/alternative');
     expect(store().messages(ANA)).toHaveLength(1);
     expect(store().messages('hana@northwind.example')).toHaveLength(1);
-    // Looked up before sending.
-    expect(served.router.log.map((r) => r.route)).toEqual([LIST_ROUTE, SEND_ROUTE]);
+    // Looked up by token and by Message-ID before sending; the stored Message-ID read back after.
+    expect(served.router.log.map((r) => r.route)).toEqual([LIST_ROUTE, LIST_ROUTE, SEND_ROUTE, GET_ROUTE]);
   });
 
   it('called twice with the same key sends once', async () => {
@@ -111,8 +114,10 @@ describe('sendMail', () => {
     const [sent] = sentBy(SENDER);
     expect(sent?.subject).toBe(subject);
     expect(decodeWords(sent!.from)).toBe(`Zoë Ops <${SENDER}>`);
-    expect(sent?.text).toBe('Prêt à 100 % ✓');
-    expect(sent?.html).toBe('<p>Prêt ✓</p>');
+    expect(sent?.text).toBe(`Prêt à 100 % ✓\n\n-- \nRef. ${mailToken('k:utf8')}\n`);
+    expect(sent?.html).toBe(
+      `<p>Prêt ✓</p><p style="color:#8a8a8a;font-size:11px">Ref. ${mailToken('k:utf8')}</p>`,
+    );
   });
 
   it('turns a 429 with Retry-After on send into a retryable failure, then sends exactly once', async () => {
@@ -147,7 +152,53 @@ describe('sendMail', () => {
     served.router.clearLog();
     const retry = await activities.sendMail(announcement);
     expect(retry.sent).toBe(false);
-    expect(served.router.log.map((r) => r.route)).toEqual([LIST_ROUTE]);
+    expect(served.router.log.map((r) => r.route)).toEqual([LIST_ROUTE, GET_ROUTE]);
+  });
+
+  describe('when Gmail replaces the Message-ID', () => {
+    let rewriting: Awaited<ReturnType<typeof serveVendor<GoogleSandbox>>>;
+    let warned: string[];
+    let gmail: ReturnType<typeof createGmailActivities>;
+    beforeAll(async () => {
+      rewriting = await serveVendor(createGoogleSandbox(loadExampleConfig(), { rewriteMessageIds: true }));
+      const clients = createGoogleClients({ kind: 'sandbox' }, { rootUrl: rewriting.url });
+      gmail = createGmailActivities({ gmailFor: clients.gmailFor, warn: (m) => void warned.push(m) });
+    });
+    afterAll(async () => rewriting.close());
+    beforeEach(() => {
+      warned = [];
+      rewriting.vendor.reset();
+      rewriting.router.clearFaults();
+    });
+
+    it('a retry after a lost answer still finds the mail by its token, and nobody gets it twice', async () => {
+      rewriting.router.injectFault({ route: SEND_ROUTE, fault: { kind: 'dropResponse', times: 1 } });
+      const lost = await failureOf(gmail.sendMail(announcement));
+      expect(lost.nonRetryable).toBe(false);
+      const retry = await gmail.sendMail(announcement);
+      const [sent, ...more] = rewriting.vendor.store
+        .messages(SENDER)
+        .filter((m) => m.labelIds.includes('SENT'));
+      expect(more).toEqual([]);
+      expect(rewriting.vendor.store.messages(ANA)).toHaveLength(1);
+      expect(retry).toEqual({
+        id: sent!.id,
+        threadId: sent!.threadId,
+        messageId: sent!.messageId,
+        sent: false,
+        requestedMessageId: messageId(announcement.idempotencyKey, 'northwind.example'),
+      });
+      expect(sent!.messageId).toMatch(/@mail\.gmail\.com>$/);
+    });
+
+    it('returns the Message-ID Gmail stored, the one replies refer to, and says it changed', async () => {
+      const result = await gmail.sendMail(announcement);
+      const [sent] = rewriting.vendor.store.messages(SENDER);
+      expect(result).toMatchObject({ sent: true, messageId: sent!.messageId });
+      expect(warned).toEqual([
+        expect.stringContaining(`Gmail stored the mail under Message-ID ${sent!.messageId}`),
+      ]);
+    });
   });
 
   describe('classifies permanent errors as non-retryable, naming the operation and key and no token', () => {

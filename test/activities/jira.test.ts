@@ -1,9 +1,11 @@
 import { ApplicationFailure, msToNumber } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCloudClient, isRateLimitError } from 'jira.js';
 import { createClient, type Client } from 'jira.js/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createJiraActivities,
+  CREATE_RESERVE_MS,
   createJiraClient,
   IDEMPOTENCY_PROPERTY,
   plainTextToAdf,
@@ -374,6 +376,164 @@ describe('createIssue', () => {
   });
 });
 
+describe('createIssue while Jira search trails writes', () => {
+  const key = 'onboarding:ines:laptop';
+  const LAG_MS = 20_000;
+  let clock = Date.UTC(2026, 5, 1, 9, 0, 0);
+  let lagging: Awaited<ReturnType<typeof serveVendor<ReturnType<typeof createJiraSandbox>>>>;
+  const lagStore = () => lagging.vendor.store;
+  /** Activities as the given attempt sees them; waiting moves the sandbox's clock instead of the test's. */
+  const onAttempt = (
+    attempt: number,
+    settle = { waitMs: 40_000, pollMs: 4_000 },
+    timeLeftMs = () => Number.POSITIVE_INFINITY,
+  ) =>
+    createJiraActivities({
+      client: createJiraClient({
+        host: lagging.url,
+        email: EMAIL,
+        apiToken: TOKEN,
+        onSchemaMismatch: 'throw',
+      }),
+      jira: jiraConfig,
+      attempt: () => attempt,
+      searchSettle: settle,
+      timeLeftMs,
+      sleep: (ms) => {
+        clock += ms;
+        return Promise.resolve();
+      },
+      warn: () => {},
+    });
+  const made = () => [...lagStore().issues.values()].filter((i) => i.labels.includes(jiraLabel(key)));
+  const loseCreateAnswer = () =>
+    lagging.router.injectFault({
+      route: 'POST /rest/api/3/issue',
+      fault: { kind: 'dropResponse', times: 1 },
+    });
+
+  beforeAll(async () => {
+    lagging = await serveVendor(
+      createJiraSandbox(config, { now: () => new Date(clock), indexLagMs: LAG_MS }),
+    );
+  });
+  afterAll(async () => lagging.close());
+  beforeEach(() => {
+    clock = Date.UTC(2026, 5, 1, 9, 0, 0);
+    lagging.vendor.reset();
+    lagging.router.clearFaults();
+    lagging.router.clearLog();
+  });
+
+  it('a retry after a lost answer keeps looking until search shows the first issue, and makes no second', async () => {
+    loseCreateAnswer();
+    const lost = await failureOf(
+      onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' }),
+    );
+    expect(lost.nonRetryable).toBe(false);
+    expect(made()).toHaveLength(1);
+    const retry = await onAttempt(2).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' });
+    expect(retry).toEqual({ key: made()[0]!.key, id: made()[0]!.id, created: false });
+    expect(made()).toHaveLength(1);
+    // The first attempt looked once; the retry looked at once, then every 4 s until the 20 s lag had passed.
+    expect(lagging.router.log.filter((r) => r.route === 'GET /rest/api/3/search/jql')).toHaveLength(7);
+  });
+
+  it('stops looking in time to create before the attempt times out', async () => {
+    lagStore().indexLagMs = 120_000;
+    loseCreateAnswer();
+    await failureOf(onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' }));
+    // The retry starts with 30 s left: it looks while a wait still leaves 15 s to create.
+    const deadline = clock + 30_000;
+    const started = clock;
+    const retry = await onAttempt(2, undefined, () => deadline - clock).createIssue({
+      idempotencyKey: key,
+      summary: 'Laptop for Ines',
+    });
+    expect(retry.created).toBe(true);
+    expect(clock - started).toBe(12_000);
+    expect(deadline - clock).toBeGreaterThan(CREATE_RESERVE_MS);
+    // One look by the first attempt; the retry's first look and three more.
+    expect(lagging.router.log.filter((r) => r.route === 'GET /rest/api/3/search/jql')).toHaveLength(5);
+  });
+
+  it('reads the attempt and its time left from Temporal when running as an activity', async () => {
+    lagStore().indexLagMs = 120_000;
+    loseCreateAnswer();
+    await failureOf(onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' }));
+    const activities = createJiraActivities({
+      client: createJiraClient({
+        host: lagging.url,
+        email: EMAIL,
+        apiToken: TOKEN,
+        onSchemaMismatch: 'throw',
+      }),
+      jira: jiraConfig,
+      sleep: () => Promise.reject(new Error('no time to wait: 18 s are left and 15 s are kept to create')),
+      warn: () => {},
+    });
+    // The second attempt, scheduled 42 s into its one minute.
+    const env = new MockActivityEnvironment({
+      attempt: 2,
+      startToCloseTimeoutMs: 60_000,
+      currentAttemptScheduledTimestampMs: Date.now() - 42_000,
+    });
+    type Created = Awaited<ReturnType<JiraActivities['createIssue']>>;
+    const retry = await env.run<[], Created, () => Promise<Created>>(() =>
+      activities.createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' }),
+    );
+    expect(retry.created).toBe(true);
+    expect(lagging.router.log.filter((r) => r.route === 'GET /rest/api/3/search/jql')).toHaveLength(2);
+  });
+
+  it('a first attempt does not wait: nothing can have been made before it', async () => {
+    await onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' });
+    expect(lagging.router.log.filter((r) => r.route === 'GET /rest/api/3/search/jql')).toHaveLength(1);
+  });
+
+  it('closes a twin as a duplicate of the original once search shows both, leaving the original alone', async () => {
+    // Search lags longer than the retry is willing to wait: the retry makes a twin.
+    lagStore().indexLagMs = 120_000;
+    loseCreateAnswer();
+    await failureOf(onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' }));
+    const twinMade = await onAttempt(2).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' });
+    expect(twinMade.created).toBe(true);
+    const [original, twin] = made().sort((a, b) => Number(a.id) - Number(b.id));
+    expect(twin!.key).toBe(twinMade.key);
+
+    clock += 120_000;
+    const found = await onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' });
+    expect(found).toEqual({
+      key: original!.key,
+      id: original!.id,
+      created: false,
+      duplicatesClosed: [twin!.key],
+    });
+    const closed = lagStore().issue(twin!.key)!;
+    expect(lagStore().statusById(closed.statusId).name).toBe('Done');
+    expect(lagStore().resolutionById(closed.resolutionId!)?.name).toBe('Duplicate');
+    expect(lagStore().links).toEqual([
+      expect.objectContaining({ inwardKey: twin!.key, outwardKey: original!.key }),
+    ]);
+    expect(lagStore().commentsOf(twin!.key)).toHaveLength(1);
+    expect(lagStore().properties.get(twin!.key)?.get(IDEMPOTENCY_PROPERTY)).toEqual({
+      key,
+      duplicateOf: original!.key,
+    });
+    // The original keeps its own history: no change, no comment.
+    expect(lagStore().issue(original!.key)!.changelog).toEqual([]);
+    expect(lagStore().commentsOf(original!.key)).toEqual([]);
+
+    lagging.router.clearLog();
+    expect(await onAttempt(1).createIssue({ idempotencyKey: key, summary: 'Laptop for Ines' })).toEqual({
+      key: original!.key,
+      id: original!.id,
+      created: false,
+    });
+    expect(lagging.router.log.map((r) => r.route)).toEqual(['GET /rest/api/3/search/jql']);
+  });
+});
+
 describe('addComment', () => {
   const planKey = 'release:REL-1:plan:1';
 
@@ -408,6 +568,8 @@ describe('addComment', () => {
     ).toEqual({ id: late.id, created: false });
     expect(store().commentsOf('REL-1')).toHaveLength(152);
     expect(requests('GET /rest/api/3/issue/:issueIdOrKey/comment')).toBe(3);
+    // The properties come from comment/list, a page of ids at a time.
+    expect(requests('POST /rest/api/3/comment/list')).toBe(3);
     expect(requests('POST /rest/api/3/issue/:issueIdOrKey/comment')).toBe(0);
   });
 
@@ -423,6 +585,21 @@ describe('addComment', () => {
     expect(msToNumber(failure.nextRetryDelay)).toBe(4000);
     await jira.addComment({ idempotencyKey: planKey, issueKey: 'REL-1', body: 'Plan v1' });
     await jira.addComment({ idempotencyKey: planKey, issueKey: 'REL-1', body: 'Plan v1' });
+    expect(store().commentsOf('REL-1')).toHaveLength(1);
+  });
+
+  it('after the answer to its post was lost, the retry finds the comment by its property', async () => {
+    served.router.injectFault({
+      route: 'POST /rest/api/3/issue/:issueIdOrKey/comment',
+      fault: { kind: 'dropResponse', times: 1 },
+    });
+    const lost = await failureOf(
+      jira.addComment({ idempotencyKey: planKey, issueKey: 'REL-1', body: 'Plan v1' }),
+    );
+    expect(lost.nonRetryable).toBe(false);
+    expect(store().commentsOf('REL-1')).toHaveLength(1);
+    const retried = await jira.addComment({ idempotencyKey: planKey, issueKey: 'REL-1', body: 'Plan v1' });
+    expect(retried).toEqual({ id: store().commentsOf('REL-1')[0]!.id, created: false });
     expect(store().commentsOf('REL-1')).toHaveLength(1);
   });
 
@@ -488,6 +665,58 @@ describe('transitionIssue', () => {
       transitioned: false,
       status: 'Cancelled',
     });
+  });
+
+  const resolutionOf = (key: string) => {
+    const id = store().issue(key)!.resolutionId;
+    return id ? store().resolutionById(id)!.name : null;
+  };
+
+  it('fills in the resolution a transition into a done status requires, from the configuration', async () => {
+    expect(await jira.transitionIssue({ issueKey: 'REL-1', toStatus: 'Done' })).toEqual({
+      transitioned: true,
+      status: 'Done',
+    });
+    expect(resolutionOf('REL-1')).toBe('Done');
+    await jira.transitionIssue({ issueKey: 'REL-2', toStatus: 'cancelled' });
+    expect(resolutionOf('REL-2')).toBe("Won't Do");
+    // Back to To Do: a transition without a screen sends no fields, and the resolution goes.
+    await jira.transitionIssue({ issueKey: 'REL-1', toStatus: 'To Do' });
+    expect(resolutionOf('REL-1')).toBeNull();
+    // A resolution given by the caller wins over the configured one.
+    await jira.transitionIssue({ issueKey: 'REL-1', toStatus: 'Cancelled', resolution: 'Duplicate' });
+    expect(resolutionOf('REL-1')).toBe('Duplicate');
+  });
+
+  it('fails for good, naming the setting, when a required resolution is not configured', async () => {
+    const unconfigured = createJiraActivities({
+      client: createJiraClient({
+        host: served.url,
+        email: EMAIL,
+        apiToken: TOKEN,
+        onSchemaMismatch: 'throw',
+      }),
+      jira: { ...jiraConfig, resolutions: {} },
+    });
+    const failure = await failureOf(unconfigured.transitionIssue({ issueKey: 'REL-1', toStatus: 'Done' }));
+    expect(failure).toMatchObject({ type: ErrorTypes.invalidInput, nonRetryable: true });
+    expect(failure.message).toBe(
+      'jira transitionIssue [REL-1]: the "Done" transition to "Done" requires a resolution: set integrations.jira.resolutions.Done to one of "Done", "Won\'t Do", "Duplicate", "Cannot Reproduce"',
+    );
+    const misnamed = createJiraActivities({
+      client: createJiraClient({
+        host: served.url,
+        email: EMAIL,
+        apiToken: TOKEN,
+        onSchemaMismatch: 'throw',
+      }),
+      jira: { ...jiraConfig, resolutions: { Done: 'Shipped' } },
+    });
+    expect(
+      (await failureOf(misnamed.transitionIssue({ issueKey: 'REL-1', toStatus: 'Done' }))).message,
+    ).toContain('offers no resolution "Shipped" (integrations.jira.resolutions.Done)');
+    expect(requests('POST /rest/api/3/issue/:issueIdOrKey/transitions')).toBe(0);
+    expect(store().statusById(store().issue('REL-1')!.statusId).name).toBe('To Do');
   });
 
   it('after a 429 on the move, the next attempt moves it once', async () => {

@@ -172,6 +172,52 @@ describe('upsertPage', () => {
     expect(bundlePages()).toHaveLength(2);
   });
 
+  it('with the page id in hand: one request, no look-up by key; a page gone falls back to the key', async () => {
+    const first = await notion.upsertPage({
+      idempotencyKey: 'release:REL-7:release-log',
+      dataSourceId: RELEASES,
+      properties: { Name: { title: 'Export to CSV' }, Status: { select: 'Planned' } },
+    });
+    served.router.clearLog();
+    const updated = await notion.upsertPage({
+      idempotencyKey: 'release:REL-7:release-log',
+      dataSourceId: RELEASES,
+      pageId: first.id,
+      properties: { Name: { title: 'Export to CSV' }, Status: { select: 'At risk' } },
+    });
+    expect(updated).toEqual({ id: first.id, url: first.url, created: false });
+    expect(served.router.log.map((r) => r.route)).toEqual(['PATCH /v1/pages/:id']);
+    expect(served.vendor.store.page(first.id)!.properties.Status).toMatchObject({
+      select: { name: 'At risk' },
+    });
+
+    // Someone trashed the row: the key finds no live row, so a new one is made under it.
+    served.vendor.store.trashPage(first.id);
+    served.router.clearLog();
+    const again = await notion.upsertPage({
+      idempotencyKey: 'release:REL-7:release-log',
+      dataSourceId: RELEASES,
+      pageId: first.id,
+      properties: { Name: { title: 'Export to CSV' }, Status: { select: 'Released' } },
+    });
+    expect(again.created).toBe(true);
+    expect(again.id).not.toBe(first.id);
+    expect(served.router.log.map((r) => r.route)).toEqual([
+      'PATCH /v1/pages/:id',
+      'POST /v1/data_sources/:id/query',
+      'POST /v1/pages',
+    ]);
+
+    await expect(
+      notion.upsertPage({
+        idempotencyKey: 'release:REL-7:release-log',
+        dataSourceId: RELEASES,
+        pageId: 'not-an-id',
+        properties: {},
+      }),
+    ).rejects.toThrow(/pageId must be a Notion id/);
+  });
+
   it('fails retryably on 429 with Retry-After as the next delay, then creates exactly one page', async () => {
     served.router.injectFault({
       route: 'POST /v1/pages',
@@ -584,6 +630,60 @@ describe('getDataSource and listUsers', () => {
     expect(users.find((u) => u.email === 'ana@northwind.example')?.id).toBe(
       served.vendor.store.userIdFor('ana'),
     );
+  });
+
+  it('says so, and warns, when Notion lists people without their emails', async () => {
+    const withheld = await serveVendor(createNotionSandbox(config, { withholdEmails: true }));
+    const warnings: string[] = [];
+    try {
+      const blind = createNotionActivities({
+        client: createNotionClient({ auth: SECRET, baseUrl: withheld.url }),
+        warn: (m) => void warnings.push(m),
+      });
+      const listed = await blind.listUsers();
+      expect(listed.users.filter((u) => u.type === 'person')).toHaveLength(config.people.length);
+      expect(listed.users.every((u) => u.email === null)).toBe(true);
+      expect(listed.emailsWithheld).toBe(true);
+      expect(warnings).toEqual([expect.stringContaining('Read user information including email addresses')]);
+      expect((await notion.listUsers()).emailsWithheld).toBe(false);
+    } finally {
+      await withheld.close();
+    }
+  });
+});
+
+describe('people and relations beyond 25 references', () => {
+  /** The bundles data source gains a relation to the release log, as a person would add one. */
+  async function bundleRelatedTo(count: number) {
+    const store = served.vendor.store;
+    store.addRelationProperty(BUNDLES, 'Releases', RELEASES);
+    const releases = Array.from({ length: count }, (_, i) =>
+      store.addPage(RELEASES, { Name: `Release ${i + 1}` }),
+    );
+    return releases;
+  }
+
+  it('compares the whole list, so an unchanged relation of 30 pages is not rewritten on every run', async () => {
+    const releases = await bundleRelatedTo(30);
+    const input = {
+      idempotencyKey: 'bundle:relations',
+      dataSourceId: BUNDLES,
+      properties: { Name: { title: 'Bundle' }, Releases: { relation: releases } },
+    };
+    expect((await notion.upsertPage(input)).created).toBe(true);
+    served.router.clearLog();
+    expect((await notion.upsertPage(input)).created).toBe(false);
+    expect(requests('PATCH /v1/pages/:id')).toHaveLength(0);
+    expect(requests('GET /v1/pages/:id/properties/:propertyId')).toHaveLength(1);
+    // A real change still goes through, and reads back whole.
+    const changed = {
+      ...input,
+      properties: { ...input.properties, Releases: { relation: releases.slice(1) } },
+    };
+    const { id } = await notion.upsertPage(changed);
+    expect(requests('PATCH /v1/pages/:id')).toHaveLength(1);
+    const page = await notion.getPage({ pageId: id });
+    expect(page.properties.Releases).toHaveLength(29);
   });
 });
 

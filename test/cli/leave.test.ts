@@ -23,6 +23,7 @@ import { until } from '../helpers/eventually';
 import { NO_RATE_LIMITS, startStack, type Stack } from '../helpers/stack';
 import { uniqueId } from '../helpers/temporal';
 import { LeaveWorld } from '../workflows/leave/leave-world';
+import { asOperator, operatorsYaml, withOperators, type TestOperators } from '../helpers/operators';
 
 interface Run {
   code: number;
@@ -164,11 +165,15 @@ describe('prodops leave, against a dev server', () => {
   const taskQueue = uniqueId('leave-cli');
   let stack: Stack;
   let configPath: string;
+  let operators: TestOperators;
 
   beforeAll(async () => {
     // The organisation names the server, so the workers start once it is up.
     stack = await startStack({ temporal: 'dev-server', taskQueue });
-    const text = configText(stack.env.address, taskQueue, false);
+    const base = configText(stack.env.address, taskQueue, false);
+    operators = withOperators(parseOrgConfig(base), { priya: ['product-ops', 'manager'] });
+    const text = `${base}
+${operatorsYaml(operators)}`;
     configPath = writeConfig(text);
     const organisation = parseOrgConfig(text);
     const world = new LeaveWorld(organisation, stack.client);
@@ -177,6 +182,9 @@ describe('prodops leave, against a dev server', () => {
   afterAll(() => stack?.stop());
 
   const leave = (...args: string[]) => prodops(['leave', ...args, '--config', configPath]);
+  /** The CLI run by `operator`, with their key. */
+  const as = (operator: string | null, ...args: string[]) =>
+    asOperator(operators, operator, () => leave(...args));
 
   /** Two days, three weeks or more ahead, that are working days on every calendar. */
   function quietWindow(): { from: CalendarDate; to: CalendarDate } {
@@ -217,15 +225,27 @@ describe('prodops leave, against a dev server', () => {
       return s.phase === 'awaiting-confirmation' && s.trackerPageId ? s : undefined;
     });
 
-    const refused = await leave('confirm', target, '--by', 'dev', '--decision', 'approve');
+    const refused = await as('dev', 'confirm', target, '--decision', 'approve');
     expect(refused).toEqual({
       code: 1,
       stdout: '',
       stderr:
         'prodops: dev is neither the covering buddy (Hugo Laurent) nor the manager (Hana Okafor) of this request',
     });
-    expect((await leave('confirm', target, '--by', 'hugo', '--decision', 'approve')).code).toBe(0);
-    const approved = await leave(
+    // Nobody may confirm as Hugo by typing his name: Tom's grant does not cover buddies.
+    const claimed = await as('tom', 'confirm', target, '--by', 'hugo', '--decision', 'approve');
+    expect(claimed.code).toBe(1);
+    expect(claimed.stderr).toBe(
+      'prodops: operator tom may not act for hugo as buddy: their grant covers product-ops (operators[].actsFor)',
+    );
+    // Without an operator key the command does not even connect.
+    const anonymous = await as(null, 'confirm', target, '--by', 'hugo', '--decision', 'approve');
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toMatch(/^prodops: this command changes a workflow and needs an operator/);
+    expect((await as('hugo', 'confirm', target, '--decision', 'approve')).code).toBe(0);
+    // Priya records Hana's approval, given to her by phone: her grant covers managers.
+    const approved = await as(
+      'priya',
       'confirm',
       `leave:gita:${from}`,
       '--by',
@@ -237,9 +257,10 @@ describe('prodops leave, against a dev server', () => {
     );
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain(
-      'gate 2: buddy Hugo Laurent confirmed by hugo via command; manager Hana Okafor confirmed by hana via command',
+      'gate 2: buddy Hugo Laurent confirmed by hugo via command; manager Hana Okafor confirmed by hana via command (operator priya)',
     );
     expect(approved.stdout).toContain('refused: dev (command');
+    expect(approved.stdout).toContain('refused: hugo (command, operator tom');
     await eventually('the confirmation', async () =>
       (await status(target)).phase === 'confirmed' ? true : undefined,
     );
@@ -266,17 +287,17 @@ describe('prodops leave, against a dev server', () => {
       /^from: running releases and the teams' leave from Temporal/,
     );
 
-    const notAllowed = await leave('cancel', target, '--by', 'hugo');
+    const notAllowed = await as('hugo', 'cancel', target);
     expect(notAllowed.code).toBe(1);
     expect(notAllowed.stderr).toBe(
       "prodops: hugo cannot cancel Gita Sharma's leave: only they or their management chain can",
     );
-    const cancelled = await leave('cancel', target, '--by', 'gita', '--reason', 'plans changed');
+    const cancelled = await as('gita', 'cancel', target, '--reason', 'plans changed');
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout.split('\n')[0]).toBe(
       `leave:gita:${from}: cancelled — cancelled by gita: plans changed`,
     );
-    const gone = await leave('confirm', target, '--by', 'hana', '--decision', 'approve');
+    const gone = await as('hana', 'confirm', target, '--decision', 'approve');
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/^prodops: leave:gita:\S+ (has finished \(COMPLETED\)|is cancelled)/);
   });

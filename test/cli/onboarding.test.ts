@@ -14,6 +14,7 @@ import { resolveBusinessCalendar } from '../../domain/holidays';
 import { taskDone, type OnboardingStatus, type TaskView } from '../../workflows/onboarding/messages';
 import { EXAMPLE_CONFIG_PATH, exampleConfigText, loadExampleConfig } from '../helpers/config';
 import { until } from '../helpers/eventually';
+import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 import { NO_RATE_LIMITS, startStack, type Stack } from '../helpers/stack';
 import { uniqueId } from '../helpers/temporal';
 import { OnboardingWorld } from '../workflows/onboarding/onboarding-world';
@@ -172,6 +173,10 @@ describe('the blockers report', () => {
 
 describe('prodops onboarding', () => {
   const config = loadExampleConfig();
+  /** Every person an operator; Priya (Product Ops) may act for anyone in any part. */
+  const operators = withOperators(config, {
+    priya: ['product-ops', 'pm', 'support', 'sales', 'buddy', 'manager', 'requester'],
+  });
   const taskQueue = uniqueId('cli-onboarding');
   let stack: Stack;
   let configPath: string;
@@ -188,13 +193,15 @@ describe('prodops onboarding', () => {
       configPath,
       exampleConfigText()
         .replace('address: 127.0.0.1:7233', `address: ${stack.env.address}`)
-        .replace('taskQueue: prodops', `taskQueue: ${taskQueue}`),
+        .replace('taskQueue: prodops', `taskQueue: ${taskQueue}`) + `\n${operatorsYaml(operators)}`,
     );
   });
 
   afterAll(() => stack?.stop());
 
-  const onboarding = (...args: string[]) => prodops(['onboarding', ...args, '--config', configPath]);
+  // The commands that change an engagement are signed, as a configured operator signs them.
+  const onboarding = (...args: string[]) =>
+    asOperator(operators, 'priya', () => prodops(['onboarding', ...args, '--config', configPath]));
   const london = () => {
     const year = new Date().getUTCFullYear();
     return resolveBusinessCalendar(config, 'london', { from: year - 1, to: year + 2 });

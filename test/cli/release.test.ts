@@ -21,6 +21,7 @@ import { until } from '../helpers/eventually';
 import { NO_RATE_LIMITS, startStack, type Stack } from '../helpers/stack';
 import { uniqueId } from '../helpers/temporal';
 import { FakeWorld } from '../workflows/release/fake-world';
+import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 
 const bin = fileURLToPath(new URL('../../bin/prodops.js', import.meta.url));
 
@@ -46,13 +47,18 @@ function writeConfig(text: string): string {
   return path;
 }
 
+/** Every person an operator; Priya (Product Ops) may act for anyone in any part. */
+const operators = withOperators(loadExampleConfig(), {
+  priya: ['product-ops', 'pm', 'support', 'sales', 'buddy', 'manager', 'requester'],
+});
+
 function withTemporal(address: string, taskQueue = 'prodops'): string {
   const text = exampleConfigText();
   const configured = text
     .replace('address: 127.0.0.1:7233', `address: ${address}`)
     .replace('taskQueue: prodops', `taskQueue: ${taskQueue}`);
   if (configured === text) throw new Error('the example configuration no longer has a temporal section');
-  return writeConfig(configured);
+  return writeConfig(`${configured}\n${operatorsYaml(operators)}`);
 }
 
 const plan = async (...args: string[]) => {
@@ -235,7 +241,8 @@ describe('prodops plan release', () => {
 });
 
 describe('prodops release', () => {
-  const config = loadExampleConfig();
+  // The workers read the operators from the configuration, as the command line does.
+  const config = operators.config;
   const taskQueue = uniqueId('cli-release');
   const world = new FakeWorld(config);
   let stack: Stack;
@@ -257,7 +264,8 @@ describe('prodops release', () => {
   });
   afterAll(() => stack?.stop());
 
-  const release = (...args: string[]) => prodops(['release', ...args, '--config', configPath]);
+  const release = (...args: string[]) =>
+    asOperator(operators, 'priya', () => prodops(['release', ...args, '--config', configPath]));
 
   const london = () => {
     const year = new Date().getUTCFullYear();
@@ -507,7 +515,7 @@ describe('prodops release', () => {
     const future = await release('released', key, '--on', workingDaysAhead(5));
     expect(future.code).toBe(1);
     expect(future.stderr).toMatch(
-      /^prodops: releasedOn ".*" must be a date written YYYY-MM-DD, not in the future$/,
+      /^prodops: releasedOn ".*" must not be in the future \(today is \d{4}-\d{2}-\d{2}\)$/,
     );
 
     const released = await release('released', key, '--on', today());
@@ -515,6 +523,27 @@ describe('prodops release', () => {
     expect(released.stdout.split('\n')[0]).toMatch(new RegExp(`^${key}: released on ${today()}`));
     const status = await statusOf(key);
     expect(status).toMatchObject({ phase: 'launched', launchedOn: today(), enablement: 'released' });
+  });
+
+  it('aware records a lead’s Day-3 answer; --yes or --no, exactly one, from a Support or Sales lead', async () => {
+    const key = await started('2', workingDaysAhead(2));
+    expectUsageError(await release('aware', key, '--by', 'maya'), /--yes .* or --no/);
+    expectUsageError(await release('aware', key, '--by', 'maya', '--yes', '--no'), /--yes .* or --no/);
+    const early = await release('aware', key, '--by', 'maya', '--yes');
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/has not shipped yet/);
+
+    expect((await release('released', key, '--on', today())).code).toBe(0);
+    const stranger = await release('aware', key, '--by', 'ben', '--no');
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toMatch(/"ben" cannot answer/);
+    const answered = await release('aware', key, '--by', 'nora', '--no');
+    expect(answered.stderr).toBe('');
+    expect(answered.stdout.split('\n')[0]).toBe(
+      `${key}: nora (sales) did not know about it before it shipped`,
+    );
+    const status = await statusOf(key);
+    expect(status.awareness).toMatchObject([{ by: 'nora', team: 'sales', aware: false, source: 'cli' }]);
   });
 
   it('cancel ends the release; later changes are refused', async () => {

@@ -15,7 +15,8 @@ import { parseOrgConfig } from '../../domain/config';
 import { readSubscriptionMemos } from '../../activities/renewals';
 import type { RenewalStatusView } from '../../workflows/renewal/messages';
 import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../workers/index';
-import { exampleConfigText } from '../helpers/config';
+import { exampleConfigText, loadExampleConfig } from '../helpers/config';
+import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
 import { RenewalWorld } from '../workflows/renewal/renewal-world';
 
@@ -42,17 +43,23 @@ function writeConfig(text: string): string {
 
 const YEAR = new Date().getUTCFullYear();
 
+/** Every person an operator; Priya (Product Ops) may act for anyone in any part. */
+const operators = withOperators(loadExampleConfig(), {
+  priya: ['product-ops', 'pm', 'support', 'sales', 'buddy', 'manager', 'requester'],
+});
+
 /** The example organisation pointed at a server, with budgets for this year and the next two. */
 function configText(address: string, taskQueue: string): string {
   const budgets = (year: number) =>
     `    ${year}: { product-ops: 12000, growth: 42000, platform: 58000, insights: 20000, gtm: 32000 }`;
-  return exampleConfigText()
+  const configured = exampleConfigText()
     .replace('address: 127.0.0.1:7233', `address: ${address}`)
     .replace('taskQueue: prodops', `taskQueue: ${taskQueue}`)
     .replace(
       / {2}budgets:\n( {4}\d{4}: .*\n)+/,
       `  budgets:\n${[YEAR, YEAR + 1, YEAR + 2].map(budgets).join('\n')}\n`,
     );
+  return `${configured}\n${operatorsYaml(operators)}`;
 }
 
 describe('prodops plan renewal and usage errors, without a server', () => {
@@ -288,7 +295,9 @@ describe('prodops renewal and budget, against a dev server', () => {
     await env?.teardown();
   });
 
-  const cli = (...args: string[]) => prodops([...args, '--config', configPath]);
+  // Commands that change a workflow are signed, as a configured operator signs them.
+  const cli = (...args: string[]) =>
+    asOperator(operators, 'priya', () => prodops([...args, '--config', configPath]));
   const poll = async <T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> => {
     let last: T | undefined;
     for (let i = 0; i < 100; i++) {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { main, type CliIO } from '../../cli/main';
+import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { exampleConfigText } from '../helpers/config';
 
 let env: TestWorkflowEnvironment;
@@ -33,7 +34,9 @@ describe('prodops temporal setup', () => {
   it('registers the search attributes once and is harmless to repeat', async () => {
     const first = capture();
     expect(await main(['temporal', 'setup', '--config', configPath], first)).toBe(0);
-    expect(first.lines.join('\n')).toMatch(/13 search attributes added, 0 already there/);
+    expect(first.lines.join('\n')).toMatch(
+      new RegExp(`${ALL_SEARCH_ATTRIBUTES.length} search attributes added, 0 already there`),
+    );
     const { customAttributes } = await env.connection.operatorService.listSearchAttributes({
       namespace: 'default',
     });
@@ -57,6 +60,59 @@ describe('prodops temporal setup', () => {
 
     const second = capture();
     expect(await main(['temporal', 'setup', '--config', configPath], second)).toBe(0);
-    expect(second.lines.join('\n')).toMatch(/0 search attributes added, 13 already there/);
+    expect(second.lines.join('\n')).toMatch(
+      new RegExp(`0 search attributes added, ${ALL_SEARCH_ATTRIBUTES.length} already there`),
+    );
+  });
+
+  it("creates the rituals' schedules, leaves them alone when unchanged, updates them after a change", async () => {
+    const first = capture();
+    expect(await main(['temporal', 'setup', '--config', configPath], first)).toBe(0);
+    const weekly = await env.client.schedule.getHandle('prodops-weekly-update').describe();
+    expect(weekly.spec.timezone).toBe('Europe/London');
+    expect(weekly.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 9, end: 9, step: 1 }] });
+    expect(weekly.spec.calendars?.[0]?.dayOfWeek.map((r) => r.start)).toEqual([
+      'MONDAY',
+      'TUESDAY',
+      'WEDNESDAY',
+      'THURSDAY',
+      'FRIDAY',
+    ]);
+    expect(weekly.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 3_600_000 });
+    expect(weekly.action).toMatchObject({
+      workflowType: 'weeklyUpdateLauncherWorkflow',
+      taskQueue: 'prodops',
+    });
+    const metrics = await env.client.schedule.getHandle('prodops-metrics-monthly').describe();
+    expect(metrics.action).toMatchObject({ workflowType: 'productOpsMetricsWorkflow' });
+
+    const again = capture();
+    expect(await main(['temporal', 'setup', '--config', configPath], again)).toBe(0);
+    expect(again.lines.filter((l) => l.startsWith('schedule '))).toEqual([
+      expect.stringMatching(/^schedule prodops-weekly-update: unchanged/),
+      expect.stringMatching(/^schedule prodops-metrics-monthly: unchanged/),
+    ]);
+
+    const changed = join(mkdtempSync(join(tmpdir(), 'prodops-setup-')), 'prodops.config.yaml');
+    writeFileSync(
+      changed,
+      readFileSync(configPath, 'utf8')
+        .replace("opens: '09:00'", "opens: '08:30'")
+        .replace('monthlyPage: true', 'monthlyPage: false'),
+    );
+    const third = capture();
+    expect(await main(['temporal', 'setup', '--config', changed], third)).toBe(0);
+    expect(third.lines.filter((l) => l.startsWith('schedule '))).toEqual([
+      expect.stringMatching(/^schedule prodops-weekly-update: updated/),
+      expect.stringMatching(/^schedule prodops-metrics-monthly: updated \(paused\)/),
+    ]);
+    const moved = await env.client.schedule.getHandle('prodops-weekly-update').describe();
+    expect(moved.spec.calendars?.[0]).toMatchObject({
+      hour: [{ start: 8, end: 8, step: 1 }],
+      minute: [{ start: 30, end: 30, step: 1 }],
+    });
+    expect((await env.client.schedule.getHandle('prodops-metrics-monthly').describe()).state.paused).toBe(
+      true,
+    );
   });
 });

@@ -12,8 +12,19 @@ import {
   readinessSubtaskKey,
   releaseWorkflowId,
 } from '../../contracts/ids';
-import { channelFamily, channelFamilyForKey, channelToken } from '../../contracts/node/channels';
-import { calendarEventId, jiraLabel } from '../../contracts/node/idempotency';
+import {
+  channelFamily,
+  channelFamilyForKey,
+  channelIdBase,
+  channelToken,
+  parseChannelId,
+} from '../../contracts/node/channels';
+import {
+  calendarEventId,
+  isEventIdOf,
+  jiraLabel,
+  secretCalendarEventId,
+} from '../../contracts/node/idempotency';
 import * as calendarSyncMessages from '../../workflows/calendar-sync/messages';
 import * as leaveMessages from '../../workflows/leave/messages';
 import * as notionEventMessages from '../../workflows/notion-event/messages';
@@ -51,10 +62,24 @@ describe('contracts', () => {
     const id = calendarEventId('release:REL-7:readiness-check');
     expect(id).toMatch(/^po[0-9a-v]{32}$/);
     expect(calendarEventId('release:REL-7:readiness-check')).toBe(id);
-    const family = channelFamilyForKey('calendar-sync:ana@example.com:channel:1');
+    // The same invite key gives the same secret id, another secret another one, none the plain id.
+    const invite = secretCalendarEventId('leave:gita:2027-03-01:r1:approval-invite:hana', 'worker-secret');
+    expect(invite).toMatch(/^ps[0-9a-v]{51}$/);
+    expect(secretCalendarEventId('leave:gita:2027-03-01:r1:approval-invite:hana', 'worker-secret')).toBe(
+      invite,
+    );
+    expect(secretCalendarEventId('leave:gita:2027-03-01:r1:approval-invite:hana', 'other-secret')).not.toBe(
+      invite,
+    );
+    expect(isEventIdOf(invite, 'leave:gita:2027-03-01:r1:approval-invite:hana', 'worker-secret')).toBe(true);
+    expect(isEventIdOf(invite, 'leave:gita:2027-03-01:r1:approval-invite:hana', undefined)).toBe(false);
+    const family = channelIdBase('calendar-sync:ana@example.com:channel:1', 1_900_000_000);
+    expect(family).toBe(`${channelFamilyForKey('calendar-sync:ana@example.com:channel:1')}_1900000000`);
     expect(channelFamily(family)).toBe(family);
     expect(channelFamily(`${family}-2`)).toBe(family);
+    expect(parseChannelId(`${family}-2`)).toEqual({ family, expiresAt: 1_900_000_000_000 });
     expect(channelFamily('prodops-not-hex')).toBeNull();
+    expect(channelFamily(channelFamilyForKey('calendar-sync:ana@example.com:channel:1'))).toBeNull();
     // The token binds the family to the calendar, case aside.
     expect(channelToken('s', family, 'Ana@Example.com')).toBe(channelToken('s', family, 'ana@example.com'));
     expect(channelToken('s', family, 'ana@example.com')).not.toBe(

@@ -140,6 +140,14 @@ people: [{ id: a, name: A, email: a@x.example, role: pm, team: t, calendar: lond
       'releases.leadTimeWorkingDays.tier3: tier3 must need at least as much lead time as tier2',
     ],
     [
+      'a status with an empty resolution',
+      replaced(
+        `resolutions: { Done: Done, Released: Done, Cancelled: "Won't Do" }`,
+        'resolutions: { Done: "" }',
+      ),
+      'integrations.jira.resolutions.Done: must name a resolution, such as Done',
+    ],
+    [
       'a weekend covering the whole week',
       replaced('weekend: [fri, sat]', 'weekend: [sun, mon, tue, wed, thu, fri, sat]'),
       'calendars.tel-aviv.weekend: must leave at least one working day in the week',
@@ -187,6 +195,76 @@ people: [{ id: a, name: A, email: a@x.example, role: pm, team: t, calendar: lond
   it('refuses a document that is not a mapping', () => {
     expect(problemsOf('- just\n- a list\n')).toEqual([
       ': must be a YAML mapping with calendars, teams and people',
+    ]);
+  });
+});
+
+describe('operators and URLs in the configuration', () => {
+  const key = 'ed25519:11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo';
+  const withOperators = (yaml: string) => `${example}\noperators:\n${yaml}\n`;
+
+  it('takes operators with a public key or an OS user, Product Ops by default', () => {
+    const config = parseOrgConfig(
+      withOperators(
+        `  - { id: priya, publicKey: '${key}', actsFor: [product-ops, manager] }\n  - { id: tom, osUser: tom }`,
+      ),
+    );
+    expect(config.operators).toEqual([
+      { id: 'priya', publicKey: key, actsFor: ['product-ops', 'manager'] },
+      { id: 'tom', osUser: 'tom', actsFor: ['product-ops'] },
+    ]);
+  });
+
+  it('refuses an operator who is nobody, twice listed, sharing a key, with no proof or a made-up grant', () => {
+    expect(
+      problemsOf(
+        withOperators(
+          [
+            `  - { id: kim, publicKey: '${key}' }`,
+            `  - { id: priya, publicKey: '${key}' }`,
+            `  - { id: priya, osUser: priya }`,
+            '  - { id: tom }',
+            `  - { id: lena, publicKey: 'ed25519:short' }`,
+            `  - { id: omar, osUser: omar, actsFor: [everything] }`,
+          ].join('\n'),
+        ),
+      ),
+    ).toEqual([
+      'operators[3]: must name exactly one of publicKey (signed commands) or osUser (an unsigned claim)',
+      'operators[4].publicKey: must be an Ed25519 public key written ed25519:<base64url>, as `prodops operator keygen` prints it',
+      'operators[5].actsFor[0]: must be one of product-ops, pm, support, sales, buddy, manager, requester',
+    ]);
+    expect(
+      problemsOf(
+        withOperators(
+          [
+            `  - { id: kim, publicKey: '${key}' }`,
+            `  - { id: priya, publicKey: '${key}' }`,
+            '  - { id: priya, osUser: priya }',
+          ].join('\n'),
+        ),
+      ),
+    ).toEqual([
+      'operators[0].id: "kim" is not a person',
+      "operators[1].publicKey: is also operators[0]'s: each operator proves themselves with their own",
+      'operators[2].id: "priya" is listed as an operator twice',
+    ]);
+  });
+
+  it('refuses credentials inside a URL, and plain http to anything but this machine', () => {
+    const at = (url: string) =>
+      problemsOf(replaced('# baseUrl: https://northwind.atlassian.net', `baseUrl: ${url}`));
+    expect(at('https://northwind.atlassian.net')).toEqual([]);
+    expect(at('http://127.0.0.1:8789')).toEqual([]);
+    expect(at('http://localhost:8789')).toEqual([]);
+    expect(at('https://admin:hunter2@northwind.atlassian.net')).toEqual([
+      'integrations.jira.baseUrl: must not carry credentials (user:password@): set them as environment variables',
+    ]);
+    expect(at('http://northwind.atlassian.net')).toEqual([
+      'integrations.jira.baseUrl: must use https:// (plain http:// only for this machine: localhost, 127.0.0.1, ::1)',
+    ]);
+    expect(at('ftp://northwind.example')).toEqual([
+      'integrations.jira.baseUrl: must use https:// (plain http:// only for this machine: localhost, 127.0.0.1, ::1)',
     ]);
   });
 });

@@ -32,7 +32,7 @@ describe('renewals configuration', () => {
       fxRates: { EUR: 0.85, USD: 0.79 },
     });
     expect(config.renewals.budgets['2027']!.growth).toBe(42000);
-    expect(config.integrations.notion.dataSources.toolBudgets).toBe('2a1f3c4d-0000-4000-8000-00000000a005');
+    expect(config.integrations.notion.dataSources.toolBudgets).toBe('2a1f3c4d-0000-4000-8000-00000000a009');
     const minimal = parseOrgConfig(`
 calendars: { london: { timezone: Europe/London, weekend: [sat, sun] } }
 teams: [{ id: t, name: Team }]

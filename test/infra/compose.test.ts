@@ -227,6 +227,8 @@ describe('docker-compose.yml', () => {
       'temporal-schema': { condition: 'service_completed_successfully' },
     });
     expect(services['prodops-setup']!.command).toEqual(['temporal', 'setup']);
+    // The gateway listens on 127.0.0.1 unless told; in its container the host mapping is the limit.
+    expect(services.gateway!.command).toEqual(['gateway', '--port', '8787', '--host', '0.0.0.0']);
     expect(services.worker!.depends_on).toEqual({
       'prodops-setup': { condition: 'service_completed_successfully' },
     });
@@ -235,7 +237,7 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.environment).toMatchObject({ PRODOPS_TEMPORAL_NAMESPACE: 'default' });
   });
 
-  it('publishes Temporal, its UI and the gateway on 127.0.0.1 only; the HTTPS front is opt-in', () => {
+  it('publishes Temporal, its UI, the gateway, its dashboard and the metrics on 127.0.0.1 only; the HTTPS front is opt-in', () => {
     const { services } = loadCompose(text) as { services: Record<string, Service> };
     const published = Object.entries(services).flatMap(([name, s]) =>
       (s.ports ?? []).map((p) => ({ name, ...parsePort(p), profiles: s.profiles })),
@@ -243,7 +245,10 @@ describe('docker-compose.yml', () => {
     expect(published.filter((p) => p.hostIp === '127.0.0.1').map((p) => `${p.name}:${p.published}`)).toEqual([
       'temporal:7233',
       'temporal-ui:8233',
+      'worker:9464',
       'gateway:8787',
+      'gateway:9465',
+      'gateway:8788',
     ]);
     expect(published.filter((p) => p.hostIp !== '127.0.0.1')).toEqual([
       { name: 'tls-proxy', hostIp: undefined, published: '80', target: '80', profiles: ['tls'] },

@@ -3,13 +3,14 @@
  * Functions Framework's own command exactly as the Cloud Functions runtime starts it.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
-import { buildFunctions } from '../../infra/functions/build';
+import { buildFunctions, type BundleFile } from '../../infra/functions/build';
+import { COMPILE_CACHE_DIR } from '../../infra/functions/compile-cache';
 import { limitFrameworkBodies } from '../../infra/functions/body-limit';
 import { signBody } from '../../triggers/verify';
 import { eventually } from '../triggers/eventually';
@@ -30,35 +31,64 @@ function runtimeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * A module hook that names every file of the bundle the process loads (on stderr), so that a test
+ * sees when the Temporal client's files are loaded.
+ */
+function loadTracer(): string {
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, 'trace-loads.mjs');
+  writeFileSync(
+    file,
+    [
+      "import { registerHooks } from 'node:module';",
+      'registerHooks({',
+      '  load(url, context, nextLoad) {',
+      `    if (url.startsWith(${JSON.stringify(pathToFileURL(outDir).href)})) process.stderr.write('loaded ' + url.slice(url.lastIndexOf('/') + 1) + '\\n');`,
+      '    return nextLoad(url, context);',
+      '  },',
+      '});',
+    ].join('\n'),
+  );
+  return pathToFileURL(file).href;
+}
+
 afterAll(() => {
   for (const child of children) child.kill('SIGTERM');
   rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('the bundled jira function', () => {
-  it('is one file with the configuration inside, and answers as the source does', async () => {
+  it('carries the configuration, answers as the source does, and loads the Temporal client only to dispatch', async () => {
     const {
       functions: [built],
     } = await buildFunctions({ outDir, only: ['jira'] });
     expect(built!.name).toBe('jira');
     expect(existsSync(join(built!.dir, 'index.js'))).toBe(true);
+    const clientFiles = built!.files.filter((f: BundleFile) => f.loaded === 'temporal').map((f) => f.name);
+    expect(clientFiles.length).toBeGreaterThan(0);
     const pkg = JSON.parse(readFileSync(join(built!.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg).toMatchObject({
       type: 'module',
       main: 'index.js',
       dependencies: { '@google-cloud/functions-framework': expect.any(String) as unknown },
     });
-    expect(readFileSync(join(built!.dir, 'index.js'), 'utf8')).toContain('Northwind Analytics');
+    const startFiles = built!.files.filter((f) => f.loaded === 'start').map((f) => f.name);
+    const atStart = startFiles.map((name) => readFileSync(join(built!.dir, name), 'utf8')).join('\n');
+    expect(atStart).toContain('Northwind Analytics');
+    // Neither the schema nor the YAML parser: the configuration was validated when it was built.
+    expect(atStart).not.toContain('is not a person');
 
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const child = spawn(
       process.execPath,
-      [FRAMEWORK, '--target=jira', `--source=${built!.dir}`, `--port=${port}`],
+      ['--import', loadTracer(), FRAMEWORK, '--target=jira', `--source=${built!.dir}`, `--port=${port}`],
       {
-        // No configuration file anywhere: the embedded one is used.
+        // No configuration file anywhere: the embedded one is used. Temporal is not there.
         env: runtimeEnv({
           PRODOPS_JIRA_WEBHOOK_SECRETS: SECRET,
           PRODOPS_CONFIG: '/nonexistent/config.yaml',
+          PRODOPS_TEMPORAL_ADDRESS: '127.0.0.1:9',
         }),
         stdio: ['ignore', 'ignore', 'pipe'],
       },
@@ -67,7 +97,7 @@ describe('the bundled jira function', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
-    const body = JSON.stringify({ timestamp: 1_767_000_000_000, webhookEvent: 'jira:worklog_updated' });
+    const body = JSON.stringify({ timestamp: Date.now(), webhookEvent: 'jira:worklog_updated' });
     const post = (headers: Record<string, string>, payload = body) =>
       fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body: payload });
     const first = await eventually(
@@ -127,7 +157,7 @@ describe('the bundled jira function', () => {
     expect(await chunked.text()).toContain('Payload Too Large');
     // Just under the limit still reaches the handler.
     const large = JSON.stringify({
-      timestamp: 1,
+      timestamp: Date.now(),
       webhookEvent: 'jira:worklog_updated',
       pad: 'x'.repeat(1000 * 1000),
     });
@@ -136,6 +166,61 @@ describe('the bundled jira function', () => {
       large,
     );
     expect(fits.status).toBe(200);
+
+    // Answered without the client: a forged delivery, a malformed one, an ignored one.
+    const loadedSoFar = () => [...stderr.matchAll(/^loaded (.+)$/gm)].map((m) => m[1]!);
+    expect(loadedSoFar()).toEqual(expect.arrayContaining(['index.js', ...startFiles]));
+    for (const name of clientFiles) expect(loadedSoFar()).not.toContain(name);
+    // A delivery that reaches a release loads it (and, Temporal being away, answers 503).
+    const created = JSON.stringify({
+      timestamp: Date.now(),
+      webhookEvent: 'jira:issue_created',
+      user: { accountId: '5f1a00000000000000000ana' },
+      issue: {
+        key: 'REL-41',
+        fields: {
+          project: { key: 'REL' },
+          issuetype: { name: 'Task', subtask: false },
+          assignee: { accountId: '5f1a00000000000000000ana' },
+          customfield_10050: { value: '2' },
+          customfield_10051: '2027-06-01',
+        },
+      },
+    });
+    const dispatched = await post(
+      { 'content-type': 'application/json', 'x-hub-signature': signBody(SECRET, created) },
+      created,
+    );
+    expect(dispatched.status).toBe(503);
+    expect(loadedSoFar()).toEqual(expect.arrayContaining(clientFiles));
+  });
+
+  it('is at most 1 MB, with nothing of the Temporal client loaded at start', async () => {
+    const { functions } = await buildFunctions({ outDir });
+    for (const fn of functions) {
+      expect(fn.bytes, fn.name).toBeLessThanOrEqual(1_000_000);
+      const start = fn.files.filter((f) => f.loaded === 'start');
+      const startCode = start.map((f) => readFileSync(join(fn.dir, f.name), 'utf8')).join('\n');
+      // grpc-js and the Temporal API definitions are only in the files loaded to dispatch.
+      expect(startCode, fn.name).not.toContain('grpc.max_receive_message_length');
+      expect(startCode, fn.name).not.toContain('WorkflowService');
+    }
+  });
+
+  it("makes its compile cache with the runtime's build step", async () => {
+    const {
+      functions: [built],
+    } = await buildFunctions({ outDir, only: ['calendar'] });
+    const pkg = JSON.parse(readFileSync(join(built!.dir, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const script = pkg.scripts['gcp-build']!;
+    const run = spawnSync('sh', ['-c', script], { cwd: built!.dir, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^compile cache: \d+ files compiled for Node v24/);
+    const [versioned] = readdirSync(join(built!.dir, COMPILE_CACHE_DIR));
+    expect(versioned).toMatch(new RegExp(`^v${process.versions.node}-${process.arch}-`));
+    expect(readdirSync(join(built!.dir, COMPILE_CACHE_DIR, versioned!)).length).toBeGreaterThan(0);
   });
 
   it('records the configuration it embeds', async () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  METRICS_SIDECAR_IMAGE,
   readSettings,
   SECRETS,
   StackConfigError,
@@ -21,6 +22,7 @@ import {
   GOOGLE_SCOPES,
   NOTION_EVENT_TYPES,
   SETUP_JOB_NAME,
+  WORKER_METRICS_ADDRESS,
   WORKER_POOL_NAME,
   type ProdopsStack,
 } from '../../infra/gcp/stack';
@@ -322,6 +324,38 @@ describe('the Google Cloud stack', () => {
       /prodops:workerInstances must be a whole number from 1/,
     );
     expect(settingsFor({ workerInstances: '3' }).worker.instances).toBe(3);
+  });
+
+  it("gets the worker's metrics out through the Managed Prometheus sidecar, as the worker", async () => {
+    const pool = one(resources, 'cloudrunv2/workerPool:WorkerPool', WORKER_POOL_NAME);
+    const [worker, sidecar, ...others] = containersOf(pool) as (Container & Record<string, unknown>)[];
+    expect(others).toEqual([]);
+    const env = Object.fromEntries(worker!.envs!.map((e) => [e.name, e.value]));
+    expect(env.PRODOPS_METRICS_ADDRESS).toBe(WORKER_METRICS_ADDRESS);
+    // The sidecar's default scrape target is port 8080 of its own instance.
+    expect(WORKER_METRICS_ADDRESS.endsWith(':8080')).toBe(true);
+    expect(sidecar).toMatchObject({ name: 'metrics', image: METRICS_SIDECAR_IMAGE, dependsOns: ['worker'] });
+    expect(sidecar!.envs ?? []).toEqual([]);
+    const workerEmail = (pool.inputs.template as { serviceAccount: string }).serviceAccount;
+    const roles = (rs: Registered[]) =>
+      ofType(rs, 'projects/iAMMember:IAMMember')
+        .filter((g) => g.inputs.member === `serviceAccount:${workerEmail}`)
+        .map((g) => g.inputs.role);
+    expect(roles(resources)).toEqual(['roles/monitoring.metricWriter']);
+    expect(
+      ofType(resources, 'projects/service:Service').some(
+        (api) => api.inputs.service === 'monitoring.googleapis.com',
+      ),
+    ).toBe(true);
+
+    const { resources: without } = await declare(settingsFor({ workerMetricsSidecar: 'off' }));
+    const bare = one(without, 'cloudrunv2/workerPool:WorkerPool', WORKER_POOL_NAME);
+    expect(containersOf(bare)).toHaveLength(1);
+    expect(containersOf(bare)[0]!.envs!.map((e) => e.name)).not.toContain('PRODOPS_METRICS_ADDRESS');
+    expect(roles(without)).toEqual([]);
+    expect(() => settingsFor({ workerMetricsSidecar: 'latest' })).toThrow(
+      /prodops:workerMetricsSidecar "latest" is not an image pinned by tag or digest/,
+    );
   });
 
   it('puts every resource in the configured region', () => {

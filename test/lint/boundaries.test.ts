@@ -135,9 +135,9 @@ describe('layer rules', () => {
         'triggers/probe.ts',
         [
           "import { jiraLabel } from '../contracts/node/idempotency';",
-          "import { loadDeployedConfig } from '../runtime/config';",
+          "import { withEnvironmentOverrides } from '../runtime/config';",
           "import { released } from '../workflows/release/messages';",
-          'export const used = [jiraLabel, loadDeployedConfig, released];',
+          'export const used = [jiraLabel, withEnvironmentOverrides, released];',
         ].join('\n'),
       ),
     ).toEqual([]);

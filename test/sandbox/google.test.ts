@@ -287,18 +287,77 @@ describe('events.insert', () => {
     expect(((await badJson.json()) as any).error.code).toBe(400);
   });
 
+  it('refuses an out-of-office event without outOfOfficeProperties, over whole days, or with attendees', async () => {
+    const ooo = {
+      summary: 'Away',
+      eventType: 'outOfOffice',
+      start: { dateTime: '2026-03-03T00:00:00Z' },
+      end: { dateTime: '2026-03-05T00:00:00Z' },
+      outOfOfficeProperties: { autoDeclineMode: 'declineAllConflictingInvitations' },
+    };
+    const { outOfOfficeProperties: _omitted, ...bare } = ooo;
+    expectGoogleError(
+      await call('POST', events(ANA), { as: ANA, body: bare }),
+      400,
+      'Out of office events must have outOfOfficeProperties.',
+    );
+    expectGoogleError(
+      await call('POST', events(ANA), {
+        as: ANA,
+        body: { ...ooo, start: { date: '2026-03-03' }, end: { date: '2026-03-05' } },
+      }),
+      400,
+      'Out of office events cannot be all-day events.',
+    );
+    expectGoogleError(
+      await call('POST', events(ANA), { as: ANA, body: { ...ooo, attendees: [{ email: BEN }] } }),
+      400,
+      'Out of office events cannot have attendees.',
+    );
+    expectGoogleError(
+      await call('POST', events(ANA), {
+        as: ANA,
+        body: { ...timed('2026-03-03T10:00:00', '2026-03-03T11:00:00'), outOfOfficeProperties: {} },
+      }),
+      400,
+      'outOfOfficeProperties requires an event type of outOfOffice.',
+    );
+    const created = await call('POST', events(ANA), { as: ANA, body: { ...ooo, id: 'ooo0000002' } });
+    expect(created.status).toBe(200);
+    // A change may not sneak in what an insert may not carry, and leaves the event as it was.
+    expectGoogleError(
+      await call('PATCH', `${events(ANA)}/ooo0000002`, { as: ANA, body: { attendees: [{ email: BEN }] } }),
+      400,
+      'Out of office events cannot have attendees.',
+    );
+    expectGoogleError(
+      await call('PATCH', `${events(ANA)}/ooo0000002`, {
+        as: ANA,
+        body: { start: { date: '2026-03-03' }, end: { date: '2026-03-04' } },
+      }),
+      400,
+      'Out of office events cannot be all-day events.',
+    );
+    const after = await call('GET', `${events(ANA)}/ooo0000002`, { as: ANA });
+    expect(after.body).toMatchObject({ start: ooo.start, sequence: 0 });
+    expect(after.body.attendees).toBeUndefined();
+  });
+
   it('allows out-of-office events only on primary calendars, and never changes an event type', async () => {
     const ooo = {
       summary: 'Away',
       eventType: 'outOfOffice',
       start: { dateTime: '2026-03-03T00:00:00Z' },
       end: { dateTime: '2026-03-05T00:00:00Z' },
+      outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
     };
     expect((await call('POST', events(GROWTH), { body: ooo })).status).toBe(400);
     const created = await call('POST', events('primary'), { as: ANA, body: { ...ooo, id: 'ooo0000001' } });
     expect(created.status).toBe(200);
     expect(created.body.eventType).toBe('outOfOffice');
-    expect(created.body.outOfOfficeProperties).toEqual({});
+    expect(created.body.outOfOfficeProperties).toEqual({
+      autoDeclineMode: 'declineOnlyNewConflictingInvitations',
+    });
     const changed = await call('PATCH', `${events(ANA)}/ooo0000001`, {
       as: ANA,
       body: { eventType: 'default' },
@@ -595,6 +654,110 @@ describe('events.list', () => {
   });
 });
 
+describe('recurring events', () => {
+  // Every Friday off for four weeks, across the change to summer time on 2026-03-29.
+  const fridays = {
+    id: 'offfri0001',
+    summary: 'Fridays off',
+    eventType: 'outOfOffice',
+    start: { dateTime: '2026-03-20T09:00:00', timeZone: 'Europe/London' },
+    end: { dateTime: '2026-03-20T17:00:00', timeZone: 'Europe/London' },
+    recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=FR;COUNT=4'],
+    outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
+  };
+  const list = (query: Record<string, string> = {}) => call('GET', events(BEN), { as: BEN, query });
+
+  it('lists the master alone, or its instances with singleEvents, keeping the wall-clock time', async () => {
+    expect((await call('POST', events(BEN), { as: BEN, body: fridays })).status).toBe(200);
+    const masters = await list();
+    expect(masters.body.items.map((e: any) => [e.id, e.recurrence])).toEqual([
+      ['offfri0001', ['RRULE:FREQ=WEEKLY;BYDAY=FR;COUNT=4']],
+    ]);
+    const single = await list({ singleEvents: 'true', orderBy: 'startTime' });
+    expect(single.body.items.map((e: any) => [e.id, e.start.dateTime, e.recurringEventId])).toEqual([
+      ['offfri0001_20260320T090000Z', '2026-03-20T09:00:00Z', 'offfri0001'],
+      ['offfri0001_20260327T090000Z', '2026-03-27T09:00:00Z', 'offfri0001'],
+      ['offfri0001_20260403T080000Z', '2026-04-03T09:00:00+01:00', 'offfri0001'],
+      ['offfri0001_20260410T080000Z', '2026-04-10T09:00:00+01:00', 'offfri0001'],
+    ]);
+    expect(single.body.items[2]).toMatchObject({
+      eventType: 'outOfOffice',
+      originalStartTime: { dateTime: '2026-04-03T09:00:00+01:00', timeZone: 'Europe/London' },
+    });
+    expect(single.body.items[2].recurrence).toBeUndefined();
+    const got = await call('GET', `${events(BEN)}/offfri0001_20260403T080000Z`, { as: BEN });
+    expect(got.body).toMatchObject({
+      recurringEventId: 'offfri0001',
+      end: { dateTime: '2026-04-03T17:00:00+01:00' },
+    });
+    const busy = await call('POST', '/calendar/v3/freeBusy', {
+      body: { timeMin: '2026-04-01T00:00:00Z', timeMax: '2026-04-15T00:00:00Z', items: [{ id: BEN }] },
+    });
+    expect(busy.body.calendars[BEN].busy).toEqual([
+      { start: '2026-04-03T08:00:00Z', end: '2026-04-03T16:00:00Z' },
+      { start: '2026-04-10T08:00:00Z', end: '2026-04-10T16:00:00Z' },
+    ]);
+  });
+
+  it('keeps a cancelled instance as an exception: in sync, and in a listing of masters even without showDeleted', async () => {
+    await call('POST', events(BEN), { as: BEN, body: fridays });
+    const baseline = await list({ singleEvents: 'true' });
+    const masters = await list();
+    expect((await call('DELETE', `${events(BEN)}/offfri0001_20260327T090000Z`, { as: BEN })).status).toBe(
+      204,
+    );
+    const delta = await list({ singleEvents: 'true', syncToken: baseline.body.nextSyncToken });
+    expect(delta.body.items.map((e: any) => [e.id, e.status, e.recurringEventId])).toEqual([
+      ['offfri0001_20260327T090000Z', 'cancelled', 'offfri0001'],
+    ]);
+    expect((await list({ singleEvents: 'true' })).body.items).toHaveLength(3);
+    expect((await list()).body.items.map((e: any) => [e.id, e.status])).toEqual([
+      ['offfri0001', 'confirmed'],
+      ['offfri0001_20260327T090000Z', 'cancelled'],
+    ]);
+    const instances = await call('GET', `${events(BEN)}/offfri0001/instances`, {
+      as: BEN,
+      query: { timeMin: '2026-03-21T00:00:00Z', timeMax: '2026-04-05T00:00:00Z' },
+    });
+    expect(instances.body.items.map((e: any) => e.id)).toEqual(['offfri0001_20260403T080000Z']);
+    // A token kept from a listing of masters is not valid for one of instances.
+    expectGoogleError(
+      await list({ singleEvents: 'true', syncToken: masters.body.nextSyncToken }),
+      410,
+      'Sync token is no longer valid, a full sync is required.',
+      'fullSyncRequired',
+    );
+    // Deleting the series cancels every instance.
+    const before = await list({ singleEvents: 'true' });
+    await call('DELETE', `${events(BEN)}/offfri0001`, { as: BEN });
+    const gone = await list({ singleEvents: 'true', syncToken: before.body.nextSyncToken });
+    expect(gone.body.items.map((e: any) => e.status)).toEqual([
+      'cancelled',
+      'cancelled',
+      'cancelled',
+      'cancelled',
+    ]);
+  });
+
+  it('expands rules without an end only so far, and refuses what it does not model', async () => {
+    await call('POST', events(BEN), {
+      as: BEN,
+      body: { ...fridays, recurrence: ['RRULE:FREQ=DAILY;INTERVAL=7'] },
+    });
+    const all = await list({ singleEvents: 'true', maxResults: '2500' });
+    expect(all.body.items.length).toBeGreaterThan(100);
+    expect(all.body.items.length).toBeLessThan(110);
+    expect(
+      (
+        await call('POST', events(BEN), {
+          as: BEN,
+          body: { ...fridays, id: 'mon00001', recurrence: ['RRULE:FREQ=MONTHLY'] },
+        })
+      ).status,
+    ).toBe(400);
+  });
+});
+
 describe('freebusy.query', () => {
   it('reports busy time from own events and accepted invitations, not declined or transparent ones', async () => {
     const post = (calendarId: string, as: string, body: unknown) =>
@@ -673,6 +836,20 @@ describe('freebusy.query', () => {
     expect(
       (await call('POST', '/calendar/v3/freeBusy', { body: { timeMax: '2026-03-03T12:00:00Z' } })).status,
     ).toBe(400);
+  });
+
+  it('refuses a range longer than 90 days, as Calendar does', async () => {
+    const ask = (timeMax: string) =>
+      call('POST', '/calendar/v3/freeBusy', {
+        body: { timeMin: '2026-03-01T00:00:00Z', timeMax, items: [{ id: ANA }] },
+      });
+    expect((await ask('2026-05-30T00:00:00Z')).status).toBe(200);
+    expectGoogleError(
+      await ask('2026-05-30T00:00:01Z'),
+      400,
+      'The requested time range is too long.',
+      'timeRangeTooLong',
+    );
   });
 });
 
@@ -764,6 +941,7 @@ describe('simulating people', () => {
       eventType: 'outOfOffice',
       start: { dateTime: '2026-03-09T00:00:00', timeZone: 'Europe/London' },
       end: { dateTime: '2026-03-13T00:00:00', timeZone: 'Europe/London' },
+      outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
     });
     expect(created).toMatchObject({ eventType: 'outOfOffice', organizer: { email: BEN } });
     expect(() => served.vendor.store.createEventAs(BEN, { summary: 'x' })).toThrow(/Missing end time/);
@@ -779,6 +957,40 @@ describe('Gmail', () => {
   }
   const send = (raw: unknown, as = SENDER, userId = 'me') =>
     call('POST', `/gmail/v1/users/${userId}/messages/send`, { as, body: { raw } });
+
+  it('with rewriteMessageIds, keeps a Message-ID of its own that the client cannot find the mail by', async () => {
+    const rewriting = await serveVendor(
+      createGoogleSandbox(loadExampleConfig(), { rewriteMessageIds: true }),
+    );
+    try {
+      const raw = rawMail([
+        `From: ${SENDER}`,
+        `To: ${ANA}`,
+        'Subject: Hi',
+        'Message-ID: <prodops.mine@northwind.example>',
+      ]);
+      const sent = await fetch(new URL('/gmail/v1/users/me/messages/send', rewriting.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer sandbox-${SENDER}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ raw }),
+      });
+      const { id } = (await sent.json()) as { id: string };
+      const read = (query: string) =>
+        fetch(new URL(`/gmail/v1/users/me/messages${query}`, rewriting.url), {
+          headers: { authorization: `Bearer sandbox-${SENDER}` },
+        }).then((r) => r.json() as Promise<any>);
+      const stored = await read(`/${id}?format=metadata&metadataHeaders=Message-ID`);
+      expect(stored.payload.headers).toEqual([
+        { name: 'Message-ID', value: expect.stringMatching(/@mail\.gmail\.com>$/) },
+      ]);
+      expect((await read('?q=rfc822msgid:prodops.mine@northwind.example')).messages).toBeUndefined();
+      expect((await read(`?q=${encodeURIComponent('in:sent "hello"')}`)).messages).toEqual([
+        { id, threadId: id },
+      ]);
+    } finally {
+      await rewriting.close();
+    }
+  });
 
   it('sends a multipart message, delivers copies, and finds it by Message-ID', async () => {
     const boundary = 'b1';

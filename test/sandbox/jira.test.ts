@@ -551,6 +551,130 @@ describe('transitions', () => {
     const gone = await call('POST', '/rest/api/3/issue/REL-77/transitions', { transition: { id: '11' } });
     expect(gone.status).toBe(404);
   });
+
+  it('shows a screen asking for a resolution on the way to done statuses, and refuses the move without one', async () => {
+    const plain = await call('GET', '/rest/api/3/issue/REL-1/transitions');
+    const done = as<{ id: string; hasScreen: boolean; fields?: unknown }[]>(plain.body.transitions).find(
+      (t) => t.id === '31',
+    )!;
+    expect(done).toMatchObject({ hasScreen: true });
+    expect(done.fields).toBeUndefined();
+    const expanded = await call('GET', '/rest/api/3/issue/REL-1/transitions?expand=transitions.fields');
+    const fields = as<{ id: string; fields: Record<string, Body> }[]>(expanded.body.transitions);
+    expect(fields.find((t) => t.id === '11')!.fields).toEqual({});
+    expect(fields.find((t) => t.id === '31')!.fields.resolution).toMatchObject({
+      required: true,
+      key: 'resolution',
+      allowedValues: [
+        expect.objectContaining({ name: 'Done' }),
+        expect.objectContaining({ name: "Won't Do" }),
+        expect.objectContaining({ name: 'Duplicate' }),
+        expect.objectContaining({ name: 'Cannot Reproduce' }),
+      ],
+    });
+
+    const bare = await call('POST', '/rest/api/3/issue/REL-1/transitions', { transition: { id: '31' } });
+    expect(bare).toMatchObject({ status: 400, body: { errors: { resolution: 'Resolution is required.' } } });
+    const unknown = await call('POST', '/rest/api/3/issue/REL-1/transitions', {
+      transition: { id: '31' },
+      fields: { resolution: { name: 'Shipped' } },
+    });
+    expect(unknown.body.errors?.resolution).toMatch(/valid resolution/);
+    const offScreen = await call('POST', '/rest/api/3/issue/REL-1/transitions', {
+      transition: { id: '11' },
+      fields: { resolution: { name: 'Done' } },
+    });
+    expect(offScreen.body.errors?.resolution).toMatch(/not on the appropriate screen/);
+    expect(store().issue('REL-1')!.changelog).toHaveLength(0);
+
+    const moved = await call('POST', '/rest/api/3/issue/REL-1/transitions', {
+      transition: { id: '31' },
+      fields: { resolution: { name: "won't do" } },
+    });
+    expect(moved.status).toBe(204);
+    const read = await call('GET', '/rest/api/3/issue/REL-1?fields=resolution,status');
+    expect(read.body.fields?.resolution).toMatchObject({ name: "Won't Do" });
+    expect(
+      store()
+        .issue('REL-1')!
+        .changelog.at(-1)
+        ?.items.map((i) => [i.field, i.toString]),
+    ).toEqual([
+      ['status', 'Done'],
+      ['resolution', "Won't Do"],
+    ]);
+    // Reopening clears it.
+    await call('POST', '/rest/api/3/issue/REL-1/transitions', { transition: { id: '61' } });
+    expect(
+      (await call('GET', '/rest/api/3/issue/REL-1?fields=resolution')).body.fields?.resolution,
+    ).toBeNull();
+  });
+});
+
+describe('issue links', () => {
+  it('links two issues one way, shows the link from both ends and keeps a repeated link once', async () => {
+    const link = {
+      type: { name: 'Duplicate' },
+      inwardIssue: { key: 'REL-2' },
+      outwardIssue: { key: 'REL-1' },
+    };
+    expect((await call('POST', '/rest/api/3/issueLink', link)).status).toBe(201);
+    expect((await call('POST', '/rest/api/3/issueLink', link)).status).toBe(201);
+    const original = await call('GET', '/rest/api/3/issue/REL-1?fields=issuelinks');
+    expect(original.body.fields?.issuelinks).toHaveLength(1);
+    expect(original.body.fields?.issuelinks).toMatchObject([
+      { type: { name: 'Duplicate', inward: 'is duplicated by' }, inwardIssue: { key: 'REL-2' } },
+    ]);
+    const twin = await call('GET', '/rest/api/3/issue/REL-2?fields=issuelinks');
+    expect(twin.body.fields?.issuelinks).toMatchObject([{ outwardIssue: { key: 'REL-1' } }]);
+    expect(
+      (await call('POST', '/rest/api/3/issueLink', { ...link, type: { name: 'Supersedes' } })).status,
+    ).toBe(404);
+    expect(
+      (await call('POST', '/rest/api/3/issueLink', { ...link, inwardIssue: { key: 'REL-99' } })).status,
+    ).toBe(404);
+    const types = await call('GET', '/rest/api/3/issueLinkType');
+    expect(as<{ name: string }[]>(types.body.issueLinkTypes).map((t) => t.name)).toContain('Duplicate');
+  });
+});
+
+describe('search index lag', () => {
+  it('leaves a new issue out of search until the lag has passed, while reads by key see it at once', async () => {
+    let now = Date.UTC(2026, 5, 1, 9, 0, 0);
+    const lagging = await serveVendor(
+      createJiraSandbox(config, { now: () => new Date(now), indexLagMs: 30_000 }),
+    );
+    try {
+      const created = await fetch(`${lagging.url}/rest/api/3/issue`, {
+        method: 'POST',
+        headers: { authorization: AS_ANA, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          fields: {
+            project: { key: 'REL' },
+            issuetype: { name: 'Task' },
+            summary: 'Fresh',
+            labels: ['fresh'],
+          },
+        }),
+      });
+      const { key } = (await created.json()) as { key: string };
+      const search = async () => {
+        const res = await fetch(`${lagging.url}/rest/api/3/search/jql?jql=labels%20%3D%20fresh&fields=key`, {
+          headers: { authorization: AS_ANA },
+        });
+        return ((await res.json()) as { issues: unknown[] }).issues.length;
+      };
+      expect(await search()).toBe(0);
+      const byKey = await fetch(`${lagging.url}/rest/api/3/issue/${key}`, {
+        headers: { authorization: AS_ANA },
+      });
+      expect(byKey.status).toBe(200);
+      now += 30_000;
+      expect(await search()).toBe(1);
+    } finally {
+      await lagging.close();
+    }
+  });
 });
 
 describe('comments', () => {
@@ -589,12 +713,17 @@ describe('comments', () => {
     });
     expect(created.body.properties).toBeUndefined();
 
+    // The issue's listing expands renderedBody only: properties are documented on comment/list.
     const listed = await call('GET', '/rest/api/3/issue/REL-1/comment?expand=properties');
-    expect(listed.body).toMatchObject({
-      startAt: 0,
+    expect(listed.body).toMatchObject({ startAt: 0, total: 1, comments: [{ id: '10000' }] });
+    expect(as<Body[]>(listed.body.comments)[0]!.properties).toBeUndefined();
+    const byIds = await call('POST', '/rest/api/3/comment/list?expand=properties', { ids: [10000, 4242] });
+    expect(byIds.body).toMatchObject({
       total: 1,
-      comments: [{ id: '10000', properties: [{ key: 'prodops.idempotency', value: { key: 'k1' } }] }],
+      isLast: true,
+      values: [{ id: '10000', properties: [{ key: 'prodops.idempotency', value: { key: 'k1' } }] }],
     });
+    expect((await call('POST', '/rest/api/3/comment/list', { ids: [] })).status).toBe(400);
     const one = await call('GET', '/rest/api/3/issue/REL-1/comment/10000');
     expect(one.body.id).toBe('10000');
     expect((await call('GET', '/rest/api/3/issue/REL-1/comment/99')).status).toBe(404);
@@ -831,6 +960,27 @@ describe('responses match the shapes jira.js validates', () => {
     await expect(
       jira.issueComments.getComments({ issueIdOrKey: 'REL-1', expand: 'properties' }),
     ).resolves.toMatchObject({ total: 1 });
+    await expect(
+      jira.issueComments.getCommentsByIds({ ids: [10000], expand: 'properties' }),
+    ).resolves.toMatchObject({ values: [expect.objectContaining({ properties: [{ key: 'a', value: 1 }] })] });
+    await expect(
+      jira.issues.getTransitions({ issueIdOrKey: 'REL-1', expand: 'transitions.fields' }),
+    ).resolves.toSatisfy((answer: { transitions?: { hasScreen?: boolean }[] }) =>
+      (answer.transitions ?? []).some((t) => t.hasScreen === true),
+    );
+    await jira.issues.doTransition({
+      issueIdOrKey: 'REL-1',
+      transition: { id: '31' },
+      fields: { resolution: { name: 'Done' } },
+    });
+    await jira.issueLinks.linkIssues({
+      type: { name: 'Duplicate' },
+      inwardIssue: { key: 'REL-2' },
+      outwardIssue: { key: 'REL-1' },
+    });
+    await expect(
+      jira.issues.getIssue({ issueIdOrKey: 'REL-1', fields: ['issuelinks', 'resolution'] }),
+    ).resolves.toMatchObject({ fields: { resolution: { name: 'Done' } } });
     await expect(
       jira.issueSearch.searchAndReconsileIssuesUsingJql({ jql: 'project = REL', fields: ['*all'] }),
     ).resolves.toMatchObject({ isLast: true });

@@ -419,6 +419,59 @@ describe('creating and updating pages', () => {
   });
 });
 
+describe('the 25-reference limit and the property endpoint', () => {
+  it('shows at most 25 related pages with has_more, and the whole list through the property endpoint', async () => {
+    const store = served.vendor.store;
+    store.addRelationProperty(BUNDLES, 'Releases', RELEASES);
+    const related = Array.from({ length: 30 }, (_, i) => store.addPage(RELEASES, { Name: `R${i}` }));
+    const created = await notion('POST', '/v1/pages', {
+      parent: { data_source_id: BUNDLES },
+      properties: { Name: title('Bundle'), Releases: { relation: related.map((id) => ({ id })) } },
+    });
+    expect(created.status).toBe(200);
+    const properties = created.body.properties as Record<
+      string,
+      { id: string; relation: unknown[]; has_more: boolean }
+    >;
+    expect(properties.Releases!.relation).toHaveLength(25);
+    expect(properties.Releases!.has_more).toBe(true);
+
+    const path = `/v1/pages/${created.body.id as string}/properties/${encodeURIComponent(properties.Releases!.id)}`;
+    const first = await notion('GET', `${path}?page_size=20`);
+    expect(first.body).toMatchObject({ object: 'list', type: 'property_item', has_more: true });
+    const rest = await notion('GET', `${path}?start_cursor=${first.body.next_cursor as string}`);
+    const ids = [
+      ...(first.body.results as { relation: { id: string } }[]),
+      ...(rest.body.results as { relation: { id: string } }[]),
+    ].map((r) => r.relation.id);
+    expect(ids).toEqual(related);
+    expect(rest.body.has_more).toBe(false);
+    const name = await notion('GET', `/v1/pages/${created.body.id as string}/properties/title`);
+    expect((name.body.results as { title: { plain_text: string } }[])[0]!.title.plain_text).toBe('Bundle');
+    expectNotionError(
+      await notion('GET', `/v1/pages/${created.body.id as string}/properties/nope`),
+      404,
+      'object_not_found',
+    );
+  });
+
+  it('lists users without emails when the integration lacks the email capability', async () => {
+    const blind = await serveVendor(createNotionSandbox(config, { withholdEmails: true }));
+    try {
+      const res = await fetch(`${blind.url}/v1/users`, {
+        headers: { authorization: `Bearer ${TOKEN}`, 'notion-version': NOTION_VERSION },
+      });
+      const users = ((await res.json()) as { results: { type: string; person?: Record<string, unknown> }[] })
+        .results;
+      expect(users.filter((u) => u.type === 'person').every((u) => u.person && !('email' in u.person))).toBe(
+        true,
+      );
+    } finally {
+      await blind.close();
+    }
+  });
+});
+
 describe('querying a data source', () => {
   async function seedRows(): Promise<void> {
     const rows: [string, string, string, string, boolean?][] = [

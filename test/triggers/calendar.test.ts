@@ -7,7 +7,7 @@ import { calendarSyncTargets, createCalendarHandler } from '../../triggers/calen
 import { RecentDeliveries } from '../../triggers/dedup';
 import { runTrigger } from '../../triggers/gateway';
 import { calendarPush, tokenForChannel } from '../../sandbox/simulate/vendor-events';
-import { channelFamilyForKey } from '../../contracts/node/channels';
+import { channelIdBase } from '../../contracts/node/channels';
 import { CALENDAR_SYNC_WORKFLOW_TYPE } from '../../workflows/calendar-sync/messages';
 import { calendarSyncWorkflow } from '../../workflows/calendar-sync/workflow';
 import { loadExampleConfig } from '../helpers/config';
@@ -17,7 +17,10 @@ import { RecordingWorkflows } from './recording-workflows';
 const config = loadExampleConfig();
 const SECRET = SECRETS.calendar[0]!;
 const ANA = 'ana@northwind.example';
-const CHANNEL = channelFamilyForKey('calendar-sync:ana@northwind.example:channel:1');
+const CHANNEL = channelIdBase(
+  'calendar-sync:ana@northwind.example:channel:1',
+  Math.floor(Date.now() / 1000) + 3600,
+);
 
 function setup(secrets: string[] = SECRETS.calendar) {
   const workflows = new RecordingWorkflows();
@@ -89,10 +92,33 @@ describe('Calendar channel tokens', () => {
     // The token of ana's channel, replayed for ben's calendar.
     expect((await call(push({ calendarId: 'ben@northwind.example' }))).status).toBe(401);
     expect((await call(push({ channelId: 'attacker-chosen-channel' }))).status).toBe(401);
-    const forged = channelFamilyForKey('something else');
+    const forged = channelIdBase('something else', Math.floor(Date.now() / 1000) + 3600);
     expect((await call(push({ channelId: forged }))).status).toBe(401);
     expect(
       (await call(push({ token: tokenForChannel('another-secret-0123456789', CHANNEL, ANA) }))).status,
+    ).toBe(401);
+    expect(workflows.calls).toBe(0);
+  });
+
+  it('refuses a channel past its expiry, and a channel whose expiry was moved', async () => {
+    const { workflows, call } = setup();
+    // A week-old channel, its token genuine: Google no longer sends on it, so this is a replay.
+    const lapsed = channelIdBase(
+      'calendar-sync:ana@northwind.example:channel:1',
+      Math.floor(Date.now() / 1000) - 3600,
+    );
+    const res = await call(push({ channelId: lapsed, token: tokenForChannel(SECRET, lapsed, ANA) }));
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe(`channel ${lapsed} has expired`);
+    // The same channel with its expiry pushed a year ahead: the token no longer matches.
+    const extended = lapsed.replace(/_(\d+)$/, (_m, s: string) => `_${Number(s) + 365 * 86_400}`);
+    expect(
+      (await call(push({ channelId: extended, token: tokenForChannel(SECRET, lapsed, ANA) }))).status,
+    ).toBe(401);
+    // A channel id without an expiry (as channels were opened before) is not one prodops opens.
+    const legacy = lapsed.replace(/_\d+$/, '');
+    expect(
+      (await call(push({ channelId: legacy, token: tokenForChannel(SECRET, CHANNEL, ANA) }))).status,
     ).toBe(401);
     expect(workflows.calls).toBe(0);
   });

@@ -11,6 +11,7 @@ import {
   registerJiraFunction,
   registerNotionFunction,
 } from '../../triggers/functions';
+import { embedConfig } from '../../triggers/runtime';
 import { TRIGGER_SECRET_ENV } from '../../triggers/secrets';
 import {
   calendarPush,
@@ -20,18 +21,18 @@ import {
   tokenForChannel,
   type VendorRequest,
 } from '../../sandbox/simulate/vendor-events';
-import { channelFamilyForKey } from '../../contracts/node/channels';
+import { channelIdBase } from '../../contracts/node/channels';
 import { signBody } from '../../triggers/verify';
-import { EXAMPLE_CONFIG_PATH, loadExampleConfig } from '../helpers/config';
+import { loadExampleConfig } from '../helpers/config';
 import { issueCreated, SECRETS } from './fixtures';
 
 const config = loadExampleConfig();
 const servers: Record<string, { server: Server; url: string }> = {};
 
 beforeAll(async () => {
-  // What a deployment sets; Temporal deliberately unreachable.
+  // What a bundle embeds and a deployment sets; Temporal deliberately unreachable.
+  embedConfig(config);
   Object.assign(process.env, {
-    PRODOPS_CONFIG: EXAMPLE_CONFIG_PATH,
     PRODOPS_TEMPORAL_ADDRESS: '127.0.0.1:9',
     [TRIGGER_SECRET_ENV.jira]: SECRETS.jira.join(','),
     [TRIGGER_SECRET_ENV.notion]: SECRETS.notion.join(','),
@@ -65,7 +66,7 @@ async function send(name: string, request: VendorRequest) {
 
 describe('the functions under the Functions Framework', () => {
   it('verifies Jira on the raw body the framework keeps', async () => {
-    const ignoredEvent = JSON.stringify({ timestamp: 1_767_000_000_000, webhookEvent: 'comment_created' });
+    const ignoredEvent = JSON.stringify({ timestamp: Date.now(), webhookEvent: 'comment_created' });
     // Spacing that a parse-and-serialise round trip would lose: the signature covers these bytes.
     const body = ignoredEvent.replace(':', ' : ');
     const signed = {
@@ -86,7 +87,7 @@ describe('the functions under the Functions Framework', () => {
   });
 
   it('answers 503 when Temporal cannot be reached', async () => {
-    const res = await send('jira', jiraDelivery(issueCreated(config), SECRETS.jira[0]!));
+    const res = await send('jira', jiraDelivery(issueCreated(config, Date.now()), SECRETS.jira[0]!));
     expect(res).toEqual({
       status: 503,
       body: { ok: false, error: 'Temporal is unreachable: deliver again later' },
@@ -100,7 +101,10 @@ describe('the functions under the Functions Framework', () => {
     });
     expect((await send('notion', notionDelivery(event, SECRETS.notion[0]!))).status).toBe(200);
     expect((await send('notion', notionDelivery(event, 'secret_wrongtoken00000000000000'))).status).toBe(401);
-    const channelId = channelFamilyForKey('calendar-sync:ana@northwind.example:channel:1');
+    const channelId = channelIdBase(
+      'calendar-sync:ana@northwind.example:channel:1',
+      Math.floor(Date.now() / 1000) + 3600,
+    );
     const push = calendarPush({
       channelId,
       calendarId: 'ana@northwind.example',

@@ -17,10 +17,18 @@ import { RecordingWorkflows } from './recording-workflows';
 
 const config = loadExampleConfig();
 const SECRET = SECRETS.jira[0]!;
+const FIXTURE_NOW = 1_767_000_600_000;
 
-function setup(secrets: string[] = SECRETS.jira, recent?: RecentDeliveries) {
+function setup(secrets: string[] = SECRETS.jira, recent?: RecentDeliveries, now = FIXTURE_NOW) {
   const workflows = new RecordingWorkflows();
-  const handler = createJiraHandler({ config, secrets, workflows, ...(recent ? { recent } : {}) });
+  const handler = createJiraHandler({
+    config,
+    secrets,
+    workflows,
+    // The fixtures' events happened a few minutes before this.
+    now: () => now,
+    ...(recent ? { recent } : {}),
+  });
   const call = (request: ReturnType<typeof jiraDelivery>, method?: string) =>
     runTrigger(handler, toRequest(request, method), () => {});
   return { workflows, call };
@@ -256,19 +264,15 @@ describe('Jira routing', () => {
   });
 
   it('signals released and cancelled to a running release, and starts none for them', async () => {
-    const { workflows, call } = setup();
-    const none = await call(jiraDelivery(statusChanged(config, 'Released'), SECRET));
+    const at = Date.parse('2027-01-21T23:30:00Z');
+    const { workflows, call } = setup(SECRETS.jira, undefined, at + 120_000);
+    const none = await call(jiraDelivery(statusChanged(config, 'Released', { timestamp: at }), SECRET));
     expect(none.body.ignored).toBe('release:REL-9 is not running: released went nowhere');
     expect(workflows.running.size).toBe(0);
 
-    await call(jiraDelivery(issueCreated(config), SECRET));
-    await call(
-      jiraDelivery(
-        statusChanged(config, 'Released', { timestamp: Date.parse('2027-01-21T23:30:00Z') }),
-        SECRET,
-      ),
-    );
-    await call(jiraDelivery(statusChanged(config, 'Cancelled'), SECRET));
+    await call(jiraDelivery(issueCreated(config, at - 60_000), SECRET));
+    await call(jiraDelivery(statusChanged(config, 'Released', { timestamp: at }), SECRET));
+    await call(jiraDelivery(statusChanged(config, 'Cancelled', { timestamp: at + 60_000 }), SECRET));
     const signals = workflows.running.get('release:REL-9')!.signals.slice(2);
     // The release date is the day in the PM's zone: London is on GMT in January.
     expect(signals[0]).toMatchObject({ name: 'released', args: [{ releasedOn: '2027-01-21' }] });
@@ -276,6 +280,52 @@ describe('Jira routing', () => {
       name: 'releaseCancelled',
       args: [{ reason: 'moved to Cancelled in Jira by Ana Costa' }],
     });
+  });
+
+  it('does not act on a signed delivery older than the configured age (a replay)', async () => {
+    const { workflows, call } = setup();
+    // An issue_created captured two days ago and sent again: its signature still holds.
+    const replay = await call(jiraDelivery(issueCreated(config, FIXTURE_NOW - 2 * 86_400_000), SECRET));
+    expect(replay.status).toBe(200);
+    expect(replay.body.ignored).toMatch(/^the event is 2880 minutes old: older than 90 minutes is a replay/);
+    expect(workflows.running.size).toBe(0);
+    // Nor one dated ahead of our clock.
+    const ahead = await call(jiraDelivery(issueCreated(config, FIXTURE_NOW + 3_600_000), SECRET));
+    expect(ahead.body.ignored).toBe('the event is dated in the future');
+    expect(workflows.calls).toBe(0);
+  });
+
+  it('does not start a release again once it has ended, even after its history has left retention', async () => {
+    const { workflows, call } = setup();
+    await call(jiraDelivery(issueCreated(config, FIXTURE_NOW - 120_000), SECRET));
+    // The release ends and leaves its tombstone; its own history is later gone.
+    workflows.finish('release:REL-9');
+    await workflows.start({
+      workflowType: 'releaseTombstoneWorkflow',
+      workflowId: 'release-tombstone:REL-9',
+      args: [],
+    });
+    workflows.forget('release:REL-9');
+    const res = await call(jiraDelivery(issueCreated(config, FIXTURE_NOW - 60_000), SECRET));
+    expect(res.status).toBe(200);
+    expect(res.body.ignored).toContain(
+      'release:REL-9 has ended (release-tombstone:REL-9): tierChanged starts nothing',
+    );
+    expect(workflows.running.has('release:REL-9')).toBe(false);
+  });
+
+  it('starts a release without a product area that is not one short line', async () => {
+    const { workflows, call } = setup();
+    const event = issueCreated(config);
+    const fields = event.issue.fields;
+    fields[config.integrations.jira.fields.productArea!] = { value: 'Billing\nSubject: urgent' };
+    fields.summary = 'Usage-based\r\nbilling';
+    const res = await call(jiraDelivery(event, SECRET));
+    expect(res.status).toBe(200);
+    expect(res.body.ignored).toContain('the product area is not one line of at most 100 characters');
+    const start = workflows.running.get('release:REL-9')!.args[0] as { productArea?: string; title?: string };
+    expect(start.productArea).toBeUndefined();
+    expect(start.title).toBe('Usage-based billing');
   });
 
   it('does not start a release that has finished when a late change arrives', async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runTrigger } from '../../triggers/gateway';
-import { createNotionHandler } from '../../triggers/notion';
+import { tokenFingerprint, createNotionHandler } from '../../triggers/notion';
 import { notionDelivery, notionPageEvent } from '../../sandbox/simulate/vendor-events';
 import { signBody } from '../../triggers/verify';
 import { NOTION_EVENT_WORKFLOW_TYPE } from '../../workflows/notion-event/messages';
@@ -51,6 +51,71 @@ describe('Notion verification handshake', () => {
     expect(logged[0]).toContain('secret_abcdefghijklmnopqrstuvwxyz0123456789');
   });
 
+  it('takes a handshake only while no token is configured, or when told to; logs only a fingerprint otherwise', async () => {
+    const token = 'secret_ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210';
+    const handshake = {
+      path: '/notion',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ verification_token: token }),
+    };
+    // A token is configured: anyone could otherwise plant their own subscription's token in the log.
+    const closed = setup();
+    const refused = await closed.call(handshake);
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toBe('verification is closed: this function already has its token');
+    expect(closed.logged).toEqual([
+      `notion: refused a verification request (token fingerprint ${tokenFingerprint(token)}): a token is configured; set PRODOPS_NOTION_ACCEPT_VERIFICATION=1 to add a subscription`,
+    ]);
+    expect(closed.logged.join('\n')).not.toContain(token);
+    // Told to, for a second subscription: accepted and shown with its fingerprint.
+    const workflows = new RecordingWorkflows();
+    const logged: string[] = [];
+    const opened = createNotionHandler({
+      config,
+      secrets: SECRETS.notion,
+      workflows,
+      log: (l) => logged.push(l),
+      acceptVerification: true,
+    });
+    expect((await runTrigger(opened, toRequest(handshake as never), () => {})).status).toBe(200);
+    expect(logged[0]).toContain(`(fingerprint ${tokenFingerprint(token)})`);
+  });
+
+  it("refuses a handshake whose token is not shaped like Notion's, logging nothing", async () => {
+    const { logged, call } = setup([]);
+    for (const verification_token of [
+      'secret_\u001b[2Jfake\nnotion: all good',
+      'x'.repeat(40),
+      'secret_short',
+    ])
+      expect(
+        (
+          await call({
+            path: '/notion',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ verification_token }),
+          })
+        ).status,
+      ).toBe(401);
+    expect(logged).toEqual([]);
+  });
+
+  it('does not act on an event older than the configured age (a replay)', async () => {
+    const { workflows, call } = setup();
+    const old = notionPageEvent({
+      type: 'page.properties_updated',
+      pageId: PAGE,
+      parent: { id: BUNDLES, type: 'database' },
+      updatedProperties: ['Fh%3Dm'],
+      id: '7d6c5b4a-3f2e-4d1c-8b0a-9f8e7d6c5b4a',
+      at: new Date(Date.now() - 3 * 3600_000),
+    });
+    const res = await call(notionDelivery(old, TOKEN));
+    expect(res.status).toBe(200);
+    expect(res.body.ignored).toMatch(/^the event is 180 minutes old: older than 90 minutes is a replay/);
+    expect(workflows.calls).toBe(0);
+  });
+
   it('refuses any other unsigned request', async () => {
     const { workflows, call } = setup();
     const unsigned = notionDelivery(published(), TOKEN);
@@ -80,10 +145,11 @@ describe('Notion signatures', () => {
         occurredAt: Date.parse(event.timestamp),
         dataSources: {
           enablementBundles: BUNDLES,
+          weeklyUpdates: config.integrations.notion.dataSources.weeklyUpdates,
           subscriptions: config.integrations.notion.dataSources.subscriptions,
           freelancers: FREELANCERS,
         },
-        // Who made the change, as the signed event names them: a person, or an integration.
+        // The signed event's authors: who ticked a box is what a route may need to know.
         authors: event.authors,
       },
     ]);
@@ -140,6 +206,32 @@ describe('Notion events', () => {
       "the page's parent is a page, not a data source",
     );
     expect(workflows.calls).toBe(0);
+  });
+
+  it('acknowledges a row of a data source it does not route, starting nothing', async () => {
+    const { workflows, call } = setup();
+    const elsewhere = notionPageEvent({
+      type: 'page.properties_updated',
+      pageId: PAGE,
+      parent: { id: BUNDLES, type: 'database', data_source_id: '1b2c3d4e-0000-4000-8000-00000000ffff' },
+      updatedProperties: ['Status'],
+    });
+    const answer = await call(notionDelivery(elsewhere, TOKEN));
+    expect(answer.status).toBe(200);
+    expect(answer.body.ignored).toBe(
+      "the page's data source 1b2c3d4e-0000-4000-8000-00000000ffff is not one prodops routes (integrations.notion.dataSources)",
+    );
+    expect(workflows.calls).toBe(0);
+
+    // The routed data source, written without dashes and in capitals, is the same id.
+    const routed = notionPageEvent({
+      type: 'page.properties_updated',
+      pageId: PAGE,
+      parent: { id: BUNDLES, type: 'database', data_source_id: BUNDLES.replace(/-/g, '').toUpperCase() },
+      updatedProperties: ['Status'],
+    });
+    expect((await call(notionDelivery(routed, TOKEN))).body.outcome).toBe('started');
+    expect(workflows.running.size).toBe(1);
   });
 
   it('answers 400 naming what is wrong, and 415 for another content type', async () => {

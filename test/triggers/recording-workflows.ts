@@ -26,6 +26,20 @@ export class RecordingWorkflows implements WorkflowPort {
   down = false;
   calls = 0;
 
+  /** Lookups of whether a workflow exists (not counted in `calls`). */
+  lookups = 0;
+
+  /** The workflow's history left retention: it is as if it never ran. */
+  forget(workflowId: string): void {
+    this.closed.delete(workflowId);
+  }
+
+  async exists(workflowId: string): Promise<boolean> {
+    this.lookups++;
+    if (this.down) throw new TemporalUnavailableError('Temporal did not take the event: 14 UNAVAILABLE');
+    return this.running.has(workflowId) || this.closed.has(workflowId);
+  }
+
   finish(workflowId: string): void {
     const wf = this.running.get(workflowId);
     if (!wf) throw new Error(`${workflowId} is not running`);

@@ -32,6 +32,8 @@ export interface KnownOutOfOffice {
   to: CalendarDate;
   firstDay: DayPart;
   lastDay: DayPart;
+  /** Set for an instance of a recurring out-of-office event: the recurring event's id. */
+  recurringEventId?: string;
 }
 
 export interface KnownInvite {
@@ -73,6 +75,12 @@ export interface SyncContext {
   today: CalendarDate;
   /** Workflow time, ms: the occurredAt of a change without an `updated` stamp. */
   now: number;
+  /**
+   * Answers are heard only from invites prodops made (they carry `prodopsKey`) on a calendar
+   * that is no person's (the sender mailbox), organised by that calendar. Absent (false) only
+   * while replaying syncs recorded before the rule.
+   */
+  answersFromOwnInvitesOnly?: boolean;
 }
 
 export interface CalendarEventRule {
@@ -150,7 +158,13 @@ const occurredAt = (event: SyncedEvent, ctx: SyncContext): number => {
   return Number.isFinite(updated) ? updated : ctx.now;
 };
 
-/** A person's own out-of-office event starts or moves their leave request; deleting it cancels. */
+/**
+ * A person's own out-of-office event starts or moves their leave request; deleting it cancels.
+ * Each instance of a recurring one is a request of its own (the listing has them as single
+ * events), a cancelled instance cancels its request, and a deleted series cancels every request
+ * of its instances. A series this sync knew as one event, from before instances were listed,
+ * hands its request to the instance on the same first day.
+ */
 export const outOfOfficeRule: CalendarEventRule = {
   name: 'out-of-office',
   plan(events, known, ctx) {
@@ -182,10 +196,16 @@ export const outOfOfficeRule: CalendarEventRule = {
     };
 
     for (const event of events) {
-      const prev = known.outOfOffice[event.id];
+      let prev = known.outOfOffice[event.id];
       if (event.status === 'cancelled') {
         seen.add(event.id);
         if (prev && prev.status === 'confirmed') cancel(event.id, prev, occurredAt(event, ctx));
+        if (!event.recurringEventId) {
+          for (const [id, instance] of Object.entries(known.outOfOffice)) {
+            if (instance.recurringEventId === event.id && instance.status === 'confirmed')
+              cancel(id, instance, occurredAt(event, ctx));
+          }
+        }
         continue;
       }
       // prodops' own out-of-office blocks are the result of a leave request, not a new one.
@@ -193,6 +213,13 @@ export const outOfOfficeRule: CalendarEventRule = {
       seen.add(event.id);
       const window = outOfOfficeWindow(event, ctx.timeZone);
       if (!window) continue;
+      const series = event.recurringEventId;
+      const asOneEvent = series !== undefined ? known.outOfOffice[series] : undefined;
+      if (!prev && asOneEvent && !asOneEvent.recurringEventId && asOneEvent.from === window.from) {
+        prev = asOneEvent;
+        delete known.outOfOffice[series!];
+        known.outOfOffice[event.id] = { ...asOneEvent, recurringEventId: series };
+      }
       if (
         prev &&
         prev.status === 'confirmed' &&
@@ -203,7 +230,12 @@ export const outOfOfficeRule: CalendarEventRule = {
       )
         continue;
       const workflowId = prev?.workflowId ?? leaveWorkflowId(personId, window.from);
-      known.outOfOffice[event.id] = { workflowId, status: 'confirmed', ...window };
+      known.outOfOffice[event.id] = {
+        workflowId,
+        status: 'confirmed',
+        ...window,
+        ...(series !== undefined ? { recurringEventId: series } : {}),
+      };
       if (ctx.mode === 'baseline') continue;
       // After a lost sync token everything reappears: only leave still ahead is news.
       if (ctx.mode === 'resync' && !prev && compareDates(window.to, ctx.today) < 0) continue;
@@ -242,6 +274,16 @@ export const outOfOfficeRule: CalendarEventRule = {
 
 const ANSWERS = new Set<InviteAnswered['response']>(['accepted', 'declined', 'tentative', 'needsAction']);
 
+/**
+ * An invite prodops sent: made by prodops (its key), on the sender mailbox's calendar (no
+ * person's), organised there. Anyone can put `prodopsWorkflowId` on an event of their own.
+ */
+function isOwnInvite(event: SyncedEvent, ctx: SyncContext): boolean {
+  if (!ctx.answersFromOwnInvitesOnly) return true;
+  if (ctx.personId !== null || !event.prodopsKey) return false;
+  return event.organizer === ctx.calendarId.toLowerCase();
+}
+
 /** An attendee's answer to an invite prodops sent reaches the workflow named on the event. */
 export const inviteAnswerRule: CalendarEventRule = {
   name: 'invite-answers',
@@ -250,7 +292,7 @@ export const inviteAnswerRule: CalendarEventRule = {
     const seen = new Set<string>();
     for (const event of events) {
       seen.add(event.id);
-      if (event.status === 'cancelled' || !event.prodopsWorkflowId) {
+      if (event.status === 'cancelled' || !event.prodopsWorkflowId || !isOwnInvite(event, ctx)) {
         delete known.invites[event.id];
         continue;
       }

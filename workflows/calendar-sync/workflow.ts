@@ -15,6 +15,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -38,6 +39,9 @@ import {
   type CalendarSyncInput,
   type CalendarSyncStatus,
 } from './messages';
+
+/** Patch: invite answers are dispatched only from events the watched calendar organises. */
+export const INVITE_ANSWERS_FROM_OWN_EVENTS = 'calendar-sync-invite-answers-from-own-events';
 
 /** A sync with a dispatch or two costs about a dozen events; this is a few days of polling. */
 export const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 1_000;
@@ -174,6 +178,8 @@ async function renewChannel(run: SyncRun): Promise<void> {
         calendarId: input.calendarId,
         address,
         ttlSeconds: run.ttlSeconds,
+        // In the channel's id and token: the trigger refuses notifications once it has passed.
+        expiresAtSeconds: Math.floor(Date.now() / 1000) + run.ttlSeconds,
         actAs: input.actAs,
       }),
     (cause) => {
@@ -233,6 +239,9 @@ async function sync(run: SyncRun): Promise<void> {
     mode,
     today: localDateOf(now, input.timeZone),
     now,
+    // Answers count only on prodops' own invites, on the calendar that organises them: a
+    // look-alike event on anyone else's calendar names a workflow but is not heard.
+    answersFromOwnInvitesOnly: patched(INVITE_ANSWERS_FROM_OWN_EVENTS),
   });
   state.syncToken = listing.nextSyncToken;
   state.syncs++;

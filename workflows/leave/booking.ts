@@ -35,6 +35,8 @@ export interface EventDetails {
   outOfOffice?: boolean;
   transparent: boolean;
   sendUpdates: 'all' | 'none';
+  /** An invite whose answers count: an id nobody can predict, on an event prodops organises. */
+  secretId?: boolean;
 }
 
 /** Creates (or updates) one event over the leave's window and records it; false if it failed. */
@@ -61,6 +63,7 @@ export async function upsertEvent(
       ...(details.outOfOffice ? { eventType: 'outOfOffice' as const } : {}),
       privateProperties: { [PRODOPS_WORKFLOW_ID_PROPERTY]: run.workflowId },
       sendUpdates: details.sendUpdates,
+      ...(details.secretId ? { secretId: true } : {}),
     }),
   );
   if (!made) return false;
@@ -89,6 +92,8 @@ export async function removeEvents(run: LeaveRun, which: (e: LeaveEventRecord) =
     const done = await tryTo(run, `remove the ${event.kind} event`, () =>
       run.effects.calendar.deleteEvent({
         calendarId: event.calendarId,
+        // The id made, not only the key: an invite's id is derived with a secret the key alone lacks.
+        eventId: event.eventId,
         idempotencyKey: event.idempotencyKey,
         actAs: ownCalendar ? event.calendarId : contextOf(run.state).sender,
         sendUpdates: isInvite(event) ? 'all' : 'none',
@@ -104,6 +109,10 @@ async function notionUserId(run: LeaveRun, person: CoveragePerson): Promise<stri
   if (person.id in state.notionUsers) return state.notionUsers[person.id] ?? null;
   const listed = await tryTo(run, 'list the Notion users', () => run.effects.notion.listUsers());
   if (!listed) return null;
+  if (listed.emailsWithheld)
+    run.effects.note(
+      'Notion lists no emails to the integration (it lacks the email capability): the tracker row names nobody',
+    );
   const byEmail = new Map(listed.users.filter((u) => u.email).map((u) => [u.email!.toLowerCase(), u.id]));
   const context = contextOf(state);
   for (const q of [context.requester, ...context.peers])

@@ -9,6 +9,7 @@ import type { createGmailActivities } from '../../activities/gmail';
 import type { createJiraActivities } from '../../activities/jira';
 import type { createNotionActivities } from '../../activities/notion';
 import type { createLeaveActivities } from '../../activities/leave';
+import type { createCoreActivities } from '../../activities/core';
 import type { CoveragePerson } from '../../domain/coverage';
 import { noticeHtml, type Notice } from '../../domain/release-content';
 import { attempt, sendOnce } from '../entity-loop';
@@ -23,9 +24,10 @@ type Gmail = ReturnType<typeof createGmailActivities>;
 type Jira = ReturnType<typeof createJiraActivities>;
 type Notion = ReturnType<typeof createNotionActivities>;
 type Leave = ReturnType<typeof createLeaveActivities>;
+type Core = ReturnType<typeof createCoreActivities>;
 
 export interface LeaveEffects {
-  calendar: Pick<Calendar, 'upsertEvent' | 'deleteEvent' | 'freeBusy'>;
+  calendar: Pick<Calendar, 'upsertEvent' | 'deleteEvent' | 'freeBusy' | 'readInvite'>;
   gmail: Pick<Gmail, 'sendMail'>;
   jira: Pick<Jira, 'searchIssues'>;
   notion: Pick<Notion, 'listUsers' | 'upsertPage' | 'updatePage'>;
@@ -38,6 +40,7 @@ export interface LeaveEffects {
     | 'releaseLeaveReservation'
     | 'leaveOfPeople'
   >;
+  core: Pick<Core, 'loadOperators'>;
   /** Appends to the request's log and the worker's. */
   note: (message: string) => void;
   /** Publishes the search attributes and memo, when they changed. */

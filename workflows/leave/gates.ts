@@ -279,6 +279,7 @@ async function invite(run: LeaveRun, chosen: CoveragePerson, manager: CoveragePe
     personId: chosen.id,
     transparent: true,
     sendUpdates: 'all',
+    secretId: true,
   });
   if (state.managerInvitedAt === null) {
     const approval = inviteTexts('approval', partiesOf(state), chosen.name);
@@ -295,6 +296,7 @@ async function invite(run: LeaveRun, chosen: CoveragePerson, manager: CoveragePe
         personId: manager.id,
         transparent: true,
         sendUpdates: 'all',
+        secretId: true,
       },
     );
     if (made) state.managerInvitedAt = now;

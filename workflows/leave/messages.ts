@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GateReason, LeaveWindow } from '../../domain/coverage';
+import type { OperatorAuth } from '../../domain/operators';
 
 export const LEAVE_WORKFLOW_TYPE = 'leaveWorkflow';
 
@@ -68,6 +69,8 @@ export interface LeaveConfirmation {
   at: string;
   via: 'calendar' | 'command';
   note?: string;
+  /** The operator whose signed command recorded it, when that was someone other than `by`. */
+  operator?: string;
 }
 
 /** A confirmation that was not accepted, kept as the record of who tried. */
@@ -77,6 +80,8 @@ export interface LeaveRefusal {
   at: string;
   via: 'calendar' | 'command';
   reason: string;
+  /** The operator who signed the refused command, if it was signed. */
+  operator?: string;
 }
 
 export interface BuddyCandidate {
@@ -139,11 +144,17 @@ export interface LeaveStatusView {
   log: { at: string; message: string }[];
 }
 
+/**
+ * Commands carry the signature of the operator who sent them (`auth`, domain/operators.ts);
+ * `by` is whom the operator acts for, themselves when absent, someone else only as their grant
+ * allows (`operators[].actsFor`).
+ */
 export interface ConfirmLeaveCommand {
-  /** A person id: the buddy or the requester's manager. */
-  by: string;
+  /** A person id: the buddy or the requester's manager; the operator when absent. */
+  by?: string;
   decision: 'approve' | 'decline';
   note?: string;
+  auth?: OperatorAuth;
 }
 
 export interface MoveLeaveCommand {
@@ -151,12 +162,16 @@ export interface MoveLeaveCommand {
   to: string;
   firstDay?: DayPart;
   lastDay?: DayPart;
+  /** The requester (or someone their grant covers); the operator when absent. */
+  by?: string;
+  auth?: OperatorAuth;
 }
 
 export interface CancelLeaveCommand {
-  /** A person id: the requester or someone in their management chain. */
-  by: string;
+  /** A person id: the requester or someone in their management chain; the operator when absent. */
+  by?: string;
   reason?: string;
+  auth?: OperatorAuth;
 }
 
 export const confirmLeave = defineUpdate<LeaveStatusView, [ConfirmLeaveCommand]>('confirmLeave');
@@ -170,6 +185,8 @@ export const LeaveRefusals = {
   notAwaiting: 'LeaveNotAwaitingConfirmation',
   finished: 'LeaveFinished',
   invalid: 'InvalidLeaveCommand',
+  /** The command is not signed by a configured operator, or the signature does not hold. */
+  unauthenticated: 'LeaveCommandNotAuthenticated',
 } as const;
 
 /** What `prodops leave list` reads without asking the workflow (its memo). */
@@ -194,6 +211,7 @@ export {
   releaseReservation,
   reserveLeave,
   type ConfirmReservationRequest,
+  type ReleaseReservationRequest,
   type CoordinatorInput,
   type CoordinatorState,
   type ReserveLeaveRequest,

@@ -17,7 +17,16 @@ import {
   type LeaveWindow,
 } from '../../domain/coverage';
 import type { BusinessCalendar } from '../../domain/business-calendar';
+import { z } from 'zod';
+import { CommandDate, NoteText, parseCommand, PersonId, occurredAtSchema } from '../../domain/commands';
+import {
+  mayActFor,
+  OperatorAuthSchema,
+  type OperatorCapacity,
+  type OperatorGrant,
+} from '../../domain/operators';
 import type { Journal } from '../entity-loop';
+import { precheckOperator, scopeOf, type IdentityState } from '../operator-identity';
 import type { LeaveParties } from './notices';
 import {
   LeaveRefusals,
@@ -41,7 +50,7 @@ export const LOG_LIMIT = 50;
 export const REFUSAL_LIMIT = 50;
 
 /** Everything the workflow carries across continue-as-new. */
-export interface LeaveWorkflowState extends Pick<Journal, 'log' | 'sent'> {
+export interface LeaveWorkflowState extends Pick<Journal, 'log' | 'sent'>, IdentityState {
   phase: LeavePhase;
   window: LeaveWindow | null;
   round: number;
@@ -187,18 +196,29 @@ export function recordRefusal(
   refusal: Omit<LeaveRefusal, 'at'>,
   at: Moment,
 ): void {
-  state.refusals.push({ by: refusal.by, at: iso(at.now), via: refusal.via, reason: refusal.reason });
+  state.refusals.push({
+    by: refusal.by,
+    at: iso(at.now),
+    via: refusal.via,
+    reason: refusal.reason,
+    ...(refusal.operator !== undefined ? { operator: refusal.operator } : {}),
+  });
   trim(state.refusals, REFUSAL_LIMIT);
-  at.note(`refused ${refusal.by}: ${refusal.reason}`);
+  at.note(
+    `refused ${refusal.by}${refusal.operator !== undefined && refusal.operator !== refusal.by ? ` (operator ${refusal.operator})` : ''}: ${refusal.reason}`,
+  );
 }
 
 /** Records a decision; false when it repeats the one already recorded. */
 export function decide(
   state: LeaveWorkflowState,
-  decision: Omit<LeaveConfirmation, 'at' | 'note'> & { note?: string | undefined },
+  decision: Omit<LeaveConfirmation, 'at' | 'note' | 'operator'> & {
+    note?: string | undefined;
+    operator?: string | undefined;
+  },
   at: Moment,
 ): boolean {
-  const { by, as, via, note } = decision;
+  const { by, as, via, note, operator } = decision;
   if (state.confirmations[as]?.decision === decision.decision) return false;
   state.confirmations[as] = {
     by,
@@ -207,13 +227,16 @@ export function decide(
     at: iso(at.now),
     via,
     ...(note ? { note } : {}),
+    ...(operator !== undefined && operator !== by ? { operator } : {}),
   };
   if (as === 'buddy') {
     const candidate = [...state.candidates].reverse().find((c) => c.personId === by);
     if (candidate) candidate.outcome = decision.decision === 'approve' ? 'accepted' : 'declined';
   }
+  const actor =
+    operator !== undefined && operator !== by ? ` via ${via} (operator ${operator})` : ` via ${via}`;
   at.note(
-    `${as} ${by} ${decision.decision === 'approve' ? 'confirmed' : 'declined'}${note ? `: ${note}` : ''}`,
+    `${as} ${by} ${decision.decision === 'approve' ? 'confirmed' : 'declined'}${actor}${note ? `: ${note}` : ''}`,
   );
   return true;
 }
@@ -235,18 +258,64 @@ export function confirmerRole(
   };
 }
 
+// ---- Commands: their shape, who sent them ----------------------------------------------
+
+const DayPartSchema = z.enum(['full', 'morning', 'afternoon'], {
+  error: 'must be full, morning or afternoon',
+});
+
+export const ConfirmLeaveSchema = z.strictObject({
+  by: PersonId.optional(),
+  decision: z.enum(['approve', 'decline'], { error: 'must be approve or decline' }),
+  note: NoteText().optional(),
+  auth: OperatorAuthSchema.optional(),
+});
+
+export const MoveLeaveSchema = z.strictObject({
+  from: CommandDate,
+  to: CommandDate,
+  firstDay: DayPartSchema.optional(),
+  lastDay: DayPartSchema.optional(),
+  by: PersonId.optional(),
+  auth: OperatorAuthSchema.optional(),
+});
+
+export const CancelLeaveSchema = z.strictObject({
+  by: PersonId.optional(),
+  reason: NoteText().optional(),
+  auth: OperatorAuthSchema.optional(),
+});
+
+/** The update names commands are signed for. */
+export const LEAVE_UPDATES = { confirm: 'confirmLeave', move: 'moveLeave', cancel: 'cancelLeave' } as const;
+
+/**
+ * A command's shape, and who signed it as far as the state can tell; null when it may go on to
+ * the handler (which decides whether this run still takes unsigned commands at all).
+ */
+function validateCommand(
+  state: LeaveWorkflowState,
+  workflowId: string,
+  update: string,
+  schema: z.ZodType,
+  command: unknown,
+  now: number,
+): Refusal | null {
+  const parsed = parseCommand(schema, command, update);
+  if (!parsed.ok) return { type: LeaveRefusals.invalid, message: parsed.problem };
+  const value = parsed.value as { by?: string; auth?: z.infer<typeof OperatorAuthSchema> };
+  const identity = precheckOperator(state, value.auth, scopeOf(workflowId, update, value), now);
+  return identity ? { type: LeaveRefusals.unauthenticated, message: identity } : null;
+}
+
 export function validateConfirm(
   state: LeaveWorkflowState,
   workflowId: string,
   command: ConfirmLeaveCommand,
+  now: number = Date.now(),
 ): Refusal | null {
-  if (typeof command?.by !== 'string' || command.by.trim() === '')
-    return { type: LeaveRefusals.invalid, message: 'by must name a person (their id)' };
-  if (command.decision !== 'approve' && command.decision !== 'decline')
-    return {
-      type: LeaveRefusals.invalid,
-      message: `decision must be approve or decline, got ${JSON.stringify(command.decision)}`,
-    };
+  const invalid = validateCommand(state, workflowId, LEAVE_UPDATES.confirm, ConfirmLeaveSchema, command, now);
+  if (invalid) return invalid;
   if (state.phase !== 'awaiting-confirmation' && state.phase !== 'confirmed')
     return {
       type: LeaveRefusals.notAwaiting,
@@ -256,72 +325,200 @@ export function validateConfirm(
 }
 
 /**
+ * Who a command speaks for (`by`, else the operator), and whether the operator may: themselves
+ * always, anyone else in the capacity their grant names. `operator` is null for a command from
+ * before signatures, which was taken at its word.
+ */
+function actingFor(
+  command: { by?: string | undefined },
+  operator: OperatorGrant | null,
+  capacity: OperatorCapacity,
+): { by: string } | { refused: string; by: string } {
+  const by = command.by ?? operator?.id ?? '';
+  if (!operator) return { by };
+  const refused = mayActFor(operator, by, capacity);
+  return refused ? { refused, by } : { by };
+}
+
+/**
  * A confirmation by command. Anyone but the buddy and the manager is refused, and the attempt
- * kept; an approval once the leave is confirmed changes nothing, a decline still counts.
+ * kept, as is an operator acting for one of them without the grant; an approval once the leave
+ * is confirmed changes nothing, a decline still counts.
  */
 export function applyConfirm(
   state: LeaveWorkflowState,
   requesterId: string,
   command: ConfirmLeaveCommand,
   at: Moment,
+  operator: OperatorGrant | null = null,
 ): Applied {
-  const role = confirmerRole(state, requesterId, command.by);
-  if ('refused' in role) {
-    recordRefusal(state, { by: command.by, via: 'command', reason: role.refused }, at);
-    return { refused: role.refused };
-  }
+  const by = command.by ?? operator?.id ?? '';
+  const refuse = (reason: string): Applied => {
+    recordRefusal(state, { by, via: 'command', reason, ...(operator ? { operator: operator.id } : {}) }, at);
+    return { refused: reason };
+  };
+  const role = confirmerRole(state, requesterId, by);
+  if ('refused' in role) return refuse(role.refused);
+  const acting = actingFor(command, operator, role.as);
+  if ('refused' in acting) return refuse(acting.refused);
   if (command.decision === 'approve' && state.phase !== 'awaiting-confirmation') return { wake: false };
   const wake = decide(
     state,
-    { by: command.by, as: role.as, decision: command.decision, via: 'command', note: command.note },
+    {
+      by,
+      as: role.as,
+      decision: command.decision,
+      via: 'command',
+      note: command.note,
+      ...(operator ? { operator: operator.id } : {}),
+    },
     at,
   );
   return { wake };
+}
+
+/** What Google Calendar holds for an invite, read on the sender's calendar (the vendor's truth). */
+export interface InviteTruth {
+  found: boolean;
+  status: string;
+  organizer: string | null;
+  prodopsKey: string | null;
+  updated: number | null;
+  attendees: { email: string; responseStatus: string }[];
+}
+
+/** A signal's shape; a malformed one is ignored with a note, never a failed workflow task. */
+export const InviteAnsweredSchema = (now: number) =>
+  z.strictObject({
+    calendarId: z.string().min(1).max(320),
+    eventId: z.string().min(1).max(1024),
+    attendeeEmail: z.string().min(3).max(320),
+    response: z.enum(['accepted', 'declined', 'tentative', 'needsAction']),
+    occurredAt: occurredAtSchema(now),
+  });
+
+export const OutOfOfficeChangedSchema = (now: number) =>
+  z.strictObject({
+    calendarId: z.string().min(1).max(320),
+    eventId: z.string().min(1).max(1024),
+    status: z.enum(['confirmed', 'cancelled']),
+    from: CommandDate,
+    to: CommandDate,
+    firstDay: DayPartSchema.optional(),
+    lastDay: DayPartSchema.optional(),
+    occurredAt: occurredAtSchema(now),
+  });
+
+/** The open invite an answer names, when it came from the calendar that invite is on. */
+export function inviteFor(
+  state: LeaveWorkflowState,
+  answer: InviteAnswered,
+  at: Moment,
+): LeaveEventRecord | { refused: string } | null {
+  const invite = state.events.find((e) => isInvite(e) && e.eventId === answer.eventId && e.status === 'live');
+  if (!invite || !invite.personId) {
+    at.note(`ignored an answer to event ${answer.eventId}: not an open invite of this request`);
+    return null;
+  }
+  // The invite lives on the sender's calendar: the same id anywhere else is somebody's look-alike.
+  if (answer.calendarId.toLowerCase() !== invite.calendarId.toLowerCase())
+    return {
+      refused: `an answer to the ${invite.kind} came from an event on ${answer.calendarId}, not the invite prodops sent from ${invite.calendarId}`,
+    };
+  return invite;
 }
 
 /**
  * An answer to one of the request's invites, seen in the sender's calendar. Only the invited
  * person's answer counts; an answer from anyone else is refused and kept; an older answer than
  * one applied is ignored. Returns whether the process has something new to act on.
+ *
+ * `truth` is the invite as Google Calendar holds it, read again by the workflow: what counts is
+ * the invited person's answer there, on prodops' own event. Without it (a run from before that
+ * check) the signal is taken as it came, from the right calendar only.
  */
 export function applyInviteAnswer(
   state: LeaveWorkflowState,
   requesterId: string,
   answer: InviteAnswered,
   at: Moment,
+  truth?: InviteTruth,
 ): boolean {
-  const invite = state.events.find((e) => isInvite(e) && e.eventId === answer.eventId && e.status === 'live');
-  if (!invite || !invite.personId) {
-    at.note(`ignored an answer to event ${answer.eventId}: not an open invite of this request`);
-    return false;
-  }
-  const newest = state.lastAnswerAt[answer.eventId] ?? 0;
-  if (answer.occurredAt < newest) return false;
-  state.lastAnswerAt[answer.eventId] = answer.occurredAt;
+  const found = inviteFor(state, answer, at);
+  if (found === null) return false;
   const context = contextOf(state);
-  const invited = personIn(context, invite.personId);
+  const who = (email: string) =>
+    [context.requester, ...context.peers, context.manager, context.managersManager].find(
+      (p) => p?.email.toLowerCase() === email.toLowerCase(),
+    ) ?? undefined;
+  const refuse = (by: string, reason: string): boolean => {
+    recordRefusal(state, { by, via: 'calendar', reason }, at);
+    return true;
+  };
+  if ('refused' in found) return refuse(who(answer.attendeeEmail)?.id ?? answer.attendeeEmail, found.refused);
+  const invite = found;
+  const invited = personIn(context, invite.personId!);
   if (!invited) return false;
+
+  let response: InviteAnswered['response'] = answer.response;
+  let occurredAt = answer.occurredAt;
+  if (truth) {
+    const own =
+      truth.found &&
+      truth.status !== 'cancelled' &&
+      truth.prodopsKey === invite.idempotencyKey &&
+      truth.organizer === invite.calendarId.toLowerCase();
+    if (!own)
+      return refuse(
+        who(answer.attendeeEmail)?.id ?? answer.attendeeEmail,
+        `Google Calendar does not hold the ${invite.kind} prodops sent as event ${invite.eventId} on ${invite.calendarId}: the answer does not count`,
+      );
+    const claimed = truth.attendees.find((a) => a.email === answer.attendeeEmail.toLowerCase());
+    const mine = truth.attendees.find((a) => a.email === invited.email.toLowerCase());
+    if (answer.attendeeEmail.toLowerCase() !== invited.email.toLowerCase()) {
+      // Someone else on the invite (forwarded to them) answered it: kept, never counted.
+      if (!claimed || claimed.responseStatus === 'needsAction') {
+        at.note(`ignored an answer from ${answer.attendeeEmail}: Google Calendar shows none`);
+        return false;
+      }
+    } else {
+      const actual = (mine?.responseStatus ?? 'needsAction') as InviteAnswered['response'];
+      if (actual !== answer.response && (answer.response === 'accepted' || answer.response === 'declined')) {
+        if (actual !== 'accepted' && actual !== 'declined')
+          return refuse(
+            invited.id,
+            `an answer "${answer.response}" to the ${invite.kind} is not what Google Calendar shows (${actual}): it does not count`,
+          );
+        at.note(
+          `${invited.name}'s answer is ${actual} in Google Calendar, not ${answer.response}: ${actual} counts`,
+        );
+      }
+      response = actual;
+    }
+    occurredAt = truth.updated ?? answer.occurredAt;
+  }
+
+  const newest = state.lastAnswerAt[invite.eventId] ?? 0;
+  if (occurredAt < newest) return false;
+  state.lastAnswerAt[invite.eventId] = occurredAt;
   const from = answer.attendeeEmail.toLowerCase();
   if (from !== invited.email.toLowerCase()) {
-    const who = [context.requester, ...context.peers].find((p) => p.email.toLowerCase() === from);
+    const other = who(from);
     const reason =
-      who?.id === requesterId
-        ? `${who.id} cannot confirm their own leave`
+      other?.id === requesterId
+        ? `${other.id} cannot confirm their own leave`
         : `${answer.attendeeEmail} answered the ${invite.kind} meant for ${invited.name}`;
-    recordRefusal(state, { by: who?.id ?? answer.attendeeEmail, via: 'calendar', reason }, at);
-    return true;
+    return refuse(other?.id ?? answer.attendeeEmail, reason);
   }
-  if (answer.response !== 'accepted' && answer.response !== 'declined') {
-    at.note(
-      `${invited.name} answered ${answer.response} to the ${invite.kind}: still waiting for a yes or no`,
-    );
+  if (response !== 'accepted' && response !== 'declined') {
+    at.note(`${invited.name} answered ${response} to the ${invite.kind}: still waiting for a yes or no`);
     return false;
   }
   const as = invite.kind === 'coverage-invite' ? 'buddy' : 'manager';
   if (as === 'buddy' && state.buddy?.id !== invited.id) return false;
   return decide(
     state,
-    { by: invited.id, as, decision: answer.response === 'accepted' ? 'approve' : 'decline', via: 'calendar' },
+    { by: invited.id, as, decision: response === 'accepted' ? 'approve' : 'decline', via: 'calendar' },
     at,
   );
 }
@@ -370,7 +567,10 @@ export function validateMove(
   state: LeaveWorkflowState,
   workflowId: string,
   command: MoveLeaveCommand,
+  now: number = Date.now(),
 ): Refusal | null {
+  const invalid = validateCommand(state, workflowId, LEAVE_UPDATES.move, MoveLeaveSchema, command, now);
+  if (invalid) return invalid;
   if (isTerminal(state))
     return { type: LeaveRefusals.finished, message: `${workflowId} is ${state.phase}: request leave again` };
   try {
@@ -380,6 +580,29 @@ export function validateMove(
     throw error;
   }
   return null;
+}
+
+/**
+ * Whether the operator may move the request: the requester, or an operator granted to act for
+ * them. Null for a command from before signatures. Needs the context (the requester).
+ */
+export function refuseMove(
+  state: LeaveWorkflowState,
+  requesterId: string,
+  command: MoveLeaveCommand,
+  at: Moment,
+  operator: OperatorGrant | null,
+): string | null {
+  if (!operator) return null;
+  const acting = actingFor(command, operator, 'requester');
+  const reason =
+    'refused' in acting
+      ? acting.refused
+      : acting.by !== requesterId
+        ? `${acting.by} cannot move ${contextOf(state).requester.name}'s leave: only they can (or an operator acting for them)`
+        : null;
+  if (reason) recordRefusal(state, { by: acting.by, via: 'command', reason, operator: operator.id }, at);
+  return reason;
 }
 
 /** New dates by command; a calendar change older than the command is ignored afterwards. */
@@ -392,33 +615,43 @@ export function validateCancel(
   state: LeaveWorkflowState,
   workflowId: string,
   command: CancelLeaveCommand,
+  now: number = Date.now(),
 ): Refusal | null {
-  if (typeof command?.by !== 'string' || command.by.trim() === '')
-    return { type: LeaveRefusals.invalid, message: 'by must name a person (their id)' };
+  const invalid = validateCommand(state, workflowId, LEAVE_UPDATES.cancel, CancelLeaveSchema, command, now);
+  if (invalid) return invalid;
   if (isTerminal(state))
     return { type: LeaveRefusals.finished, message: `${workflowId} is already ${state.phase}` };
   return null;
 }
 
-/** Only the requester and their management chain may cancel; anyone else is refused and kept. */
+/**
+ * Only the requester and their management chain may cancel, or an operator acting for them as
+ * their grant allows; anyone else is refused and kept.
+ */
 export function applyCancel(
   state: LeaveWorkflowState,
   requesterId: string,
   command: CancelLeaveCommand,
   at: Moment,
+  operator: OperatorGrant | null = null,
 ): Applied {
   const context = contextOf(state);
-  const allowed = [requesterId, context.manager?.id, context.managersManager?.id].filter(
-    (id) => id !== undefined,
-  );
-  if (!allowed.includes(command.by)) {
-    const reason = `${command.by} cannot cancel ${context.requester.name}'s leave: only they or their management chain can`;
-    recordRefusal(state, { by: command.by, via: 'command', reason }, at);
+  const by = command.by ?? operator?.id ?? '';
+  const refuse = (reason: string): Applied => {
+    recordRefusal(state, { by, via: 'command', reason, ...(operator ? { operator: operator.id } : {}) }, at);
     return { refused: reason };
-  }
+  };
+  const chain = [context.manager?.id, context.managersManager?.id].filter((id) => id !== undefined);
+  if (by !== requesterId && !chain.includes(by))
+    return refuse(
+      `${by} cannot cancel ${context.requester.name}'s leave: only they or their management chain can`,
+    );
+  const acting = actingFor(command, operator, by === requesterId ? 'requester' : 'manager');
+  if ('refused' in acting) return refuse(acting.refused);
+  const actor = operator && operator.id !== by ? ` (operator ${operator.id})` : '';
   state.cancel ??= {
-    by: command.by,
-    reason: command.reason ? `cancelled by ${command.by}: ${command.reason}` : `cancelled by ${command.by}`,
+    by,
+    reason: command.reason ? `cancelled by ${by}${actor}: ${command.reason}` : `cancelled by ${by}${actor}`,
   };
   return { wake: true };
 }

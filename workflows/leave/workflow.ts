@@ -11,6 +11,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -18,8 +19,11 @@ import {
 } from '@temporalio/workflow';
 import { describeWindow, LeaveInputError, normaliseWindow } from '../../domain/coverage';
 import { LeaveEnd, LeaveStart, LeaveStatus as LeaveStatusKey, Team } from '../../domain/search-attributes';
+import { parseCommand } from '../../domain/commands';
+import type { OperatorAuth, OperatorGrant } from '../../domain/operators';
 import { activitiesFor } from '../activity-options';
 import { note, runEntityLoop, Wake } from '../entity-loop';
+import { authenticateOperator, scopeOf, takesUnsignedCommands, UNSIGNED_REFUSAL } from '../operator-identity';
 import {
   cancelLeave,
   confirmLeave,
@@ -35,7 +39,7 @@ import {
   type LeaveStatusView,
   type MoveLeaveCommand,
 } from './messages';
-import { momentOf, type LeaveEffects, type LeaveRun } from './effects';
+import { momentOf, tryTo, type LeaveEffects, type LeaveRun } from './effects';
 import { loadContext } from './gates';
 import { reconcile } from './reconcile';
 import { leaveDeadlines } from './deadlines';
@@ -45,20 +49,31 @@ import {
   applyInviteAnswer,
   applyMove,
   applyOutOfOfficeChange,
+  contextOf,
   initialState,
+  InviteAnsweredSchema,
+  isInvite,
   isTerminal,
+  LEAVE_UPDATES,
   LOG_LIMIT,
+  OutOfOfficeChangedSchema,
   personIn,
+  recordRefusal,
+  refuseMove,
   status,
   validateCancel,
   validateConfirm,
   validateMove,
   windowOf,
+  type InviteTruth,
   type LeaveWorkflowState,
   type Refusal,
 } from './state';
 
 export type { LeaveWorkflowState } from './state';
+
+/** Patch: an invite answer counts only as Google Calendar shows it on prodops' own event. */
+export const VERIFY_INVITE_ANSWERS_PATCH = 'leave-invite-answers-read-at-source';
 
 /** Continue-as-new well before Temporal's limits; a round of gates costs a few dozen events. */
 export const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 2_000;
@@ -111,9 +126,48 @@ function effectsFor(state: LeaveWorkflowState, input: LeaveRequestInput, workflo
     jira: activitiesFor<LeaveEffects['jira']>('jira'),
     notion: activitiesFor<LeaveEffects['notion']>('notion'),
     leave: activitiesFor<LeaveEffects['leave']>(null),
+    core: activitiesFor<LeaveEffects['core']>(null),
     note: (message) => note(state, message, { workflowId }, LOG_LIMIT),
     index: indexer(state, input.personId),
   };
+}
+
+/**
+ * Who signed a command: the operator, or a refusal (recorded in the request and thrown). Only a
+ * command with `auth` gets here; the unsigned path is decided synchronously by the caller.
+ */
+async function signedBy(
+  run: LeaveRun,
+  update: string,
+  command: { by?: string; auth?: OperatorAuth },
+): Promise<OperatorGrant> {
+  const auth = command.auth!;
+  const checked = await authenticateOperator(
+    run.state,
+    auth,
+    scopeOf(run.workflowId, update, command),
+    async () =>
+      (await tryTo(run, 'read the configured operators', () => run.effects.core.loadOperators()))?.operators,
+  );
+  if ('operator' in checked) return checked.operator;
+  if (run.state.context)
+    recordRefusal(
+      run.state,
+      { by: command.by ?? auth.operator, via: 'command', reason: checked.refused, operator: auth.operator },
+      momentOf(run),
+    );
+  throw ApplicationFailure.nonRetryable(checked.refused, LeaveRefusals.unauthenticated);
+}
+
+/** An unsigned command in a run that no longer takes them: recorded and refused. */
+function refuseUnsigned(run: LeaveRun, by: string | undefined): never {
+  if (run.state.context)
+    recordRefusal(
+      run.state,
+      { by: by ?? 'unknown', via: 'command', reason: UNSIGNED_REFUSAL },
+      momentOf(run),
+    );
+  throw ApplicationFailure.nonRetryable(UNSIGNED_REFUSAL, LeaveRefusals.unauthenticated);
 }
 
 /** Signals and updates change the state through state.ts; each one that matters wakes the loop. */
@@ -126,18 +180,49 @@ function wireHandlers(run: LeaveRun, wake: Wake): void {
   };
 
   setHandler(leaveStatus, view);
-  setHandler(outOfOfficeChanged, (event) =>
-    woke(applyOutOfOfficeChange(state, input.personId, event, momentOf(run))),
-  );
-  setHandler(inviteAnswered, async (answer) => {
+  setHandler(outOfOfficeChanged, (raw) => {
+    // Anyone who reaches Temporal can signal: a malformed or future-dated change is not applied.
+    const parsed = parseCommand(OutOfOfficeChangedSchema(Date.now()), raw, 'outOfOfficeChanged');
+    if (!parsed.ok) return run.effects.note(`ignored an out-of-office change: ${parsed.problem}`);
+    woke(applyOutOfOfficeChange(state, input.personId, parsed.value, momentOf(run)));
+  });
+  setHandler(inviteAnswered, async (raw) => {
+    const parsed = parseCommand(InviteAnsweredSchema(Date.now()), raw, 'inviteAnswered');
+    if (!parsed.ok) return run.effects.note(`ignored an invite answer: ${parsed.problem}`);
+    const answer = parsed.value;
     await whenLoaded();
-    if (state.context) woke(applyInviteAnswer(state, input.personId, answer, momentOf(run)));
+    if (!state.context) return;
+    const invite = state.events.find(
+      (e) => isInvite(e) && e.eventId === answer.eventId && e.status === 'live',
+    );
+    let truth: InviteTruth | undefined;
+    // The signal says where to look; what counts is the invite as Google Calendar holds it.
+    if (
+      invite &&
+      answer.calendarId.toLowerCase() === invite.calendarId.toLowerCase() &&
+      patched(VERIFY_INVITE_ANSWERS_PATCH)
+    ) {
+      truth = await tryTo(run, `read the ${invite.kind} in Google Calendar`, () =>
+        run.effects.calendar.readInvite({
+          calendarId: invite.calendarId,
+          eventId: invite.eventId,
+          actAs: contextOf(state).sender,
+        }),
+      );
+      if (!truth) return;
+    }
+    woke(applyInviteAnswer(state, input.personId, answer, momentOf(run), truth));
   });
   setHandler(
     confirmLeave,
     async (command) => {
+      if (command.auth === undefined && !takesUnsignedCommands()) {
+        await whenLoaded();
+        refuseUnsigned(run, command.by);
+      }
       await whenLoaded();
-      const applied = applyConfirm(state, input.personId, command, momentOf(run));
+      const operator = command.auth ? await signedBy(run, LEAVE_UPDATES.confirm, command) : null;
+      const applied = applyConfirm(state, input.personId, command, momentOf(run), operator);
       if ('refused' in applied) refuse({ type: LeaveRefusals.notAllowed, message: applied.refused });
       else woke(applied.wake);
       return view();
@@ -147,16 +232,34 @@ function wireHandlers(run: LeaveRun, wake: Wake): void {
   setHandler(
     moveLeave,
     (command) => {
-      woke(applyMove(state, command, momentOf(run)));
-      return view();
+      if (command.auth === undefined) {
+        if (!takesUnsignedCommands()) refuseUnsigned(run, command.by);
+        woke(applyMove(state, command, momentOf(run)));
+        return view();
+      }
+      return (async () => {
+        const operator = await signedBy(run, LEAVE_UPDATES.move, command);
+        await whenLoaded();
+        const refused = state.context
+          ? refuseMove(state, input.personId, command, momentOf(run), operator)
+          : null;
+        if (refused) refuse({ type: LeaveRefusals.notAllowed, message: refused });
+        woke(applyMove(state, command, momentOf(run)));
+        return view();
+      })();
     },
     { validator: (command: MoveLeaveCommand) => refuse(validateMove(state, workflowId, command)) },
   );
   setHandler(
     cancelLeave,
     async (command) => {
+      if (command.auth === undefined && !takesUnsignedCommands()) {
+        await whenLoaded();
+        refuseUnsigned(run, command.by);
+      }
       await whenLoaded();
-      const applied = applyCancel(state, input.personId, command, momentOf(run));
+      const operator = command.auth ? await signedBy(run, LEAVE_UPDATES.cancel, command) : null;
+      const applied = applyCancel(state, input.personId, command, momentOf(run), operator);
       if ('refused' in applied) refuse({ type: LeaveRefusals.notAllowed, message: applied.refused });
       else woke(applied.wake);
       await condition(() => state.phase === 'cancelled' || run.ended);

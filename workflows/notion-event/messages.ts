@@ -9,7 +9,7 @@ export const NOTION_EVENT_WORKFLOW_TYPE = 'notionEventWorkflow';
 export { notionEventWorkflowId } from '../../contracts/ids';
 
 /** The data sources that have a route, by their name under `integrations.notion.dataSources`. */
-export type NotionRouteKind = 'enablementBundles' | 'subscriptions' | 'freelancers';
+export type NotionRouteKind = 'enablementBundles' | 'weeklyUpdates' | 'subscriptions' | 'freelancers';
 
 /** Who made the change, as the signed event names them: Notion users (`person`) or integrations (`bot`). */
 export interface NotionEventAuthor {
@@ -27,7 +27,11 @@ export interface NotionEventInput {
   occurredAt: number;
   /** The configured data source ids, so the workflow needs no configuration of its own. */
   dataSources: Partial<Record<NotionRouteKind, string>>;
-  /** The event's authors (absent in events recorded before they were carried). */
+  /**
+   * The event's authors: the identity behind a confirmation made in Notion, such as a Ready
+   * tick. Absent in events recorded before they were carried; events recorded while they were
+   * carried as bare person ids hold strings (routes read them with `personAuthorIds`).
+   */
   authors?: NotionEventAuthor[];
 }
 

@@ -11,14 +11,16 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { NotionActivities, NotionPage } from '../../activities/notion';
 import type { DispatchActivities } from '../../activities/dispatch';
+import type { NotionActivities, NotionPage } from '../../activities/notion';
+import type { RitualActivities } from '../../activities/rituals';
 import { activityTaskQueue } from '../../domain/task-queues';
 import { bundlePublished, releaseWorkflowId } from '../release/messages';
 import type { NotionEventInput, NotionEventOutcome } from './messages';
-import { ignore, type NotionRoute } from './route';
-import { freelancers } from './freelancers';
+import { ignore, sameNotionId, type NotionRoute } from './route';
+import { freelancers } from './freelancer-route';
 import { subscriptions } from './subscription-route';
+import { weeklyUpdates } from './weekly-update-route';
 
 const RELEASE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9]\d{0,9}$/;
 
@@ -41,9 +43,11 @@ const enablementBundles: NotionRoute = {
       return ignore(page, this.kind, `Release is ${JSON.stringify(key)}, not a Jira issue key`);
     const workflowId = releaseWorkflowId(key);
     try {
+      // The page id: the release counts it only for its own bundle page, read again in Notion.
       await getExternalWorkflowHandle(workflowId).signal(bundlePublished, {
         occurredAt: input.occurredAt,
         deliveryId: `notion:${input.eventId}`,
+        pageId: page.id,
       });
     } catch (error) {
       log.info('bundle published for a release that is not running', { workflowId, error: String(error) });
@@ -59,13 +63,12 @@ const enablementBundles: NotionRoute = {
 };
 
 /** Extend here: the first route whose data source holds the page handles it. */
-export const NOTION_ROUTES: readonly NotionRoute[] = [enablementBundles, subscriptions, freelancers];
-
-/** Notion ids with and without dashes name the same object. */
-const sameNotionId = (a: string | null | undefined, b: string | null | undefined): boolean =>
-  typeof a === 'string' &&
-  typeof b === 'string' &&
-  a.replace(/-/g, '').toLowerCase() === b.replace(/-/g, '').toLowerCase();
+export const NOTION_ROUTES: readonly NotionRoute[] = [
+  weeklyUpdates,
+  enablementBundles,
+  subscriptions,
+  freelancers,
+];
 
 const GONE = new Set(['NotFound', 'Forbidden', 'Unauthorized', 'InvalidInput', 'Gone']);
 
@@ -84,6 +87,7 @@ export async function notionEventWorkflow(input: NotionEventInput): Promise<Noti
     taskQueue: base,
     ...options,
   });
+  const people = proxyActivities<Pick<RitualActivities, 'personForEmail'>>({ taskQueue: base, ...options });
 
   let page: NotionPage;
   try {
@@ -103,5 +107,5 @@ export async function notionEventWorkflow(input: NotionEventInput): Promise<Noti
   if (page.inTrash) return ignore(page, null, 'the page is in the trash');
   const route = NOTION_ROUTES.find((r) => sameNotionId(input.dataSources[r.kind], page.dataSourceId));
   if (!route) return ignore(page, null, 'the page is in no data source prodops routes');
-  return route.handle(page, input, { notion, dispatch });
+  return route.handle(page, input, { notion, dispatch, people });
 }

@@ -10,8 +10,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BusinessCalendar, CalendarDate } from '../../domain/business-calendar';
 import type { ReleasePlan, ReleaseRules, ReleaseStepId, Tier } from '../../domain/release-plan';
+import type { OperatorAuth } from '../../domain/operators';
 
-export { releaseWorkflowId } from '../../contracts/ids';
+export { releaseTombstoneId, releaseWorkflowId } from '../../contracts/ids';
 
 export interface ReleaseInput {
   /** The Jira issue that represents the release, for example REL-123. */
@@ -51,6 +52,11 @@ export interface ReleaseContext {
   jira: { projectKey: string; subtaskIssueType: string; cancelledStatus: string; doneStatus: string };
   /** The mailbox notices are sent from. */
   sender: string;
+  /**
+   * Who a vendor account is, by person id: the Jira account that moved a readiness sub-task,
+   * the Notion user who published the bundle. Absent in contexts loaded before it existed.
+   */
+  accounts?: { jira: Record<string, string>; notion: Record<string, string> };
 }
 
 export type StepId = ReleaseStepId;
@@ -77,6 +83,20 @@ export interface Confirmation {
   by: string;
   at: string;
   source: 'cli' | 'jira' | 'workflow-check';
+  /** The operator whose signed command recorded it, when someone other than `by`. */
+  operator?: string;
+}
+
+/**
+ * A Support or Sales lead's answer to the Day-3 check-in's question, "Were you aware of this
+ * release before it shipped?": the stakeholder surprise score counts the releases with a "no".
+ */
+export interface AwarenessAnswer {
+  by: string;
+  team: 'support' | 'sales';
+  aware: boolean;
+  at: string;
+  source: 'cli' | 'notion';
 }
 
 export interface GoNoGoDecision {
@@ -84,6 +104,8 @@ export interface GoNoGoDecision {
   by: string;
   at: string;
   note?: string;
+  /** The operator whose signed command recorded it, when someone other than `by`. */
+  operator?: string;
 }
 
 export interface ReleaseFlags {
@@ -112,6 +134,8 @@ export interface ReleaseStatus {
   launchedOn: CalendarDate | null;
   steps: StepState[];
   confirmations: { support: Confirmation | null; sales: Confirmation | null };
+  /** The Day-3 awareness answers, one per lead (the latest answer of each). */
+  awareness: AwarenessAnswer[];
   goNoGo: GoNoGoDecision[];
   flags: ReleaseFlags;
   /** The next deadline still ahead, if any. */
@@ -124,39 +148,55 @@ export interface ReleaseStatus {
 
 /**
  * Events from tools. `occurredAt` (ms since epoch) orders late and repeated deliveries;
- * `deliveryId` (the vendor's delivery identifier) makes a repeated delivery a no-op.
+ * `deliveryId` (the vendor's delivery identifier) makes a repeated delivery a no-op. The same
+ * shapes are the updates' commands, which carry the signature of the operator who sent them
+ * (`auth`, domain/operators.ts) instead of a delivery id.
  */
 export interface LaunchMovedEvent {
   launchDate: CalendarDate;
   occurredAt?: number;
   deliveryId?: string;
+  auth?: OperatorAuth;
 }
 export interface TierChangedEvent {
   tier: Tier;
   occurredAt?: number;
   deliveryId?: string;
+  auth?: OperatorAuth;
 }
 export interface CancelledEvent {
   reason?: string;
   occurredAt?: number;
   deliveryId?: string;
+  auth?: OperatorAuth;
 }
 export interface ReleasedEvent {
   /** The actual launch date; the workflow's current date when absent. */
   releasedOn?: CalendarDate;
   occurredAt?: number;
   deliveryId?: string;
+  auth?: OperatorAuth;
 }
 export interface BundlePublishedEvent {
   occurredAt?: number;
   deliveryId?: string;
+  /**
+   * The Notion page that was published (from a Notion event): it counts only if it is the bundle
+   * page this release made, and only as Notion shows it.
+   */
+  pageId?: string;
+  auth?: OperatorAuth;
 }
 export interface ReadinessConfirmedEvent {
   team: 'support' | 'sales';
-  /** A person id. */
+  /**
+   * A person id: who confirms (the operator when a command leaves it out). From Jira, who the
+   * webhook says moved the sub-task; what counts is who the sub-task's changelog says did.
+   */
   by: string;
   occurredAt?: number;
   deliveryId?: string;
+  auth?: OperatorAuth;
 }
 
 export const launchMoved = defineSignal<[LaunchMovedEvent]>('launchMoved');
@@ -166,11 +206,23 @@ export const released = defineSignal<[ReleasedEvent]>('released');
 export const bundlePublished = defineSignal<[BundlePublishedEvent]>('bundlePublished');
 export const readinessConfirmed = defineSignal<[ReadinessConfirmedEvent]>('readinessConfirmed');
 
+/** "Were you aware of this release before it shipped?", answered by a Support or Sales lead. */
+export interface AwarenessAnsweredEvent {
+  /** A person id. */
+  by: string;
+  aware: boolean;
+  occurredAt?: number;
+  /** The operator's signature, when the command line sent it (see domain/operators.ts). */
+  auth?: OperatorAuth;
+}
+
 /** Commands from people: validated, refused with a reason, answered with the new status. */
 export interface GoNoGoCommand {
+  /** The PM owner, or whom the operator acts for; the operator when absent. */
   by: string;
   decision: 'go' | 'no-go';
   note?: string;
+  auth?: OperatorAuth;
 }
 export const moveLaunch = defineUpdate<ReleaseStatus, [LaunchMovedEvent]>('moveLaunch');
 export const changeTier = defineUpdate<ReleaseStatus, [TierChangedEvent]>('changeTier');
@@ -179,6 +231,7 @@ export const markReleased = defineUpdate<ReleaseStatus, [ReleasedEvent]>('markRe
 export const publishBundle = defineUpdate<ReleaseStatus, [BundlePublishedEvent]>('publishBundle');
 export const confirmReadiness = defineUpdate<ReleaseStatus, [ReadinessConfirmedEvent]>('confirmReadiness');
 export const decideGoNoGo = defineUpdate<ReleaseStatus, [GoNoGoCommand]>('decideGoNoGo');
+export const answerAwareness = defineUpdate<ReleaseStatus, [AwarenessAnsweredEvent]>('answerAwareness');
 
 export const releaseStatus = defineQuery<ReleaseStatus>('releaseStatus');
 
@@ -188,4 +241,32 @@ export const ReleaseRefusals = {
   notAllowed: 'NotAllowed',
   finished: 'ReleaseFinished',
   invalid: 'InvalidReleaseCommand',
+  /** The command is not signed by a configured operator, or the signature does not hold. */
+  unauthenticated: 'ReleaseCommandNotAuthenticated',
 } as const;
+
+/** The update names commands are signed for. */
+export const RELEASE_UPDATES = {
+  move: 'moveLaunch',
+  tier: 'changeTier',
+  cancel: 'cancelRelease',
+  released: 'markReleased',
+  publish: 'publishBundle',
+  confirm: 'confirmReadiness',
+  goNoGo: 'decideGoNoGo',
+  awareness: 'answerAwareness',
+} as const;
+
+// ---- Tombstones ---------------------------------------------------------------------------
+
+export { RELEASE_TOMBSTONE_TYPE } from '../../contracts/ids';
+
+/** What a finished release leaves behind (see `releaseTombstoneId`). */
+export interface ReleaseTombstone {
+  issueKey: string;
+  phase: 'cancelled' | 'done';
+  /** When it ended, ISO 8601. */
+  closedAt: string;
+}
+
+export const releaseTombstone = defineQuery<ReleaseTombstone>('releaseTombstone');

@@ -131,7 +131,13 @@ export async function reconcileReleaseLog(run: ReleaseRun): Promise<void> {
   const fingerprint = JSON.stringify(properties);
   if (state.applied.releaseLog === fingerprint) return;
   const page = await effects.attempt('release-log', 'update the release log', () =>
-    effects.notion.upsertPage({ idempotencyKey: keyFor(run, 'release-log'), dataSourceId, properties }),
+    effects.notion.upsertPage({
+      idempotencyKey: keyFor(run, 'release-log'),
+      dataSourceId,
+      properties,
+      // The page the first upsert answered: later ones write it in one request, with no look-up.
+      ...(state.applied.releaseLogPageId ? { pageId: state.applied.releaseLogPageId } : {}),
+    }),
   );
   if (page) {
     state.applied.releaseLog = fingerprint;

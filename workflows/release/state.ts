@@ -12,9 +12,22 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { compareDates, localDateOf, type CalendarDate } from '../../domain/business-calendar';
 import { isTier, planRelease, stepsFor, type ReleasePlan, type Tier } from '../../domain/release-plan';
 import { TIER_NAMES } from '../../domain/release-content';
+import { z } from 'zod';
+import {
+  CommandDate,
+  DeliveryId,
+  NoteText,
+  occurredAtSchema,
+  parseCommand,
+  PersonId,
+} from '../../domain/commands';
+import { mayActFor, OperatorAuthSchema, type OperatorGrant } from '../../domain/operators';
 import { note, type Journal } from '../entity-loop';
+import type { IdentityState } from '../operator-identity';
 import {
   ReleaseRefusals,
+  type AwarenessAnswer,
+  type AwarenessAnsweredEvent,
   type BundlePublishedEvent,
   type CancelledEvent,
   type Confirmation,
@@ -38,7 +51,7 @@ import {
  * Everything the workflow carries across continue-as-new. Its journal (`log`, `sent`,
  * `deliveries`) is kept with the helpers of entity-loop.ts.
  */
-export interface ReleaseWorkflowState extends Journal {
+export interface ReleaseWorkflowState extends Journal, IdentityState {
   tier: Tier;
   launchDate: CalendarDate;
   phase: ReleasePhase;
@@ -49,6 +62,8 @@ export interface ReleaseWorkflowState extends Journal {
   plan: ReleasePlan | null;
   steps: StepState[];
   confirmations: { support: Confirmation | null; sales: Confirmation | null };
+  /** Absent from the runs started before the Day-3 question was recorded. */
+  awareness?: AwarenessAnswer[];
   goNoGo: GoNoGoDecision[];
   flags: ReleaseFlags;
   bundlePublished: boolean;
@@ -71,6 +86,11 @@ export interface ReleaseWorkflowState extends Journal {
   };
   /** Newest `occurredAt` applied per field: older, late deliveries are ignored. */
   lastEventAt: { launchDate: number; tier: number; lifecycle: number; bundle: number };
+  /**
+   * The delivery ids applied at that newest time, per field: the same delivery again at the same
+   * time is a repeat, another event of the same millisecond is not. Absent in older states.
+   */
+  lastEventIds?: Partial<Record<'launchDate' | 'tier' | 'lifecycle' | 'bundle', string[]>>;
   replans: number;
 }
 
@@ -254,6 +274,7 @@ export function status(state: State, input: ReleaseInput, now: number): ReleaseS
     launchedOn: state.launchedOn,
     steps: state.steps.map((s) => ({ ...s })),
     confirmations: { ...state.confirmations },
+    awareness: (state.awareness ?? []).map((a) => ({ ...a })),
     goNoGo: [...state.goNoGo],
     flags: { ...state.flags },
     nextDeadline: nextDeadline(state, todayOf(state, now)),
@@ -268,25 +289,84 @@ const refuse = (message: string, type: string): never => {
   throw ApplicationFailure.nonRetryable(message, type);
 };
 
-const isDateWritten = (value: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(value);
+const NotionPageId = z
+  .string()
+  .regex(
+    /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/,
+    'must be a Notion id',
+  );
+
+/** What every event and command may carry besides its own fields. */
+const envelope = (now: number) => ({
+  occurredAt: occurredAtSchema(now).optional(),
+  deliveryId: DeliveryId.optional(),
+  auth: OperatorAuthSchema.optional(),
+});
+
+/**
+ * The shape of each event and command, checked before anything reads it: dates that exist,
+ * bounded text, a vendor time that is a time and not from the future. The same shapes guard
+ * the signals (a malformed one is ignored) and the updates (refused, naming the field).
+ */
+export const ReleaseSchemas = {
+  move: (now: number) => z.strictObject({ launchDate: CommandDate, ...envelope(now) }),
+  tier: (now: number) =>
+    z.strictObject({
+      tier: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: 'must be 1, 2 or 3' }),
+      ...envelope(now),
+    }),
+  cancel: (now: number) => z.strictObject({ reason: NoteText().optional(), ...envelope(now) }),
+  released: (now: number) => z.strictObject({ releasedOn: CommandDate.optional(), ...envelope(now) }),
+  publish: (now: number) => z.strictObject({ pageId: NotionPageId.optional(), ...envelope(now) }),
+  confirm: (now: number) =>
+    z.strictObject({
+      team: z.enum(['support', 'sales'], { error: 'must be support or sales' }),
+      by: PersonId,
+      ...envelope(now),
+    }),
+  goNoGo: (now: number) =>
+    z.strictObject({
+      by: PersonId,
+      decision: z.enum(['go', 'no-go'], { error: 'must be go or no-go' }),
+      note: NoteText().optional(),
+      ...envelope(now),
+    }),
+  awareness: (now: number) =>
+    z.strictObject({
+      by: PersonId,
+      aware: z.boolean({ error: 'must be true or false' }),
+      ...envelope(now),
+    }),
+};
+
+/** The command's shape, refused by field and problem when it does not fit. */
+export function checkShape(
+  kind: keyof typeof ReleaseSchemas,
+  command: unknown,
+  update: string,
+  now: number,
+): void {
+  const parsed = parseCommand(ReleaseSchemas[kind](now), command, update);
+  if (!parsed.ok) refuse(parsed.problem, ReleaseRefusals.invalid);
+}
 
 export function refuseIfFinished(state: State, input: ReleaseInput, what: string): void {
   if (isFinished(state))
     refuse(`${input.issueKey} is ${state.phase}: cannot ${what}`, ReleaseRefusals.finished);
 }
 
-export function validateMove(state: State, event: LaunchMovedEvent, { input }: Asked): void {
+export function validateMove(state: State, event: LaunchMovedEvent, { input, now }: Asked): void {
+  checkShape('move', event, 'moveLaunch', now);
   refuseIfFinished(state, input, 'move its launch');
   if (state.phase !== 'planning')
     refuse(
       `${input.issueKey} has already launched (${state.launchedOn}): its launch date cannot move`,
       ReleaseRefusals.notAllowed,
     );
-  if (!isDateWritten(event.launchDate) || Number.isNaN(Date.parse(`${event.launchDate}T00:00:00Z`)))
-    refuse(`launchDate "${event.launchDate}" is not a date written YYYY-MM-DD`, ReleaseRefusals.invalid);
 }
 
-export function validateTier(state: State, event: TierChangedEvent, { input }: Asked): void {
+export function validateTier(state: State, event: TierChangedEvent, { input, now }: Asked): void {
+  checkShape('tier', event, 'changeTier', now);
   refuseIfFinished(state, input, 'change its tier');
   if (!isTier(event.tier))
     refuse(`tier must be 1, 2 or 3, got ${String(event.tier)}`, ReleaseRefusals.invalid);
@@ -294,37 +374,40 @@ export function validateTier(state: State, event: TierChangedEvent, { input }: A
     refuse(`${input.issueKey} has already launched: its tier cannot change`, ReleaseRefusals.notAllowed);
 }
 
-export function validateCancel(state: State, _event: CancelledEvent, { input }: Asked): void {
+export function validateCancel(state: State, event: CancelledEvent, { input, now }: Asked): void {
+  checkShape('cancel', event, 'cancelRelease', now);
   refuseIfFinished(state, input, 'cancel it');
 }
 
 export function validateReleased(state: State, event: ReleasedEvent, { input, now }: Asked): void {
+  checkShape('released', event, 'markReleased', now);
   refuseIfFinished(state, input, 'mark it released');
   if (state.phase === 'launched')
     refuse(`${input.issueKey} is already released (${state.launchedOn})`, ReleaseRefusals.notAllowed);
   const today = todayOf(state, now);
-  if (
-    event.releasedOn !== undefined &&
-    (!isDateWritten(event.releasedOn) || (today !== null && compareDates(event.releasedOn, today) > 0))
-  )
+  if (event.releasedOn !== undefined && today !== null && compareDates(event.releasedOn, today) > 0)
     refuse(
-      `releasedOn "${event.releasedOn}" must be a date written YYYY-MM-DD, not in the future`,
+      `releasedOn "${event.releasedOn}" must not be in the future (today is ${today})`,
       ReleaseRefusals.invalid,
     );
 }
 
-export function validatePublish(state: State, _event: BundlePublishedEvent, { input }: Asked): void {
+export function validatePublish(state: State, event: BundlePublishedEvent, { input, now }: Asked): void {
+  checkShape('publish', event, 'publishBundle', now);
   refuseIfFinished(state, input, 'publish its bundle');
   if (state.tier === 1)
     refuse(`${input.issueKey} is Tier 1: it has no enablement bundle`, ReleaseRefusals.notAllowed);
 }
 
-export function validateConfirmation(state: State, event: ReadinessConfirmedEvent, { input }: Asked): void {
+export function validateConfirmation(
+  state: State,
+  event: ReadinessConfirmedEvent,
+  { input, now }: Asked,
+): void {
+  checkShape('confirm', event, 'confirmReadiness', now);
   refuseIfFinished(state, input, 'confirm readiness');
   if (state.tier === 1)
     refuse(`${input.issueKey} is Tier 1: it needs no readiness confirmation`, ReleaseRefusals.notAllowed);
-  if (event.team !== 'support' && event.team !== 'sales')
-    refuse(`team must be support or sales, got "${String(event.team)}"`, ReleaseRefusals.invalid);
   if (!state.context) return; // checked again when applied, once the context is loaded
   const allowed = state.context.confirmers[event.team];
   if (!allowed.includes(event.by))
@@ -334,11 +417,57 @@ export function validateConfirmation(state: State, event: ReadinessConfirmedEven
     );
 }
 
-export function validateGoNoGo(state: State, command: GoNoGoCommand, { input }: Asked): void {
+/** The lead's team, from the context's confirmers: the Support and Sales leads answer. */
+function awarenessTeam(state: State, by: string): 'support' | 'sales' | null {
+  if (!state.context) return null;
+  if (state.context.confirmers.support.includes(by)) return 'support';
+  if (state.context.confirmers.sales.includes(by)) return 'sales';
+  return null;
+}
+
+export function validateAwareness(state: State, event: AwarenessAnsweredEvent, { input, now }: Asked): void {
+  checkShape('awareness', event, 'answerAwareness', now);
+  refuseIfFinished(state, input, 'record whether it surprised anyone');
+  if (state.tier === 1)
+    refuse(`${input.issueKey} is Tier 1: it has no Day-3 check-in`, ReleaseRefusals.notAllowed);
+  if (typeof event.aware !== 'boolean')
+    refuse(`aware must be true or false, got ${JSON.stringify(event.aware)}`, ReleaseRefusals.invalid);
+  if (state.phase !== 'launched')
+    refuse(
+      `${input.issueKey} has not shipped yet: the awareness question is asked at the Day-3 check-in`,
+      ReleaseRefusals.notAllowed,
+    );
+  if (state.context && awarenessTeam(state, event.by) === null)
+    refuse(
+      `"${event.by}" cannot answer for ${input.issueKey}: the question is for the Support and Sales leads (${[...state.context.confirmers.support, ...state.context.confirmers.sales].join(', ')})`,
+      ReleaseRefusals.notAllowed,
+    );
+}
+
+/** Validated by `validateAwareness`. A lead who answers again corrects their answer. */
+export function applyAwareness(
+  state: State,
+  event: AwarenessAnsweredEvent,
+  source: AwarenessAnswer['source'],
+  at: Circumstances,
+): boolean {
+  const team = awarenessTeam(state, event.by);
+  if (team === null || state.phase !== 'launched') return false;
+  const answers = (state.awareness ?? []).filter((a) => a.by !== event.by);
+  answers.push({ by: event.by, team, aware: event.aware, at: new Date(at.now).toISOString(), source });
+  state.awareness = answers;
+  noteFor(
+    state,
+    at.input,
+    `${event.by} (${team}) ${event.aware ? 'knew' : 'did not know'} about the release before it shipped`,
+  );
+  return true;
+}
+
+export function validateGoNoGo(state: State, command: GoNoGoCommand, { input, now }: Asked): void {
+  checkShape('goNoGo', command, 'decideGoNoGo', now);
   refuseIfFinished(state, input, 'take a go/no-go');
   if (state.tier === 1) refuse(`${input.issueKey} is Tier 1: it has no go/no-go`, ReleaseRefusals.notAllowed);
-  if (command.decision !== 'go' && command.decision !== 'no-go')
-    refuse(`decision must be "go" or "no-go", got "${String(command.decision)}"`, ReleaseRefusals.invalid);
   if (command.by !== input.pmId)
     refuse(
       `only the PM owner (${input.pmId}) can take the go/no-go for ${input.issueKey}; "${command.by}" cannot`,
@@ -348,13 +477,51 @@ export function validateGoNoGo(state: State, command: GoNoGoCommand, { input }: 
     refuse(`${input.issueKey} has already launched`, ReleaseRefusals.notAllowed);
 }
 
+/**
+ * Whether the operator who signed a command may give it: the release's own commands (move,
+ * tier, cancel, released, publish) for the PM owner or a Product Ops grant; a readiness
+ * confirmation or the go/no-go for themselves, or for someone else as their grant allows. The
+ * refusal, or null.
+ */
+export function refuseOperator(
+  update: string,
+  command: { by?: string; team?: 'support' | 'sales' },
+  operator: OperatorGrant,
+  input: ReleaseInput,
+): string | null {
+  if (update === 'confirmReadiness')
+    return mayActFor(operator, command.by ?? operator.id, command.team ?? 'support');
+  if (update === 'decideGoNoGo') return mayActFor(operator, command.by ?? operator.id, 'pm');
+  // A lead answers for themselves; answering for a lead takes a Support or a Sales grant.
+  if (update === 'answerAwareness') {
+    const by = command.by ?? operator.id;
+    return mayActFor(operator, by, 'support') && mayActFor(operator, by, 'sales');
+  }
+  if (operator.id === input.pmId || operator.actsFor.includes('product-ops')) return null;
+  return `operator ${operator.id} may not change ${input.issueKey}: only its PM owner (${input.pmId}) or an operator granted product-ops can`;
+}
+
 // ---- Applying events and commands --------------------------------------------------------
 // Each answers true when the state changed and the release must be reconciled.
 
-/** True for an event older than one already applied to `field`; otherwise records its time. */
-function isStale(state: State, field: keyof State['lastEventAt'], occurredAt: number | undefined): boolean {
+/**
+ * True for an event older than one already applied to `field`, or for the very delivery applied
+ * at the newest time again (one that outlived the delivery log); otherwise records its time and
+ * delivery. Two different events of the same millisecond both apply.
+ */
+export function isStale(
+  state: State,
+  field: keyof State['lastEventAt'],
+  occurredAt: number | undefined,
+  deliveryId?: string,
+): boolean {
   if (occurredAt === undefined) return false;
-  if (occurredAt < state.lastEventAt[field]) return true;
+  const last = state.lastEventAt[field];
+  if (occurredAt < last) return true;
+  const ids = (state.lastEventIds ??= {});
+  if (occurredAt === last && deliveryId !== undefined && (ids[field] ?? []).includes(deliveryId)) return true;
+  if (occurredAt > last) ids[field] = [];
+  if (deliveryId !== undefined) ids[field] = [...(ids[field] ?? []), deliveryId].slice(-20);
   state.lastEventAt[field] = occurredAt;
   return false;
 }
@@ -364,7 +531,7 @@ function isStale(state: State, field: keyof State['lastEventAt'], occurredAt: nu
  * when ignored). The workflow then loads the calendar the new date needs and applies it.
  */
 export function acceptMove(state: State, event: LaunchMovedEvent, { input }: Known): boolean {
-  if (state.phase !== 'planning' || isStale(state, 'launchDate', event.occurredAt)) {
+  if (state.phase !== 'planning' || isStale(state, 'launchDate', event.occurredAt, event.deliveryId)) {
     noteFor(
       state,
       input,
@@ -385,7 +552,11 @@ export function applyMove(state: State, event: LaunchMovedEvent, at: Circumstanc
 }
 
 export function applyTier(state: State, event: TierChangedEvent, at: Circumstances): boolean {
-  if (state.phase !== 'planning' || !isTier(event.tier) || isStale(state, 'tier', event.occurredAt)) {
+  if (
+    state.phase !== 'planning' ||
+    !isTier(event.tier) ||
+    isStale(state, 'tier', event.occurredAt, event.deliveryId)
+  ) {
     noteFor(state, at.input, `ignored a tier change to ${String(event.tier)}`);
     return false;
   }
@@ -399,7 +570,7 @@ export function applyTier(state: State, event: TierChangedEvent, at: Circumstanc
 
 /** A cancellation may arrive before the context is loaded: it needs only the release. */
 export function applyCancel(state: State, event: CancelledEvent, { input }: Known): boolean {
-  if (isFinished(state) || isStale(state, 'lifecycle', event.occurredAt)) return false;
+  if (isFinished(state) || isStale(state, 'lifecycle', event.occurredAt, event.deliveryId)) return false;
   noteFor(state, input, `cancelled${event.reason ? `: ${event.reason}` : ''}`);
   state.phase = 'cancelled';
   state.cancelReason = event.reason ?? null;
@@ -415,7 +586,8 @@ export function acceptReleased(
   event: ReleasedEvent,
   { today }: Circumstances,
 ): CalendarDate | null {
-  if (state.phase !== 'planning' || isStale(state, 'lifecycle', event.occurredAt)) return null;
+  if (state.phase !== 'planning' || isStale(state, 'lifecycle', event.occurredAt, event.deliveryId))
+    return null;
   return event.releasedOn ?? today;
 }
 
@@ -444,13 +616,41 @@ export function applyReleased(state: State, on: CalendarDate, at: Circumstances)
   return true;
 }
 
-export function applyBundlePublished(state: State, event: BundlePublishedEvent, at: Circumstances): boolean {
-  if (state.tier === 1 || state.bundlePublished || isStale(state, 'bundle', event.occurredAt)) return false;
+/** Notion ids with and without dashes name the same object. */
+export const sameNotionId = (a: string | null | undefined, b: string | null | undefined): boolean =>
+  typeof a === 'string' &&
+  typeof b === 'string' &&
+  a.replace(/-/g, '').toLowerCase() === b.replace(/-/g, '').toLowerCase();
+
+/**
+ * The bundle is published. An event that names a page counts only for the bundle page this
+ * release made; `by` says who, as far as the channel knows (a person, or an operator's command).
+ */
+export function applyBundlePublished(
+  state: State,
+  event: BundlePublishedEvent,
+  at: Circumstances,
+  by?: string,
+): boolean {
+  if (event.pageId !== undefined && !sameNotionId(event.pageId, state.applied.bundlePageId)) {
+    noteFor(
+      state,
+      at.input,
+      `ignored a publication of Notion page ${event.pageId}: the bundle of ${at.input.issueKey} is ${state.applied.bundlePageId ?? 'not made yet'}`,
+    );
+    return false;
+  }
+  if (
+    state.tier === 1 ||
+    state.bundlePublished ||
+    isStale(state, 'bundle', event.occurredAt, event.deliveryId)
+  )
+    return false;
   state.bundlePublished = true;
   state.flags.atRisk = false;
   state.flags.late = false;
-  markStep(state, 'bundle', 'done', `published ${at.today}`);
-  noteFor(state, at.input, 'enablement bundle published');
+  markStep(state, 'bundle', 'done', `published ${at.today}${by ? ` by ${by}` : ''}`);
+  noteFor(state, at.input, `enablement bundle published${by ? ` by ${by}` : ''}`);
   return true;
 }
 
@@ -459,6 +659,7 @@ export function applyConfirmation(
   event: ReadinessConfirmedEvent,
   source: Confirmation['source'],
   at: Circumstances,
+  operator?: string,
 ): boolean {
   if (state.tier === 1 || isFinished(state) || state.confirmations[event.team]) return false;
   if (!at.context.confirmers[event.team].includes(event.by)) {
@@ -469,22 +670,36 @@ export function applyConfirmation(
     );
     return false;
   }
-  state.confirmations[event.team] = { by: event.by, at: new Date(at.now).toISOString(), source };
-  markStep(state, readinessStep(event.team), 'done', `confirmed by ${event.by}`);
-  noteFor(state, at.input, `${event.team} readiness confirmed by ${event.by}`);
+  const onBehalf = operator !== undefined && operator !== event.by ? operator : undefined;
+  state.confirmations[event.team] = {
+    by: event.by,
+    at: new Date(at.now).toISOString(),
+    source,
+    ...(onBehalf ? { operator: onBehalf } : {}),
+  };
+  const who = `${event.by}${onBehalf ? ` via ${source} (operator ${onBehalf})` : source === 'cli' ? '' : ` via ${source}`}`;
+  markStep(state, readinessStep(event.team), 'done', `confirmed by ${who}`);
+  noteFor(state, at.input, `${event.team} readiness confirmed by ${who}`);
   return true;
 }
 
 /** Validated by `validateGoNoGo`: only the PM owner gets here. A no-go puts the release on hold. */
-export function applyGoNoGo(state: State, command: GoNoGoCommand, at: Circumstances): boolean {
+export function applyGoNoGo(
+  state: State,
+  command: GoNoGoCommand,
+  at: Circumstances,
+  operator?: string,
+): boolean {
+  const onBehalf = operator !== undefined && operator !== command.by ? operator : undefined;
   state.goNoGo.push({
     decision: command.decision,
     by: command.by,
     at: new Date(at.now).toISOString(),
     ...(command.note ? { note: command.note } : {}),
+    ...(onBehalf ? { operator: onBehalf } : {}),
   });
   state.flags.onHold = command.decision === 'no-go';
-  const said = `${command.decision} by ${command.by}${command.note ? `: ${command.note}` : ''}`;
+  const said = `${command.decision} by ${command.by}${onBehalf ? ` (operator ${onBehalf})` : ''}${command.note ? `: ${command.note}` : ''}`;
   markStep(state, 'go-no-go', command.decision === 'go' ? 'done' : 'pending', said);
   noteFor(state, at.input, said);
   return true;

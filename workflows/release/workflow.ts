@@ -8,13 +8,31 @@
  * This module only wires the messages to the transitions and hands the rest to the shared loop.
  */
 import { activitiesFor } from '../activity-options';
-import { condition, continueAsNew, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { createGmailActivities } from '../../activities/gmail';
 import type { createCoreActivities } from '../../activities/core';
+import type { createTombstoneActivities } from '../../activities/tombstones';
+import { MAX_LABEL_LENGTH, oneLine, parseCommand } from '../../domain/commands';
+import type { OperatorAuth, OperatorGrant } from '../../domain/operators';
+import {
+  authenticateOperator,
+  precheckOperator,
+  scopeOf,
+  takesUnsignedCommands,
+  UNSIGNED_REFUSAL,
+} from '../operator-identity';
 import type { CalendarDate } from '../../domain/business-calendar';
 import { noticeHtml, type Notice } from '../../domain/release-content';
 import { attempt, isRepeat, runEntityLoop, sendOnce, Wake } from '../entity-loop';
 import {
+  answerAwareness,
   bundlePublished,
   cancelRelease,
   changeTier,
@@ -28,9 +46,14 @@ import {
   releaseCancelled,
   released,
   releaseStatus,
+  releaseWorkflowId,
   tierChanged,
+  RELEASE_UPDATES,
+  ReleaseRefusals,
+  type BundlePublishedEvent,
   type LaunchMovedEvent,
   type PersonRef,
+  type ReadinessConfirmedEvent,
   type ReleasedEvent,
   type ReleaseInput,
   type ReleaseStatus,
@@ -39,6 +62,7 @@ import {
 import {
   acceptMove,
   acceptReleased,
+  applyAwareness,
   applyBundlePublished,
   applyCancel,
   applyConfirmation,
@@ -51,7 +75,11 @@ import {
   initialState,
   isFinished,
   noteFor,
+  refuseOperator,
+  ReleaseSchemas,
+  sameNotionId,
   status,
+  validateAwareness,
   validateCancel,
   validateConfirmation,
   validateGoNoGo,
@@ -78,12 +106,35 @@ export type { ReleaseWorkflowState } from './state';
 export const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 1_000;
 
 type Gmail = ReturnType<typeof createGmailActivities>;
-type Core = ReturnType<typeof createCoreActivities>;
+type Core = ReturnType<typeof createCoreActivities> & ReturnType<typeof createTombstoneActivities>;
+
+/** Patch: a readiness confirmation from Jira counts as the sub-task's changelog shows it. */
+export const READINESS_AT_SOURCE_PATCH = 'release-readiness-read-at-source';
+/** Patch: a publication from Notion counts only for this release's bundle page, as Notion shows it. */
+export const BUNDLE_AT_SOURCE_PATCH = 'release-bundle-read-at-source';
+/** Patch: a finished release leaves a tombstone. */
+export const TOMBSTONE_PATCH = 'release-tombstone';
+
+/**
+ * The input with its free text made safe: the product area becomes a search attribute and a
+ * Notion select, the title a mail subject and a page title; whoever started the release (a Jira
+ * webhook, a command) wrote them.
+ */
+function boundedInput(input: ReleaseInput): ReleaseInput {
+  const { productArea, title, ...rest } = input;
+  const area = oneLine(productArea, MAX_LABEL_LENGTH);
+  const name = oneLine(title, MAX_TITLE_LENGTH);
+  return { ...rest, ...(area ? { productArea: area } : {}), ...(name ? { title: name } : {}) };
+}
+
+/** A release's title: one line, this long at most. */
+export const MAX_TITLE_LENGTH = 255;
 
 export async function releaseWorkflow(
-  input: ReleaseInput,
+  rawInput: ReleaseInput,
   carried?: ReleaseWorkflowState,
 ): Promise<ReleaseStatus> {
+  const input = boundedInput(rawInput);
   const core = activitiesFor<Core>(null);
   const state: ReleaseWorkflowState = carried ?? initialState(input);
   const wake = new Wake();
@@ -101,7 +152,17 @@ export async function releaseWorkflow(
     });
   }
 
-  setHandlers(input, state, wake, ensureContext);
+  /** The configuration again: who a vendor account is, when the context predates that map. */
+  async function reloadContext(): Promise<void> {
+    const years = state.context?.calendarYears;
+    const currentYear = new Date(Date.now()).getUTCFullYear();
+    state.context = await core.loadReleaseContext({
+      pmId: input.pmId,
+      years: years ?? { from: currentYear - 1, to: currentYear + 1 },
+    });
+  }
+
+  setHandlers(input, state, wake, ensureContext, { core, run, reloadContext });
 
   if (!state.context) await ensureContext(state.launchDate);
   if (!state.plan) applyFirstPlan(state, circumstancesOf(state, input, Date.now()));
@@ -123,6 +184,19 @@ export async function releaseWorkflow(
       ),
     eventsBeforeContinueAsNew: HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW,
   });
+  if ((state.phase === 'cancelled' || state.phase === 'done') && patched(TOMBSTONE_PATCH)) {
+    const phase = state.phase;
+    // So that a late or replayed Jira event does not start it again once its history is gone.
+    await attempt(
+      () =>
+        core.recordReleaseTombstone({
+          issueKey: input.issueKey,
+          phase,
+          closedAt: new Date(Date.now()).toISOString(),
+        }),
+      (cause) => noteFor(state, input, `could not leave the release's tombstone: ${cause}`),
+    );
+  }
   return status(state, input, Date.now());
 }
 
@@ -170,16 +244,25 @@ function startRun(input: ReleaseInput, state: ReleaseWorkflowState): ReleaseRun 
   };
 }
 
+interface Sources {
+  core: ReturnType<typeof activitiesFor<Core>>;
+  run: ReleaseRun;
+  reloadContext: () => Promise<void>;
+}
+
 /**
- * Signals apply what happened in a tool (a repeated delivery is a no-op); updates validate a
- * person's command first and answer with the new status. Anything that needs the PM's calendar
- * waits until the first plan is made; a cancellation never waits.
+ * Signals apply what happened in a tool (a repeated delivery is a no-op, a malformed one is
+ * ignored); a confirmation from a tool counts only as the tool itself shows it, read again.
+ * Updates are a person's commands, signed by an operator: validated first, then the operator's
+ * grant checked, answered with the new status. Anything that needs the PM's calendar waits until
+ * the first plan is made; a cancellation never waits.
  */
 function setHandlers(
   input: ReleaseInput,
   state: ReleaseWorkflowState,
   wake: Wake,
   ensureContext: (forDate: CalendarDate) => Promise<void>,
+  sources: Sources,
 ): void {
   const at = () => circumstancesOf(state, input, Date.now());
   const whenReady = () => condition(() => state.context !== null && state.plan !== null);
@@ -187,6 +270,7 @@ function setHandlers(
     if (yes) wake.set();
   };
   const current = () => status(state, input, Date.now());
+  const { effects } = sources.run;
 
   async function move(event: LaunchMovedEvent): Promise<void> {
     if (!acceptMove(state, event, { input })) return;
@@ -200,101 +284,245 @@ function setHandlers(
     changed(applyReleased(state, on, at()));
   }
 
+  /** A signal's payload, or null (noted) when it does not have the event's shape. */
+  function shaped<K extends keyof typeof ReleaseSchemas, T>(kind: K, name: string, payload: T): T | null {
+    const parsed = parseCommand(ReleaseSchemas[kind](Date.now()), payload, name);
+    if (parsed.ok) return payload;
+    noteFor(state, input, `ignored a ${name} event: ${parsed.problem}`);
+    return null;
+  }
+
+  /**
+   * Who Jira says moved this release's own readiness sub-task to done: a person allowed to
+   * confirm, or null (noted). The webhook only says where to look.
+   */
+  async function readinessFromJira(event: ReadinessConfirmedEvent): Promise<string | null> {
+    const subtask = state.applied.subtasks[event.team];
+    const ignore = (why: string): null => {
+      noteFor(state, input, `ignored a ${event.team} readiness confirmation from Jira: ${why}`);
+      return null;
+    };
+    if (!subtask) return ignore('this release has no readiness sub-task for that team');
+    const done = at().context.jira.doneStatus;
+    const read = await effects.attempt(null, `read ${subtask} in Jira`, () =>
+      effects.jira.readStatusChange({ issueKey: subtask, toStatus: done }),
+    );
+    if (!read) return null;
+    if (read.status.toLowerCase() !== done.toLowerCase())
+      return ignore(`${subtask} is "${read.status}" in Jira, not ${done}`);
+    if (!state.context!.accounts) await sources.reloadContext();
+    const by = read.movedBy ? state.context!.accounts?.jira[read.movedBy] : undefined;
+    if (!by)
+      return ignore(
+        `${subtask} was moved to ${done} by Jira account ${read.movedBy ?? '(unknown)'}, who is nobody in the configuration`,
+      );
+    return by;
+  }
+
+  /** Whether Notion shows this release's own bundle page published; who published it, if known. */
+  async function bundleFromNotion(event: BundlePublishedEvent): Promise<{ by: string | undefined } | null> {
+    const pageId = state.applied.bundlePageId;
+    const ignore = (why: string): null => {
+      noteFor(state, input, `ignored a bundle publication from Notion: ${why}`);
+      return null;
+    };
+    if (!pageId || !sameNotionId(event.pageId, pageId))
+      return ignore(
+        `it names page ${event.pageId ?? '(none)'}, not the bundle this release made (${pageId ?? 'none yet'})`,
+      );
+    const page = await effects.attempt('bundle', 'read the bundle page in Notion', () =>
+      effects.notion.getPage({ pageId }),
+    );
+    if (!page) return null;
+    if (page.inTrash || page.properties.Status !== 'Published')
+      return ignore(
+        `Notion shows the bundle ${page.inTrash ? 'in the trash' : `as ${JSON.stringify(page.properties.Status ?? null)}`}`,
+      );
+    if (!state.context!.accounts) await sources.reloadContext();
+    const editor = page.lastEditedBy?.replace(/-/g, '').toLowerCase();
+    return { by: editor ? state.context!.accounts?.notion[editor] : undefined };
+  }
+
   setHandler(releaseStatus, current);
-  setHandler(launchMoved, async (e) => {
-    if (isRepeat(state, e.deliveryId)) return;
+  setHandler(launchMoved, async (raw) => {
+    const e = shaped('move', 'launchMoved', raw);
+    if (!e || isRepeat(state, e.deliveryId)) return;
     await whenReady();
     await move(e);
   });
-  setHandler(tierChanged, async (e) => {
-    if (isRepeat(state, e.deliveryId)) return;
+  setHandler(tierChanged, async (raw) => {
+    const e = shaped('tier', 'tierChanged', raw);
+    if (!e || isRepeat(state, e.deliveryId)) return;
     await whenReady();
     changed(applyTier(state, e, at()));
   });
-  setHandler(releaseCancelled, (e) => {
-    if (isRepeat(state, e.deliveryId)) return;
+  setHandler(releaseCancelled, (raw) => {
+    const e = shaped('cancel', 'releaseCancelled', raw);
+    if (!e || isRepeat(state, e.deliveryId)) return;
     changed(applyCancel(state, e, { input }));
   });
-  setHandler(released, async (e) => {
-    if (isRepeat(state, e.deliveryId)) return;
+  setHandler(released, async (raw) => {
+    const e = shaped('released', 'released', raw);
+    if (!e || isRepeat(state, e.deliveryId)) return;
     await whenReady();
     await release(e);
   });
-  setHandler(bundlePublished, async (e) => {
-    if (isRepeat(state, e.deliveryId)) return;
+  setHandler(bundlePublished, async (raw) => {
+    const e = shaped('publish', 'bundlePublished', raw);
+    if (!e || isRepeat(state, e.deliveryId)) return;
     await whenReady();
-    changed(applyBundlePublished(state, e, at()));
+    if (!patched(BUNDLE_AT_SOURCE_PATCH)) return changed(applyBundlePublished(state, e, at()));
+    const seen = await bundleFromNotion(e);
+    if (seen) changed(applyBundlePublished(state, e, at(), seen.by ? `${seen.by} via notion` : 'notion'));
   });
-  setHandler(readinessConfirmed, async (e) => {
-    if (isRepeat(state, e.deliveryId)) return;
+  setHandler(readinessConfirmed, async (raw) => {
+    const e = shaped('confirm', 'readinessConfirmed', raw);
+    if (!e || isRepeat(state, e.deliveryId)) return;
     await whenReady();
-    changed(applyConfirmation(state, e, 'jira', at()));
+    if (!patched(READINESS_AT_SOURCE_PATCH)) return changed(applyConfirmation(state, e, 'jira', at()));
+    const by = await readinessFromJira(e);
+    if (by) changed(applyConfirmation(state, { ...e, by }, 'jira', at()));
   });
 
   /** Validators run before the update is written to history: a refusal leaves no trace. */
-  const validating = <A>(validate: (s: ReleaseWorkflowState, a: A, asked: Asked) => void) => ({
-    validator: (a: A) => validate(state, a, { input, now: Date.now() }),
+  const validating = <A extends { auth?: OperatorAuth }>(
+    update: string,
+    validate: (s: ReleaseWorkflowState, a: A, asked: Asked) => void,
+  ) => ({
+    validator: (a: A) => {
+      validate(state, a, { input, now: Date.now() });
+      const problem = precheckOperator(
+        state,
+        a.auth,
+        scopeOf(releaseWorkflowId(input.issueKey), update, a),
+        Date.now(),
+      );
+      if (problem) throw ApplicationFailure.nonRetryable(problem, ReleaseRefusals.unauthenticated);
+    },
   });
+
+  /**
+   * Who signed a command, and whether their grant lets them give it; null for a command from
+   * before signatures, replayed as it was. A refusal is noted in the release's log and thrown.
+   */
+  async function operatorOf<A extends { auth?: OperatorAuth; by?: string; team?: 'support' | 'sales' }>(
+    update: string,
+    command: A,
+  ): Promise<OperatorGrant | null> {
+    const refused = (message: string, type: string, who: string): never => {
+      noteFor(state, input, `refused ${update} from ${who}: ${message}`);
+      throw ApplicationFailure.nonRetryable(message, type);
+    };
+    if (command.auth === undefined) {
+      if (takesUnsignedCommands()) return null;
+      return refused(UNSIGNED_REFUSAL, ReleaseRefusals.unauthenticated, command.by ?? 'an unsigned command');
+    }
+    const checked = await authenticateOperator(
+      state,
+      command.auth,
+      scopeOf(releaseWorkflowId(input.issueKey), update, command),
+      async () =>
+        (
+          await attempt(
+            () => sources.core.loadOperators(),
+            () => undefined,
+          )
+        )?.operators,
+    );
+    if ('refused' in checked)
+      return refused(checked.refused, ReleaseRefusals.unauthenticated, command.auth.operator);
+    const grant = refuseOperator(update, command, checked.operator, input);
+    if (grant) return refused(grant, ReleaseRefusals.notAllowed, `operator ${checked.operator.id}`);
+    return checked.operator;
+  }
+
   setHandler(
     moveLaunch,
     async (e) => {
+      await operatorOf(RELEASE_UPDATES.move, e);
       await whenReady();
       await move(e);
       return current();
     },
-    validating(validateMove),
+    validating(RELEASE_UPDATES.move, validateMove),
   );
   setHandler(
     changeTier,
     async (e) => {
+      await operatorOf(RELEASE_UPDATES.tier, e);
       await whenReady();
       changed(applyTier(state, e, at()));
       return current();
     },
-    validating(validateTier),
+    validating(RELEASE_UPDATES.tier, validateTier),
   );
   setHandler(
     cancelRelease,
     (e) => {
-      changed(applyCancel(state, e, { input }));
-      return current();
+      if (e.auth === undefined) {
+        if (!takesUnsignedCommands()) {
+          noteFor(state, input, `refused cancelRelease from an unsigned command: ${UNSIGNED_REFUSAL}`);
+          throw ApplicationFailure.nonRetryable(UNSIGNED_REFUSAL, ReleaseRefusals.unauthenticated);
+        }
+        changed(applyCancel(state, e, { input }));
+        return current();
+      }
+      return operatorOf(RELEASE_UPDATES.cancel, e).then(() => {
+        changed(applyCancel(state, e, { input }));
+        return current();
+      });
     },
-    validating(validateCancel),
+    validating(RELEASE_UPDATES.cancel, validateCancel),
   );
   setHandler(
     markReleased,
     async (e) => {
+      await operatorOf(RELEASE_UPDATES.released, e);
       await whenReady();
       await release(e);
       return current();
     },
-    validating(validateReleased),
+    validating(RELEASE_UPDATES.released, validateReleased),
   );
   setHandler(
     publishBundle,
     async (e) => {
+      const operator = await operatorOf(RELEASE_UPDATES.publish, e);
       await whenReady();
-      changed(applyBundlePublished(state, e, at()));
+      changed(applyBundlePublished(state, e, at(), operator ? `${operator.id} via cli` : undefined));
       return current();
     },
-    validating(validatePublish),
+    validating(RELEASE_UPDATES.publish, validatePublish),
   );
   setHandler(
     confirmReadiness,
     async (e) => {
+      const operator = await operatorOf(RELEASE_UPDATES.confirm, e);
       await whenReady();
-      changed(applyConfirmation(state, e, 'cli', at()));
+      changed(applyConfirmation(state, e, 'cli', at(), operator?.id));
       return current();
     },
-    validating(validateConfirmation),
+    validating(RELEASE_UPDATES.confirm, validateConfirmation),
   );
   setHandler(
     decideGoNoGo,
     async (c) => {
+      const operator = await operatorOf(RELEASE_UPDATES.goNoGo, c);
       await whenReady();
-      changed(applyGoNoGo(state, c, at()));
+      changed(applyGoNoGo(state, c, at(), operator?.id));
       return current();
     },
-    validating(validateGoNoGo),
+    validating(RELEASE_UPDATES.goNoGo, validateGoNoGo),
+  );
+  setHandler(
+    answerAwareness,
+    async (e) => {
+      await operatorOf(RELEASE_UPDATES.awareness, e);
+      await whenReady();
+      // Only the record changes: nothing in Jira, Notion or Calendar follows from an answer.
+      applyAwareness(state, e, 'cli', at());
+      return current();
+    },
+    validating(RELEASE_UPDATES.awareness, validateAwareness),
   );
 }

@@ -16,7 +16,7 @@ import {
   type EventAttendeeInput,
 } from '../../../activities/calendar';
 import { ErrorTypes, runBatch, type OperationContext } from '../../../activities/errors';
-import { calendarEventId, fingerprint } from '../../../contracts/node/idempotency';
+import { calendarEventId, fingerprint, secretCalendarEventId } from '../../../contracts/node/idempotency';
 import { zonedDateTimeToInstant } from '../../../domain/business-calendar';
 import type { OrgConfig } from '../../../domain/config';
 import type { BusyInterval } from '../../../domain/coverage';
@@ -111,7 +111,11 @@ export class FakeCalendar {
   /** Sync tokens issued before this point of a calendar's feed have expired. */
   private readonly expiredBefore = new Map<string, number>();
 
-  constructor(private readonly config: OrgConfig) {}
+  constructor(
+    private readonly config: OrgConfig,
+    /** The worker's secret, for the ids of invites whose answers count (`secretId`). */
+    private readonly eventIdSecret?: string,
+  ) {}
 
   /** The events prodops made (under an idempotency key). */
   made(): (FakeEvent & { idempotencyKey: string })[] {
@@ -175,9 +179,11 @@ export class FakeCalendar {
 
   activities(log: CallLog): CalendarActivities {
     const sender = this.config.integrations.google.sender;
+    const secret = this.eventIdSecret;
     const real = createCalendarActivities({
       calendarFor: () => clientAtTheDoor<calendar_v3.Calendar>(),
       ...(sender ? { defaultActor: sender } : {}),
+      eventIdSecret: () => secret,
     });
     const idOf = (ref: { eventId?: string; idempotencyKey?: string }) =>
       ref.eventId ?? calendarEventId(ref.idempotencyKey!);
@@ -185,7 +191,10 @@ export class FakeCalendar {
     const single = {
       upsertEvent: async (input) => {
         await asTheRealActivity(() => real.upsertEvent(input));
-        const id = calendarEventId(input.idempotencyKey);
+        const id =
+          input.secretId && secret !== undefined
+            ? secretCalendarEventId(input.idempotencyKey, secret)
+            : calendarEventId(input.idempotencyKey);
         const { attendees, optional } = attendeeList(input.attendees);
         const desired = {
           summary: input.summary,
@@ -262,6 +271,32 @@ export class FakeCalendar {
         return { id, created: false, updated: true };
       },
 
+      readInvite: async (input) => {
+        await asTheRealActivity(() => real.readInvite(input));
+        const event = this.find(input.calendarId, input.eventId);
+        if (!event)
+          return {
+            found: false,
+            status: 'cancelled',
+            organizer: null,
+            prodopsKey: null,
+            updated: null,
+            attendees: [],
+          };
+        return {
+          found: true,
+          status: event.status,
+          organizer: event.organizer.toLowerCase(),
+          prodopsKey: event.privateProperties[PRODOPS_KEY_PROPERTY] ?? null,
+          updated: event.updatedAt,
+          // Whoever the invite was forwarded to and answered shows as an attendee too.
+          attendees: [...new Set([...event.attendees, ...Object.keys(event.answers)])].map((email) => ({
+            email,
+            responseStatus: event.answers[email] ?? 'needsAction',
+          })),
+        };
+      },
+
       getEvent: async (input) => {
         await asTheRealActivity(() => real.getEvent(input));
         const event = this.find(input.calendarId, idOf(input));
@@ -329,6 +364,22 @@ export class FakeCalendar {
           nextSyncToken: `fake-sync:${this.feed}:${input.calendarId}`,
           fullResync: since === undefined,
         };
+      },
+
+      // The fake keeps no recurring events: as Calendar lists a single event's instances, the
+      // event is its own only instance (none once cancelled, or outside the window); an id
+      // Calendar never knew is not found.
+      listInstances: async (input) => {
+        await asTheRealActivity(() => real.listInstances(input));
+        const event = this.find(input.calendarId, input.eventId);
+        if (!event) return { events: [], found: false };
+        const from = input.timeMin === undefined ? -Infinity : Date.parse(input.timeMin);
+        const to = input.timeMax === undefined ? Infinity : Date.parse(input.timeMax);
+        const within =
+          event.status !== 'cancelled' &&
+          instant(event.end, event.timeZone) > from &&
+          instant(event.start, event.timeZone) < to;
+        return { events: within ? [render(event)] : [], found: true };
       },
 
       freeBusy: async (input) => {

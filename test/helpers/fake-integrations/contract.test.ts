@@ -349,6 +349,10 @@ describe.each(['sandbox', 'fake'] as const)('%s', (name) => {
       const emails = users.filter((u) => u.type === 'person').map((u) => u.email);
       expect(emails).toEqual(expect.arrayContaining(config.people.map((p) => p.email)));
     });
+
+    it('says whether the listing carries emails', async () => {
+      expect((await subject.notion.listUsers()).emailsWithheld).toBe(false);
+    });
   });
 
   describe('Calendar', () => {
@@ -455,6 +459,48 @@ describe.each(['sandbox', 'fake'] as const)('%s', (name) => {
           subject.calendar.upsertEvent({ ...event(key), attendees: [], eventType: 'outOfOffice' }),
         ),
       ).toEqual(permanent(ErrorTypes.conflict));
+    });
+
+    it('makes an out-of-office block over times, and refuses one over whole days', async () => {
+      const key = fresh('away');
+      const away = { ...event(key, 'Away'), attendees: [], eventType: 'outOfOffice' as const };
+      const made = await subject.calendar.upsertEvent(away);
+      expect(made.created).toBe(true);
+      expect((await subject.calendar.upsertEvent(away)).created).toBe(false);
+      expect(
+        await failureOf(
+          subject.calendar.upsertEvent({ ...away, idempotencyKey: fresh('whole'), start: DAY, end: DAY }),
+        ),
+      ).toEqual(permanent(ErrorTypes.invalidInput));
+      expect(
+        await failureOf(
+          subject.calendar.upsertEvent({
+            ...event(fresh('meeting')),
+            outOfOffice: { autoDeclineMode: 'declineNone' },
+          }),
+        ),
+      ).toEqual(permanent(ErrorTypes.invalidInput));
+    });
+
+    it('lists a single event as its own only instance, within the window', async () => {
+      const key = fresh('single');
+      const { id } = await subject.calendar.upsertEvent(event(key));
+      const all = await subject.calendar.listInstances({ calendarId: ANA.email, eventId: id });
+      expect([all.found, all.events.map((e) => e.id)]).toEqual([true, [id]]);
+      const later = await subject.calendar.listInstances({
+        calendarId: ANA.email,
+        eventId: id,
+        timeMin: new Date(at('11:00')).toISOString(),
+      });
+      expect([later.found, later.events]).toEqual([true, []]);
+      await subject.calendar.deleteEvent({ calendarId: ANA.email, idempotencyKey: key });
+      const deleted = await subject.calendar.listInstances({ calendarId: ANA.email, eventId: id });
+      expect([deleted.found, deleted.events]).toEqual([true, []]);
+      const unknown = await subject.calendar.listInstances({
+        calendarId: ANA.email,
+        eventId: 'nosucheventatall0000',
+      });
+      expect([unknown.found, unknown.events]).toEqual([false, []]);
     });
 
     it('counts an opaque event as busy, within the window asked about', async () => {

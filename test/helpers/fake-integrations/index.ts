@@ -50,7 +50,12 @@ export interface FakeIntegrationsOptions {
   temporal?: Client;
   /** The secret new calendar channels are signed with; the tests' development secret by default. */
   channelSecret?: string;
+  /** The worker's secret (invite ids, coordinator signatures); TEST_WORKER_SECRET by default. */
+  workerSecret?: string;
 }
+
+/** The worker secret of the tests' workers (invite ids, coordinator signatures). */
+export const TEST_WORKER_SECRET = 'test-worker-secret-0123456789abcdef';
 
 export class FakeIntegrations {
   readonly log = new CallLog();
@@ -66,9 +71,10 @@ export class FakeIntegrations {
   ) {
     this.jira = new FakeJira(config);
     this.notion = new FakeNotion(config);
-    this.calendar = new FakeCalendar(config);
+    const workerSecret = options.workerSecret ?? TEST_WORKER_SECRET;
+    this.calendar = new FakeCalendar(config, workerSecret);
     this.gmail = new FakeGmail();
-    this.core = new FakeCore(() => this.config, options.temporal);
+    this.core = new FakeCore(() => this.config, workerSecret, options.temporal);
   }
 
   /** The activities for the workers: each system's on its own queue, the core on the workflows'. */

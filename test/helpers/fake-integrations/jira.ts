@@ -38,6 +38,8 @@ export interface FakeIssue {
   /** The key prodops created it under; absent on an issue a person made. */
   idempotencyKey?: string;
   properties: Record<string, JsonValue>;
+  /** The status changes, as the issue's changelog shows them (`by`: a Jira account; null for prodops). */
+  changelog: { to: string; by: string | null; at: number }[];
 }
 
 export interface FakeComment {
@@ -134,6 +136,7 @@ export class FakeJira {
       fields: { ...(seed.fields ?? {}) },
       dueHistory: [seed.duedate ?? null],
       properties: {},
+      changelog: [],
       ...(seed.parentKey ? { parentKey: seed.parentKey } : {}),
       ...(seed.assigneeAccountId ? { assigneeAccountId: seed.assigneeAccountId } : {}),
       ...(seed.duedate ? { duedate: seed.duedate } : {}),
@@ -143,11 +146,12 @@ export class FakeJira {
     return issue;
   }
 
-  /** A person moves the issue in Jira, by whatever path their board allows. */
-  setIssueStatus(key: string, status: string): void {
+  /** A person (a Jira account, when the test names one) moves the issue, by whatever path their board allows. */
+  setIssueStatus(key: string, status: string, by: string | null = null): void {
     const issue = this.issues.get(key);
     if (!issue) throw new Error(`the fake Jira has no issue ${key}`);
     issue.status = status;
+    issue.changelog.push({ to: status, by, at: Date.now() });
   }
 
   /** The issues prodops created (under an idempotency key), by key. */
@@ -176,6 +180,15 @@ export class FakeJira {
         const ctx = about('getIssue', input.issueKey);
         await asTheRealActivity(() => real.getIssue(input));
         return this.view(existing(ctx, input.issueKey), input.fields);
+      },
+
+      readStatusChange: async (input) => {
+        const ctx = about('getIssue', input.issueKey);
+        await asTheRealActivity(() => real.readStatusChange(input));
+        const issue = existing(ctx, input.issueKey);
+        const wanted = input.toStatus.trim().toLowerCase();
+        const last = issue.changelog.filter((c) => c.to.trim().toLowerCase() === wanted).at(-1);
+        return { status: issue.status, movedBy: last?.by ?? null, movedAt: last?.at ?? null };
       },
 
       searchIssues: async (input) => {
@@ -278,6 +291,7 @@ export class FakeJira {
           });
         }
         issue.status = transition.to;
+        issue.changelog.push({ to: transition.to, by: null, at: Date.now() });
         return { transitioned: true, status: transition.to };
       },
 

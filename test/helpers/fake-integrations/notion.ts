@@ -42,6 +42,8 @@ export interface FakePage {
   archived: boolean;
   createdTime: string;
   lastEditedTime: string;
+  /** The Notion user who last edited it; null for prodops' own integration. */
+  lastEditedBy: string | null;
 }
 
 export interface FakeDataSource {
@@ -109,8 +111,8 @@ export class FakeNotion {
     return this.pages.filter((p): p is FakePage & { idempotencyKey: string } => p.idempotencyKey !== null);
   }
 
-  /** A person adds a row to one of the configured data sources. */
-  createPageAs(dataSourceId: string, properties: NotionPropertyInputs): FakePage {
+  /** A person (a Notion user id, when the test names one) adds a row to one of the configured data sources. */
+  createPageAs(dataSourceId: string, properties: NotionPropertyInputs, by: string | null = null): FakePage {
     const source = this.dataSources.get(normalizeId(dataSourceId));
     if (!source) throw new Error(`the fake Notion has no data source ${dataSourceId}`);
     const now = new Date().toISOString();
@@ -124,17 +126,19 @@ export class FakeNotion {
       archived: false,
       createdTime: now,
       lastEditedTime: now,
+      lastEditedBy: by,
     };
     this.pages.push(page);
     return page;
   }
 
-  /** A person edits a row in Notion. */
-  editPage(id: string, properties: NotionPropertyInputs): void {
+  /** A person (a Notion user id, when the test names one) edits a row in Notion. */
+  editPage(id: string, properties: NotionPropertyInputs, by: string | null = null): void {
     const page = this.pages.find((p) => p.id === normalizeId(id));
     if (!page) throw new Error(`the fake Notion has no page ${id}`);
     Object.assign(page.properties, properties);
     page.lastEditedTime = new Date().toISOString();
+    page.lastEditedBy = by;
   }
 
   /** A person adds a row to a data source in Notion (no prodops key). */
@@ -153,14 +157,15 @@ export class FakeNotion {
       archived: false,
       createdTime: now,
       lastEditedTime: now,
+      lastEditedBy: null,
     };
     this.pages.push(page);
     return page;
   }
 
   /** A person sets a row's Status (`Published`, …). */
-  setPageStatus(id: string, status: string): void {
-    this.editPage(id, { Status: { status } });
+  setPageStatus(id: string, status: string, by: string | null = null): void {
+    this.editPage(id, { Status: { status } }, by);
   }
 
   /** The workspace's people, one for each person of the configuration. */
@@ -229,11 +234,22 @@ export class FakeNotion {
         const ctx = about('upsertPage', given.idempotencyKey);
         await asTheRealActivity(() => real.upsertPage(given));
         const input = { ...given, properties: this.resolvePeople(ctx, given.properties) };
+        const held =
+          input.pageId === undefined
+            ? undefined
+            : this.pages.find((p) => p.id === normalizeId(input.pageId!) && !p.archived);
+        if (held) {
+          // The page the caller holds, written by id: no look-up by key.
+          Object.assign(held.properties, structuredClone(input.properties));
+          held.lastEditedTime = new Date().toISOString();
+          return { id: held.id, url: held.url, created: false };
+        }
         const source = dataSource({ ...ctx, operation: 'dataSources.query' }, input.dataSourceId);
         const made = rows(source.id).find((p) => p.idempotencyKey === input.idempotencyKey);
         if (made) {
           Object.assign(made.properties, structuredClone(input.properties));
           made.lastEditedTime = new Date().toISOString();
+          made.lastEditedBy = null;
           return { id: made.id, url: made.url, created: false };
         }
         const id = pageId(this.pages.length + 1);
@@ -248,6 +264,7 @@ export class FakeNotion {
           archived: false,
           createdTime: now,
           lastEditedTime: now,
+          lastEditedBy: null,
         });
         return { id, url: this.pages.at(-1)!.url, created: true };
       },
@@ -261,7 +278,21 @@ export class FakeNotion {
         Object.assign(target.properties, structuredClone(input.properties ?? {}));
         if (input.archived !== undefined) target.archived = input.archived;
         target.lastEditedTime = new Date().toISOString();
+        target.lastEditedBy = null;
         return this.view(target);
+      },
+
+      readPageContent: async (input) => {
+        const ctx = about('blocks.children.list', input.pageId);
+        await asTheRealActivity(() => real.readPageContent(input));
+        // What a person wrote on the page, archived pages included (Notion lists their blocks).
+        const target = found(
+          ctx,
+          'page',
+          input.pageId,
+          this.pages.find((p) => p.id === normalizeId(input.pageId)),
+        );
+        return { content: structuredClone(target.blocks), truncated: false };
       },
 
       appendContent: async (input) => {
@@ -306,7 +337,8 @@ export class FakeNotion {
 
       listUsers: async () => {
         await asTheRealActivity(() => real.listUsers());
-        return { users: this.users() };
+        // Every person is listed with an email, as to an integration with the email capability.
+        return { users: this.users(), emailsWithheld: false };
       },
     } satisfies NotionActivities);
   }
@@ -349,6 +381,7 @@ export class FakeNotion {
       inTrash: page.archived,
       createdTime: page.createdTime,
       lastEditedTime: page.lastEditedTime,
+      lastEditedBy: page.lastEditedBy,
     };
   }
 

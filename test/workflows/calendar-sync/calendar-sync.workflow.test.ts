@@ -32,6 +32,8 @@ const config = loadExampleConfig();
 const FIXTURE = fileURLToPath(new URL('../../fixtures/calendar-sync-workflows.ts', import.meta.url));
 const ANA = 'ana@northwind.example';
 const BEN = 'ben@northwind.example';
+const HANA = 'hana@northwind.example';
+const SENDER = config.integrations.google.sender!;
 
 let stack: Stack;
 let env: TestWorkflowEnvironment;
@@ -146,6 +148,7 @@ describe('calendar-sync', () => {
       eventType: 'outOfOffice',
       start: { dateTime: '2027-03-01T00:00:00', timeZone: 'Europe/London' },
       end: { dateTime: '2027-03-06T00:00:00', timeZone: 'Europe/London' },
+      outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
     });
     const leaveId = leaveWorkflowId('ana', '2027-03-01');
     const first = await recordingWhere(
@@ -242,6 +245,7 @@ describe('calendar-sync', () => {
       eventType: 'outOfOffice',
       start: { dateTime: '2027-05-03T00:00:00', timeZone: 'America/New_York' },
       end: { dateTime: '2027-05-05T00:00:00', timeZone: 'America/New_York' },
+      outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
     });
     await statusWhere(CHLOE, (s) => s.following.outOfOffice === 1, 'the out-of-office event followed');
 
@@ -257,37 +261,71 @@ describe('calendar-sync', () => {
     });
   });
 
-  it('tells the workflow named on an invite when an attendee answers it', async () => {
+  it("does not hear a look-alike invite on a person's own calendar, even one naming a workflow", async () => {
+    const leaveId = leaveWorkflowId('ana', '2027-03-08');
+    // Ana makes an event on her own calendar that looks like prodops' approval invite to her
+    // manager, names her request, and has Hana "accept" it.
+    const fake = sandbox.google.store.createEventAs(ANA, {
+      summary: 'Approve leave for Ana Costa',
+      start: { dateTime: '2027-03-08T09:00:00', timeZone: 'Europe/London' },
+      end: { dateTime: '2027-03-08T09:15:00', timeZone: 'Europe/London' },
+      attendees: [{ email: HANA }],
+      extendedProperties: {
+        private: { prodopsKey: `${leaveId}:r1:approval-invite:hana`, prodopsWorkflowId: leaveId },
+      },
+    });
+    sandbox.google.store.respondToEvent(ANA, fake.id as string, HANA, 'accepted');
+    const before = await syncStatus(ANA);
+    await env.client.workflow
+      .getHandle(calendarSyncWorkflowId(ANA))
+      .signal(calendarChanged, { reason: 'push' });
+    await statusWhere(ANA, (s) => s.syncs > before.syncs, 'a sync of ana after the look-alike');
+    const after = await syncStatus(ANA);
+    expect(after.dispatched).toBe(before.dispatched);
+    expect(after.log.map((l) => l.message).join('\n')).not.toContain('inviteAnswered');
+  });
+
+  it('tells the workflow named on an invite the sender organises when an attendee answers it', async () => {
     const leaveId = leaveWorkflowId('ana', '2027-03-01');
-    const invite = sandbox.google.store.createEventAs(ANA, {
+    const target = calendarSyncTargets(config).find((t) => t.calendarId === SENDER)!;
+    await env.client.workflow.signalWithStart(CALENDAR_SYNC_WORKFLOW_TYPE, {
+      workflowId: calendarSyncWorkflowId(SENDER),
+      taskQueue,
+      args: [{ ...target, address: `${gateway.url}/calendar` }],
+      signal: calendarChanged,
+      signalArgs: [{ reason: 'watch' }],
+    });
+    await statusWhere(SENDER, (s) => s.hasSyncToken, 'the first sync of the sender');
+    const invite = sandbox.google.store.createEventAs(SENDER, {
       summary: 'Can you cover for Ana?',
       start: { dateTime: '2027-03-01T09:00:00', timeZone: 'Europe/London' },
       end: { dateTime: '2027-03-01T09:15:00', timeZone: 'Europe/London' },
       attendees: [{ email: BEN }],
       extendedProperties: {
-        private: { prodopsKey: `${leaveId}:coverage-invite:ben`, prodopsWorkflowId: leaveId },
+        private: { prodopsKey: `${leaveId}:r1:coverage-invite:ben`, prodopsWorkflowId: leaveId },
       },
     });
-    sandbox.google.store.respondToEvent(ANA, invite.id as string, BEN, 'accepted');
+    sandbox.google.store.respondToEvent(SENDER, invite.id as string, BEN, 'accepted');
     // Push delivery is not guaranteed (that is why the workflow also syncs on a timer); what is
     // under test here is the dispatch, so a sync is asked for as the backstop would.
     await env.client.workflow
-      .getHandle(calendarSyncWorkflowId(ANA))
+      .getHandle(calendarSyncWorkflowId(SENDER))
       .signal(calendarChanged, { reason: 'push' });
     const answered = await recordingWhere(leaveId, (r) => r.answers.length >= 1, 'the answer');
     expect(answered.answers).toEqual([
       expect.objectContaining({
-        calendarId: ANA,
+        calendarId: SENDER,
         eventId: invite.id,
         attendeeEmail: BEN,
         response: 'accepted',
       }),
     ]);
+    await env.client.workflow.getHandle(calendarSyncWorkflowId(SENDER)).signal(stopCalendarSync, {});
     await recordHistory(
-      env.client.workflow.getHandle(calendarSyncWorkflowId(ANA)),
+      env.client.workflow.getHandle(calendarSyncWorkflowId(SENDER)),
       'calendar-sync',
-      'leave-dispatched-resynced-answered',
-      'an out-of-office event created and moved, a 410 and full resync, an invite answered',
+      'invite-answer-on-sender-calendar',
+      'an answer to an invite the sender mailbox organises reaches the workflow it names; the sync stops',
     );
   });
 });

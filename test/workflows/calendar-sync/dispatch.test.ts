@@ -160,6 +160,69 @@ describe('the out-of-office rule', () => {
     ]);
   });
 
+  it('makes each instance of a recurring out-of-office event a request, and cancels one instance alone', () => {
+    const known = emptyKnownEvents();
+    const friday = (day: string) =>
+      ooo(
+        `s1_202703${day}T000000Z`,
+        `2027-03-${day}T00:00:00`,
+        `2027-03-${String(Number(day) + 1).padStart(2, '0')}T00:00:00`,
+        {
+          recurringEventId: 's1',
+        },
+      );
+    const started = planDispatches([friday('05'), friday('12'), friday('19')], known, ctx('incremental'));
+    expect(started.map((d) => [d.kind, d.workflowId])).toEqual([
+      ['signalWithStart', 'leave:ana:2027-03-05'],
+      ['signalWithStart', 'leave:ana:2027-03-12'],
+      ['signalWithStart', 'leave:ana:2027-03-19'],
+    ]);
+    const [cancelled, ...rest] = planDispatches(
+      [{ id: 's1_20270312T000000Z', status: 'cancelled', eventType: 'outOfOffice', recurringEventId: 's1' }],
+      known,
+      ctx('incremental'),
+    );
+    expect(rest).toEqual([]);
+    expect(cancelled).toMatchObject({
+      kind: 'signal',
+      workflowId: 'leave:ana:2027-03-12',
+      args: [{ status: 'cancelled' }],
+    });
+    // The whole series deleted, reported by its own id: every request of its instances still on.
+    const series = planDispatches(
+      [{ id: 's1', status: 'cancelled', eventType: 'outOfOffice' }],
+      known,
+      ctx('incremental'),
+    );
+    expect(series.map((d) => [d.kind, d.workflowId])).toEqual([
+      ['signal', 'leave:ana:2027-03-05'],
+      ['signal', 'leave:ana:2027-03-19'],
+    ]);
+  });
+
+  it('hands the request of a series known as one event to its instance on the same day', () => {
+    const known = emptyKnownEvents();
+    // Listed before instances were: the series as one event, read as its first day.
+    planDispatches([ooo('s2', '2027-03-05T00:00:00', '2027-03-06T00:00:00')], known, ctx('incremental'));
+    const dispatches = planDispatches(
+      [
+        ooo('s2_20270305T000000Z', '2027-03-05T00:00:00', '2027-03-06T00:00:00', { recurringEventId: 's2' }),
+        ooo('s2_20270312T000000Z', '2027-03-12T00:00:00', '2027-03-13T00:00:00', { recurringEventId: 's2' }),
+      ],
+      known,
+      ctx('resync'),
+    );
+    // The first day's request goes on untouched (not cancelled as vanished); the next one starts.
+    expect(dispatches.map((d) => [d.kind, d.workflowId])).toEqual([
+      ['signalWithStart', 'leave:ana:2027-03-12'],
+    ]);
+    expect(known.outOfOffice['s2']).toBeUndefined();
+    expect(known.outOfOffice['s2_20270305T000000Z']).toMatchObject({
+      workflowId: 'leave:ana:2027-03-05',
+      recurringEventId: 's2',
+    });
+  });
+
   it(`forgets leave that ended more than ${FORGET_AFTER_DAYS} days ago`, () => {
     const known = emptyKnownEvents();
     planDispatches([ooo('e1', '2027-03-01T00:00:00', '2027-03-06T00:00:00')], known, ctx('incremental'));

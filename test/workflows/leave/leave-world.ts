@@ -17,6 +17,8 @@ import {
   type Made,
 } from '../../helpers/fake-integrations';
 
+export { TEST_WORKER_SECRET } from '../../helpers/fake-integrations';
+
 export type WorldEvent = Made<FakeEvent>;
 export type WorldPage = Made<FakePage>;
 
@@ -90,6 +92,22 @@ export class LeaveWorld {
    */
   hold(match: (call: string) => boolean): { reached: Promise<void>; release: () => void } {
     return this.fakes.log.hold((c) => match(`${c.name} ${c.subject}`));
+  }
+
+  /**
+   * An attendee answers an invite at `at`: the organiser's copy changes, as in Google Calendar
+   * (whoever the invite was forwarded to may answer too).
+   */
+  respond(
+    eventId: string,
+    email: string,
+    response: 'accepted' | 'declined' | 'tentative',
+    at = Date.now(),
+  ): void {
+    const event = this.events.find((e) => e.id === eventId);
+    if (!event) throw new Error(`no event ${eventId}`);
+    event.answers[email.toLowerCase()] = response;
+    event.updatedAt = at;
   }
 
   liveEvents(): WorldEvent[] {

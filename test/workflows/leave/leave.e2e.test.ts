@@ -144,6 +144,7 @@ describe('leave workflow end to end', () => {
         eventType: 'outOfOffice',
         start: { dateTime: `${first}T00:00:00`, timeZone: 'Europe/London' },
         end: { dateTime: `${addCalendarDays(first, 2)}T00:00:00`, timeZone: 'Europe/London' },
+        outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
       }) as { id: string; updated: string };
       const request: LeaveRequestInput = {
         personId: 'gita',

@@ -6,11 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { loadExampleConfig } from '../../helpers/config';
 import { queryUntil } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
 import { startStack, type Stack } from '../../helpers/stack';
-import { LeaveWorld } from './leave-world';
+import { LeaveWorld, TEST_WORKER_SECRET } from './leave-world';
+import { signAsWorker } from '../../../contracts/node/worker-key';
+import { commandScope } from '../../../domain/operators';
+import { signAs, withOperators } from '../../helpers/operators';
 import { leaveWorkflow } from '../../../workflows/leave/workflow';
 import {
   cancelLeave,
@@ -21,6 +25,7 @@ import {
   leaveStatus,
   leaveWorkflowId,
   outOfOfficeChanged,
+  releaseReservation,
   type LeaveRequestInput,
   type LeaveStatusView,
   type OutOfOfficeChanged,
@@ -41,8 +46,15 @@ import { evaluateGateOne, normaliseWindow } from '../../../domain/coverage';
 import { buildLeaveContext } from '../../../activities/leave';
 
 const example = loadExampleConfig();
-/** The example organisation without its fixed blackouts: tests place their own. */
-const config: OrgConfig = { ...example, leave: { ...example.leave, blackouts: [] } };
+/**
+ * The example organisation without its fixed blackouts (tests place their own), everyone an
+ * operator with a key of their own, Priya (Product Ops) also granted to act for buddies.
+ */
+const operators = withOperators(
+  { ...example, leave: { ...example.leave, blackouts: [] } },
+  { priya: ['product-ops', 'buddy'] },
+);
+const config: OrgConfig = operators.config;
 const SENDER = config.integrations.google.sender!;
 const email = (id: string) => config.people.find((p) => p.id === id)!.email;
 const year = new Date().getUTCFullYear();
@@ -87,8 +99,12 @@ interface Run {
   ) => Promise<WorkflowHandle<typeof leaveWorkflow>>;
 }
 
+/** The world of the test running now (tests in a file run one at a time). */
+let activeWorld: LeaveWorld | undefined;
+
 async function withLeave(body: (run: Run) => Promise<void>, organisation: OrgConfig = config): Promise<void> {
   const world = new LeaveWorld(organisation, env.client);
+  activeWorld = world;
   await stack.withWorkers({ activities: world.activities() }, async ({ taskQueue, track }) => {
     // Nothing may outlive its workers, not even an activity in flight: either would hold the
     // test server's clock still for every later test. The stack ends what is tracked, once idle.
@@ -145,12 +161,16 @@ async function answer(
   response: 'accepted' | 'declined',
   from = email(personId),
 ): Promise<void> {
+  const eventId = invite(s, kind, personId).eventId;
+  const at = await env.currentTimeMs();
+  // The answer lands in Google Calendar first; the signal only says where to look.
+  activeWorld!.respond(eventId, from, response, at);
   await handle.signal(inviteAnswered, {
     calendarId: SENDER,
-    eventId: invite(s, kind, personId).eventId,
+    eventId,
     attendeeEmail: from,
     response,
-    occurredAt: await env.currentTimeMs(),
+    occurredAt: at,
   });
 }
 
@@ -171,6 +191,19 @@ async function settle(handle: WorkflowHandle, until: number): Promise<LeaveStatu
 
 const londonInstant = (date: CalendarDate, time = '00:00') =>
   Date.parse(zonedDateTimeToInstant(date, time, 'Europe/London'));
+
+/**
+ * The command as `by` sends it from the command line: signed with their own key, dated by the
+ * server's clock; `operator` signs instead when someone acts on their behalf.
+ */
+async function signed<T extends { by?: string }>(
+  handle: WorkflowHandle,
+  update: UpdateDefinition<LeaveStatusView, [T]>,
+  command: T,
+  operator = command.by!,
+): Promise<T> {
+  return signAs(operators.keys, operator, handle.workflowId, update, command, await env.currentTimeMs());
+}
 
 async function refusedWith(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -378,20 +411,28 @@ describe('leave workflow', () => {
       const handle = await start({ personId: 'gita', from, to });
       const asked = await waitFor(handle, awaiting, 'the invites');
       expect(
-        await refusedWith(handle.executeUpdate(confirmLeave, { args: [{ by: 'dev', decision: 'approve' }] })),
+        await refusedWith(
+          handle.executeUpdate(confirmLeave, {
+            args: [await signed(handle, confirmLeave, { by: 'dev', decision: 'approve' })],
+          }),
+        ),
       ).toBe(
         'dev is neither the covering buddy (Hugo Laurent) nor the manager (Hana Okafor) of this request',
       );
       expect(
         await refusedWith(
-          handle.executeUpdate(confirmLeave, { args: [{ by: 'gita', decision: 'approve' }] }),
+          handle.executeUpdate(confirmLeave, {
+            args: [await signed(handle, confirmLeave, { by: 'gita', decision: 'approve' })],
+          }),
         ),
       ).toBe('gita cannot confirm their own leave');
       expect(
         await refusedWith(
-          handle.executeUpdate(confirmLeave, { args: [{ by: 'hana', decision: 'maybe' as never }] }),
+          handle.executeUpdate(confirmLeave, {
+            args: [await signed(handle, confirmLeave, { by: 'hana', decision: 'maybe' as never })],
+          }),
         ),
-      ).toBe('decision must be approve or decline, got "maybe"');
+      ).toBe('decision: must be approve or decline');
       // An invite forwarded to someone else does not confirm anything either.
       await answer(handle, asked, 'coverage-invite', 'hugo', 'accepted', email('ana'));
       await answer(handle, asked, 'approval-invite', 'hana', 'accepted', email('gita'));
@@ -408,7 +449,9 @@ describe('leave workflow', () => {
       expect(refused.confirmations).toEqual({ buddy: null, manager: null });
 
       await handle.executeUpdate(confirmLeave, {
-        args: [{ by: 'hana', decision: 'decline', note: 'quarter close' }],
+        args: [
+          await signed(handle, confirmLeave, { by: 'hana', decision: 'decline', note: 'quarter close' }),
+        ],
       });
       const result = await settle(handle, 0);
       expect(result.phase).toBe('declined');
@@ -468,8 +511,12 @@ describe('leave workflow', () => {
       const first = await waitFor(handle, awaiting, 'the invites');
       // The signal that started it repeats the request's dates: still the first round.
       expect(first.round).toBe(1);
-      await handle.executeUpdate(confirmLeave, { args: [{ by: 'hugo', decision: 'approve' }] });
-      await handle.executeUpdate(confirmLeave, { args: [{ by: 'hana', decision: 'approve' }] });
+      await handle.executeUpdate(confirmLeave, {
+        args: [await signed(handle, confirmLeave, { by: 'hugo', decision: 'approve' })],
+      });
+      await handle.executeUpdate(confirmLeave, {
+        args: [await signed(handle, confirmLeave, { by: 'hana', decision: 'approve' })],
+      });
       await waitFor(
         handle,
         (s) => s.phase === 'confirmed' && s.events.some((e) => e.kind === 'covering'),
@@ -514,8 +561,12 @@ describe('leave workflow', () => {
       const { from, to } = await quietWindow(10, 2);
       const handle = await start({ personId: 'ana', from, to });
       await waitFor(handle, awaiting, 'the invites');
-      await handle.executeUpdate(confirmLeave, { args: [{ by: 'ben', decision: 'approve' }] });
-      await handle.executeUpdate(confirmLeave, { args: [{ by: 'hana', decision: 'approve' }] });
+      await handle.executeUpdate(confirmLeave, {
+        args: [await signed(handle, confirmLeave, { by: 'ben', decision: 'approve' })],
+      });
+      await handle.executeUpdate(confirmLeave, {
+        args: [await signed(handle, confirmLeave, { by: 'hana', decision: 'approve' })],
+      });
       const booked = await waitFor(
         handle,
         (s) => s.phase === 'confirmed' && s.notices.some((n) => n.kind === 'handover'),
@@ -530,11 +581,13 @@ describe('leave workflow', () => {
       ]);
       expect(world.liveEvents().map((e) => e.calendarId)).toContain('growth-team@northwind.example');
 
-      expect(await refusedWith(handle.executeUpdate(cancelLeave, { args: [{ by: 'ben' }] }))).toBe(
-        "ben cannot cancel Ana Costa's leave: only they or their management chain can",
-      );
+      expect(
+        await refusedWith(
+          handle.executeUpdate(cancelLeave, { args: [await signed(handle, cancelLeave, { by: 'ben' })] }),
+        ),
+      ).toBe("ben cannot cancel Ana Costa's leave: only they or their management chain can");
       const cancelled = await handle.executeUpdate(cancelLeave, {
-        args: [{ by: 'ana', reason: 'plans changed' }],
+        args: [await signed(handle, cancelLeave, { by: 'ana', reason: 'plans changed' })],
       });
       expect(cancelled.phase).toBe('cancelled');
       expect(cancelled.events.every((e) => e.status === 'removed')).toBe(true);
@@ -608,8 +661,12 @@ describe('leave workflow', () => {
         (call) => call.startsWith('upsertEvent') && call.includes(':covering:hugo'),
       );
       try {
-        await handle.executeUpdate(confirmLeave, { args: [{ by: 'hugo', decision: 'approve' }] });
-        await handle.executeUpdate(confirmLeave, { args: [{ by: 'hana', decision: 'approve' }] });
+        await handle.executeUpdate(confirmLeave, {
+          args: [await signed(handle, confirmLeave, { by: 'hugo', decision: 'approve' })],
+        });
+        await handle.executeUpdate(confirmLeave, {
+          args: [await signed(handle, confirmLeave, { by: 'hana', decision: 'approve' })],
+        });
         await covering.reached;
         const heldAt = await env.currentTimeMs();
         // hugo declines the coverage invite in his calendar while his covering event is being made.
@@ -644,11 +701,17 @@ describe('leave workflow', () => {
       await waitFor(handle, awaiting, 'the invites');
       const handover = world.hold((call) => call.startsWith('searchIssues'));
       try {
-        await handle.executeUpdate(confirmLeave, { args: [{ by: 'ben', decision: 'approve' }] });
-        await handle.executeUpdate(confirmLeave, { args: [{ by: 'hana', decision: 'approve' }] });
+        await handle.executeUpdate(confirmLeave, {
+          args: [await signed(handle, confirmLeave, { by: 'ben', decision: 'approve' })],
+        });
+        await handle.executeUpdate(confirmLeave, {
+          args: [await signed(handle, confirmLeave, { by: 'hana', decision: 'approve' })],
+        });
         await handover.reached;
         await handle.executeUpdate(confirmLeave, {
-          args: [{ by: 'hana', decision: 'decline', note: 'release week' }],
+          args: [
+            await signed(handle, confirmLeave, { by: 'hana', decision: 'decline', note: 'release week' }),
+          ],
         });
         handover.release();
         const result = await settle(handle, 0);
@@ -659,6 +722,199 @@ describe('leave workflow', () => {
       } finally {
         handover.release();
       }
+    });
+  });
+
+  it("refuses an answer from a look-alike event on the requester's own calendar, and records it", async () => {
+    await withLeave(async ({ world, start }) => {
+      const { from, to } = await quietWindow(15, 2);
+      const handle = await start({ personId: 'gita', from, to });
+      const asked = await waitFor(handle, awaiting, 'the invites');
+      const approval = invite(asked, 'approval-invite', 'hana');
+      // Gita copies the invite's id onto an event of her own calendar and has Hana "accept" it.
+      await handle.signal(inviteAnswered, {
+        calendarId: email('gita'),
+        eventId: approval.eventId,
+        attendeeEmail: email('hana'),
+        response: 'accepted',
+        occurredAt: await env.currentTimeMs(),
+      });
+      const refused = await waitFor(handle, (s) => s.refusals.length === 1, 'the refusal');
+      expect(refused.refusals[0]).toMatchObject({
+        by: 'hana',
+        via: 'calendar',
+        reason: `an answer to the approval-invite came from an event on ${email('gita')}, not the invite prodops sent from ${SENDER}`,
+      });
+      expect(refused.confirmations.manager).toBeNull();
+      expect(world.calls.filter((c) => c.startsWith('readInvite'))).toEqual([]);
+    });
+  });
+
+  it("counts an answer only as Google Calendar shows it on prodops' own invite", async () => {
+    await withLeave(async ({ world, start }) => {
+      const { from, to } = await quietWindow(16, 2);
+      const handle = await start({ personId: 'gita', from, to });
+      const asked = await waitFor(handle, awaiting, 'the invites');
+      const approval = invite(asked, 'approval-invite', 'hana');
+      // A signal from anyone who reaches Temporal: right calendar, right event, no such answer.
+      await handle.signal(inviteAnswered, {
+        calendarId: SENDER,
+        eventId: approval.eventId,
+        attendeeEmail: email('hana'),
+        response: 'accepted',
+        occurredAt: await env.currentTimeMs(),
+      });
+      const refused = await waitFor(handle, (s) => s.refusals.length === 1, 'the refusal');
+      expect(refused.refusals[0]).toMatchObject({
+        by: 'hana',
+        via: 'calendar',
+        reason:
+          'an answer "accepted" to the approval-invite is not what Google Calendar shows (needsAction): it does not count',
+      });
+      expect(refused.confirmations.manager).toBeNull();
+      expect(world.calls).toContain(`readInvite ${approval.eventId}`);
+      // Hana really accepts: now it counts, as Google Calendar shows it.
+      await answer(handle, asked, 'approval-invite', 'hana', 'accepted');
+      const approved = await waitFor(handle, (s) => s.confirmations.manager !== null, 'the approval');
+      expect(approved.confirmations.manager).toMatchObject({
+        by: 'hana',
+        decision: 'approve',
+        via: 'calendar',
+      });
+    });
+  });
+
+  it('refuses confirming for somebody else without a grant; a granted operator passes and is recorded', async () => {
+    await withLeave(async ({ start }) => {
+      const { from, to } = await quietWindow(17, 2);
+      const handle = await start({ personId: 'gita', from, to });
+      await waitFor(handle, awaiting, 'the invites');
+      // Tom (Product Ops, the default grant) claims to confirm for Hugo, the buddy.
+      expect(
+        await refusedWith(
+          handle.executeUpdate(confirmLeave, {
+            args: [await signed(handle, confirmLeave, { by: 'hugo', decision: 'approve' }, 'tom')],
+          }),
+        ),
+      ).toBe(
+        'operator tom may not act for hugo as buddy: their grant covers product-ops (operators[].actsFor)',
+      );
+      // Priya's grant covers buddies: she records Hugo's answer, given to her in person.
+      const confirmed = await handle.executeUpdate(confirmLeave, {
+        args: [await signed(handle, confirmLeave, { by: 'hugo', decision: 'approve' }, 'priya')],
+      });
+      expect(confirmed.confirmations.buddy).toMatchObject({
+        by: 'hugo',
+        via: 'command',
+        operator: 'priya',
+        decision: 'approve',
+      });
+      expect(confirmed.refusals).toEqual([
+        expect.objectContaining({ by: 'hugo', operator: 'tom', via: 'command' }),
+      ]);
+      expect(confirmed.log.map((l) => l.message)).toContain(
+        'buddy hugo confirmed via command (operator priya)',
+      );
+    });
+  });
+
+  it('refuses an unsigned command, a forged or stale signature, and a signed command played twice', async () => {
+    await withLeave(async ({ start }) => {
+      const { from, to } = await quietWindow(18, 2);
+      const handle = await start({ personId: 'gita', from, to });
+      await waitFor(handle, awaiting, 'the invites');
+      // Anyone who reaches Temporal, naming Hana.
+      expect(
+        await refusedWith(
+          handle.executeUpdate(confirmLeave, { args: [{ by: 'hana', decision: 'approve' }] }),
+        ),
+      ).toMatch(/^this command carries no operator signature/);
+      // Dev signs, but says the signature is Hana's.
+      const forged = await signed(handle, confirmLeave, { by: 'hana', decision: 'approve' }, 'dev');
+      forged.auth = { ...forged.auth!, operator: 'hana' };
+      expect(await refusedWith(handle.executeUpdate(confirmLeave, { args: [forged] }))).toBe(
+        `the signature does not match hana's key for this command on ${handle.workflowId}`,
+      );
+      // Hana's own command, signed ten minutes ago (captured, say) is too old.
+      const stale = signAs(
+        operators.keys,
+        'hana',
+        handle.workflowId,
+        confirmLeave,
+        { by: 'hana', decision: 'approve' as const },
+        (await env.currentTimeMs()) - 10 * 60_000,
+      );
+      expect(await refusedWith(handle.executeUpdate(confirmLeave, { args: [stale] }))).toMatch(
+        /^the command was signed 600 s ago/,
+      );
+      // Signed for another request: the signature covers the workflow id.
+      const elsewhere = signAs(
+        operators.keys,
+        'hana',
+        leaveWorkflowId('hugo', from),
+        confirmLeave,
+        { by: 'hana', decision: 'decline' as const },
+        await env.currentTimeMs(),
+      );
+      expect(await refusedWith(handle.executeUpdate(confirmLeave, { args: [elsewhere] }))).toMatch(
+        /^the signature does not match hana's key/,
+      );
+      // Hana's real command counts once; the same bytes again are refused.
+      const real = await signed(handle, confirmLeave, { by: 'hana', decision: 'approve' });
+      const approved = await handle.executeUpdate(confirmLeave, { args: [real] });
+      expect(approved.confirmations.manager).toMatchObject({ by: 'hana', decision: 'approve' });
+      expect(await refusedWith(handle.executeUpdate(confirmLeave, { args: [real] }))).toBe(
+        'the command was already received once: sign it again',
+      );
+      const status = await handle.query(leaveStatus);
+      expect(status.refusals.map((r) => r.reason)).toEqual([
+        expect.stringMatching(/^this command carries no operator signature/),
+        `the signature does not match hana's key for this command on ${handle.workflowId}`,
+      ]);
+    });
+  });
+
+  it('lets nobody but the request release or take its place at the team coordinator', async () => {
+    await withLeave(async ({ start }) => {
+      const { from, to } = await quietWindow(19, 2);
+      const handle = await start({ personId: 'gita', from, to });
+      await waitFor(handle, awaiting, 'the invites');
+      const coordinator = env.client.workflow.getHandle(leaveCoordinatorId('insights'));
+      const held = () =>
+        coordinator.query(coordinatorState).then((s) => s.reservations.map((r) => r.workflowId));
+      expect(await held()).toContain(handle.workflowId);
+      // Anyone who reaches Temporal, releasing Gita's place.
+      expect(
+        await refusedWith(
+          coordinator.executeUpdate(releaseReservation, { args: [{ workflowId: handle.workflowId }] }),
+        ),
+      ).toMatch(/^the call carries no worker signature/);
+      // A call signed by a key that is not the worker's.
+      const notTheWorker = signAs(
+        operators.keys,
+        'gita',
+        coordinator.workflowId,
+        releaseReservation,
+        { workflowId: handle.workflowId, caller: handle.workflowId },
+        await env.currentTimeMs(),
+      );
+      expect(
+        await refusedWith(coordinator.executeUpdate(releaseReservation, { args: [notTheWorker] })),
+      ).toMatch(/^the call is not a worker's: gita is not an operator/);
+      // A worker-signed call from another request, for Gita's place.
+      const otherCaller = { workflowId: handle.workflowId, caller: leaveWorkflowId('hugo', from) };
+      const wrongCaller = {
+        ...otherCaller,
+        auth: signAsWorker(
+          TEST_WORKER_SECRET,
+          commandScope(coordinator.workflowId, releaseReservation.name, otherCaller),
+          await env.currentTimeMs(),
+        ),
+      };
+      expect(await refusedWith(coordinator.executeUpdate(releaseReservation, { args: [wrongCaller] }))).toBe(
+        `only ${handle.workflowId} itself may release its place (the call came from ${leaveWorkflowId('hugo', from)})`,
+      );
+      expect(await held()).toContain(handle.workflowId);
     });
   });
 

@@ -118,7 +118,7 @@ describe('who may confirm', () => {
     });
     expect(state.candidates[0]!.outcome).toBe('accepted');
     expect(state.refusals).toEqual([]);
-    expect(notes).toEqual(['buddy hugo confirmed', 'manager hana confirmed: enjoy']);
+    expect(notes).toEqual(['buddy hugo confirmed via command', 'manager hana confirmed via command: enjoy']);
     expect(waitingFor(state)).toEqual([]);
   });
 
@@ -182,11 +182,11 @@ describe('who may confirm', () => {
     const { state } = awaiting();
     expect(validateConfirm(state, WORKFLOW_ID, { by: ' ', decision: 'approve' })).toEqual({
       type: LeaveRefusals.invalid,
-      message: 'by must name a person (their id)',
+      message: 'by: must be a person id',
     });
     expect(validateConfirm(state, WORKFLOW_ID, { by: 'hana', decision: 'maybe' as never })).toEqual({
       type: LeaveRefusals.invalid,
-      message: 'decision must be approve or decline, got "maybe"',
+      message: 'decision: must be approve or decline',
     });
     expect(validateConfirm(state, WORKFLOW_ID, { by: 'hana', decision: 'approve' })).toBeNull();
     state.phase = 'blocked';
@@ -428,7 +428,7 @@ describe('cancel', () => {
     const { state } = awaiting();
     expect(validateCancel(state, WORKFLOW_ID, { by: '' })).toEqual({
       type: LeaveRefusals.invalid,
-      message: 'by must name a person (their id)',
+      message: 'by: must be a person id',
     });
     state.phase = 'declined';
     expect(validateCancel(state, WORKFLOW_ID, { by: 'gita' })).toEqual({

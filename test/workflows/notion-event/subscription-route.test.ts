@@ -66,6 +66,11 @@ function activities() {
         return { runId: 'run-1' };
       },
     },
+    people: {
+      personForEmail: async () => {
+        throw new Error('a subscription names its people by email; the workflow checks them');
+      },
+    },
   };
   return { sent, listUsers, routeActivities };
 }

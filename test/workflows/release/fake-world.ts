@@ -53,13 +53,19 @@ export class FakeWorld {
     return this.fakes.jira.seedIssue({ ...(key ? { key } : {}), summary, status: 'In Progress' }).key;
   }
 
-  /** Simulates a person publishing the bundle in Notion. */
-  setPageStatus(pageId: string, status: string): void {
-    this.fakes.notion.setPageStatus(pageId, status);
+  /** Simulates a person (a Notion user id) publishing the bundle in Notion. */
+  setPageStatus(pageId: string, status: string, by?: string): void {
+    this.fakes.notion.setPageStatus(pageId, status, by ?? null);
   }
 
-  setIssueStatus(key: string, status: string): void {
-    this.fakes.jira.setIssueStatus(key, status);
+  /** Simulates a person (a Jira account) moving an issue. */
+  setIssueStatus(key: string, status: string, by?: string): void {
+    this.fakes.jira.setIssueStatus(key, status, by ?? null);
+  }
+
+  /** Tombstones left by finished releases. */
+  get tombstones(): { issueKey: string; phase: string }[] {
+    return this.fakes.core.tombstones;
   }
 
   liveEvents(): FakeEvent[] {

@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadExampleConfig } from '../../helpers/config';
+import { signAs, withOperators } from '../../helpers/operators';
+import type { UpdateDefinition } from '@temporalio/common';
 import { recordHistory } from '../../helpers/histories';
 import { startStack, type Stack } from '../../helpers/stack';
 import type { Sandbox } from '../../../sandbox/index';
@@ -18,12 +20,25 @@ import {
   publishBundle,
   releaseStatus,
   releaseWorkflowId,
+  type ReleaseStatus,
 } from '../../../workflows/release/messages';
 import { addWorkingDays, localDateOf, zonedDateTimeToInstant } from '../../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../../domain/holidays';
 import { calendarEventId } from '../../../contracts/node/idempotency';
 
-const config = loadExampleConfig();
+/** Every person an operator with a key of their own; Priya (Product Ops) runs the release commands. */
+const operators = withOperators(loadExampleConfig());
+const config = operators.config;
+
+/** The command as sent from the command line: signed by `by` when it names them, else by Priya. */
+async function signed<T extends object>(
+  handle: { workflowId: string },
+  update: UpdateDefinition<ReleaseStatus, [T]>,
+  command: T,
+  operator = (command as { by?: string }).by ?? 'priya',
+): Promise<T> {
+  return signAs(operators.keys, operator, handle.workflowId, update, command, await env.currentTimeMs());
+}
 
 let stack: Stack;
 let env: TestWorkflowEnvironment;
@@ -68,13 +83,19 @@ describe('release workflow end to end', () => {
           break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      await handle.executeUpdate(publishBundle, { args: [{}] });
-      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'maya' }] });
-      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'sales', by: 'nora' }] });
-      await handle.executeUpdate(decideGoNoGo, { args: [{ by: 'ana', decision: 'go' }] });
+      await handle.executeUpdate(publishBundle, { args: [await signed(handle, publishBundle, {})] });
+      await handle.executeUpdate(confirmReadiness, {
+        args: [await signed(handle, confirmReadiness, { team: 'support', by: 'maya' })],
+      });
+      await handle.executeUpdate(confirmReadiness, {
+        args: [await signed(handle, confirmReadiness, { team: 'sales', by: 'nora' })],
+      });
+      await handle.executeUpdate(decideGoNoGo, {
+        args: [await signed(handle, decideGoNoGo, { by: 'ana', decision: 'go' })],
+      });
       const launchMorning = Date.parse(zonedDateTimeToInstant(launch, '11:00', cal.timezone));
       await env.sleep(launchMorning - (await env.currentTimeMs()));
-      await handle.executeUpdate(markReleased, { args: [{}] });
+      await handle.executeUpdate(markReleased, { args: [await signed(handle, markReleased, {})] });
       const finished = await handle.result();
       await recordHistory(
         handle,

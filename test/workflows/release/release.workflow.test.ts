@@ -10,12 +10,15 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { loadExampleConfig } from '../../helpers/config';
+import { signAs, withOperators } from '../../helpers/operators';
+import type { UpdateDefinition } from '@temporalio/common';
 import { queryUntil } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
 import { startStack, type Stack } from '../../helpers/stack';
 import { FakeWorld } from './fake-world';
 import { HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW, releaseWorkflow } from '../../../workflows/release/workflow';
 import {
+  answerAwareness,
   cancelRelease,
   changeTier,
   confirmReadiness,
@@ -38,8 +41,21 @@ import {
 } from '../../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../../domain/holidays';
 import { planRelease, releaseRulesFrom, type Tier } from '../../../domain/release-plan';
+import { releaseRecordOf } from '../../../domain/measurement';
 
-const config = loadExampleConfig();
+/** Every person an operator with a key of their own; Priya (Product Ops) runs the release commands. */
+const operators = withOperators(loadExampleConfig());
+const config = operators.config;
+
+/** The command as sent from the command line: signed by `by` when it names them, else by Priya. */
+async function signed<T extends object>(
+  handle: { workflowId: string },
+  update: UpdateDefinition<ReleaseStatus, [T]>,
+  command: T,
+  operator = (command as { by?: string }).by ?? 'priya',
+): Promise<T> {
+  return signAs(operators.keys, operator, handle.workflowId, update, command, await env.currentTimeMs());
+}
 let stack: Stack;
 let env: TestWorkflowEnvironment;
 
@@ -174,15 +190,21 @@ describe('release workflow', () => {
       expect(headings).not.toContain('Rollback and mitigation');
       expect([...world.issues.values()].map((i) => i.parentKey)).toEqual([issueKey, issueKey]);
 
-      await handle.executeUpdate(publishBundle, { args: [{}] });
-      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'maya' }] });
-      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'sales', by: 'nora' }] });
-      const ready = await handle.executeUpdate(decideGoNoGo, { args: [{ by: PM, decision: 'go' }] });
+      await handle.executeUpdate(publishBundle, { args: [await signed(handle, publishBundle, {})] });
+      await handle.executeUpdate(confirmReadiness, {
+        args: [await signed(handle, confirmReadiness, { team: 'support', by: 'maya' })],
+      });
+      await handle.executeUpdate(confirmReadiness, {
+        args: [await signed(handle, confirmReadiness, { team: 'sales', by: 'nora' })],
+      });
+      const ready = await handle.executeUpdate(decideGoNoGo, {
+        args: [await signed(handle, decideGoNoGo, { by: PM, decision: 'go' })],
+      });
       expect(ready.enablement).toBe('published');
       expect(ready.confirmations.support?.by).toBe('maya');
 
       await skipTo(launch, '15:00');
-      await handle.executeUpdate(markReleased, { args: [{}] });
+      await handle.executeUpdate(markReleased, { args: [await signed(handle, markReleased, {})] });
       const result = await handle.result();
       await recordHistory(
         handle,
@@ -197,6 +219,41 @@ describe('release workflow', () => {
       expect(world.events).toHaveLength(0);
       expect(world.mails.map((m) => m.idempotencyKey)).toEqual([`release:${issueKey}:day-3-check-in`]);
       expect(world.mails[0]!.to).toEqual(['ana@northwind.example', 'maya@northwind.example']);
+    });
+  });
+
+  it('Day 3: the Support and Sales leads say whether they knew before it shipped, once each', async () => {
+    await withRelease(async ({ cal, today, start }) => {
+      const launch = addWorkingDays(cal, today, 12);
+      const handle = await start(2, launch);
+      await waitFor(handle, (s) => s.plan.bundleDueDate !== null, 'the plan');
+      await expectRefused(
+        handle.executeUpdate(answerAwareness, { args: [{ by: 'maya', aware: true }] }),
+        /has not shipped yet/,
+      );
+      await skipTo(launch, '15:00');
+      await handle.executeUpdate(markReleased, { args: [{}] });
+      await expectRefused(
+        handle.executeUpdate(answerAwareness, { args: [{ by: 'ben', aware: false }] }),
+        /"ben" cannot answer .*the Support and Sales leads/,
+      );
+      await handle.executeUpdate(answerAwareness, { args: [{ by: 'maya', aware: true }] });
+      await handle.executeUpdate(answerAwareness, { args: [{ by: 'nora', aware: true }] });
+      // Nora corrects her answer: one answer each, the latest.
+      const answered = await handle.executeUpdate(answerAwareness, { args: [{ by: 'nora', aware: false }] });
+      expect(answered.awareness.map(({ by, team, aware, source }) => ({ by, team, aware, source }))).toEqual([
+        { by: 'maya', team: 'support', aware: true, source: 'cli' },
+        { by: 'nora', team: 'sales', aware: false, source: 'cli' },
+      ]);
+      const result = await handle.result();
+      expect(result.phase).toBe('done');
+      expect(result.awareness).toHaveLength(2);
+      // The measurement reads them: one release answered, surprised by Sales' "no".
+      const record = releaseRecordOf(result);
+      expect(record.awareness).toEqual([
+        { by: 'maya', team: 'support', aware: true },
+        { by: 'nora', team: 'sales', aware: false },
+      ]);
     });
   });
 
@@ -239,29 +296,45 @@ describe('release workflow', () => {
 
       // Someone other than the PM is refused, with the reason.
       await expectRefused(
-        handle.executeUpdate(decideGoNoGo, { args: [{ by: 'ivan', decision: 'go' }] }),
+        handle.executeUpdate(decideGoNoGo, {
+          args: [await signed(handle, decideGoNoGo, { by: 'ivan', decision: 'go' })],
+        }),
         /only the PM owner \(ana\) can take the go\/no-go/,
       );
       await expectRefused(
-        handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'ben' }] }),
+        handle.executeUpdate(confirmReadiness, {
+          args: [await signed(handle, confirmReadiness, { team: 'support', by: 'ben' })],
+        }),
         /"ben" cannot confirm support readiness/,
       );
 
-      await handle.executeUpdate(publishBundle, { args: [{}] });
-      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'maya' }] });
-      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'sales', by: 'raj' }] });
+      await handle.executeUpdate(publishBundle, { args: [await signed(handle, publishBundle, {})] });
+      await handle.executeUpdate(confirmReadiness, {
+        args: [await signed(handle, confirmReadiness, { team: 'support', by: 'maya' })],
+      });
+      await handle.executeUpdate(confirmReadiness, {
+        args: [await signed(handle, confirmReadiness, { team: 'sales', by: 'raj' })],
+      });
       const held = await handle.executeUpdate(decideGoNoGo, {
-        args: [{ by: PM, decision: 'no-go', note: 'waiting for the billing migration' }],
+        args: [
+          await signed(handle, decideGoNoGo, {
+            by: PM,
+            decision: 'no-go',
+            note: 'waiting for the billing migration',
+          }),
+        ],
       });
       expect(held.flags.onHold).toBe(true);
       expect(stepStatus(held, 'go-no-go')).toBe('pending');
-      const given = await handle.executeUpdate(decideGoNoGo, { args: [{ by: PM, decision: 'go' }] });
+      const given = await handle.executeUpdate(decideGoNoGo, {
+        args: [await signed(handle, decideGoNoGo, { by: PM, decision: 'go' })],
+      });
       expect(given.flags.onHold).toBe(false);
       expect(given.goNoGo.map((d) => d.decision)).toEqual(['no-go', 'go']);
       expect(stepStatus(given, 'go-no-go')).toBe('done');
 
       await skipTo(launch, '16:00');
-      await handle.executeUpdate(markReleased, { args: [{}] });
+      await handle.executeUpdate(markReleased, { args: [await signed(handle, markReleased, {})] });
       const result = await handle.result();
       await recordHistory(
         handle,
@@ -316,9 +389,11 @@ describe('release workflow', () => {
       expect(world.comments[0]!.body).toContain(`earliest launch date that complies is ${earliest}`);
       // A new event re-plans but the notice for this date is not sent again.
       await handle.signal(launchMoved, { launchDate: launch, occurredAt: Date.now() });
-      await handle.executeUpdate(changeTier, { args: [{ tier: 3 }] });
+      await handle.executeUpdate(changeTier, { args: [await signed(handle, changeTier, { tier: 3 })] });
       expect(world.mails.filter((m) => m.idempotencyKey.includes(':late:'))).toHaveLength(1);
-      await handle.executeUpdate(cancelRelease, { args: [{ reason: 'test over' }] });
+      await handle.executeUpdate(cancelRelease, {
+        args: [await signed(handle, cancelRelease, { reason: 'test over' })],
+      });
       await handle.result();
       await recordHistory(
         handle,
@@ -351,10 +426,12 @@ describe('release workflow', () => {
       expect(reminders[0]!.subject).toContain(`not published by ${due}`);
       expect(reminders[0]!.text).toMatch(/earliest launch date that complies would be \d{4}-\d{2}-\d{2}/);
       // Publishing late lifts the flag.
-      const published = await handle.executeUpdate(publishBundle, { args: [{}] });
+      const published = await handle.executeUpdate(publishBundle, {
+        args: [await signed(handle, publishBundle, {})],
+      });
       expect(published.flags.atRisk).toBe(false);
       expect(published.enablement).toBe('published');
-      await handle.executeUpdate(cancelRelease, { args: [{}] });
+      await handle.executeUpdate(cancelRelease, { args: [await signed(handle, cancelRelease, {})] });
       await handle.result();
       await recordHistory(
         handle,
@@ -386,7 +463,7 @@ describe('release workflow', () => {
       );
       expect(status.flags.atRisk).toBe(false);
       expect(world.mails).toHaveLength(0);
-      await handle.executeUpdate(cancelRelease, { args: [{}] });
+      await handle.executeUpdate(cancelRelease, { args: [await signed(handle, cancelRelease, {})] });
       await handle.result();
       await recordHistory(
         handle,
@@ -408,13 +485,17 @@ describe('release workflow', () => {
       );
       const second = addWorkingDays(cal, first, 5);
       const third = addWorkingDays(cal, first, 8);
-      await handle.executeUpdate(moveLaunch, { args: [{ launchDate: second }] });
+      await handle.executeUpdate(moveLaunch, {
+        args: [await signed(handle, moveLaunch, { launchDate: second })],
+      });
       await waitFor(
         handle,
         () => world.comments.length === 2 && world.events.every((e) => e.revisions === 2),
         'the first move to settle',
       );
-      const moved = await handle.executeUpdate(moveLaunch, { args: [{ launchDate: third }] });
+      const moved = await handle.executeUpdate(moveLaunch, {
+        args: [await signed(handle, moveLaunch, { launchDate: third })],
+      });
       expect(moved.replans).toBe(2);
       expect(moved.plan.launchDate).toBe(third);
       expect(moved.plan.bundleDueDate).toBe(addWorkingDays(cal, third, -10));
@@ -441,7 +522,7 @@ describe('release workflow', () => {
       await handle.signal(launchMoved, { launchDate: first, occurredAt: Date.now() - 60_000 });
       const final = await waitFor(handle, (s) => s.plan.launchDate === second, 'the newest move');
       expect(final.log.some((l) => l.message.includes('older than one already applied'))).toBe(true);
-      await handle.executeUpdate(cancelRelease, { args: [{}] });
+      await handle.executeUpdate(cancelRelease, { args: [await signed(handle, cancelRelease, {})] });
       await handle.result();
       await recordHistory(handle, 'release', 'moved-twice', 'the launch moved twice: the same events moved');
     });
@@ -458,7 +539,9 @@ describe('release workflow', () => {
       );
       expect(world.events).toHaveLength(0);
 
-      const upgraded = await handle.executeUpdate(changeTier, { args: [{ tier: 3 }] });
+      const upgraded = await handle.executeUpdate(changeTier, {
+        args: [await signed(handle, changeTier, { tier: 3 })],
+      });
       expect(upgraded.plan.readinessCheckDate).toBe(addWorkingDays(cal, launch, -2));
       expect(upgraded.plan.bundleDueDate).toBe(addWorkingDays(cal, launch, -10));
       await waitFor(
@@ -472,7 +555,9 @@ describe('release workflow', () => {
         true,
       );
 
-      const downgraded = await handle.executeUpdate(changeTier, { args: [{ tier: 1 }] });
+      const downgraded = await handle.executeUpdate(changeTier, {
+        args: [await signed(handle, changeTier, { tier: 1 })],
+      });
       expect(downgraded.enablement).toBe('not_required');
       const retired = await waitFor(
         handle,
@@ -504,7 +589,7 @@ describe('release workflow', () => {
         'the sub-tasks to be cancelled',
       );
       expect(world.issues.size).toBe(2);
-      await handle.executeUpdate(cancelRelease, { args: [{}] });
+      await handle.executeUpdate(cancelRelease, { args: [await signed(handle, cancelRelease, {})] });
       await handle.result();
       await recordHistory(
         handle,
@@ -524,8 +609,12 @@ describe('release workflow', () => {
         (s) => s.steps.find((x) => x.id === 'day-14-retro')?.ref !== undefined,
         'the artifacts',
       );
-      await handle.executeUpdate(confirmReadiness, { args: [{ team: 'support', by: 'maya' }] });
-      await handle.executeUpdate(cancelRelease, { args: [{ reason: 'descoped' }] });
+      await handle.executeUpdate(confirmReadiness, {
+        args: [await signed(handle, confirmReadiness, { team: 'support', by: 'maya' })],
+      });
+      await handle.executeUpdate(cancelRelease, {
+        args: [await signed(handle, cancelRelease, { reason: 'descoped' })],
+      });
       const result = await handle.result();
       await recordHistory(
         handle,
@@ -561,7 +650,11 @@ describe('release workflow', () => {
       );
       for (let i = 1; i <= 100; i++) {
         await handle.executeUpdate(moveLaunch, {
-          args: [{ launchDate: addWorkingDays(cal, launch, i % 2 === 0 ? 0 : 1) }],
+          args: [
+            await signed(handle, moveLaunch, {
+              launchDate: addWorkingDays(cal, launch, i % 2 === 0 ? 0 : 1),
+            }),
+          ],
         });
         // Each re-plan settles before the next, so that every one costs its full history.
         await waitFor(handle, () => world.comments.length === i + 1, `re-plan ${i} to settle`);
@@ -591,7 +684,7 @@ describe('release workflow', () => {
       expect(latest.runId).not.toBe(handle.firstExecutionRunId);
       expect(latest.historyLength).toBeLessThan(HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW + 500);
 
-      await handle.executeUpdate(cancelRelease, { args: [{}] });
+      await handle.executeUpdate(cancelRelease, { args: [await signed(handle, cancelRelease, {})] });
       await env.client.workflow.getHandle(releaseWorkflowId(issueKey)).result();
     });
   }, 300_000); // 100 settled re-plans: on a loaded 2-core machine this can take minutes

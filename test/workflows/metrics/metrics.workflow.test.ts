@@ -1,0 +1,132 @@
+/**
+ * The monthly metrics workflow on the time-skipping server: started as the schedule starts it,
+ * it closes last month's page once and keeps this month's current every day until the month
+ * ends, always the same page per month (one upsert key), with the figures of the measurement.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
+import { loadExampleConfig } from '../../helpers/config';
+import { recordHistory } from '../../helpers/histories';
+import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
+import { datesInRange, localDateOf } from '../../../domain/business-calendar';
+import { measure, type ReleaseRecord } from '../../../domain/measurement';
+import { monthBounds, monthOf, previousMonth } from '../../../domain/rituals';
+import { metricsTitle } from '../../../domain/metrics-content';
+import { productOpsMetricsWorkflow } from '../../../workflows/metrics/workflow';
+import { FakeWorld } from '../release/fake-world';
+
+const config = loadExampleConfig();
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundle(WORKFLOWS_PATH)]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const covered: ReleaseRecord = {
+  issueKey: 'REL-1',
+  title: 'One',
+  tier: 2,
+  pmId: 'ana',
+  productArea: null,
+  phase: 'done',
+  cancelled: false,
+  plannedLaunch: '2026-01-10',
+  launchedOn: '2026-01-10',
+  bundleDueDate: '2026-01-02',
+  bundlePublishedOn: '2026-01-01',
+  publishedBeforeLaunch: true,
+  dayThreeCheckIn: '2026-01-13',
+  dayThreeAsked: true,
+  awareness: [{ by: 'maya', team: 'support', aware: true }],
+};
+
+describe('monthly metrics workflow', () => {
+  it('closes last month once and refreshes this month every day until it ends', async () => {
+    const world = new FakeWorld(config);
+    const taskQueue = uniqueId('metrics');
+    const dataSourceId = config.integrations.notion.dataSources.metrics!;
+    const measured: string[] = [];
+    const base = world.activities();
+    const activities = {
+      ...base.core,
+      loadMetricsContext: async (input: { at: number }) => ({
+        today: localDateOf(input.at, 'Europe/London'),
+        timezone: 'Europe/London',
+        refreshAt: '06:00',
+        enabled: true,
+        dataSourceId,
+      }),
+      measureMonth: async (input: { month: string; at: number }) => {
+        measured.push(input.month);
+        const { first, last } = monthBounds(input.month);
+        return measure({
+          from: first,
+          to: last,
+          today: localDateOf(input.at, 'Europe/London'),
+          now: input.at,
+          releases: [{ ...covered, launchedOn: first }],
+          updates: [],
+        });
+      },
+    };
+    const workers = await createWorkers({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle,
+      activities: base.bySystem,
+      localActivities: activities,
+      rateLimits: { jira: 1000, notion: 1000, google: 1000 },
+    });
+    const today = localDateOf(await env.currentTimeMs(), 'Europe/London');
+    const month = monthOf(today);
+    const [first, ...rest] = workers;
+    const result = await first!.runUntil(async () => {
+      const others = rest.map((w) => w.run());
+      try {
+        const handle = await env.client.workflow.start(productOpsMetricsWorkflow, {
+          taskQueue,
+          workflowId: uniqueId('product-ops-metrics'),
+          args: [{}],
+        });
+        const finished = await handle.result();
+        await recordHistory(
+          handle,
+          'metrics',
+          'month-to-its-end',
+          'last month closed, this month refreshed daily to its end',
+        );
+        return finished;
+      } finally {
+        for (const w of rest) w.shutdown();
+        await Promise.all(others);
+      }
+    });
+
+    const days = datesInRange(today, monthBounds(month).last).length;
+    expect(measured).toEqual([previousMonth(month), ...Array<string>(days).fill(month)]);
+    expect(result.pages.map((p) => [p.month, p.final])).toEqual([
+      [previousMonth(month), true],
+      [month, false],
+    ]);
+    const pages = world.pages.filter((p) => p.dataSourceId === dataSourceId);
+    expect(pages.map((p) => p.idempotencyKey)).toEqual([
+      `metrics:${previousMonth(month)}`,
+      `metrics:${month}`,
+    ]);
+    const current = pages[1]!;
+    expect(current.properties.Name).toEqual({ title: metricsTitle(month) });
+    expect(current.properties['Enablement coverage']).toEqual({ number: 1 });
+    expect(current.properties['Lead-time compliance']).toEqual({ number: null });
+    expect(String((current.properties.Figures as { rich_text: string }).rich_text)).toContain(
+      'PM coordination overhead: Not counted by prodops',
+    );
+    expect(world.calls.filter((c) => c === `notion.upsertPage metrics:${month}`)).toHaveLength(days);
+  });
+});

@@ -1,0 +1,490 @@
+/**
+ * One Weekly Product Update on the time-skipping server, started directly (the test server has
+ * no schedules; test/workflows/weekly-update/schedule.test.ts covers those on the dev server):
+ * everyone on time, a late contribution, one after publication rolling into next week, a PM on
+ * leave, a holiday Thursday, and a worker restart between the deadline and publication.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap, Worker } from '@temporalio/worker';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
+import { loadExampleConfig } from '../../helpers/config';
+import { recordHistory } from '../../helpers/histories';
+import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
+import { addCalendarDays, localDateOf } from '../../../domain/business-calendar';
+import type { OrgConfig } from '../../../domain/config';
+import type { DocumentBlock } from '../../../domain/document';
+import { isoWeekOf, neighbouringUpdate, type IsoWeek, type WeeklyUpdateDates } from '../../../domain/rituals';
+import { datesOfWeek as maybeDatesOfWeek } from '../../../activities/rituals';
+import { weeklyUpdateWorkflow } from '../../../workflows/weekly-update/workflow';
+import {
+  contributionReady,
+  publishNow,
+  weeklyUpdateStatus,
+  weeklyUpdateWorkflowId,
+  type WeeklyUpdateStatus,
+} from '../../../workflows/weekly-update/messages';
+import { WeeklyWorld } from './weekly-world';
+
+const config = loadExampleConfig();
+const PMS = ['ana', 'ben', 'chloe', 'dev', 'erin', 'farid', 'gita', 'hugo'];
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundle(WORKFLOWS_PATH)]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** A week's dates; the weeks tests use always have an update. */
+function datesOfWeek(cfg: OrgConfig, week: IsoWeek): WeeklyUpdateDates {
+  const dates = maybeDatesOfWeek(cfg, week);
+  if (!dates) throw new Error(`${week} has no update on the configured calendar`);
+  return dates;
+}
+
+/** The first week after the server's current week that has an update (not a shutdown week). */
+async function nextWeekWithUpdate(cfg: OrgConfig, after?: IsoWeek): Promise<IsoWeek> {
+  const from = after ?? isoWeekOf(localDateOf(await env.currentTimeMs(), 'Europe/London'));
+  return neighbouringUpdate(from, 1, (week) => maybeDatesOfWeek(cfg, week))!.week;
+}
+
+interface Week {
+  world: WeeklyWorld;
+  week: IsoWeek;
+  taskQueue: string;
+  config: OrgConfig;
+  start(week?: IsoWeek): Promise<WorkflowHandle<typeof weeklyUpdateWorkflow>>;
+  /** Skips server time to an instant (ISO) plus some minutes. */
+  skipTo(iso: string, minutesAfter?: number): Promise<void>;
+}
+
+async function workersFor(world: WeeklyWorld, taskQueue: string, cached = true): Promise<Worker[]> {
+  const activities = world.activities();
+  return createWorkers({
+    // Without a cache every workflow task replays the whole history, as after a restart, and
+    // none waits on the sticky queue of a worker that is gone.
+    ...(cached ? {} : { overrides: { maxCachedWorkflows: 0 } }),
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle,
+    activities: activities.bySystem,
+    localActivities: activities.core,
+    rateLimits: { jira: 1000, notion: 1000, google: 1000 },
+  });
+}
+
+/** Next week (its opening is always ahead of the server's clock), with a worker running. */
+async function withWeek(body: (w: Week) => Promise<void>, cfg: OrgConfig = config): Promise<void> {
+  const world = new WeeklyWorld(cfg);
+  const taskQueue = uniqueId('weekly');
+  const week = await nextWeekWithUpdate(cfg);
+  const started: WorkflowHandle[] = [];
+  const w: Week = {
+    world,
+    week,
+    taskQueue,
+    config: cfg,
+    start: async (which = week) => {
+      const handle = await env.client.workflow.start(weeklyUpdateWorkflow, {
+        taskQueue,
+        workflowId: weeklyUpdateWorkflowId(which),
+        args: [{ week: which, startedBy: 'test' }],
+        workflowIdReusePolicy: 'TERMINATE_IF_RUNNING',
+      });
+      started.push(handle);
+      return handle;
+    },
+    skipTo: async (iso, minutesAfter = 1) => {
+      const target = Date.parse(iso) + minutesAfter * 60_000;
+      const current = await env.currentTimeMs();
+      if (target > current) await env.sleep(target - current);
+    },
+  };
+  const [first, ...rest] = await workersFor(world, taskQueue);
+  await first!.runUntil(async () => {
+    const others = rest.map((x) => x.run());
+    try {
+      await body(w);
+    } finally {
+      for (const handle of started) await settleAndTerminate(handle);
+      for (const x of rest) x.shutdown();
+      await Promise.all(others);
+    }
+  });
+}
+
+/**
+ * Terminates a workflow once no workflow task is in flight: the time-skipping server keeps time
+ * still for a task that was started and never completed, which would stall every later test.
+ */
+async function settleAndTerminate(handle: WorkflowHandle): Promise<void> {
+  if (await settle(handle)) await handle.terminate('test finished');
+}
+
+/** Waits until the workflow has no workflow task in flight; false when it is no longer running. */
+async function settle(handle: WorkflowHandle): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') return false;
+    if (!description.raw.pendingWorkflowTask && (description.raw.pendingActivities ?? []).length === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+async function waitFor(
+  handle: WorkflowHandle,
+  predicate: (s: WeeklyUpdateStatus) => boolean,
+  what: string,
+): Promise<WeeklyUpdateStatus> {
+  let last: WeeklyUpdateStatus | undefined;
+  for (let i = 0; i < 300; i++) {
+    last = await handle.query(weeklyUpdateStatus);
+    if (predicate(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last, null, 2)}`);
+}
+
+const ready = (week: IsoWeek, personId: string, by = personId, at = Date.now()) => ({
+  week,
+  personId,
+  by,
+  occurredAt: at,
+  deliveryId: `test:${week}:${personId}:${by}`,
+});
+
+function fiveBullets(personId: string): DocumentBlock[] {
+  return [
+    { type: 'heading_2', text: 'Wins / shipped' },
+    { type: 'bulleted_list_item', text: `${personId} shipped something` },
+    { type: 'heading_2', text: 'What’s next' },
+    { type: 'bulleted_list_item', text: `${personId} plans the next thing` },
+    { type: 'heading_2', text: 'Risks / asks' },
+    { type: 'bulleted_list_item', text: '…' },
+    { type: 'heading_2', text: 'Metrics snapshot' },
+    { type: 'bulleted_list_item', text: `${personId}: activation 41%` },
+    { type: 'heading_2', text: 'Links' },
+    { type: 'bulleted_list_item', text: '…' },
+  ];
+}
+
+const texts = (blocks: unknown[]) => (blocks as DocumentBlock[]).map((b) => ('text' in b ? b.text : '—'));
+
+async function openAndWrite(w: Week, handle: WorkflowHandle, who: string[]): Promise<WeeklyUpdateStatus> {
+  const dates = datesOfWeek(w.config, w.week);
+  await w.skipTo(dates.opensAt);
+  const opened = await waitFor(
+    handle,
+    (s) =>
+      s.phase === 'collecting' &&
+      s.contributions.length > 0 &&
+      s.contributions.filter((c) => c.status === 'awaiting').every((c) => c.pageId),
+    'collection to open',
+  );
+  for (const id of who) w.world.write(w.week, id, fiveBullets(id));
+  return opened;
+}
+
+describe('weekly update workflow', () => {
+  it('all ready on time: one page with every area in order, one mail, no reminder', async () => {
+    await withWeek(async (w) => {
+      const dates = datesOfWeek(config, w.week);
+      w.world.releases = [
+        {
+          issueKey: 'REL-7',
+          title: 'CSV export',
+          tier: 1,
+          pmId: 'ana',
+          pmName: 'Ana Costa',
+          productArea: 'Billing',
+          phase: 'done',
+          enablement: 'released',
+          launchDate: addCalendarDays(dates.date, -1),
+          launchedOn: addCalendarDays(dates.date, -1),
+          flags: { late: false, atRisk: false, onHold: false, launchOverdue: false },
+        },
+        {
+          issueKey: 'REL-8',
+          title: 'Usage-based billing',
+          tier: 3,
+          pmId: 'dev',
+          pmName: 'Dev Patel',
+          productArea: 'Platform API',
+          phase: 'planning',
+          enablement: 'at_risk',
+          launchDate: addCalendarDays(dates.date, 6),
+          launchedOn: null,
+          flags: { late: false, atRisk: true, onHold: false, launchOverdue: false },
+        },
+      ];
+      const handle = await w.start();
+      await openAndWrite(w, handle, []);
+      const anaPage = w.world.contributionPage(w.week, 'ana')!;
+      expect(texts(anaPage.blocks).join('\n')).toContain('CSV export (REL-7), Tier 1, Billing: launched');
+      expect(texts(w.world.contributionPage(w.week, 'dev')!.blocks).join('\n')).toContain('at risk');
+      expect(anaPage.properties).toMatchObject({ Week: { rich_text: w.week }, Person: { rich_text: 'ana' } });
+      expect(anaPage.properties).not.toHaveProperty('Ready');
+      for (const id of PMS) w.world.write(w.week, id, fiveBullets(id));
+
+      for (const id of PMS) await handle.signal(contributionReady, ready(w.week, id));
+      await waitFor(handle, (s) => s.contributions.every((c) => c.status === 'ready'), 'everyone ready');
+      await w.skipTo(dates.publishAt, 5);
+      const published = await waitFor(handle, (s) => s.published?.mailed === true, 'publication');
+      expect(published.published).toMatchObject({ by: 'schedule', onTime: true, recipients: 9 });
+
+      const [page, ...more] = w.world.publishedPages();
+      expect(more).toHaveLength(0);
+      expect(page!.properties.Name).toEqual({ title: `Weekly Product Update — ${dates.date}` });
+      const body = texts(page!.blocks);
+      const areaHeadings = page!.blocks
+        .filter((b) => b.type === 'heading_2')
+        .map((b) => ('text' in b ? b.text : ''));
+      expect(areaHeadings).toEqual([
+        'Org-wide highlights',
+        'Billing — Ana Costa',
+        'Onboarding — Ben Adeyemi',
+        'Growth experiments — Chloe Martin',
+        'Platform API — Dev Patel',
+        'Integrations — Erin Walsh',
+        'Data infrastructure — Farid Nasser',
+        'Analytics — Gita Sharma',
+        'Reporting — Hugo Laurent',
+      ]);
+      expect(body).toContain('hugo shipped something');
+      expect(body).not.toContain('…');
+      expect(
+        body.some((t) => t.startsWith('CSV export (REL-7), Tier 1, Billing — Ana Costa: launched')),
+      ).toBe(true);
+      expect(body.some((t) => t.includes('REL-8') && t.includes('at risk'))).toBe(true);
+      expect(body.at(-1)).toBe('No update from: nobody.');
+
+      const mails = w.world.mails;
+      expect(mails.map((m) => m.subject)).toEqual([`Weekly Product Update — ${dates.date}`]);
+      expect(mails[0]!.to).toHaveLength(9);
+      expect(mails[0]!.text).toContain('Billing — Ana Costa');
+
+      await expectRefused(handle.executeUpdate(publishNow, { args: [{ by: 'priya' }] }), /already published/);
+      await recordHistory(
+        handle,
+        'weekly-update',
+        'all-on-time',
+        'eight PMs ready on time: one page, one mail',
+      );
+    });
+  });
+
+  it('one late before publication, one after: the late one marked, the other rolls into next week', async () => {
+    await withWeek(async (w) => {
+      const dates = datesOfWeek(config, w.week);
+      const handle = await w.start();
+      await openAndWrite(w, handle, PMS);
+      const onTime = PMS.filter((id) => id !== 'ben' && id !== 'chloe');
+      for (const id of onTime) await handle.signal(contributionReady, ready(w.week, id));
+      await w.skipTo(dates.reminderAt, 5);
+      await waitFor(handle, (s) => s.contributions.filter((c) => c.reminded).length === 2, 'the reminders');
+      expect(w.world.mails.map((m) => m.to[0]).sort()).toEqual([
+        'ben@northwind.example',
+        'chloe@northwind.example',
+      ]);
+
+      await w.skipTo(dates.deadlineAt, 30);
+      const closed = await waitFor(handle, (s) => s.phase === 'closed', 'the deadline');
+      expect(closed.contributions.find((c) => c.personId === 'ben')!.status).toBe('missing');
+      // A tick by someone else than the page's person is refused and kept on record.
+      await handle.signal(contributionReady, ready(w.week, 'ben', 'ana'));
+      await handle.signal(contributionReady, ready(w.week, 'ben'));
+      const late = await waitFor(
+        handle,
+        (s) => s.contributions.find((c) => c.personId === 'ben')!.status === 'late',
+        'ben late',
+      );
+      expect(late.refusals).toEqual([expect.objectContaining({ by: 'ana', personId: 'ben' })]);
+
+      await w.skipTo(dates.publishAt, 5);
+      await waitFor(handle, (s) => s.published?.mailed === true, 'publication');
+      const body = texts(w.world.publishedPages()[0]!.blocks);
+      expect(body).toContain('Onboarding — Ben Adeyemi (late)');
+      expect(body).toContain('ben shipped something');
+      expect(body.at(-1)).toBe('No update from: Chloe Martin.');
+      expect(w.world.mails.filter((m) => m.subject.startsWith('[prodops]'))).toHaveLength(2);
+
+      await w.skipTo(dates.publishAt, 60);
+      await handle.signal(contributionReady, ready(w.week, 'chloe'));
+      const after = await waitFor(handle, (s) => s.rolledOver.length === 1, 'the roll-over');
+      expect(after.contributions.find((c) => c.personId === 'chloe')!.status).toBe('after-publication');
+      expect(w.world.publishedPages()).toHaveLength(1);
+
+      // Next week takes it over at its opening and publishes it under Chloe's section.
+      const next = await nextWeekWithUpdate(config, w.week);
+      const nextDates = datesOfWeek(config, next);
+      const nextHandle = await w.start(next);
+      await w.skipTo(nextDates.opensAt);
+      const opened = await waitFor(nextHandle, (s) => s.phase === 'collecting', 'next week to open');
+      expect(opened.rolledIn).toEqual([expect.objectContaining({ fromWeek: w.week, personId: 'chloe' })]);
+      const finished = await handle.result();
+      expect(finished.handedOverTo).toBe(next);
+      await recordHistory(
+        handle,
+        'weekly-update',
+        'late-and-after-publication',
+        'a late contribution, one after publication handed to next week',
+      );
+
+      await nextHandle.executeUpdate(publishNow, { args: [{ by: 'priya' }] });
+      const nextPage = w.world.publishedPages().find((p) => p.idempotencyKey.includes(next))!;
+      const nextBody = texts(nextPage.blocks);
+      const chloe = nextBody.indexOf('Growth experiments — Chloe Martin');
+      expect(nextBody[chloe + 2]).toBe(`From ${w.week}: ready after that update was published.`);
+      expect(nextBody).toContain('chloe shipped something');
+      await expectRefused(
+        nextHandle.executeUpdate(publishNow, { args: [{ by: 'ana' }] }),
+        /cannot publish|already/,
+      );
+    });
+  });
+
+  it('a PM on leave is skipped and listed as on leave; nobody is chased for them', async () => {
+    await withWeek(async (w) => {
+      const dates = datesOfWeek(config, w.week);
+      w.world.leave = [
+        {
+          personId: 'erin',
+          personName: 'Erin Walsh',
+          from: addCalendarDays(dates.date, -2),
+          to: addCalendarDays(dates.date, 3),
+          firstDay: 'full',
+          lastDay: 'full',
+          status: 'confirmed',
+          buddyName: 'Dev Patel',
+        },
+      ];
+      const handle = await w.start();
+      const opened = await openAndWrite(
+        w,
+        handle,
+        PMS.filter((id) => id !== 'erin'),
+      );
+      expect(opened.contributions.find((c) => c.personId === 'erin')).toMatchObject({
+        status: 'on-leave',
+        pageId: null,
+      });
+      expect(w.world.contributionPage(w.week, 'erin')).toBeUndefined();
+      for (const id of PMS.filter((x) => x !== 'erin' && x !== 'gita'))
+        await handle.signal(contributionReady, ready(w.week, id));
+      await w.skipTo(dates.publishAt, 5);
+      await waitFor(handle, (s) => s.published?.mailed === true, 'publication');
+      const reminders = w.world.mails.filter((m) => m.subject.startsWith('[prodops]'));
+      expect(reminders.map((m) => m.to)).toEqual([['gita@northwind.example']]);
+      const body = texts(w.world.publishedPages()[0]!.blocks);
+      expect(body).toContain('Erin Walsh is on leave.');
+      expect(body).toContain('No update from: Gita Sharma.');
+      expect(body).toContain('On leave: Erin Walsh.');
+      await recordHistory(handle, 'weekly-update', 'pm-on-leave', 'a PM on leave skipped, one missing');
+    });
+  });
+
+  it('a holiday Thursday moves everything to the Wednesday before', async () => {
+    const probe = await nextWeekWithUpdate(config);
+    const thursday = datesOfWeek(config, probe).scheduledDate;
+    const holidayConfig: OrgConfig = structuredClone(config);
+    holidayConfig.calendars.london!.holidays = [...holidayConfig.calendars.london!.holidays, thursday];
+    await withWeek(async (w) => {
+      expect(w.week).toBe(probe);
+      const dates = datesOfWeek(holidayConfig, w.week);
+      expect(dates.date).toBe(addCalendarDays(thursday, -1));
+      const handle = await w.start();
+      await openAndWrite(w, handle, PMS);
+      for (const id of PMS) await handle.signal(contributionReady, ready(w.week, id));
+      await w.skipTo(dates.publishAt, 5);
+      const published = await waitFor(handle, (s) => s.published?.mailed === true, 'publication');
+      expect(published.dates!.date).toBe(dates.date);
+      expect(localDateOf(Date.parse(published.published!.at), 'Europe/London')).toBe(dates.date);
+      expect(w.world.publishedPages()[0]!.properties.Name).toEqual({
+        title: `Weekly Product Update — ${dates.date}`,
+      });
+    }, holidayConfig);
+  });
+
+  it('a worker restart between the deadline and publication still gives one page and one mail', async () => {
+    const world = new WeeklyWorld(config);
+    const taskQueue = uniqueId('weekly-restart');
+    const week = await nextWeekWithUpdate(config);
+    const dates = datesOfWeek(config, week);
+    const skipTo = async (iso: string, minutes: number) => {
+      const target = Date.parse(iso) + minutes * 60_000;
+      const current = await env.currentTimeMs();
+      if (target > current) await env.sleep(target - current);
+    };
+    const handle = await env.client.workflow.start(weeklyUpdateWorkflow, {
+      taskQueue,
+      workflowId: weeklyUpdateWorkflowId(week),
+      args: [{ week, startedBy: 'test' }],
+      workflowIdReusePolicy: 'TERMINATE_IF_RUNNING',
+    });
+    const runFor = async (body: () => Promise<void>) => {
+      const [first, ...rest] = await workersFor(world, taskQueue, false);
+      await first!.runUntil(async () => {
+        const others = rest.map((x) => x.run());
+        try {
+          await body();
+          await settle(handle);
+        } finally {
+          for (const x of rest) x.shutdown();
+          await Promise.all(others);
+        }
+      });
+    };
+    await runFor(async () => {
+      await skipTo(dates.opensAt, 1);
+      await waitFor(
+        handle,
+        (s) =>
+          s.phase === 'collecting' && s.contributions.length === 8 && s.contributions.every((c) => c.pageId),
+        'pages',
+      );
+      for (const id of PMS.slice(0, 6)) await handle.signal(contributionReady, ready(week, id));
+      await skipTo(dates.deadlineAt, 10);
+      await waitFor(handle, (s) => s.phase === 'closed', 'the deadline');
+    });
+    // A fresh worker (a redeploy: no cached state, the history replayed) takes the week on.
+    await runFor(async () => {
+      await skipTo(dates.publishAt, 20);
+      const done = await waitFor(
+        handle,
+        (s) => s.published?.mailed === true,
+        'publication after the restart',
+      );
+      expect(done.published!.onTime).toBe(true);
+      await handle.signal(contributionReady, ready(week, 'gita'));
+      await waitFor(handle, (s) => s.rolledOver.length === 1, 'a tick after publication');
+    });
+    await runFor(async () => {
+      await skipTo(dates.publishAt, 90);
+      const status = await handle.query(weeklyUpdateStatus);
+      expect(status.phase).toBe('published');
+    });
+    await handle.terminate('test finished');
+    expect(world.publishedPages()).toHaveLength(1);
+    const updateMails = world.mails.filter((m) => m.subject.startsWith('Weekly Product Update'));
+    expect(updateMails).toHaveLength(1);
+    expect(world.calls.filter((c) => c === `notion.upsertPage weekly-update:${week}:published`)).toHaveLength(
+      1,
+    );
+    expect(world.calls.filter((c) => c === `gmail.sendMail weekly-update:${week}:mail`)).toHaveLength(1);
+  });
+});
+
+async function expectRefused(promise: Promise<unknown>, message: RegExp): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((error as WorkflowUpdateFailedError).cause?.message).toMatch(message);
+}
