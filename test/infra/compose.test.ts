@@ -228,7 +228,17 @@ describe('docker-compose.yml', () => {
     });
     expect(services['prodops-setup']!.command).toEqual(['temporal', 'setup']);
     // The gateway listens on 127.0.0.1 unless told; in its container the host mapping is the limit.
-    expect(services.gateway!.command).toEqual(['gateway', '--port', '8787', '--host', '0.0.0.0']);
+    expect(services.gateway!.command).toEqual([
+      'gateway',
+      '--port',
+      '8787',
+      '--host',
+      '0.0.0.0',
+      '--dashboard-port',
+      '8788',
+      '--dashboard-host',
+      '0.0.0.0',
+    ]);
     expect(services.worker!.depends_on).toEqual({
       'prodops-setup': { condition: 'service_completed_successfully' },
     });

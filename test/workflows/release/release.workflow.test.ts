@@ -228,19 +228,29 @@ describe('release workflow', () => {
       const handle = await start(2, launch);
       await waitFor(handle, (s) => s.plan.bundleDueDate !== null, 'the plan');
       await expectRefused(
-        handle.executeUpdate(answerAwareness, { args: [{ by: 'maya', aware: true }] }),
+        handle.executeUpdate(answerAwareness, {
+          args: [await signed(handle, answerAwareness, { by: 'maya', aware: true })],
+        }),
         /has not shipped yet/,
       );
       await skipTo(launch, '15:00');
-      await handle.executeUpdate(markReleased, { args: [{}] });
+      await handle.executeUpdate(markReleased, { args: [await signed(handle, markReleased, {})] });
       await expectRefused(
-        handle.executeUpdate(answerAwareness, { args: [{ by: 'ben', aware: false }] }),
+        handle.executeUpdate(answerAwareness, {
+          args: [await signed(handle, answerAwareness, { by: 'ben', aware: false })],
+        }),
         /"ben" cannot answer .*the Support and Sales leads/,
       );
-      await handle.executeUpdate(answerAwareness, { args: [{ by: 'maya', aware: true }] });
-      await handle.executeUpdate(answerAwareness, { args: [{ by: 'nora', aware: true }] });
+      await handle.executeUpdate(answerAwareness, {
+        args: [await signed(handle, answerAwareness, { by: 'maya', aware: true })],
+      });
+      await handle.executeUpdate(answerAwareness, {
+        args: [await signed(handle, answerAwareness, { by: 'nora', aware: true })],
+      });
       // Nora corrects her answer: one answer each, the latest.
-      const answered = await handle.executeUpdate(answerAwareness, { args: [{ by: 'nora', aware: false }] });
+      const answered = await handle.executeUpdate(answerAwareness, {
+        args: [await signed(handle, answerAwareness, { by: 'nora', aware: false })],
+      });
       expect(answered.awareness.map(({ by, team, aware, source }) => ({ by, team, aware, source }))).toEqual([
         { by: 'maya', team: 'support', aware: true, source: 'cli' },
         { by: 'nora', team: 'sales', aware: false, source: 'cli' },
