@@ -16,6 +16,7 @@ import type { InviteAnswered } from '../leave/messages';
 
 export const ONBOARDING_WORKFLOW_TYPE = 'onboardingWorkflow';
 
+import type { OperatorAuth } from '../../domain/operators';
 export { onboardingWorkflowId } from '../../contracts/ids';
 
 /** The channel a command or event came through; a stronger operator check keys on it later. */
@@ -25,6 +26,8 @@ export type Via = 'cli' | 'jira' | 'calendar' | 'notion';
 export interface Actor {
   by: string;
   via: Via;
+  /** The operator's signature of a command-line command (domain/operators.ts). */
+  auth?: OperatorAuth;
 }
 
 export interface OnboardingInput {

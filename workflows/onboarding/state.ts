@@ -39,6 +39,7 @@ import type {
 } from './messages';
 
 /** Continue-as-new well before Temporal's limits; a whole engagement is a few hundred events. */
+import type { IdentityState } from '../operator-identity';
 export const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 2_000;
 /** Reminders and escalations go out at this local time of the freelancer's calendar. */
 export const NOTICE_TIME = '09:00';
@@ -74,7 +75,7 @@ export interface EventsApplied {
   fingerprint: string | null;
 }
 
-export interface OnboardingState extends Journal {
+export interface OnboardingState extends Journal, IdentityState {
   input: OnboardingInput;
   startDate: CalendarDate;
   endDate: CalendarDate;

@@ -17,6 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
+import { mayActFor, type OperatorCapacity } from '../../domain/operators';
 import type { createCalendarActivities } from '../../activities/calendar';
 import type { createCoreActivities } from '../../activities/core';
 import type { createGmailActivities } from '../../activities/gmail';
@@ -27,6 +28,13 @@ import { noticeHtml } from '../../domain/release-content';
 import { checkEngagementDates, OnboardingDateError } from '../../domain/onboarding-plan';
 import { EndDate, OnboardingPhase, StartDate, Team } from '../../domain/search-attributes';
 import { activitiesFor } from '../activity-options';
+import {
+  authenticateOperator,
+  precheckOperator,
+  scopeOf,
+  takesUnsignedCommands,
+  UNSIGNED_REFUSAL,
+} from '../operator-identity';
 import { attempt, isRepeat, note, runEntityLoop, sendOnce, Wake, type Progress } from '../entity-loop';
 import { clearStaleProposal, nextDeadline, onboardingDeadlines, todayOf } from './deadlines';
 import * as m from './messages';
@@ -123,15 +131,51 @@ function registerHandlers(
   wake: Wake,
   today: () => string,
   view: () => m.OnboardingStatus,
+  workflowId: string,
+  core: Core,
 ): void {
   const ready = () => condition(() => state.context !== null || state.closed);
+  /**
+   * The operator who signed a command, and whether their grant lets them decide for `by`: as the
+   * hiring manager's side (a buddy's side for a buddy declining). Commands from before signatures
+   * replay as they were; after the change an unsigned one is refused and noted.
+   */
+  async function checkOperator(update: string, command: m.Actor): Promise<void> {
+    const refused = (message: string): never => {
+      note(state, `refused ${update} from ${command.auth?.operator ?? command.by}: ${message}`, {
+        freelancerId: state.input.freelancerId,
+      });
+      throw ApplicationFailure.nonRetryable(message, m.OnboardingRefusals.notAllowed);
+    };
+    if (command.auth === undefined) {
+      if (takesUnsignedCommands()) return;
+      return refused(UNSIGNED_REFUSAL);
+    }
+    const checked = await authenticateOperator(
+      state,
+      command.auth,
+      scopeOf(workflowId, update, command),
+      async () =>
+        (
+          await attempt(
+            () => core.loadOperators(),
+            () => undefined,
+          )
+        )?.operators,
+    );
+    if ('refused' in checked) return refused(checked.refused);
+    const capacity: OperatorCapacity = update === m.declineBuddy.name ? 'buddy' : 'manager';
+    const grant = mayActFor(checked.operator, command.by, capacity);
+    if (grant) refused(grant);
+  }
   /** Runs a command once the context is loaded: the full check, the change, a turn of reconciling. */
   const command =
-    <A>(check: (a: A) => void, change: (a: A) => void) =>
+    <A extends m.Actor>(update: string, check: (a: A) => void, change: (a: A) => void) =>
     async (a: A): Promise<m.OnboardingStatus> => {
       await ready();
       if (state.closed)
         throw ApplicationFailure.nonRetryable('the engagement is closed', m.OnboardingRefusals.finished);
+      await checkOperator(update, a);
       check(a);
       change(a);
       wake.set();
@@ -166,72 +210,82 @@ function registerHandlers(
     ),
   );
 
-  const actorOnly = { validator: (a: m.Actor) => t.validateActor(a) };
+  /** Before history: the shape, then the signature as far as the state can tell (operator-identity.ts). */
+  const validating = <A extends m.Actor>(update: string, validate: (a: A) => void = t.validateActor) => ({
+    validator: (a: A) => {
+      validate(a);
+      const problem = precheckOperator(state, a.auth, scopeOf(workflowId, update, a), Date.now());
+      if (problem) throw ApplicationFailure.nonRetryable(problem, m.OnboardingRefusals.notAllowed);
+    },
+  });
   setHandler(
     m.shiftStart,
     command(
+      m.shiftStart.name,
       (c: m.ShiftStartCommand) => t.validateShift(state, c, today()),
       (c) => t.applyShift(state, c.startDate, c, 'shift-start'),
     ),
-    {
-      validator: (c: m.ShiftStartCommand) => {
-        t.validateActor(c);
-        t.validateDateField(c.startDate, 'startDate');
-      },
-    },
+    validating(m.shiftStart.name, (c: m.ShiftStartCommand) => {
+      t.validateActor(c);
+      t.validateDateField(c.startDate, 'startDate');
+    }),
   );
   setHandler(
     m.acceptProposedStart,
     command(
+      m.acceptProposedStart.name,
       (c: m.AcceptStartCommand) => t.validateAccept(state, c),
       (c) => t.applyShift(state, state.proposal!.start, c, 'accept-start'),
     ),
-    actorOnly,
+    validating(m.acceptProposedStart.name),
   );
   setHandler(
     m.changeEnd,
     command(
+      m.changeEnd.name,
       (c: m.ChangeEndCommand) => t.validateChangeEnd(state, c, today()),
       (c) => t.applyChangeEnd(state, c.endDate, c),
     ),
-    {
-      validator: (c: m.ChangeEndCommand) => {
-        t.validateActor(c);
-        t.validateDateField(c.endDate, 'endDate');
-      },
-    },
+    validating(m.changeEnd.name, (c: m.ChangeEndCommand) => {
+      t.validateActor(c);
+      t.validateDateField(c.endDate, 'endDate');
+    }),
   );
   setHandler(
     m.letEnd,
     command(
+      m.letEnd.name,
       (c: m.LetEndCommand) => t.validateLetEnd(state, c),
       (c) => t.applyLetEnd(state, c),
     ),
-    actorOnly,
+    validating(m.letEnd.name),
   );
   setHandler(
     m.cancelOnboarding,
     command(
+      m.cancelOnboarding.name,
       (c: m.CancelOnboardingCommand) => t.validateCancel(state, c),
       (c) => t.applyCancel(state, c, c.reason?.trim() || null, today()),
     ),
-    actorOnly,
+    validating(m.cancelOnboarding.name),
   );
   setHandler(
     m.changeTools,
     command(
+      m.changeTools.name,
       (c: m.ChangeToolsCommand) => t.validateTools(state, c),
       (c) => t.applyTools(state, c.tools, c),
     ),
-    actorOnly,
+    validating(m.changeTools.name),
   );
   setHandler(
     m.declineBuddy,
     command(
+      m.declineBuddy.name,
       (c: m.BuddyDeclineCommand) => t.validateBuddyDecline(state, c),
       (c) => t.applyBuddyDeclined(state, c),
     ),
-    actorOnly,
+    validating(m.declineBuddy.name),
   );
 }
 
@@ -273,7 +327,7 @@ export async function onboardingWorkflow(
     return wake.pending ? 'again' : 'idle';
   }
 
-  registerHandlers(state, wake, today, view);
+  registerHandlers(state, wake, today, view, workflowId, core);
 
   await runEntityLoop({
     wake,

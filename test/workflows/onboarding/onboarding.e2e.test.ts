@@ -32,12 +32,15 @@ import {
   type OnboardingStatus,
 } from '../../../workflows/onboarding/messages';
 import { loadExampleConfig } from '../../helpers/config';
+import { signAs, withOperators } from '../../helpers/operators';
 import { eventually } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
 import { startStack, type Stack } from '../../helpers/stack';
 import { SECRETS } from '../../triggers/fixtures';
 
-const config = loadExampleConfig();
+/** Every person an operator with their own key; commands are signed by whoever gives them. */
+const operators = withOperators(loadExampleConfig());
+const config = operators.config;
 const FIRST_WEEK = config.integrations.notion.dataSources.firstWeekPages!;
 const SENDER = config.integrations.google.sender!;
 
@@ -158,7 +161,18 @@ describe('onboarding end to end', () => {
     await statusWhere((x) => x.phase === 'ramp-up', 'ramp-up');
     await skipTo(plan.extensionDecisionDue!, '12:00');
     await statusWhere((x) => x.phase === 'offboarding', 'offboarding');
-    await handle.executeUpdate(letEnd, { args: [{ by: 'ana', via: 'cli' }] });
+    await handle.executeUpdate(letEnd, {
+      args: [
+        signAs(
+          operators.keys,
+          'ana',
+          handle.workflowId,
+          letEnd,
+          { by: 'ana', via: 'cli' as const },
+          await env.currentTimeMs(),
+        ),
+      ],
+    });
     s = await statusWhere(
       (x) =>
         tasksOf(x, 'revoke').filter((t) => t.issueKey).length === 2 &&

@@ -6,9 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { UpdateDefinition } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
+import { signAs, withOperators } from '../../helpers/operators';
 import { queryUntil } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
 import { startStack, type Stack } from '../../helpers/stack';
@@ -28,9 +30,20 @@ import {
 } from '../../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../../domain/holidays';
 
-const config = loadExampleConfig();
+/** Every person an operator with their own key; commands are signed by whoever gives them. */
+const operators = withOperators(loadExampleConfig());
+const config = operators.config;
 let stack: Stack;
 let env: TestWorkflowEnvironment;
+
+/** Commands signed as the CLI signs them, by the person who gives them (each an operator). */
+async function signed<T extends { by: string }>(
+  handle: WorkflowHandle,
+  update: UpdateDefinition<unknown, [T]>,
+  command: T,
+): Promise<T> {
+  return signAs(operators.keys, command.by, handle.workflowId, update, command, await env.currentTimeMs());
+}
 
 beforeAll(async () => {
   stack = await startStack({ config });
@@ -262,7 +275,9 @@ describe('onboarding workflow', () => {
       await skipTo(plan.extensionDecisionDue!, '12:00');
       await waitFor(handle, (x) => x.phase === 'offboarding', 'offboarding');
       expect(world.mailsWith('extend or let it end')).toHaveLength(1);
-      s = await handle.executeUpdate(m.letEnd, { args: [{ by: 'ana', via: 'cli' }] });
+      s = await handle.executeUpdate(m.letEnd, {
+        args: [await signed(handle, m.letEnd, { by: 'ana', via: 'cli' })],
+      });
       expect(s.endDecision).toBe('let-end');
       await waitFor(
         handle,
@@ -338,10 +353,14 @@ describe('onboarding workflow', () => {
       expect(proposal[0]!.text).toContain(`prodops onboarding accept`);
 
       await expectRefused(
-        handle.executeUpdate(m.acceptProposedStart, { args: [{ by: 'ben', via: 'cli' }] }),
+        handle.executeUpdate(m.acceptProposedStart, {
+          args: [await signed(handle, m.acceptProposedStart, { by: 'ben', via: 'cli' })],
+        }),
         /only ana or hana can/,
       );
-      s = await handle.executeUpdate(m.acceptProposedStart, { args: [{ by: 'ana', via: 'cli' }] });
+      s = await handle.executeUpdate(m.acceptProposedStart, {
+        args: [await signed(handle, m.acceptProposedStart, { by: 'ana', via: 'cli' })],
+      });
       expect(s.startDate).toBe(proposed);
       expect(s.proposal).toBeNull();
       expect(s.decisions.at(-1)).toMatchObject({ what: 'accept-start', by: 'ana', via: 'cli' });
@@ -393,10 +412,14 @@ describe('onboarding workflow', () => {
       let saturday = plan.startDate;
       while (weekdayOf(saturday) !== 'sat') saturday = addCalendarDays(saturday, 1);
       await expectRefused(
-        handle.executeUpdate(m.shiftStart, { args: [{ startDate: saturday, by: 'ana', via: 'cli' }] }),
+        handle.executeUpdate(m.shiftStart, {
+          args: [await signed(handle, m.shiftStart, { startDate: saturday, by: 'ana', via: 'cli' })],
+        }),
         new RegExp(`${saturday} is a Saturday .* the next working day is ${rollForward(cal, saturday)}`),
       );
-      s = await handle.executeUpdate(m.shiftStart, { args: [{ startDate: another, by: 'ana', via: 'cli' }] });
+      s = await handle.executeUpdate(m.shiftStart, {
+        args: [await signed(handle, m.shiftStart, { startDate: another, by: 'ana', via: 'cli' })],
+      });
       expect(s.startDate).toBe(another);
       await waitFor(handle, (x) => x.events.welcome === another, 'the moved welcome');
       const welcomes = world.events.filter((e) => e.summary.startsWith('Welcome'));
@@ -479,11 +502,19 @@ describe('onboarding workflow', () => {
       const newEnd = addWorkingDays(cal, plan.endDate!, 20);
       await expectRefused(
         handle.executeUpdate(m.changeEnd, {
-          args: [{ endDate: addCalendarDays(plan.startDate, -1), by: 'ana', via: 'cli' }],
+          args: [
+            await signed(handle, m.changeEnd, {
+              endDate: addCalendarDays(plan.startDate, -1),
+              by: 'ana',
+              via: 'cli',
+            }),
+          ],
         }),
         /is before the start date/,
       );
-      s = await handle.executeUpdate(m.changeEnd, { args: [{ endDate: newEnd, by: 'ana', via: 'cli' }] });
+      s = await handle.executeUpdate(m.changeEnd, {
+        args: [await signed(handle, m.changeEnd, { endDate: newEnd, by: 'ana', via: 'cli' })],
+      });
       expect(s.phase).toBe('ramp-up');
       expect(s.endDate).toBe(newEnd);
       expect(s.decisions.at(-1)).toMatchObject({ what: 'change-end', by: 'ana', via: 'cli' });
@@ -519,7 +550,7 @@ describe('onboarding workflow', () => {
       const day = addWorkingDays(cal, plan.startDate, 2);
       await skipTo(day, '12:00');
       s = await handle.executeUpdate(m.cancelOnboarding, {
-        args: [{ by: 'ana', via: 'cli', reason: 'budget cut' }],
+        args: [await signed(handle, m.cancelOnboarding, { by: 'ana', via: 'cli', reason: 'budget cut' })],
       });
       expect(s.endDate).toBe(day);
       expect(s.phase).toBe('offboarding');
@@ -546,7 +577,13 @@ describe('onboarding workflow', () => {
       await skipTo(plan.buddyDue, '12:00');
       await waitFor(handle, (x) => x.events.welcome !== null, 'meetings booked');
       s = await handle.executeUpdate(m.cancelOnboarding, {
-        args: [{ by: 'tom', via: 'cli', reason: 'role filled internally' }],
+        args: [
+          await signed(handle, m.cancelOnboarding, {
+            by: 'tom',
+            via: 'cli',
+            reason: 'role filled internally',
+          }),
+        ],
       });
       expect(s.phase).toBe('cancelled');
       s = await waitFor(
@@ -584,7 +621,9 @@ describe('onboarding workflow', () => {
       );
       await done(handle, s, 'vendor', 'felix');
       await waitFor(handle, (x) => taskOf(x, 'vendor')?.status === 'done', 'vendor done');
-      const result = await handle.executeUpdate(m.cancelOnboarding, { args: [{ by: 'ana', via: 'cli' }] });
+      const result = await handle.executeUpdate(m.cancelOnboarding, {
+        args: [await signed(handle, m.cancelOnboarding, { by: 'ana', via: 'cli' })],
+      });
       expect(result.phase).toBe('cancelled');
       const closed = await handle.result();
       expect(closed.tasks.map((t) => [t.id, t.status]).sort()).toEqual([
@@ -611,7 +650,9 @@ describe('onboarding workflow', () => {
       const plan = s.plan!;
       await skipTo(plan.extensionDecisionDue!, '12:00');
       await waitFor(handle, (x) => x.phase === 'offboarding', 'offboarding');
-      await handle.executeUpdate(m.letEnd, { args: [{ by: 'ana', via: 'cli' }] });
+      await handle.executeUpdate(m.letEnd, {
+        args: [await signed(handle, m.letEnd, { by: 'ana', via: 'cli' })],
+      });
       s = await waitFor(
         handle,
         (x) => x.tasks.filter((t) => t.kind === 'revoke' && t.issueKey).length === 2,
@@ -675,10 +716,14 @@ describe('onboarding workflow', () => {
       expect(world.events.filter((e) => e.summary.startsWith('Welcome'))).toHaveLength(1);
       expect(s.decisions.at(-1)).toMatchObject({ what: 'buddy-declined', by: 'ben', via: 'calendar' });
       await expectRefused(
-        handle.executeUpdate(m.declineBuddy, { args: [{ by: 'ben', via: 'cli' }] }),
+        handle.executeUpdate(m.declineBuddy, {
+          args: [await signed(handle, m.declineBuddy, { by: 'ben', via: 'cli' })],
+        }),
         /only the buddy can decline/,
       );
-      s = await handle.executeUpdate(m.declineBuddy, { args: [{ by: 'chloe', via: 'cli' }] });
+      s = await handle.executeUpdate(m.declineBuddy, {
+        args: [await signed(handle, m.declineBuddy, { by: 'chloe', via: 'cli' })],
+      });
       expect(s.buddy).toBeNull();
       expect(s.declinedBuddies).toEqual(['ben', 'chloe']);
       await waitFor(handle, () => world.mailsWith('No onboarding buddy').length === 1, 'the manager told');
@@ -712,24 +757,44 @@ describe('onboarding workflow', () => {
       await waitFor(handle, (x) => x.tasks.length === 3, 'contract tasks');
       await expectRefused(
         handle.executeUpdate(m.changeTools, {
-          args: [{ tools: ['figma', 'photoshop'], by: 'ana', via: 'cli' }],
+          args: [
+            await signed(handle, m.changeTools, { tools: ['figma', 'photoshop'], by: 'ana', via: 'cli' }),
+          ],
         }),
         /tools: "photoshop" is not a tool of onboarding.tools \(jira, notion, google, slack, github, figma\)/,
       );
       await expectRefused(
-        handle.executeUpdate(m.shiftStart, { args: [{ startDate: '2027-02-30', by: 'ana', via: 'cli' }] }),
+        handle.executeUpdate(m.shiftStart, {
+          args: [await signed(handle, m.shiftStart, { startDate: '2027-02-30', by: 'ana', via: 'cli' })],
+        }),
         /startDate must be a date written YYYY-MM-DD/,
       );
       await expectRefused(
-        handle.executeUpdate(m.letEnd, { args: [{ by: 'ana', via: 'cli' }] }),
+        handle.executeUpdate(m.letEnd, { args: [await signed(handle, m.letEnd, { by: 'ana', via: 'cli' })] }),
         /has not started: cancel it instead/,
       );
       const s = await statusOf(handle);
       await expectRefused(
-        handle.executeUpdate(m.shiftStart, { args: [{ startDate: s.startDate, by: 'ben', via: 'cli' }] }),
+        handle.executeUpdate(m.shiftStart, {
+          args: [await signed(handle, m.shiftStart, { startDate: s.startDate, by: 'ben', via: 'cli' })],
+        }),
         /"ben" cannot move the start: only ana or hana can/,
       );
       expect((await statusOf(handle)).refusals.at(-1)).toMatchObject({ by: 'ben', via: 'cli' });
+      // Who decides is the operator whose key signed the command, never a claimed name.
+      await expectRefused(
+        handle.executeUpdate(m.cancelOnboarding, { args: [{ by: 'ana', via: 'cli' }] }),
+        /carries no operator signature/,
+      );
+      const now = await env.currentTimeMs();
+      const claimed = { by: 'ana', via: 'cli' as const };
+      await expectRefused(
+        handle.executeUpdate(m.cancelOnboarding, {
+          args: [signAs(operators.keys, 'ben', handle.workflowId, m.cancelOnboarding, claimed, now)],
+        }),
+        /operator ben may not act for ana as manager/,
+      );
+      expect((await statusOf(handle)).phase).toBe('contract');
     });
     await withEngagement(async ({ world, start }) => {
       const handle = await start({ email: 'ana@northwind.example', tools: ['figma', 'photoshop'] });
