@@ -5,7 +5,8 @@
  *
  * Every option is checked against the configuration before connecting, each problem naming its
  * flag. Adding goes through the workflow's update (started with it when new), so the workflow's
- * own checks answer too; decisions and snoozes carry `--by` and `via: cli`.
+ * own checks answer too; decisions and snoozes carry `--by` and `via: cli`, signed by the operator
+ * the command line acts as (cli/operator.ts): `--by` someone else needs their grant.
  */
 import type { Command } from 'commander';
 import { WithStartWorkflowOperation } from '@temporalio/client';
@@ -97,7 +98,7 @@ export function formatStatus(s: RenewalStatusView): string[] {
   }
   lines.push(
     c.decision
-      ? `  decision: ${c.decision.decision} by ${c.decision.by} (${c.decision.via}, ${c.decision.at})${c.decision.late ? ', after the deadline' : ''}${c.decision.note ? `: ${c.decision.note}` : ''}`
+      ? `  decision: ${c.decision.decision} by ${c.decision.by} (${c.decision.via}${c.decision.operator ? `, operator ${c.decision.operator}` : ''}, ${c.decision.at})${c.decision.late ? ', after the deadline' : ''}${c.decision.note ? `: ${c.decision.note}` : ''}`
       : '  decision: none yet',
   );
   if (s.priceChangePercent !== null && s.priceChangePercent !== 0)
@@ -107,7 +108,9 @@ export function formatStatus(s: RenewalStatusView): string[] {
   const budget = budgetText(s.budget);
   if (budget) lines.push(`  ${budget}`);
   for (const snooze of s.snoozes)
-    lines.push(`  snoozed: ${snooze.step}d ${snooze.from} → ${snooze.to} by ${snooze.by} (${snooze.via})`);
+    lines.push(
+      `  snoozed: ${snooze.step}d ${snooze.from} → ${snooze.to} by ${snooze.by} (${snooze.via}${snooze.operator ? `, operator ${snooze.operator}` : ''})`,
+    );
   const made = [
     s.artifacts.jiraTask ? `Jira ${s.artifacts.jiraTask}` : null,
     s.artifacts.deadlineEvent ? 'deadline event' : null,

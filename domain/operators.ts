@@ -27,7 +27,9 @@ ed.hashes.sha512 = sha512;
  * - `pm`: a go/no-go on behalf of the PM owner;
  * - `support`, `sales`: a readiness confirmation on behalf of a lead;
  * - `buddy`, `manager`: a leave confirmation on behalf of the covering buddy or the manager;
- * - `requester`: moving or cancelling leave on behalf of the person on leave.
+ *   `manager` also covers a renewal decision or snooze on behalf of the subscription owner's manager;
+ * - `requester`: moving or cancelling leave on behalf of the person on leave;
+ * - `subscription-owner`: a renewal decision or snooze on behalf of the subscription's owner.
  */
 export const OPERATOR_CAPACITIES = [
   'product-ops',
@@ -37,6 +39,7 @@ export const OPERATOR_CAPACITIES = [
   'buddy',
   'manager',
   'requester',
+  'subscription-owner',
 ] as const;
 export type OperatorCapacity = (typeof OPERATOR_CAPACITIES)[number];
 

@@ -1,7 +1,8 @@
 /**
  * `prodops plan renewal`, `prodops renewal …` and `prodops budget`: plans and usage errors without
- * a server, then subscriptions added, listed, decided and snoozed, and the budget read from the
- * visibility store, against a real dev server with a worker over in-memory integrations.
+ * a server, then subscriptions added, listed, decided and snoozed by an operator (decisions and
+ * snoozes are signed), and the budget read from the visibility store, against a real dev server
+ * with a worker over in-memory integrations.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { parseOrgConfig } from '../../domain/config';
 import { readSubscriptionMemos } from '../../activities/renewals';
 import type { RenewalStatusView } from '../../workflows/renewal/messages';
 import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../workers/index';
-import { exampleConfigText, loadExampleConfig } from '../helpers/config';
+import { exampleConfigText } from '../helpers/config';
 import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
 import { RenewalWorld } from '../workflows/renewal/renewal-world';
@@ -43,24 +44,23 @@ function writeConfig(text: string): string {
 
 const YEAR = new Date().getUTCFullYear();
 
-/** Every person an operator; Priya (Product Ops) may act for anyone in any part. */
-const operators = withOperators(loadExampleConfig(), {
-  priya: ['product-ops', 'pm', 'support', 'sales', 'buddy', 'manager', 'requester'],
-});
-
 /** The example organisation pointed at a server, with budgets for this year and the next two. */
 function configText(address: string, taskQueue: string): string {
   const budgets = (year: number) =>
     `    ${year}: { product-ops: 12000, growth: 42000, platform: 58000, insights: 20000, gtm: 32000 }`;
-  const configured = exampleConfigText()
+  return exampleConfigText()
     .replace('address: 127.0.0.1:7233', `address: ${address}`)
     .replace('taskQueue: prodops', `taskQueue: ${taskQueue}`)
     .replace(
       / {2}budgets:\n( {4}\d{4}: .*\n)+/,
       `  budgets:\n${[YEAR, YEAR + 1, YEAR + 2].map(budgets).join('\n')}\n`,
     );
-  return `${configured}\n${operatorsYaml(operators)}`;
 }
+
+/** Every person an operator; Priya (Product Ops) may also act for a subscription's owner. */
+const operators = withOperators(parseOrgConfig(configText('127.0.0.1:1', 'prodops')), {
+  priya: ['product-ops', 'subscription-owner'],
+});
 
 describe('prodops plan renewal and usage errors, without a server', () => {
   const offline = writeConfig(configText('127.0.0.1:1', 'prodops'));
@@ -270,7 +270,8 @@ describe('prodops renewal and budget, against a dev server', () => {
   beforeAll(async () => {
     const [devServer, workflowBundle] = await Promise.all([createDevServerEnv(), bundle(WORKFLOWS_PATH)]);
     env = devServer;
-    const text = configText(env.address, taskQueue);
+    // The workers read the operators from the configuration, as the command line does.
+    const text = `${configText(env.address, taskQueue)}\n${operatorsYaml(operators)}`;
     configPath = writeConfig(text);
     world = new RenewalWorld(parseOrgConfig(text), env.client, () => readSubscriptionMemos(env.client));
     const activities = world.activities();
@@ -295,9 +296,10 @@ describe('prodops renewal and budget, against a dev server', () => {
     await env?.teardown();
   });
 
-  // Commands that change a workflow are signed, as a configured operator signs them.
-  const cli = (...args: string[]) =>
-    asOperator(operators, 'priya', () => prodops([...args, '--config', configPath]));
+  /** The CLI run by `operator` (Priya unless said), with their key. */
+  const as = (operator: string | null, ...args: string[]) =>
+    asOperator(operators, operator, () => prodops([...args, '--config', configPath]));
+  const cli = (...args: string[]) => as('priya', ...args);
   const poll = async <T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> => {
     let last: T | undefined;
     for (let i = 0; i < 100; i++) {
@@ -436,8 +438,9 @@ describe('prodops renewal and budget, against a dev server', () => {
       '--note',
       'moving to Penpot',
     );
+    expect(decided.stderr).toBe('');
     expect(decided.code).toBe(0);
-    expect(decided.stdout).toMatch(/decision: cancel by ana \(cli, .*\): moving to Penpot/);
+    expect(decided.stdout).toMatch(/decision: cancel by ana \(cli, operator priya, .*\): moving to Penpot/);
     expect(world.issues.map((i) => i.summary)).toEqual([
       expect.stringMatching(/^Cancel Figma \(Figma Inc\.\) by \d{4}-\d{2}-\d{2}$/),
     ]);
@@ -445,10 +448,12 @@ describe('prodops renewal and budget, against a dev server', () => {
     const plan = slackStatus.cycle!.plan!;
     const snoozeTo = addCalendarDays(plan.reminders[0]!.date, 1);
     const snoozed = await cli('renewal', 'snooze', 'slack', '--until', snoozeTo, '--by', 'dev', '--json');
+    expect(snoozed.stderr).toBe('');
     expect(snoozed.code).toBe(0);
     expect((JSON.parse(snoozed.stdout) as RenewalStatusView).snoozes[0]).toMatchObject({
       by: 'dev',
       via: 'cli',
+      operator: 'priya',
     });
 
     const undecided = await poll(
@@ -500,5 +505,66 @@ describe('prodops renewal and budget, against a dev server', () => {
     expect(missing.stderr).toMatch(
       /^prodops: no subscription nope: no workflow subscription:nope in namespace/,
     );
+  });
+
+  it('refuses a decision or snooze for someone the operator has no grant for', async () => {
+    const renews = addCalendarDays(localDateOf(Date.now(), 'Europe/London'), 210);
+    const added = await cli(
+      'renewal',
+      'add',
+      'linear',
+      '--tool',
+      'Linear',
+      '--renews',
+      renews,
+      '--notice-days',
+      '30',
+      '--cost',
+      '3000',
+      '--currency',
+      'GBP',
+      '--cycle',
+      'annual',
+      '--owner',
+      'erin',
+      '--by',
+      'priya',
+      '--json',
+    );
+    expect(added.code).toBe(0);
+    const plan = (JSON.parse(added.stdout) as RenewalStatusView).cycle!.plan!;
+
+    // Tom has the default grant only: he may not decide for the owner, nor snooze for her manager.
+    const decided = await as('tom', 'renewal', 'decide', 'linear', '--decision', 'cancel', '--by', 'erin');
+    expect(decided).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'prodops: operator tom may not act for erin as subscription-owner: their grant covers product-ops (operators[].actsFor)',
+    });
+    const until = addCalendarDays(plan.reminders[0]!.date, 1);
+    const snoozed = await as('tom', 'renewal', 'snooze', 'linear', '--until', until, '--by', 'hana');
+    expect(snoozed.code).toBe(1);
+    expect(snoozed.stderr).toBe(
+      'prodops: operator tom may not act for hana as manager: their grant covers product-ops (operators[].actsFor)',
+    );
+    // Without an operator key the command does not even connect.
+    const anonymous = await as(null, 'renewal', 'decide', 'linear', '--decision', 'cancel', '--by', 'erin');
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toMatch(/^prodops: this command changes a workflow and needs an operator/);
+
+    // Nothing was recorded; Erin deciding for herself needs no grant.
+    const status = JSON.parse(
+      (await cli('renewal', 'status', 'linear', '--json')).stdout,
+    ) as RenewalStatusView;
+    expect(status.decisions).toEqual([]);
+    expect(status.snoozes).toEqual([]);
+    expect(status.log.map((l) => l.message)).toContain(
+      'refused a decision for erin (operator tom): operator tom may not act for erin as subscription-owner: their grant covers product-ops (operators[].actsFor)',
+    );
+    const own = await as('erin', 'renewal', 'decide', 'linear', '--decision', 'renew', '--by', 'erin');
+    expect(own.stderr).toBe('');
+    expect(own.code).toBe(0);
+    expect(own.stdout).toMatch(/decision: renew by erin \(cli, \d{4}-/);
   });
 });

@@ -2,7 +2,9 @@
  * Decisions and snoozes: pure transitions on a subscription's state. A decision stops the
  * cycle's remaining reminders (and withdrawing it in Notion brings back those still ahead); a
  * snooze moves only the next reminder, never past the escalation, and merges it into the
- * following one when it would land on or after it.
+ * following one when it would land on or after it. A command from the command line names the
+ * operator who signed it; they act for themselves, or for the owner or the owner's manager as
+ * their grant allows.
  */
 import {
   addWorkingDays,
@@ -10,9 +12,57 @@ import {
   type BusinessCalendar,
   type CalendarDate,
 } from '../../domain/business-calendar';
+import { mayActFor, OperatorAuthSchema, type OperatorGrant } from '../../domain/operators';
 import type { Decision } from '../../domain/subscription';
+import { precheckOperator, scopeOf } from '../operator-identity';
 import type { Actor, DecideCommand, DecisionRecord, SnoozeCommand } from './messages';
 import { ended, type ReminderState, type RenewalState } from './state';
+
+/** Who recorded a decision or snooze: the person, and the operator when someone else. */
+export interface Recorder extends Actor {
+  operator?: string | undefined;
+}
+
+const onBehalf = (actor: Recorder): { operator: string } | Record<string, never> =>
+  actor.operator !== undefined && actor.operator !== actor.by ? { operator: actor.operator } : {};
+
+/**
+ * A command's channel and signature as far as the state can tell, for the validator: null when
+ * it may go on to the handler (which decides whether this run still takes unsigned commands).
+ */
+export function identityProblem(
+  s: RenewalState,
+  workflowId: string,
+  update: string,
+  command: { via?: unknown; auth?: unknown },
+  now: number,
+): { invalid: string } | { unauthenticated: string } | null {
+  if (command.via !== 'cli')
+    return {
+      invalid: `via must be cli, got "${String(command.via)}": a decision in Notion arrives as a change of the subscription's row`,
+    };
+  const auth = OperatorAuthSchema.optional().safeParse(command.auth);
+  if (!auth.success) {
+    const issue = auth.error.issues[0]!;
+    return { invalid: `auth${issue.path.length > 0 ? `.${issue.path.join('.')}` : ''} ${issue.message}` };
+  }
+  const problem = precheckOperator(s, auth.data, scopeOf(workflowId, update, command), now);
+  return problem ? { unauthenticated: problem } : null;
+}
+
+/**
+ * Whether the operator who signed a command may give it for `by`: themselves always; the
+ * subscription's owner with the `subscription-owner` grant, the owner's manager with `manager`;
+ * nobody else, since nobody else holds a part in the renewal.
+ */
+export function operatorRefusal(s: RenewalState, by: string, operator: OperatorGrant): string | null {
+  if (operator.id === by) return null;
+  const owner = s.context?.owner.id ?? s.fields?.ownerId;
+  const manager = s.context?.manager?.id;
+  if (by === owner) return mayActFor(operator, by, 'subscription-owner');
+  if (manager !== undefined && by === manager) return mayActFor(operator, by, 'manager');
+  return `operator ${operator.id} may not act for ${by} on ${s.subscriptionId}: an operator acts for themselves, its owner (${owner ?? 'unknown'}) or the owner's manager (${manager ?? 'none configured'})`;
+}
 
 export function decisionProblem(
   s: RenewalState,
@@ -29,7 +79,7 @@ export function decisionProblem(
 export function applyDecision(
   s: RenewalState,
   decision: Decision | 'undecided',
-  actor: Actor,
+  actor: Recorder,
   atIso: string,
   atMs: number,
   today: CalendarDate,
@@ -46,6 +96,7 @@ export function applyDecision(
     at: atIso,
     late,
     ...(note ? { note } : {}),
+    ...onBehalf(actor),
   };
   s.decisions.push(record);
   c.decision = decision === 'undecided' ? null : record;
@@ -101,6 +152,7 @@ export function applySnooze(
   cal: BusinessCalendar,
   today: CalendarDate,
   atIso: string,
+  operator?: string,
 ): string {
   const c = s.cycle!;
   const reminder = nextPendingReminder(s)!;
@@ -122,6 +174,7 @@ export function applySnooze(
     via: command.via,
     at: atIso,
     ...(command.note ? { note: command.note } : {}),
+    ...onBehalf({ by: command.by, via: command.via, operator }),
   });
   const following = c.reminders.find(
     (r) => r !== reminder && r.status === 'pending' && compareDates(r.date, from) >= 0,

@@ -6,6 +6,7 @@
 import { upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { createCalendarActivities } from '../../activities/calendar';
+import type { createCoreActivities } from '../../activities/core';
 import type { createDispatchActivities } from '../../activities/dispatch';
 import type { createGmailActivities } from '../../activities/gmail';
 import type { createJiraActivities } from '../../activities/jira';
@@ -26,7 +27,9 @@ import type { RenewalEffects } from './reconcile';
 import type { RenewalState } from './state';
 import type { RenewalIndex } from './views';
 
-type Core = RenewalActivities & ReturnType<typeof createDispatchActivities>;
+type Core = RenewalActivities &
+  ReturnType<typeof createDispatchActivities> &
+  Pick<ReturnType<typeof createCoreActivities>, 'loadOperators'>;
 type Notion = ReturnType<typeof createNotionActivities>;
 type Google = ReturnType<typeof createCalendarActivities> & ReturnType<typeof createGmailActivities>;
 type Jira = ReturnType<typeof createJiraActivities>;

@@ -1,10 +1,14 @@
 /**
  * The renewal workflow's message handlers: Notion changes and budget positions (signals), and
  * people's commands (updates, validated first, refused with the field or the reason named),
- * each wired to the pure transitions of state.ts and waking the loop.
+ * each wired to the pure transitions of state.ts and waking the loop. A decision or snooze is
+ * signed by an operator (workflows/operator-identity.ts); runs that took unsigned ones before
+ * signatures existed replay them as they were.
  */
 import { condition, setHandler } from '@temporalio/workflow';
-import { isRepeat } from '../entity-loop';
+import { type OperatorAuth, type OperatorGrant } from '../../domain/operators';
+import { attempt, isRepeat } from '../entity-loop';
+import { authenticateOperator, scopeOf, takesUnsignedCommands, UNSIGNED_REFUSAL } from '../operator-identity';
 import {
   budgetPositionChanged,
   decideRenewal,
@@ -29,7 +33,15 @@ import {
   todayOf,
   type RenewalRun,
 } from './run';
-import { applyDecision, applySnooze, decisionProblem, snoozeProblem, SnoozeRefused } from './decisions';
+import {
+  applyDecision,
+  applySnooze,
+  decisionProblem,
+  identityProblem,
+  operatorRefusal,
+  snoozeProblem,
+  SnoozeRefused,
+} from './decisions';
 import { ended, propose, shapeProblems } from './state';
 
 function wireSignals(run: RenewalRun): void {
@@ -110,20 +122,79 @@ function wireSetSubscription(run: RenewalRun): void {
   );
 }
 
+/**
+ * Who signed a command, and whether they may give it for `by`: the operator, or a refusal (noted
+ * on the subscription's log and thrown). Only a command with `auth` gets here.
+ */
+async function signedBy(
+  run: RenewalRun,
+  update: string,
+  what: string,
+  command: { by: string; auth?: OperatorAuth },
+): Promise<OperatorGrant> {
+  const auth = command.auth!;
+  const checked = await authenticateOperator(
+    run.state,
+    auth,
+    scopeOf(run.workflowId, update, command),
+    async () =>
+      (
+        await attempt(
+          () => run.activities.core.loadOperators(),
+          (cause) => log(run, `could not read the configured operators: ${cause}`),
+        )
+      )?.operators,
+  );
+  if ('refused' in checked) {
+    log(run, `refused ${what} for ${command.by} (operator ${auth.operator}): ${checked.refused}`);
+    throw refusal(checked.refused, RenewalRefusals.unauthenticated);
+  }
+  return checked.operator;
+}
+
+/** An operator acting for someone their grant does not cover: noted and refused. */
+function refuseGrant(run: RenewalRun, what: string, by: string, operator: OperatorGrant | null): void {
+  const refused = operator ? operatorRefusal(run.state, by, operator) : null;
+  if (!refused) return;
+  log(run, `refused ${what} for ${by} (operator ${operator!.id}): ${refused}`);
+  throw refusal(refused, RenewalRefusals.notAllowed);
+}
+
+/** An unsigned command in a run that no longer takes them. */
+function refuseUnsigned(run: RenewalRun, what: string, by: string): never {
+  log(run, `refused ${what} for ${by}: ${UNSIGNED_REFUSAL}`);
+  throw refusal(UNSIGNED_REFUSAL, RenewalRefusals.unauthenticated);
+}
+
+/** "ana (cli)", or "ana (cli, operator priya)" when an operator acted for her. */
+const who = (by: string, via: string, operator: OperatorGrant | null): string =>
+  `${by} (${via}${operator && operator.id !== by ? `, operator ${operator.id}` : ''})`;
+
+/** The validator's refusal of a command's channel or signature, if any. */
+function refuseIdentity(problem: ReturnType<typeof identityProblem>): void {
+  if (!problem) return;
+  if ('invalid' in problem) throw refusal(problem.invalid, RenewalRefusals.invalid);
+  throw refusal(problem.unauthenticated, RenewalRefusals.unauthenticated);
+}
+
 function wireDecisions(run: RenewalRun): void {
-  const { state, wake } = run;
+  const { state, wake, workflowId } = run;
   setHandler(
     decideRenewal,
     async (command) => {
+      if (command.auth === undefined && !takesUnsignedCommands())
+        refuseUnsigned(run, 'a decision', command.by);
+      const operator = command.auth ? await signedBy(run, decideRenewal.name, 'a decision', command) : null;
       await condition(() => state.proposal === null && state.context !== null && !!state.cycle?.plan);
       const problem = decisionProblem(state, command);
       if (problem) throw refusal(problem, RenewalRefusals.notAllowed);
+      refuseGrant(run, 'a decision', command.by, operator);
       const now = new Date();
       if (
         applyDecision(
           state,
           command.decision,
-          command,
+          { by: command.by, via: command.via, operator: operator?.id },
           now.toISOString(),
           now.getTime(),
           clockOf(run).today,
@@ -132,7 +203,7 @@ function wireDecisions(run: RenewalRun): void {
       )
         log(
           run,
-          `decided: ${command.decision} by ${command.by} (${command.via})${command.note ? `: ${command.note}` : ''}`,
+          `decided: ${command.decision} by ${who(command.by, command.via, operator)}${command.note ? `: ${command.note}` : ''}`,
         );
       wake.set();
       await settled(run);
@@ -146,13 +217,17 @@ function wireDecisions(run: RenewalRun): void {
             problem,
             problem.startsWith('decision must') ? RenewalRefusals.invalid : RenewalRefusals.notAllowed,
           );
+        refuseIdentity(identityProblem(state, workflowId, decideRenewal.name, command, Date.now()));
       },
     },
   );
   setHandler(
     snoozeReminder,
     async (command) => {
+      if (command.auth === undefined && !takesUnsignedCommands()) refuseUnsigned(run, 'a snooze', command.by);
+      const operator = command.auth ? await signedBy(run, snoozeReminder.name, 'a snooze', command) : null;
       await condition(() => state.proposal === null && state.context !== null);
+      refuseGrant(run, 'a snooze', command.by, operator);
       try {
         const moved = applySnooze(
           state,
@@ -160,8 +235,9 @@ function wireDecisions(run: RenewalRun): void {
           state.context!.calendar,
           clockOf(run).today,
           new Date().toISOString(),
+          operator?.id,
         );
-        log(run, `snoozed by ${command.by} (${command.via}): ${moved}`);
+        log(run, `snoozed by ${who(command.by, command.via, operator)}: ${moved}`);
       } catch (error) {
         if (error instanceof SnoozeRefused) throw refusal(error.message, RenewalRefusals.notAllowed);
         throw error;
@@ -176,6 +252,7 @@ function wireDecisions(run: RenewalRun): void {
           throw refusal(`until "${command.until}" is not a date written YYYY-MM-DD`);
         const problem = snoozeProblem(state, command, todayOf(run));
         if (problem) throw refusal(problem, RenewalRefusals.notAllowed);
+        refuseIdentity(identityProblem(state, workflowId, snoozeReminder.name, command, Date.now()));
       },
     },
   );

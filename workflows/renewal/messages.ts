@@ -6,13 +6,16 @@
  * as new at each renewal). Signals are changes made in Notion: late or repeated deliveries are
  * ordered by `occurredAt` and recognised by `deliveryId`. Updates are commands from people:
  * validated first, refused with the field named, answered with the new status. Decisions and
- * snoozes carry who made them and through which channel (`by`, `via`), shaped for the operator
- * identity check every command gets.
+ * snoozes carry whom they are for (`by`) and the signature of the operator who sent them (`auth`,
+ * domain/operators.ts): an operator acts for themselves, or for the subscription's owner or the
+ * owner's manager as their grant allows (`operators[].actsFor`). A decision made in Notion arrives
+ * as a change of the row, from the author of the signed event.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CalendarDate, BusinessCalendar } from '../../domain/business-calendar';
 import type { BudgetCallout, BudgetFacts, BudgetView } from '../../domain/budget';
 import type { PageDocument } from '../../domain/document';
+import type { OperatorAuth } from '../../domain/operators';
 import type { RenewalPlan } from '../../domain/renewal-plan';
 import type { Decision, FieldProblem, RawSubscription, SubscriptionFields } from '../../domain/subscription';
 
@@ -65,11 +68,15 @@ export interface SetSubscriptionCommand extends Actor {
 export interface DecideCommand extends Actor {
   decision: Decision;
   note?: string;
+  /** The operator's signature over the command (the command line adds it). */
+  auth?: OperatorAuth;
 }
 export interface SnoozeCommand extends Actor {
   /** The day the next reminder moves to. */
   until: CalendarDate;
   note?: string;
+  /** The operator's signature over the command (the command line adds it). */
+  auth?: OperatorAuth;
 }
 
 /** The team's budget position for the renewal ahead, pushed by the budget workflow when it changes. */
@@ -90,6 +97,8 @@ export const RenewalRefusals = {
   invalid: 'InvalidSubscription',
   notAllowed: 'RenewalNotAllowed',
   ended: 'SubscriptionEnded',
+  /** The command is not signed by a configured operator, or the signature does not hold. */
+  unauthenticated: 'RenewalCommandNotAuthenticated',
 } as const;
 
 export interface PersonRef {
@@ -155,6 +164,8 @@ export interface DecisionRecord extends Actor {
   note?: string;
   /** Made after the notice deadline. */
   late: boolean;
+  /** The operator whose signed command recorded it, when someone other than `by`. */
+  operator?: string;
 }
 
 export interface SnoozeRecord extends Actor {
@@ -163,6 +174,8 @@ export interface SnoozeRecord extends Actor {
   to: CalendarDate;
   at: string;
   note?: string;
+  /** The operator whose signed command recorded it, when someone other than `by`. */
+  operator?: string;
 }
 
 export interface PastCycle {

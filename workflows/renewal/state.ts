@@ -23,6 +23,7 @@ import {
   type SubscriptionFields,
 } from '../../domain/subscription';
 import type { Journal } from '../entity-loop';
+import type { IdentityState } from '../operator-identity';
 import type {
   Actor,
   DecisionRecord,
@@ -97,7 +98,7 @@ export interface Applied {
   budgetFacts: BudgetFacts | null;
 }
 
-export interface RenewalState extends Journal {
+export interface RenewalState extends Journal, IdentityState {
   subscriptionId: string;
   lifecycle: Lifecycle;
   fields: SubscriptionFields | null;

@@ -4,9 +4,11 @@
  * time-skipping clock to a local date and time on the owner's calendar.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { loadExampleConfig } from '../../helpers/config';
+import { signAs, withOperators } from '../../helpers/operators';
 import { uniqueId } from '../../helpers/temporal';
 import { createWorkers } from '../../../workers/index';
 import type { OrgConfig } from '../../../domain/config';
@@ -32,8 +34,14 @@ import { RenewalWorld } from './renewal-world';
 
 export const YEAR = new Date().getUTCFullYear();
 
+/**
+ * Every person an operator with their own key; Priya (Product Ops) may also decide for a
+ * subscription's owner, Tom has only the default grant.
+ */
+export const operators = withOperators(loadExampleConfig(), { priya: ['product-ops', 'subscription-owner'] });
+
 export function renewalsConfig(): OrgConfig {
-  const example = loadExampleConfig();
+  const example = operators.config;
   const budgets = { 'product-ops': 12000, growth: 42000, platform: 58000, insights: 20000, gtm: 32000 };
   return {
     ...example,
@@ -67,6 +75,13 @@ export interface Run {
     },
   ) => Promise<void>;
   handle: (id: string) => WorkflowHandle;
+  /** A decision or snooze as `prodops renewal` sends it: signed by `operator` (by default `by`). */
+  signed: <T extends { by: string }>(
+    handle: WorkflowHandle,
+    update: UpdateDefinition<RenewalStatusView, [T]>,
+    command: T,
+    operator?: string,
+  ) => Promise<T>;
 }
 
 export const status = (handle: WorkflowHandle): Promise<RenewalStatusView> => handle.query(renewalStatus);
@@ -164,6 +179,8 @@ export async function withWorld(
       });
     },
     handle,
+    signed: async (target, update, command, operator = command.by) =>
+      signAs(operators.keys, operator, target.workflowId, update, command, await env.currentTimeMs()),
   };
   const [first, ...rest] = workers;
   try {

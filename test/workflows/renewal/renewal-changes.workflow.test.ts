@@ -17,6 +17,7 @@ import {
   decideRenewal,
   snoozeReminder,
   toolBudgetWorkflowId,
+  type DecideCommand,
   type SubscriptionMemo,
 } from '../../../workflows/renewal/messages';
 import { status, subscription, until, waitFor, withWorld } from './harness';
@@ -191,14 +192,21 @@ describe('changes to a subscription', () => {
   });
 
   it('snoozes only the next reminder, keeps who did it, and never past the escalation', async () => {
-    await withWorld(env, workflowBundle, async ({ world, cal, today, sleepUntil, add }) => {
+    await withWorld(env, workflowBundle, async ({ world, cal, today, sleepUntil, add, signed }) => {
       const renewal = addCalendarDays(await today(), 200);
       const handle = await add('asana-snooze', subscription({ tool: 'Asana', renewalDate: renewal }));
       const plan = (await waitFor(handle, (s) => !!s.cycle?.plan, 'the plan')).cycle!.plan!;
       const [ninety, sixty, thirty] = plan.reminders;
       const later = addWorkingDays(cal, ninety!.date, 3);
       const snoozed = await handle.executeUpdate(snoozeReminder, {
-        args: [{ until: later, by: 'ana', via: 'cli', note: 'after the offsite' }],
+        args: [
+          await signed(handle, snoozeReminder, {
+            until: later,
+            by: 'ana',
+            via: 'cli',
+            note: 'after the offsite',
+          }),
+        ],
       });
       expect(snoozed.snoozes).toEqual([
         expect.objectContaining({
@@ -214,7 +222,9 @@ describe('changes to a subscription', () => {
 
       expect(
         await refusal(
-          handle.executeUpdate(snoozeReminder, { args: [{ until: await today(), by: 'ana', via: 'cli' }] }),
+          handle.executeUpdate(snoozeReminder, {
+            args: [await signed(handle, snoozeReminder, { until: await today(), by: 'ana', via: 'cli' })],
+          }),
         ),
       ).toMatch(/is not after today/);
       await sleepUntil(ninety!.date, '12:00');
@@ -227,7 +237,13 @@ describe('changes to a subscription', () => {
 
       // Snoozing the 60-day reminder past the 30-day one merges it into that one.
       const merged = await handle.executeUpdate(snoozeReminder, {
-        args: [{ until: addCalendarDays(thirty!.date, 1), by: 'hana', via: 'cli' }],
+        args: [
+          await signed(handle, snoozeReminder, {
+            until: addCalendarDays(thirty!.date, 1),
+            by: 'hana',
+            via: 'cli',
+          }),
+        ],
       });
       expect(merged.cycle!.reminders.find((r) => r.step === 60)).toMatchObject({ status: 'merged' });
       expect(merged.log.at(-1)!.message).toBe(
@@ -242,7 +258,13 @@ describe('changes to a subscription', () => {
       }
       // The last reminder snoozed past the escalation stops at the working day before it.
       const clamped = await handle.executeUpdate(snoozeReminder, {
-        args: [{ until: addCalendarDays(plan.noticeDeadline, 20), by: 'ana', via: 'cli' }],
+        args: [
+          await signed(handle, snoozeReminder, {
+            until: addCalendarDays(plan.noticeDeadline, 20),
+            by: 'ana',
+            via: 'cli',
+          }),
+        ],
       });
       const dayBefore = addWorkingDays(cal, plan.escalationDate, -1);
       expect(clamped.snoozes.at(-1)).toMatchObject({ step: 7, to: dayBefore });
@@ -264,15 +286,29 @@ describe('changes to a subscription', () => {
       expect(
         await refusal(
           handle.executeUpdate(snoozeReminder, {
-            args: [{ until: addCalendarDays(await today(), 2), by: 'ana', via: 'cli' }],
+            args: [
+              await signed(handle, snoozeReminder, {
+                until: addCalendarDays(await today(), 2),
+                by: 'ana',
+                via: 'cli',
+              }),
+            ],
           }),
         ),
       ).toMatch(/has no reminder left to snooze \(the escalations are not snoozed\)/);
-      await handle.executeUpdate(decideRenewal, { args: [{ decision: 'renew', by: 'ana', via: 'cli' }] });
+      await handle.executeUpdate(decideRenewal, {
+        args: [await signed(handle, decideRenewal, { decision: 'renew', by: 'ana', via: 'cli' })],
+      });
       expect(
         await refusal(
           handle.executeUpdate(snoozeReminder, {
-            args: [{ until: addCalendarDays(await today(), 2), by: 'ana', via: 'cli' }],
+            args: [
+              await signed(handle, snoozeReminder, {
+                until: addCalendarDays(await today(), 2),
+                by: 'ana',
+                via: 'cli',
+              }),
+            ],
           }),
         ),
       ).toMatch(/is decided \(renew\): no reminder is left to snooze/);
@@ -281,6 +317,113 @@ describe('changes to a subscription', () => {
         'renewal',
         'snoozed',
         'snoozed, merged, clamped before the escalation, refused, decided',
+      );
+    });
+  });
+
+  it('takes decisions and snoozes only from a configured operator, for whom their grant covers', async () => {
+    await withWorld(env, workflowBundle, async ({ today, add, signed }) => {
+      const renewal = addCalendarDays(await today(), 200);
+      const handle = await add('linear-operators', subscription({ tool: 'Linear', renewalDate: renewal }));
+      const plan = (await waitFor(handle, (s) => !!s.cycle?.plan, 'the plan')).cycle!.plan!;
+      const decide = (command: Parameters<typeof signed<DecideCommand>>[2], operator?: string) =>
+        signed(handle, decideRenewal, command, operator);
+
+      // Unsigned, a decision is refused: a name after --by proves nothing.
+      expect(
+        await refusal(
+          handle.executeUpdate(decideRenewal, { args: [{ decision: 'cancel', by: 'ana', via: 'cli' }] }),
+        ),
+      ).toMatch(/^this command carries no operator signature/);
+      // Tom has only the default grant: he may not decide for the owner, nor snooze for her.
+      expect(
+        await refusal(
+          handle.executeUpdate(decideRenewal, {
+            args: [await decide({ decision: 'cancel', by: 'ana', via: 'cli' }, 'tom')],
+          }),
+        ),
+      ).toBe(
+        'operator tom may not act for ana as subscription-owner: their grant covers product-ops (operators[].actsFor)',
+      );
+      expect(
+        await refusal(
+          handle.executeUpdate(snoozeReminder, {
+            args: [
+              await signed(
+                handle,
+                snoozeReminder,
+                { until: addCalendarDays(plan.reminders[0]!.date, 2), by: 'hana', via: 'cli' },
+                'tom',
+              ),
+            ],
+          }),
+        ),
+      ).toBe(
+        'operator tom may not act for hana as manager: their grant covers product-ops (operators[].actsFor)',
+      );
+      // Priya may act for owners, not for someone who holds no part in the renewal.
+      expect(
+        await refusal(
+          handle.executeUpdate(decideRenewal, {
+            args: [await decide({ decision: 'renew', by: 'nora', via: 'cli' }, 'priya')],
+          }),
+        ),
+      ).toMatch(
+        /^operator priya may not act for nora on linear-operators: .*its owner \(ana\) or the owner's manager \(hana\)$/,
+      );
+      // A signature moved to another operator's name does not hold; a decision in Notion is a row change.
+      const toms = await decide({ decision: 'renew', by: 'tom', via: 'cli' }, 'tom');
+      expect(
+        await refusal(
+          handle.executeUpdate(decideRenewal, {
+            args: [{ ...toms, auth: { ...toms.auth!, operator: 'priya' } }],
+          }),
+        ),
+      ).toMatch(
+        /^the signature does not match priya's key for this command on subscription:linear-operators/,
+      );
+      expect(
+        await refusal(
+          handle.executeUpdate(decideRenewal, {
+            args: [await decide({ decision: 'renew', by: 'ana', via: 'notion' }, 'priya')],
+          }),
+        ),
+      ).toMatch(/^via must be cli, got "notion"/);
+
+      const command = await decide(
+        { decision: 'renegotiate', by: 'ana', via: 'cli', note: 'fewer seats' },
+        'priya',
+      );
+      const decided = await handle.executeUpdate(decideRenewal, { args: [command] });
+      expect(decided.cycle!.decision).toMatchObject({
+        decision: 'renegotiate',
+        by: 'ana',
+        via: 'cli',
+        operator: 'priya',
+      });
+      expect(decided.log.map((l) => l.message)).toEqual(
+        expect.arrayContaining([
+          'decided: renegotiate by ana (cli, operator priya): fewer seats',
+          expect.stringMatching(
+            /^refused a decision for ana \(operator tom\): operator tom may not act for ana/,
+          ),
+        ]),
+      );
+      // The same signed command twice is a replay.
+      expect(await refusal(handle.executeUpdate(decideRenewal, { args: [command] }))).toBe(
+        'the command was already received once: sign it again',
+      );
+      // Acting as oneself needs no grant: hana, the owner's manager.
+      const byManager = await handle.executeUpdate(decideRenewal, {
+        args: [await decide({ decision: 'renew', by: 'hana', via: 'cli' })],
+      });
+      expect(byManager.cycle!.decision).toMatchObject({ decision: 'renew', by: 'hana', via: 'cli' });
+      expect(byManager.cycle!.decision).not.toHaveProperty('operator');
+      await recordHistory(
+        handle,
+        'renewal',
+        'operator-signed',
+        'unsigned, ungranted, forged and replayed commands refused; decided by an operator for the owner',
       );
     });
   });

@@ -160,7 +160,7 @@ describe('a renewal cycle', () => {
   });
 
   it('stops the remaining reminders once decided after the 30-day one', async () => {
-    await withWorld(env, workflowBundle, async ({ world, today, sleepUntil, add }) => {
+    await withWorld(env, workflowBundle, async ({ world, today, sleepUntil, add, signed }) => {
       const renewal = addCalendarDays(await today(), 200);
       const handle = await add(
         'slack-decided',
@@ -181,7 +181,7 @@ describe('a renewal cycle', () => {
       );
 
       const decided = await handle.executeUpdate(decideRenewal, {
-        args: [{ decision: 'renew', by: 'ana', via: 'cli' }],
+        args: [await signed(handle, decideRenewal, { decision: 'renew', by: 'ana', via: 'cli' })],
       });
       expect(decided.cycle!.decision).toMatchObject({
         decision: 'renew',
@@ -213,87 +213,100 @@ describe('a renewal cycle', () => {
   });
 
   it('opens a Jira task and an export reminder on cancel, and ends the subscription on its renewal date', async () => {
-    await withWorld(env, workflowBundle, async ({ world, cal, today, sleepUntil, add, handle: handleOf }) => {
-      const renewal = addCalendarDays(await today(), 160);
-      const handle = await add(
-        'miro-cancel',
-        subscription({
-          tool: 'Miro',
-          vendor: 'RealtimeBoard',
-          costPerCycle: 4000,
-          currency: 'USD',
-          seats: 25,
-          seatsInUse: 6,
-          renewalDate: renewal,
-        }),
-      );
-      const plan = (await waitFor(handle, (s) => !!s.cycle?.plan, 'the plan')).cycle!.plan!;
+    await withWorld(
+      env,
+      workflowBundle,
+      async ({ world, cal, today, sleepUntil, add, handle: handleOf, signed }) => {
+        const renewal = addCalendarDays(await today(), 160);
+        const handle = await add(
+          'miro-cancel',
+          subscription({
+            tool: 'Miro',
+            vendor: 'RealtimeBoard',
+            costPerCycle: 4000,
+            currency: 'USD',
+            seats: 25,
+            seatsInUse: 6,
+            renewalDate: renewal,
+          }),
+        );
+        const plan = (await waitFor(handle, (s) => !!s.cycle?.plan, 'the plan')).cycle!.plan!;
 
-      const decided = await handle.executeUpdate(decideRenewal, {
-        args: [{ decision: 'cancel', by: 'ana', via: 'cli', note: 'six seats used' }],
-      });
-      expect(decided.artifacts.jiraTask).toMatch(/^REL-\d+$/);
-      const issue = world.issues.find((i) => i.key === decided.artifacts.jiraTask)!;
-      expect(issue).toMatchObject({
-        projectKey: 'REL',
-        summary: `Cancel Miro (RealtimeBoard) by ${plan.noticeDeadline}`,
-        duedate: plan.noticeDeadline,
-        assigneeAccountId: '5f1a000000000000000000tom',
-      });
-      expect(issue.description).toContain('Give RealtimeBoard notice that Miro will not renew on');
-      expect(issue.description).toContain('Seats in use: 6 of 25 bought (24%)');
-      const exportDay = addWorkingDays(cal, renewal, -5);
-      const exportEvent = world
-        .liveEvents()
-        .find((e) => e.idempotencyKey === 'subscription:miro-cancel:cycle-1:export')!;
-      expect(exportEvent).toMatchObject({
-        calendarId: 'ana@northwind.example',
-        summary: `Export your data from Miro before it ends on ${renewal}`,
-        start: `${exportDay}T09:00:00`,
-      });
+        const decided = await handle.executeUpdate(decideRenewal, {
+          args: [
+            await signed(handle, decideRenewal, {
+              decision: 'cancel',
+              by: 'ana',
+              via: 'cli',
+              note: 'six seats used',
+            }),
+          ],
+        });
+        expect(decided.artifacts.jiraTask).toMatch(/^REL-\d+$/);
+        const issue = world.issues.find((i) => i.key === decided.artifacts.jiraTask)!;
+        expect(issue).toMatchObject({
+          projectKey: 'REL',
+          summary: `Cancel Miro (RealtimeBoard) by ${plan.noticeDeadline}`,
+          duedate: plan.noticeDeadline,
+          assigneeAccountId: '5f1a000000000000000000tom',
+        });
+        expect(issue.description).toContain('Give RealtimeBoard notice that Miro will not renew on');
+        expect(issue.description).toContain('Seats in use: 6 of 25 bought (24%)');
+        const exportDay = addWorkingDays(cal, renewal, -5);
+        const exportEvent = world
+          .liveEvents()
+          .find((e) => e.idempotencyKey === 'subscription:miro-cancel:cycle-1:export')!;
+        expect(exportEvent).toMatchObject({
+          calendarId: 'ana@northwind.example',
+          summary: `Export your data from Miro before it ends on ${renewal}`,
+          start: `${exportDay}T09:00:00`,
+        });
 
-      // Changing the decision closes the task for the old one; deciding cancel again opens a new one.
-      const renegotiated = await handle.executeUpdate(decideRenewal, {
-        args: [{ decision: 'renegotiate', by: 'hana', via: 'cli' }],
-      });
-      expect(issue.status).toBe('Cancelled');
-      expect(world.liveEvents().some((e) => e.idempotencyKey.endsWith(':export'))).toBe(false);
-      expect(world.issues.find((i) => i.key === renegotiated.artifacts.jiraTask)!.summary).toContain(
-        'Renegotiate Miro',
-      );
-      await handle.executeUpdate(decideRenewal, { args: [{ decision: 'cancel', by: 'ana', via: 'cli' }] });
-      expect(world.liveEvents().filter((e) => e.idempotencyKey.endsWith(':export'))).toHaveLength(1);
+        // Changing the decision closes the task for the old one; deciding cancel again opens a new one.
+        const renegotiated = await handle.executeUpdate(decideRenewal, {
+          args: [await signed(handle, decideRenewal, { decision: 'renegotiate', by: 'hana', via: 'cli' })],
+        });
+        expect(issue.status).toBe('Cancelled');
+        expect(world.liveEvents().some((e) => e.idempotencyKey.endsWith(':export'))).toBe(false);
+        expect(world.issues.find((i) => i.key === renegotiated.artifacts.jiraTask)!.summary).toContain(
+          'Renegotiate Miro',
+        );
+        await handle.executeUpdate(decideRenewal, {
+          args: [await signed(handle, decideRenewal, { decision: 'cancel', by: 'ana', via: 'cli' })],
+        });
+        expect(world.liveEvents().filter((e) => e.idempotencyKey.endsWith(':export'))).toHaveLength(1);
 
-      // After the renewal date the subscription is cancelled and stays on record for the budget.
-      await sleepUntil(renewal, '02:00');
-      const cancelled = await waitFor(
-        handleOf('miro-cancel'),
-        (s) => s.lifecycle === 'cancelled',
-        'cancelled',
-      );
-      expect(cancelled.endedOn).toBe(renewal);
-      expect(cancelled.history[0]).toMatchObject({ decision: 'cancel', outcome: 'cancelled' });
-      await until(
-        () =>
-          world.pages.find((p) => p.idempotencyKey === 'subscription:miro-cancel')?.properties.Status ===
-          'Cancelled',
-        'Cancelled in Notion',
-      );
-      expect((await handle.describe()).status.name).toBe('RUNNING');
-      // No reminder went out after the decision.
-      expect(world.mailsAbout('miro-cancel').filter((m) => m.idempotencyKey.includes('reminder'))).toEqual(
-        [],
-      );
-      await sleepUntil(`${Number(renewal.slice(0, 4)) + 2}-01-01`, '01:00');
-      const ended = (await handle.result()) as RenewalStatusView;
-      expect(ended.lifecycle).toBe('cancelled');
-      await recordHistory(
-        handle,
-        'renewal',
-        'cancelled',
-        'cancel, renegotiate, cancel again; ended on the renewal date',
-      );
-    });
+        // After the renewal date the subscription is cancelled and stays on record for the budget.
+        await sleepUntil(renewal, '02:00');
+        const cancelled = await waitFor(
+          handleOf('miro-cancel'),
+          (s) => s.lifecycle === 'cancelled',
+          'cancelled',
+        );
+        expect(cancelled.endedOn).toBe(renewal);
+        expect(cancelled.history[0]).toMatchObject({ decision: 'cancel', outcome: 'cancelled' });
+        await until(
+          () =>
+            world.pages.find((p) => p.idempotencyKey === 'subscription:miro-cancel')?.properties.Status ===
+            'Cancelled',
+          'Cancelled in Notion',
+        );
+        expect((await handle.describe()).status.name).toBe('RUNNING');
+        // No reminder went out after the decision.
+        expect(world.mailsAbout('miro-cancel').filter((m) => m.idempotencyKey.includes('reminder'))).toEqual(
+          [],
+        );
+        await sleepUntil(`${Number(renewal.slice(0, 4)) + 2}-01-01`, '01:00');
+        const ended = (await handle.result()) as RenewalStatusView;
+        expect(ended.lifecycle).toBe('cancelled');
+        await recordHistory(
+          handle,
+          'renewal',
+          'cancelled',
+          'cancel, renegotiate, cancel again; ended on the renewal date',
+        );
+      },
+    );
   });
 
   it('rolls a monthly contract over three cycles, clamping the month end', async () => {
