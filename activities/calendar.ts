@@ -10,7 +10,7 @@ import { zonedDateTimeToInstant } from '../domain/business-calendar';
 import { ApplicationFailure } from '@temporalio/common';
 import type { calendar_v3 } from 'googleapis';
 import { isRealDate, isRealTimeZone } from '../domain/config';
-import { ErrorTypes, invalidInput, type OperationContext } from './errors';
+import { ErrorTypes, invalidInput, runBatch, type BatchOutcome, type OperationContext } from './errors';
 import { callGoogle, googleErrorReason, googleErrorStatus } from './google-auth';
 import { calendarEventId, isEventIdOf, secretCalendarEventId } from '../contracts/node/idempotency';
 import { channelIdBase } from '../contracts/node/channels';
@@ -694,12 +694,31 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
     return { stopped: await stopQuietly(ctx, calendar, input.channelId, input.resourceId) };
   }
 
+  /** Several events in one activity (one Temporal action), each idempotent by its key. */
+  async function upsertEvents(input: { events: UpsertEventInput[] }): Promise<{
+    results: BatchOutcome<UpsertEventResult>[];
+  }> {
+    return {
+      results: await runBatch({ system: SYSTEM, operation: 'events.upsertMany' }, input.events, upsertEvent),
+    };
+  }
+
+  async function deleteEvents(input: { events: DeleteEventInput[] }): Promise<{
+    results: BatchOutcome<{ deleted: boolean }>[];
+  }> {
+    return {
+      results: await runBatch({ system: SYSTEM, operation: 'events.deleteMany' }, input.events, deleteEvent),
+    };
+  }
+
   return {
     upsertEvent,
+    upsertEvents,
     getEvent,
     readInvite,
     patchEvent,
     deleteEvent,
+    deleteEvents,
     listChanges,
     listInstances,
     freeBusy,

@@ -4,7 +4,12 @@
  * named by its registered type, so the caller needs none of its code.
  */
 import { getClient } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  defineSearchAttributeKey,
+  SearchAttributeType,
+  type SearchAttributePair,
+} from '@temporalio/common';
 import { ErrorTypes } from './errors';
 
 export interface SignalWithStartInput {
@@ -15,6 +20,24 @@ export interface SignalWithStartInput {
   args: unknown[];
   signal: string;
   signalArgs: unknown[];
+  /**
+   * Search attributes the workflow is indexed with when this call starts it (a running one keeps
+   * its own), so that it shows in visibility queries before its first turn. Dates as ISO text.
+   */
+  searchAttributes?: { name: string; type: 'KEYWORD' | 'DATETIME' | 'INT'; value: string | number }[];
+}
+
+function typedSearchAttributes(list: SignalWithStartInput['searchAttributes']): SearchAttributePair[] {
+  return (list ?? []).map((a): SearchAttributePair => {
+    if (a.type === 'DATETIME')
+      return {
+        key: defineSearchAttributeKey(a.name, SearchAttributeType.DATETIME),
+        value: new Date(String(a.value)),
+      };
+    if (a.type === 'INT')
+      return { key: defineSearchAttributeKey(a.name, SearchAttributeType.INT), value: Number(a.value) };
+    return { key: defineSearchAttributeKey(a.name, SearchAttributeType.KEYWORD), value: String(a.value) };
+  });
 }
 
 export function createDispatchActivities() {
@@ -36,6 +59,9 @@ export function createDispatchActivities() {
         args: input.args,
         signal: input.signal,
         signalArgs: input.signalArgs,
+        ...(input.searchAttributes
+          ? { typedSearchAttributes: typedSearchAttributes(input.searchAttributes) }
+          : {}),
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
       return { runId: handle.signaledRunId };

@@ -280,3 +280,31 @@ export function invalidInput(ctx: OperationContext, problem: string): Applicatio
     nonRetryable: true,
   });
 }
+
+/** One item of a batch: its result, or the permanent failure that stopped it (the others still ran). */
+export type BatchOutcome<T> = { ok: true; value: T } | { ok: false; error: string; type: string };
+
+/**
+ * Runs a batch's items one after another, so that one activity (one Temporal action) does what
+ * a workflow step needs. A failure Temporal may retry (429, 5xx, network) fails the batch, and
+ * the retry repeats it: every item must be idempotent, so what was done is found done. A
+ * permanent failure of one item is returned in its place and the others still run.
+ */
+export async function runBatch<I, O>(
+  ctx: OperationContext,
+  items: readonly I[],
+  run: (item: I) => Promise<O>,
+): Promise<BatchOutcome<O>[]> {
+  if (!Array.isArray(items)) throw invalidInput(ctx, 'the batch must be a list');
+  const out: BatchOutcome<O>[] = [];
+  for (const item of items as readonly I[]) {
+    try {
+      out.push({ ok: true, value: await run(item) });
+    } catch (error) {
+      if (error instanceof ApplicationFailure && error.nonRetryable)
+        out.push({ ok: false, error: error.message, type: error.type ?? ErrorTypes.unknown });
+      else throw error;
+    }
+  }
+  return out;
+}

@@ -21,8 +21,18 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createCloudClient, type SchemaMismatchBehavior } from 'jira.js';
 import { isRealDate, type OrgConfig } from '../domain/config';
-import { ErrorTypes, callIntegration, invalidInput, type OperationContext } from './errors';
+import {
+  ErrorTypes,
+  callIntegration,
+  invalidInput,
+  runBatch,
+  type BatchOutcome,
+  type OperationContext,
+} from './errors';
+import { workflowLabel } from '../contracts/ids';
 import { jiraLabel } from '../contracts/node/idempotency';
+
+export type { BatchOutcome };
 
 export type JiraClient = ReturnType<typeof createCloudClient>;
 export type JiraIntegrationConfig = OrgConfig['integrations']['jira'];
@@ -172,6 +182,11 @@ export interface CreateIssueInput {
   duedate?: string;
   /** Further fields by id, in Jira's value shapes (a select as `{ value: "2" }`, a date as YYYY-MM-DD). */
   fields?: Record<string, JsonValue>;
+  /**
+   * The workflow the issue belongs to: labelled `workflowLabel(workflowId)`, so that the Jira
+   * function can route the issue's webhooks to it whichever project it is in.
+   */
+  workflowId?: string;
 }
 
 export interface CreateIssueResult {
@@ -213,6 +228,14 @@ export interface TransitionIssueResult {
   /** False when the issue was already in that status (including after an earlier attempt). */
   transitioned: boolean;
   status: string;
+}
+
+export interface UpdateIssueInput {
+  issueKey: string;
+  /** YYYY-MM-DD, or null to clear it. */
+  duedate?: string | null;
+  /** A Jira account id, or null to unassign. */
+  assigneeAccountId?: string | null;
 }
 
 export interface GetIssuePropertyInput {
@@ -783,6 +806,11 @@ export function createJiraActivities(deps: JiraActivityDeps) {
       ) {
         throw invalidInput(ctx, 'assigneeAccountId must be a Jira account id');
       }
+      if (
+        input.workflowId !== undefined &&
+        (typeof input.workflowId !== 'string' || input.workflowId === '' || /\s/.test(input.workflowId))
+      )
+        throw invalidInput(ctx, 'workflowId must be a workflow id without spaces');
       const extra = input.fields ?? {};
       for (const field of Object.keys(extra)) {
         if (!FIELD_ID.test(field)) throw invalidInput(ctx, `fields has "${field}", which is not a field id`);
@@ -829,7 +857,13 @@ export function createJiraActivities(deps: JiraActivityDeps) {
             summary: input.summary,
             ...(description && description.content.length > 0 ? { description } : {}),
             ...(input.parentKey ? { parent: { key: input.parentKey } } : {}),
-            labels: [...new Set([...labels, jiraLabel(input.idempotencyKey)])],
+            labels: [
+              ...new Set([
+                ...labels,
+                jiraLabel(input.idempotencyKey),
+                ...(input.workflowId !== undefined ? [workflowLabel(input.workflowId)] : []),
+              ]),
+            ],
             ...(input.assigneeAccountId ? { assignee: { accountId: input.assigneeAccountId } } : {}),
             ...(input.duedate ? { duedate: input.duedate } : {}),
           },
@@ -998,8 +1032,68 @@ export function createJiraActivities(deps: JiraActivityDeps) {
       );
       return { issueKey: input.issueKey, propertyKey: input.propertyKey };
     },
+
+    /** Sets the due date and/or the assignee; setting what the issue already has changes nothing. */
+    async updateIssue(input: UpdateIssueInput): Promise<{ issueKey: string; changed: boolean }> {
+      const ctx: OperationContext = { system: 'jira', operation: 'updateIssue', key: input.issueKey };
+      checkIssueKey(ctx, input.issueKey);
+      const fields: Record<string, unknown> = {};
+      if (input.duedate !== undefined) {
+        if (input.duedate !== null && !isRealDate(input.duedate))
+          throw invalidInput(
+            ctx,
+            `duedate must be a date written YYYY-MM-DD or null (got ${JSON.stringify(input.duedate)})`,
+          );
+        fields.duedate = input.duedate;
+      }
+      if (input.assigneeAccountId !== undefined)
+        fields.assignee = input.assigneeAccountId === null ? null : { accountId: input.assigneeAccountId };
+      if (Object.keys(fields).length === 0)
+        throw invalidInput(ctx, 'nothing to update: give duedate or assigneeAccountId');
+      const current = await jiraCall(ctx, () =>
+        client.issues.getIssue({ issueIdOrKey: input.issueKey, fields: ['duedate', 'assignee'] }),
+      );
+      const now = toJiraIssue(current);
+      const same =
+        (input.duedate === undefined || now.duedate === input.duedate) &&
+        (input.assigneeAccountId === undefined || now.assigneeAccountId === input.assigneeAccountId);
+      if (same) return { issueKey: input.issueKey, changed: false };
+      await jiraCall(ctx, () =>
+        client.issues.editIssue({ issueIdOrKey: input.issueKey, fields, notifyUsers: true }),
+      );
+      return { issueKey: input.issueKey, changed: true };
+    },
   };
-  return activities;
+
+  const batch = <I, O>(operation: string, items: readonly I[], run: (item: I) => Promise<O>) =>
+    runBatch({ system: 'jira', operation }, items, run);
+
+  return {
+    ...activities,
+    /** Creates several issues, each idempotently (one action for a gate's tasks). */
+    async createIssues(input: {
+      issues: CreateIssueInput[];
+    }): Promise<{ results: BatchOutcome<CreateIssueResult>[] }> {
+      return { results: await batch('createIssues', input.issues, (i) => activities.createIssue(i)) };
+    },
+    async updateIssues(input: {
+      updates: UpdateIssueInput[];
+    }): Promise<{ results: BatchOutcome<{ issueKey: string; changed: boolean }>[] }> {
+      return { results: await batch('updateIssues', input.updates, (u) => activities.updateIssue(u)) };
+    },
+    async transitionIssues(input: {
+      transitions: TransitionIssueInput[];
+    }): Promise<{ results: BatchOutcome<TransitionIssueResult>[] }> {
+      return {
+        results: await batch('transitionIssues', input.transitions, (t) => activities.transitionIssue(t)),
+      };
+    },
+    async addComments(input: {
+      comments: AddCommentInput[];
+    }): Promise<{ results: BatchOutcome<AddCommentResult>[] }> {
+      return { results: await batch('addComments', input.comments, (c) => activities.addComment(c)) };
+    },
+  };
 }
 
 export type JiraActivities = ReturnType<typeof createJiraActivities>;

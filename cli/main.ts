@@ -14,6 +14,7 @@ import { registerSandboxCommands, registerSimulateCommands } from './simulate';
 import { registerCalendarCommands } from './calendar';
 import { registerLeaveCommands } from './leave';
 import { registerInsightCommands } from './insights';
+import { registerOnboardingCommands } from './onboarding';
 import { registerOperatorCommands } from './operator';
 import { registerUpdateCommands } from './update';
 import { registerReportCommand } from './report';
@@ -163,6 +164,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   registerCalendarCommands(program, io);
   registerLeaveCommands(program, io);
   registerInsightCommands(program, io);
+  registerOnboardingCommands(program, io);
   registerOperatorCommands(program, io);
   registerUpdateCommands(program, io);
   registerReportCommand(program, io);

@@ -14,6 +14,7 @@ import {
   sandboxRunning,
   simulateJiraIssue,
   simulateJiraStatus,
+  simulateFreelancerIntake,
   simulateNotionPublish,
   simulateOutOfOffice,
   syntheticJiraIssue,
@@ -304,6 +305,53 @@ export function registerSimulateCommands(program: Command, cliIO: CliIO): void {
       `${event.type} (bundle of ${key} Published)`,
     );
   });
+
+  common(
+    simulate
+      .command('notion-freelancer')
+      .description('add a freelancer intake page in Notion, as the hiring manager, and send page.created')
+      .requiredOption('--name <name>', 'the freelancer’s name')
+      .requiredOption('--email <address>', 'the freelancer’s email')
+      .requiredOption('--team <id>', 'the team they join')
+      .requiredOption('--manager <id>', 'the hiring manager (a person id)')
+      .requiredOption('--start <YYYY-MM-DD>', 'the start date')
+      .requiredOption('--end <YYYY-MM-DD>', 'the contract end date')
+      .option('--tools <ids>', 'tools, comma-separated', 'jira,notion,google')
+      .option('--country <code>', 'where they work from', 'GB')
+      .option('--role <role>', 'their role', 'freelancer')
+      .option('--as <id>', 'who adds the page (default: the manager)'),
+  ).action(
+    async (
+      options: CommonOptions & {
+        name: string;
+        email: string;
+        team: string;
+        manager: string;
+        start: string;
+        end: string;
+        tools: string;
+        country: string;
+        role: string;
+        as?: string;
+      },
+    ) => {
+      const ctx = context(options, cliIO);
+      await requireSandbox(ctx);
+      const event = await simulateFreelancerIntake(ctx.sandboxUrl, ctx.config, {
+        ...options,
+        tools: options.tools
+          .split(',')
+          .map((t) => t.trim())
+          .filter((t) => t !== ''),
+        ...(options.as ? { as: options.as } : {}),
+      });
+      await deliver(
+        ctx,
+        notionDelivery(event, secretFor(ctx, 'notion')),
+        `${event.type} (intake of ${options.name})`,
+      );
+    },
+  );
 
   common(
     simulate

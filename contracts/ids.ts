@@ -30,6 +30,9 @@ export const leaveCoordinatorId = (teamId: string): string => `leave-coordinator
 export const calendarSyncWorkflowId = (calendarId: string): string =>
   `calendar-sync:${calendarId.toLowerCase()}`;
 
+/** One workflow per freelancer engagement: `onboarding:<freelancerId>`. */
+export const onboardingWorkflowId = (freelancerId: string): string => `onboarding:${freelancerId}`;
+
 /** One short workflow per Notion event, so that a redelivery is a no-op: `notion-event:<event id>`. */
 export const notionEventWorkflowId = (eventId: string): string => `notion-event:${eventId}`;
 
@@ -80,6 +83,26 @@ export function parseInsightRoundId(round: string): { area: string; theme: strin
 
 /** The idempotency key of an item's row in the Notion insights data source. */
 export const insightRowKey = (key: string): string => `insight:${key}`;
+const WORKFLOW_LABEL_PREFIX = 'prodops-wf:';
+
+/**
+ * The Jira label naming the workflow an issue belongs to, so that a webhook about the issue can
+ * be routed to it whichever project the issue is in (labels travel in every issue webhook; issue
+ * properties do not). The onboarding workflow labels its tasks with it; the Jira trigger reads it.
+ * Workflow ids of prodops carry no spaces, which labels refuse.
+ */
+export function workflowLabel(workflowId: string): string {
+  if (/\s/.test(workflowId) || workflowId === '')
+    throw new RangeError(`workflow id ${JSON.stringify(workflowId)} cannot be a label`);
+  return `${WORKFLOW_LABEL_PREFIX}${workflowId}`;
+}
+
+/** The workflow id a `workflowLabel` names, or undefined for any other label. */
+export function workflowIdOfLabel(label: string): string | undefined {
+  return label.startsWith(WORKFLOW_LABEL_PREFIX) && label.length > WORKFLOW_LABEL_PREFIX.length
+    ? label.slice(WORKFLOW_LABEL_PREFIX.length)
+    : undefined;
+}
 /** One workflow per subscription, across its renewal cycles: `subscription:<id>`. */
 export const subscriptionWorkflowId = (subscriptionId: string): string => `subscription:${subscriptionId}`;
 

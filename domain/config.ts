@@ -79,6 +79,13 @@ export const TeamConfig = z.strictObject({
     .default({}),
   /** A Google calendar id where confirmed leave of the team is shown. */
   sharedCalendarId: z.string().min(1).optional(),
+  /** The person who leads the team: work the team owns is assigned to them and escalated to them. */
+  lead: Id.optional(),
+  /** The Jira project where the team's work is tracked, for example LEGAL. */
+  jiraProjectKey: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key such as LEGAL')
+    .optional(),
 });
 export type TeamConfig = z.infer<typeof TeamConfig>;
 
@@ -145,6 +152,107 @@ export const LeaveConfig = z
     path: ['expireAfterWorkingDays'],
   });
 
+const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time written HH:MM');
+const Minutes = z.number().int('must be a whole number of minutes').min(5).max(240);
+const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as GB');
+
+/** The teams that own onboarding work, by what they do; each names a team of `teams`. */
+export const ONBOARDING_OWNERS = ['legal', 'finance', 'security', 'it'] as const;
+export type OnboardingOwner = (typeof ONBOARDING_OWNERS)[number];
+
+export const DEFAULT_ONBOARDING_TOOLS = [
+  { id: 'jira', name: 'Jira' },
+  { id: 'notion', name: 'Notion' },
+  { id: 'google', name: 'Google Workspace' },
+  { id: 'slack', name: 'Slack' },
+  { id: 'github', name: 'GitHub' },
+  { id: 'figma', name: 'Figma' },
+];
+
+const DEFAULT_MEETINGS = {
+  welcome: { time: '10:00', durationMinutes: 45 },
+  checkIn: { workingDay: 5, time: '15:00', durationMinutes: 30 },
+  review: { calendarDaysAfterStart: 30, time: '15:00', durationMinutes: 30 },
+};
+
+export const OnboardingConfig = z
+  .strictObject({
+    /** Which team of `teams` does the work of each owner; by default the teams with these ids. */
+    owners: z
+      .strictObject({
+        legal: Id.default('legal'),
+        finance: Id.default('finance'),
+        security: Id.default('security'),
+        it: Id.default('it'),
+      })
+      .default({ legal: 'legal', finance: 'finance', security: 'security', it: 'it' }),
+    /** Working days of the freelancer's calendar before the start; the start itself never counts. */
+    workingDaysBeforeStart: z
+      .strictObject({
+        contract: WorkingDays.default(10),
+        securityApproval: WorkingDays.default(5),
+        access: WorkingDays.default(3),
+        buddy: WorkingDays.default(3),
+      })
+      .default({ contract: 10, securityApproval: 5, access: 3, buddy: 3 }),
+    welcome: z
+      .strictObject({ time: TimeOfDay.default('10:00'), durationMinutes: Minutes.default(45) })
+      .default(DEFAULT_MEETINGS.welcome),
+    /** The check-in on the Nth working day, the start being the first. */
+    checkIn: z
+      .strictObject({
+        workingDay: z.number().int('must be a whole number').min(1).max(60).default(5),
+        time: TimeOfDay.default('15:00'),
+        durationMinutes: Minutes.default(30),
+      })
+      .default(DEFAULT_MEETINGS.checkIn),
+    /** The review this many calendar days after the start, moved forward to a working day. */
+    review: z
+      .strictObject({
+        calendarDaysAfterStart: z.number().int('must be a whole number').min(1).max(365).default(30),
+        time: TimeOfDay.default('15:00'),
+        durationMinutes: Minutes.default(30),
+      })
+      .default(DEFAULT_MEETINGS.review),
+    offboarding: z
+      .strictObject({
+        /** Working days before the contract end that the manager is asked to extend or let it end. */
+        extensionDecisionWorkingDaysBeforeEnd: WorkingDays.default(10),
+        /** Working days after the end by which Finance approves the final invoice. */
+        finalInvoiceWorkingDaysAfterEnd: WorkingDays.min(1, 'must be at least 1').default(5),
+      })
+      .default({ extensionDecisionWorkingDaysBeforeEnd: 10, finalInvoiceWorkingDaysAfterEnd: 5 }),
+    /** The tools a freelancer may need; IT provisions and revokes each one. */
+    tools: z
+      .array(z.strictObject({ id: Id, name: z.string().min(1, 'must not be empty') }))
+      .min(1, 'must list at least one tool')
+      .default(DEFAULT_ONBOARDING_TOOLS),
+    /** The compliance check Legal runs per country, for example IR35 status in GB. */
+    complianceChecks: z
+      .record(CountryCode, z.string().min(1, 'must name the check'))
+      .default({ GB: 'IR35 status determination' }),
+    /** The check for a country without one of its own. */
+    defaultComplianceCheck: z.string().min(1).default('Right-to-work check'),
+    /** The product onboarding links mailed to the freelancer on the start date. */
+    links: z
+      .array(z.strictObject({ title: z.string().min(1), url: z.url({ error: 'must be a URL' }) }))
+      .default([]),
+    /** A team's configured onboarding buddy (team id → person id), asked before anyone else. */
+    buddies: z.record(Id, Id).default({}),
+    /** The Product Ops person who coordinates onboarding: copied on notices, owner of first-week pages. */
+    coordinator: Id.optional(),
+  })
+  .refine(
+    (o) =>
+      o.workingDaysBeforeStart.contract >= o.workingDaysBeforeStart.securityApproval &&
+      o.workingDaysBeforeStart.securityApproval >= o.workingDaysBeforeStart.access,
+    {
+      message: 'must count down: contract ≥ securityApproval ≥ access (each gate opens after the one before)',
+      path: ['workingDaysBeforeStart'],
+    },
+  );
+export type OnboardingConfig = z.infer<typeof OnboardingConfig>;
+
 const VendorUrl = z.string().superRefine((value, ctx) => {
   const reason = unsafeUrlReason(value);
   if (reason) ctx.addIssue({ code: 'custom', message: reason });
@@ -163,7 +271,6 @@ const EventAge = z
   .max(7 * 24 * 60, 'must be at most a week');
 /** An ISO 4217 code such as EUR: amounts are converted to the base currency at fixed rates. */
 export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as EUR');
-const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time written HH:MM');
 const BudgetAmount = z.number({ error: 'must be a number' }).min(0, 'must not be negative');
 
 export const DEFAULT_REMINDER_DAYS = [90, 60, 30, 14, 7];
@@ -293,6 +400,10 @@ export const IntegrationsConfig = z
             insightThemes: z.string().min(1).optional(),
             /** The weekly area digests and the Monthly Insights Digest pages. */
             insightDigests: z.string().min(1).optional(),
+            /** Freelancer intake and tracker: a row per engagement. */
+            freelancers: z.string().min(1).optional(),
+            /** First-week pages made for each freelancer before their start. */
+            firstWeekPages: z.string().min(1).optional(),
             /** Day-3 check-in pages, where Support and Sales answer "Were you aware…?". */
             checkIns: z.string().min(1).optional(),
             /** Each contributor's page of the Weekly Product Update. */
@@ -517,6 +628,8 @@ export const OrgConfigShape = z.strictObject({
   }),
   productAreas: z.array(ProductAreaConfig).default([]),
   insights: InsightsConfig.default(INSIGHTS_DEFAULTS),
+  /** Freelancer onboarding; without this section no engagement can start. */
+  onboarding: OnboardingConfig.optional(),
   rituals: RitualsConfig.default({
     productAreas: [],
     weeklyUpdate: { ...WEEKLY_UPDATE_DEFAULTS },
@@ -685,6 +798,8 @@ export const OrgConfigSchema = OrgConfigShape.superRefine((config, ctx) => {
   checkPersonRef(config.releases.supportLead, ['releases', 'supportLead']);
   checkPersonRef(config.releases.salesLead, ['releases', 'salesLead']);
 
+  config.teams.forEach((team, i) => checkPersonRef(team.lead, ['teams', i, 'lead']));
+  if (config.onboarding) checkOnboarding(config, ctx, isPerson);
   const operatorIds = new Set<string>();
   const operatorKeys = new Map<string, number>();
   config.operators.forEach((operator, i) => {
@@ -783,6 +898,43 @@ function checkInsights(config: OrgConfig, ctx: z.RefinementCtx, isPerson: (id: s
         message: `"${id}" is not a person`,
       });
   });
+}
+
+/** Onboarding's references: owner teams with a lead and a Jira project, buddies, tools, the coordinator. */
+function checkOnboarding(config: OrgConfig, ctx: z.RefinementCtx, isPerson: (id: string) => boolean): void {
+  const onboarding = config.onboarding!;
+  const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  for (const owner of ONBOARDING_OWNERS) {
+    const teamId = onboarding.owners[owner];
+    const index = config.teams.findIndex((t) => t.id === teamId);
+    if (index < 0) {
+      add(['onboarding', 'owners', owner], `"${teamId}" is not a team (onboarding needs a ${owner} team)`);
+      continue;
+    }
+    const team = config.teams[index]!;
+    if (!team.jiraProjectKey)
+      add(
+        ['teams', index, 'jiraProjectKey'],
+        `is required: ${team.id} owns the ${owner} tasks of onboarding (onboarding.owners.${owner})`,
+      );
+    if (!team.lead)
+      add(
+        ['teams', index, 'lead'],
+        `is required: ${team.id} owns the ${owner} tasks of onboarding and its lead is assigned them`,
+      );
+  }
+  const toolIds = new Set<string>();
+  onboarding.tools.forEach((tool, i) => {
+    if (toolIds.has(tool.id)) add(['onboarding', 'tools', i, 'id'], `"${tool.id}" is listed twice`);
+    toolIds.add(tool.id);
+  });
+  for (const [teamId, personId] of Object.entries(onboarding.buddies)) {
+    if (!config.teams.some((t) => t.id === teamId))
+      add(['onboarding', 'buddies', teamId], `"${teamId}" is not a team`);
+    else if (!isPerson(personId)) add(['onboarding', 'buddies', teamId], `"${personId}" is not a person`);
+  }
+  if (onboarding.coordinator !== undefined && !isPerson(onboarding.coordinator))
+    add(['onboarding', 'coordinator'], `"${onboarding.coordinator}" is not a person`);
 }
 
 type IssueSink = { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void };
@@ -975,6 +1127,25 @@ function lineLocator(text: string): (offset: number) => number {
     }
     return lo + 1;
   };
+}
+
+/**
+ * The Jira projects whose webhooks prodops follows: the release project, and every team's
+ * project (onboarding tasks live there). The Jira webhook's JQL filter names them all.
+ */
+export function followedJiraProjects(config: OrgConfig): string[] {
+  return [
+    ...new Set([
+      config.integrations.jira.projectKey,
+      ...config.teams.flatMap((t) => (t.jiraProjectKey ? [t.jiraProjectKey] : [])),
+    ]),
+  ];
+}
+
+/** The JQL filter of the Jira webhook: `project = REL`, or `project in (REL, LEGAL, …)`. */
+export function jiraWebhookJql(config: OrgConfig): string {
+  const projects = followedJiraProjects(config);
+  return projects.length === 1 ? `project = ${projects[0]}` : `project in (${projects.join(', ')})`;
 }
 
 /** Convenience lookups used across the project. */

@@ -1,6 +1,6 @@
 /**
  * Custom search attributes prodops writes, so that questions such as "all Tier 3 launches at
- * risk this month" or "who is off next week" are visibility queries, not scans.
+ * risk this month", "who is off next week" or "which freelancers are offboarding" are visibility queries, not scans.
  * Registered on the dev server by `prodops start` and the test environments; on Temporal Cloud
  * or a self-hosted cluster, `prodops temporal setup` (or `temporal operator search-attribute
  * create`) registers them once.
@@ -26,6 +26,15 @@ export const LeaveStatus = defineSearchAttributeKey('LeaveStatus', SearchAttribu
 export const Team = defineSearchAttributeKey('Team', SearchAttributeType.KEYWORD);
 export const LeaveStart = defineSearchAttributeKey('LeaveStart', SearchAttributeType.DATETIME);
 export const LeaveEnd = defineSearchAttributeKey('LeaveEnd', SearchAttributeType.DATETIME);
+export const OnboardingPhase = defineSearchAttributeKey('OnboardingPhase', SearchAttributeType.KEYWORD);
+/**
+ * An engagement's start and end, as calendar dates written YYYY-MM-DD. Keywords rather than
+ * datetimes: SQL visibility stores (the dev server, PostgreSQL, MySQL) hold at most three
+ * datetime attributes per namespace, which LaunchDate, LeaveStart and LeaveEnd already take. ISO
+ * dates compare in calendar order, and every store answers <, <=, > and >= on keywords.
+ */
+export const StartDate = defineSearchAttributeKey('StartDate', SearchAttributeType.KEYWORD);
+export const EndDate = defineSearchAttributeKey('EndDate', SearchAttributeType.KEYWORD);
 /** A subscription's lifecycle: active, missed, cancelled, lapsed or invalid (decisions are in its memo). */
 export const RenewalStatus = defineSearchAttributeKey('RenewalStatus', SearchAttributeType.KEYWORD);
 /**
@@ -44,6 +53,9 @@ export const ALL_SEARCH_ATTRIBUTES = [
   Team,
   LeaveStart,
   LeaveEnd,
+  OnboardingPhase,
+  StartDate,
+  EndDate,
   RenewalStatus,
   NoticeDeadline,
 ] as const;

@@ -6,7 +6,10 @@
  *   `launchMoved`, signal-with-start, so the first such change starts the release;
  * - the issue moved to the released or cancelled status: `released` / `releaseCancelled`;
  * - a Support or Sales readiness sub-task moved to done: `readinessConfirmed`, by the person whose
- *   Jira account made the change.
+ *   Jira account made the change;
+ * - a task of a freelancer's onboarding (in whichever team's project: it carries the label
+ *   `workflowLabel(onboarding:<id>)`) moved to done: `taskDone` to that engagement, with the Jira
+ *   account that moved it.
  *
  * Jira retries for about half an hour, so deliveries come late, twice and out of order: each
  * signal carries Jira's `timestamp` as `occurredAt` (the workflow ignores an event older than
@@ -18,6 +21,7 @@ import {
   readinessSubtaskKey,
   releaseTombstoneId,
   releaseWorkflowId,
+  workflowIdOfLabel,
   type ReadinessTeam,
 } from '../contracts/ids';
 import { hasControlCharacters, MAX_LABEL_LENGTH, oneLine } from '../domain/commands';
@@ -34,6 +38,7 @@ import {
   tierChanged,
   type ReleaseInput,
 } from '../workflows/release/messages';
+import { taskDone } from '../workflows/onboarding/messages';
 import type { RecentDeliveries } from './dedup';
 import {
   accepted,
@@ -172,6 +177,8 @@ export function planJiraEvent(event: JiraWebhook, config: OrgConfig, deliveryId:
   const jira = config.integrations.jira;
   const fields = issue.fields ?? {};
   const custom = fields as Record<string, unknown>;
+  const owner = (fields.labels ?? []).map(workflowIdOfLabel).find((id) => id !== undefined);
+  if (owner) return planWorkflowTask(event, config, deliveryId, owner);
   const project = fields.project?.key ?? issue.key.slice(0, issue.key.lastIndexOf('-'));
   if (project !== jira.projectKey) {
     plan.ignored.push(`${issue.key} is not in the ${jira.projectKey} project`);
@@ -342,6 +349,48 @@ export function planJiraEvent(event: JiraWebhook, config: OrgConfig, deliveryId:
   }
   if (plan.signals.length === 0 && plan.ignored.length === 0)
     plan.ignored.push(`nothing prodops follows changed on ${issue.key}`);
+  return plan;
+}
+
+/**
+ * A task a workflow made and labelled with its id: its move to done is the dependency met. Only
+ * onboarding labels its tasks so far; a label naming any other workflow routes nowhere.
+ */
+function planWorkflowTask(
+  event: JiraWebhook,
+  config: OrgConfig,
+  deliveryId: string,
+  workflowId: string,
+): JiraPlan {
+  const plan: JiraPlan = { signals: [], ignored: [] };
+  const issueKey = event.issue!.key;
+  if (!workflowId.startsWith('onboarding:')) {
+    plan.ignored.push(`${issueKey} belongs to ${workflowId}, which follows no Jira task`);
+    return plan;
+  }
+  const done = config.integrations.jira.statuses.done;
+  const status = (event.changelog?.items ?? []).find((i) => sameName(i.fieldId ?? i.field, 'status'));
+  if (event.webhookEvent !== 'jira:issue_updated' || !status) {
+    plan.ignored.push(`${issueKey} is a task of ${workflowId}: only its move to ${done} is followed`);
+    return plan;
+  }
+  if (!sameName(status.toString, done)) {
+    plan.ignored.push(`${issueKey} moved to "${status.toString ?? 'an unknown status'}", not ${done}`);
+    return plan;
+  }
+  const accountId = event.user?.accountId ?? undefined;
+  const person = personByAccount(config, accountId);
+  plan.signals.push({
+    workflowId,
+    signal: taskDone.name,
+    payload: {
+      issueKey,
+      ...(person ? { personId: person.id } : {}),
+      ...(accountId ? { jiraAccountId: accountId } : {}),
+      occurredAt: event.timestamp,
+      deliveryId: `jira:${deliveryId}:${taskDone.name}`,
+    },
+  });
   return plan;
 }
 

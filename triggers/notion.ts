@@ -144,6 +144,7 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
       ...(configured.weeklyUpdates ? { weeklyUpdates: configured.weeklyUpdates } : {}),
       ...(configured.insights ? { insights: configured.insights } : {}),
       ...(configured.insightThemes ? { insightThemes: configured.insightThemes } : {}),
+      ...(configured.freelancers ? { freelancers: configured.freelancers } : {}),
       ...(configured.subscriptions ? { subscriptions: configured.subscriptions } : {}),
     };
   };

@@ -12,10 +12,13 @@
  */
 import {
   ActivityFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   inWorkflowContext,
+  isCancellation,
   log,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 
@@ -163,6 +166,60 @@ export interface EntityProcess {
   continueAsNew(): Promise<never>;
   /** History length past which the process continues as new (or earlier, when Temporal suggests). */
   eventsBeforeContinueAsNew: number;
+  /**
+   * Keep the timer of the next deadline running while messages come and go, instead of a new
+   * timer for every wait (each started timer is a billed Temporal action). Off by default: it
+   * changes the commands a process issues, so a process that recorded histories without it
+   * keeps replaying only without it.
+   */
+  keepTimers?: boolean;
+}
+
+/**
+ * One durable timer per deadline instant: waiting again for the same instant reuses the timer
+ * already running; a different instant cancels it (a cancelled timer is not billed) and starts
+ * one for the new instant.
+ */
+export class KeptTimer {
+  private at: number | null = null;
+  private fired = false;
+  private scope: CancellationScope | null = null;
+
+  /** Waits until `wake` is set or the instant `at` (ms since epoch) has come; forever when undefined. */
+  async wait(at: number | undefined, wake: Wake): Promise<void> {
+    if (at === undefined) {
+      this.cancel();
+      await condition(() => wake.pending);
+      return;
+    }
+    if (this.at !== at) this.arm(at);
+    await condition(() => wake.pending || this.fired);
+  }
+
+  private arm(at: number): void {
+    this.cancel();
+    this.at = at;
+    this.fired = false;
+    const scope = new CancellationScope();
+    this.scope = scope;
+    scope
+      .run(() => sleep(Math.max(1, at - Date.now())))
+      .then(
+        () => {
+          if (this.scope === scope) this.fired = true;
+        },
+        (error: unknown) => {
+          if (!isCancellation(error)) throw error;
+        },
+      );
+  }
+
+  private cancel(): void {
+    if (this.scope) this.scope.cancel();
+    this.scope = null;
+    this.at = null;
+    this.fired = false;
+  }
 }
 
 export function earliest(deadlines: Deadline[]): Deadline | undefined {
@@ -182,6 +239,7 @@ export function historyIsLong(limit: number): boolean {
  * A deadline that ran always earns a reconciling turn.
  */
 export async function runEntityLoop(process: EntityProcess): Promise<void> {
+  const timer = process.keepTimers ? new KeptTimer() : null;
   for (;;) {
     const progress = await process.advance();
     if (progress === 'finished') break;
@@ -197,7 +255,8 @@ export async function runEntityLoop(process: EntityProcess): Promise<void> {
       if (!process.wake.pending) await process.continueAsNew();
       continue;
     }
-    if (next) await condition(() => process.wake.pending, next.at - Date.now());
+    if (timer) await timer.wait(next?.at, process.wake);
+    else if (next) await condition(() => process.wake.pending, next.at - Date.now());
     else await condition(() => process.wake.pending);
   }
   await condition(allHandlersFinished);

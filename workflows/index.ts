@@ -5,6 +5,7 @@ export { calendarSyncWorkflow } from './calendar-sync/workflow';
 export { notionEventWorkflow } from './notion-event/workflow';
 export { leaveWorkflow } from './leave/workflow';
 export { leaveCoordinatorWorkflow } from './leave/coordinator';
+export { onboardingWorkflow } from './onboarding/workflow';
 export { weeklyUpdateWorkflow } from './weekly-update/workflow';
 export { weeklyUpdateLauncherWorkflow } from './weekly-update/launcher';
 export { productOpsMetricsWorkflow } from './metrics/workflow';

@@ -9,6 +9,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { jiraWebhookJql } from '../../domain/config';
 import {
   FUNCTION_NAMES,
   REPO_ROOT,
@@ -523,7 +524,7 @@ export function createStack(s: StackSettings): ProdopsStack {
       jiraWebhook: pulumi.output(functions.jira.url).apply((url) => ({
         url,
         events: [...JIRA_WEBHOOK_EVENTS],
-        jqlFilter: `project = ${s.org.config.integrations.jira.projectKey}`,
+        jqlFilter: jiraWebhookJql(s.org.config),
         secret: `${s.secrets.jiraWebhookSecrets?.kind === 'value' ? 'the value of prodops:jiraWebhookSecrets (the first one, while two are set), kept in ' : 'the value of '}${jiraSecret?.describe ?? 'prodops:jiraWebhookSecrets'}`,
       })),
       notionSubscription: pulumi.output(functions.notion.url).apply((url) => ({

@@ -79,10 +79,11 @@ export function resolveProject(
     'project',
     { missing: message, invalid: message },
     (ref) =>
-      (typeof ref.key === 'string' && ref.key.toUpperCase() === store.project.key) ||
-      (typeof ref.id === 'string' && ref.id === store.project.id)
-        ? store.project
-        : undefined,
+      store.projects.find(
+        (p) =>
+          (typeof ref.key === 'string' && ref.key.toUpperCase() === p.key) ||
+          (typeof ref.id === 'string' && ref.id === p.id),
+      ),
     errors,
   );
 }

@@ -283,13 +283,12 @@ function fieldMatchers(
     });
   switch (clause.field) {
     case 'project': {
-      const { key, id, name } = store.project;
-      const names = [key.toLowerCase(), id, name.toLowerCase()];
+      const named = (v: string) =>
+        store.projects.find((p) =>
+          [p.key.toLowerCase(), p.id, p.name.toLowerCase()].includes(v.toLowerCase()),
+        )?.key;
       return {
-        matchers: resolved(
-          (v) => (names.includes(v.toLowerCase()) ? key : undefined),
-          (issue) => issue.projectKey === key,
-        ),
+        matchers: resolved(named, (issue, key) => issue.projectKey === key),
         has: always,
       };
     }

@@ -84,8 +84,8 @@ export class JiraRenderer {
     };
   }
 
-  project(): Record<string, unknown> {
-    const p = this.store.project;
+  project(key: string = this.store.project.key): Record<string, unknown> {
+    const p = this.store.projects.find((x) => x.key === key) ?? this.store.project;
     return {
       self: this.api(`project/${p.id}`),
       id: p.id,
@@ -207,7 +207,7 @@ export class JiraRenderer {
       summary: () => issue.summary,
       description: () => issue.description,
       issuetype: () => this.issueType(issue.issueTypeId),
-      project: () => this.project(),
+      project: () => this.project(issue.projectKey),
       status: () => this.status(issue.statusId),
       resolution: () => this.resolution(issue.resolutionId),
       issuelinks: () => this.issueLinks(issue),

@@ -1,7 +1,7 @@
 /**
- * The REST v3 routes prodops calls: myself, fields, issues (create, get, bulk fetch), enhanced
- * JQL search, transitions and their screens, issue links, comments and issue properties, each
- * authenticated as Jira does.
+ * The REST v3 routes prodops calls: myself, fields, issues (create, get, edit, delete, bulk
+ * fetch), enhanced JQL search, transitions and their screens, issue links, comments and issue
+ * properties, each authenticated as Jira does.
  *
  * Comment properties come only with `POST /comment/list?expand=properties`, which Jira documents;
  * the issue's comment listing expands `renderedBody` alone, as its documentation says.
@@ -176,6 +176,23 @@ export function registerJiraRoutes(router: SandboxRouter, store: JiraStore): voi
         expand: new Set(listParam(req, 'expand')),
       }),
     );
+  });
+
+  // Editing an issue: Jira answers 204 with no body; `update` operations are not supported here.
+  issueRoute('PUT', '', (req, issue, user) => {
+    const body = bodyOf(req);
+    if (nonEmpty(body.update))
+      throw jiraError(400, [
+        "The prodops Jira sandbox sets fields through 'fields'; 'update' operations are not supported.",
+      ]);
+    if (!isRecord(body.fields)) throw jiraError(400, [INVALID_PAYLOAD]);
+    try {
+      store.updateIssue(issue.key, body.fields, user.accountId);
+    } catch (error) {
+      if (error instanceof JiraFieldErrors) throw jiraError(400, error.errorMessages, error.errors);
+      throw error;
+    }
+    return noContent();
   });
 
   issueRoute('DELETE', '', (req, issue) => {

@@ -1,8 +1,9 @@
 /**
- * What the Jira stand-in is built from: the release project of the org configuration, its
- * workflow and statuses (named as the configuration names them; the transitions into done
- * statuses show a screen that asks for a resolution), the issue types, Jira Cloud's default
- * resolutions and issue link types, the configured custom fields, and three example releases.
+ * What the Jira stand-in is built from: the release project of the org configuration (and the
+ * project of every team that names one), its workflow and statuses (named as the configuration
+ * names them; the transitions into done statuses show a screen that asks for a resolution), the
+ * issue types, Jira Cloud's default resolutions and issue link types, the configured custom
+ * fields, and three example releases.
  */
 import type { OrgConfig } from '../../domain/config';
 import type {
@@ -16,7 +17,10 @@ import type {
 } from './model';
 
 export interface JiraSetup {
+  /** The release project. */
   project: JiraProject;
+  /** Every project: the release project, then each team's (`teams[].jiraProjectKey`). */
+  projects: JiraProject[];
   statuses: JiraStatus[];
   issueTypes: JiraIssueType[];
   customFields: JiraCustomField[];
@@ -72,8 +76,15 @@ export function jiraSetupFor(config: OrgConfig, options: { resolutionScreens?: b
     customFields.push({ id: jira.fields.launchDate, name: 'Launch date', kind: 'date', options: [] });
   if (jira.fields.productArea)
     customFields.push({ id: jira.fields.productArea, name: 'Product area', kind: 'text', options: [] });
+  const project: JiraProject = { id: '10000', key: jira.projectKey, name: 'Releases' };
+  const projects = [project];
+  for (const team of config.teams) {
+    if (!team.jiraProjectKey || projects.some((p) => p.key === team.jiraProjectKey)) continue;
+    projects.push({ id: String(10000 + projects.length), key: team.jiraProjectKey, name: team.name });
+  }
   return {
-    project: { id: '10000', key: jira.projectKey, name: 'Releases' },
+    project,
+    projects,
     statuses,
     issueTypes: [
       {

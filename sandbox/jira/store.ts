@@ -49,7 +49,10 @@ function jiraDateTime(date: Date): string {
 }
 
 export class JiraStore {
+  /** The release project. */
   readonly project: JiraProject;
+  /** Every project, the release project first; all share one workflow. */
+  readonly projects: readonly JiraProject[];
   readonly statuses: readonly JiraStatus[];
   readonly issueTypes: readonly JiraIssueType[];
   readonly customFields: readonly JiraCustomField[];
@@ -80,6 +83,7 @@ export class JiraStore {
   ) {
     const setup = jiraSetupFor(config, options);
     this.project = setup.project;
+    this.projects = setup.projects;
     this.statuses = setup.statuses;
     this.issueTypes = setup.issueTypes;
     this.customFields = setup.customFields;

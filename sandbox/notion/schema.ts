@@ -123,6 +123,45 @@ export const SEEDED_DATA_SOURCES: Record<string, { title: string; properties: Se
       { name: 'Position', type: 'select', options: ['Within budget', 'Over budget'] },
     ],
   },
+  freelancers: {
+    title: 'Freelancers',
+    properties: [
+      ...ROW,
+      { name: 'ID', type: 'rich_text' },
+      { name: 'Email', type: 'email' },
+      { name: 'Role', type: 'select', options: [] },
+      { name: 'Team', type: 'select', options: [] },
+      { name: 'Hiring manager', type: 'people' },
+      { name: 'Country', type: 'select', options: [] },
+      { name: 'Calendar', type: 'select', options: [] },
+      { name: 'Start date', type: 'date' },
+      { name: 'Contract end', type: 'date' },
+      { name: 'Tools', type: 'multi_select', options: [] },
+      { name: 'Day rate', type: 'number', numberFormat: 'number' },
+      { name: 'Currency', type: 'select', options: ['GBP', 'EUR', 'USD'] },
+      {
+        name: 'Status',
+        type: 'status',
+        statusGroups: {
+          // A new row is a request (the first option is the default); Draft holds one back.
+          todo: ['Requested', 'Draft'],
+          inProgress: ['Onboarding', 'Active', 'Offboarding'],
+          complete: ['Closed', 'Cancelled'],
+        },
+      },
+      { name: 'Note', type: 'rich_text' },
+    ],
+  },
+  firstWeekPages: {
+    title: 'First-week pages',
+    properties: [
+      ...ROW,
+      { name: 'Freelancer', type: 'rich_text' },
+      { name: 'Start date', type: 'date' },
+      { name: 'Buddy', type: 'rich_text' },
+      { name: 'Manager', type: 'rich_text' },
+    ],
+  },
   checkIns: {
     title: 'Day-3 check-ins',
     properties: [

@@ -444,6 +444,74 @@ export async function simulateNotionPublish(
   });
 }
 
+export interface FreelancerIntake {
+  name: string;
+  email: string;
+  team: string;
+  /** The hiring manager, a person id. */
+  manager: string;
+  country: string;
+  start: string;
+  end: string;
+  tools: string[];
+  role?: string;
+  /** Who adds the page (a person id); the manager by default. */
+  as?: string;
+}
+
+/**
+ * Adds a freelancer intake page to the sandbox's freelancers data source, as a person filling in
+ * the row would; returns the page.created event Notion would deliver, authored by that person.
+ */
+export async function simulateFreelancerIntake(
+  sandboxUrl: string,
+  config: OrgConfig,
+  intake: FreelancerIntake,
+): Promise<NotionEventPayload> {
+  const dataSourceId = config.integrations.notion.dataSources.freelancers;
+  if (!dataSourceId)
+    throw new SimulationError('integrations.notion.dataSources.freelancers is not configured');
+  const manager = personOf(config, intake.manager, '--manager');
+  const author = personOf(config, intake.as ?? intake.manager, '--as');
+  const { results: users } = await call<{ results: { id: string; person?: { email?: string } }[] }>(
+    `${trimSlash(sandboxUrl)}/v1/users`,
+    { headers: notionHeaders },
+  );
+  const userOf = (person: PersonConfig) => {
+    const user = users.find((u) => u.person?.email?.toLowerCase() === person.email.toLowerCase());
+    if (!user) throw new SimulationError(`${person.id} is not a user of the sandbox's Notion workspace`);
+    return user.id;
+  };
+  const select = (name: string) => ({ select: { name } });
+  const page = await call<{ id: string; parent: { database_id?: string } }>(
+    `${trimSlash(sandboxUrl)}/v1/pages`,
+    {
+      method: 'POST',
+      headers: notionHeaders,
+      body: JSON.stringify({
+        parent: { type: 'data_source_id', data_source_id: dataSourceId },
+        properties: {
+          Name: { title: [{ text: { content: intake.name } }] },
+          Email: { email: intake.email },
+          Role: select(intake.role ?? 'freelancer'),
+          Team: select(intake.team),
+          'Hiring manager': { people: [{ id: userOf(manager) }] },
+          Country: select(intake.country),
+          'Start date': { date: { start: intake.start } },
+          'Contract end': { date: { start: intake.end } },
+          Tools: { multi_select: intake.tools.map((name) => ({ name })) },
+        },
+      }),
+    },
+  );
+  return notionPageEvent({
+    type: 'page.created',
+    pageId: page.id,
+    parent: { id: page.parent.database_id ?? dataSourceId, type: 'database' },
+    authorId: userOf(author),
+  });
+}
+
 /** Creates an out-of-office event on a person's calendar in the sandbox, which pushes to its channels. */
 export async function simulateOutOfOffice(
   sandboxUrl: string,

@@ -76,7 +76,7 @@ describe('loadRenewalContext', () => {
         {
           field: 'team',
           message:
-            '"sales" is not a team in the configuration (it has product-ops, growth, platform, insights, gtm)',
+            '"sales" is not a team in the configuration (it has product-ops, growth, platform, insights, gtm, legal, finance, security, it)',
         },
         {
           field: 'currency',

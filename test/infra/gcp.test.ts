@@ -448,7 +448,8 @@ describe('the Google Cloud stack', () => {
     expect(jira).toMatchObject({
       url: urls.jira,
       events: ['jira:issue_created', 'jira:issue_updated', 'jira:issue_deleted'],
-      jqlFilter: 'project = REL',
+      // The release project, and every team's project: onboarding tasks live there.
+      jqlFilter: 'project in (REL, LEGAL, FIN, SEC, IT)',
     });
     expect(jira.secret).toContain(`projects/${PROJECT}/secrets/prodops-jira-webhook-secrets`);
     const notion = await unwrap(stack.outputs.notionSubscription);

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { jiraLabel } from '../../contracts/node/idempotency';
+import { workflowLabel } from '../../contracts/ids';
 import { RecentDeliveries } from '../../triggers/dedup';
 import { runTrigger } from '../../triggers/gateway';
 import { createJiraHandler, planJiraEvent, parseTier, RELEASE_WORKFLOW_TYPE } from '../../triggers/jira';
@@ -378,6 +379,71 @@ describe('Jira routing', () => {
     expect(planJiraEvent(stranger as never, config, 'x').ignored[0]).toMatch(
       /who is nobody in the configuration/,
     );
+  });
+});
+
+describe('onboarding tasks in the teams’ projects', () => {
+  const KAI = config.people.find((p) => p.id === 'kai')!.jiraAccountId!;
+  const task = (to: string, options: { labels?: string[]; actor?: string; key?: string } = {}) => {
+    const event = statusChanged(config, to, { key: options.key ?? 'IT-14', actor: options.actor ?? KAI });
+    event.issue.fields.project = { id: '10004', key: 'IT', name: 'IT' };
+    event.issue.fields.labels = options.labels ?? ['onboarding', workflowLabel('onboarding:jo.park')];
+    event.issue.fields.summary = 'Provision Figma: Jo Park';
+    return event;
+  };
+
+  it('signals taskDone to the engagement its label names, with the Jira account that moved it', async () => {
+    const { workflows, call } = setup();
+    workflows.running.set('onboarding:jo.park', {
+      type: 'onboardingWorkflow',
+      args: [],
+      signals: [],
+      starts: 1,
+    });
+    const res = await call(jiraDelivery(task('Done'), SECRET, 'delivery-21'));
+    expect(res.status).toBe(200);
+    expect(workflows.running.get('onboarding:jo.park')!.signals).toEqual([
+      {
+        name: 'taskDone',
+        args: [
+          {
+            issueKey: 'IT-14',
+            personId: 'kai',
+            jiraAccountId: KAI,
+            occurredAt: 1_767_000_200_000,
+            deliveryId: 'jira:delivery-21:taskDone',
+          },
+        ],
+      },
+    ]);
+    // Not a release: nothing starts in the release project's name.
+    expect([...workflows.running.keys()]).toEqual(['onboarding:jo.park']);
+  });
+
+  it('carries the account of someone Jira knows and prodops does not; ignores other moves and other workflows', () => {
+    const stranger = planJiraEvent(task('Done', { actor: '712020:contractor' }) as never, config, 'x');
+    expect(stranger.signals[0]!.payload).toEqual(
+      expect.objectContaining({ issueKey: 'IT-14', jiraAccountId: '712020:contractor' }),
+    );
+    expect(stranger.signals[0]!.payload).not.toHaveProperty('personId');
+    expect(planJiraEvent(task('In Progress') as never, config, 'x')).toEqual({
+      signals: [],
+      ignored: ['IT-14 moved to "In Progress", not Done'],
+    });
+    const other = planJiraEvent(
+      task('Done', { labels: [workflowLabel('leave:ana:2027-03-01')] }) as never,
+      config,
+      'x',
+    );
+    expect(other.ignored).toEqual(['IT-14 belongs to leave:ana:2027-03-01, which follows no Jira task']);
+    const unlabelled = planJiraEvent(task('Done', { labels: ['onboarding'] }) as never, config, 'x');
+    expect(unlabelled.ignored).toEqual(['IT-14 is not in the REL project']);
+  });
+
+  it('says so when the engagement is not running', async () => {
+    const { call } = setup();
+    const res = await call(jiraDelivery(task('Done'), SECRET));
+    expect(res.body.ignored).toBe('onboarding:jo.park is not running: taskDone went nowhere');
   });
 });
 

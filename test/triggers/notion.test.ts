@@ -16,6 +16,7 @@ import { RecordingWorkflows } from './recording-workflows';
 const config = loadExampleConfig();
 const TOKEN = SECRETS.notion[0]!;
 const BUNDLES = config.integrations.notion.dataSources.enablementBundles!;
+const FREELANCERS = config.integrations.notion.dataSources.freelancers!;
 const PAGE = '1f2e3d4c-5b6a-4789-8abc-def012345678';
 
 function setup(secrets: string[] = SECRETS.notion) {
@@ -148,6 +149,7 @@ describe('Notion signatures', () => {
           insights: config.integrations.notion.dataSources.insights,
           insightThemes: config.integrations.notion.dataSources.insightThemes,
           subscriptions: config.integrations.notion.dataSources.subscriptions,
+          freelancers: FREELANCERS,
         },
         // The signed event's authors: who ticked a box is what a route may need to know.
         authors: event.authors,

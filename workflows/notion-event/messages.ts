@@ -10,7 +10,7 @@ export { notionEventWorkflowId } from '../../contracts/ids';
 
 /** The data sources that have a route, by their name under `integrations.notion.dataSources`. */
 export type NotionRouteKind =
-  'enablementBundles' | 'weeklyUpdates' | 'insights' | 'insightThemes' | 'subscriptions';
+  'enablementBundles' | 'weeklyUpdates' | 'insights' | 'insightThemes' | 'subscriptions' | 'freelancers';
 
 /** Who made the change, as the signed event names them: Notion users (`person`) or integrations (`bot`). */
 export interface NotionEventAuthor {

@@ -19,6 +19,7 @@ import { bundlePublished, releaseWorkflowId } from '../release/messages';
 import type { NotionEventInput, NotionEventOutcome } from './messages';
 import { ignore, sameNotionId, type NotionRoute } from './route';
 import { insightThemes, insights } from './insight-routes';
+import { freelancers } from './freelancer-route';
 import { subscriptions } from './subscription-route';
 import { weeklyUpdates } from './weekly-update-route';
 
@@ -69,6 +70,7 @@ export const NOTION_ROUTES: readonly NotionRoute[] = [
   insights,
   insightThemes,
   subscriptions,
+  freelancers,
 ];
 
 const GONE = new Set(['NotFound', 'Forbidden', 'Unauthorized', 'InvalidInput', 'Gone']);

@@ -15,7 +15,7 @@ import {
   type CalendarEvent,
   type EventAttendeeInput,
 } from '../../../activities/calendar';
-import { ErrorTypes, type OperationContext } from '../../../activities/errors';
+import { ErrorTypes, runBatch, type OperationContext } from '../../../activities/errors';
 import { calendarEventId, fingerprint, secretCalendarEventId } from '../../../contracts/node/idempotency';
 import { zonedDateTimeToInstant } from '../../../domain/business-calendar';
 import type { OrgConfig } from '../../../domain/config';
@@ -188,7 +188,7 @@ export class FakeCalendar {
     const idOf = (ref: { eventId?: string; idempotencyKey?: string }) =>
       ref.eventId ?? calendarEventId(ref.idempotencyKey!);
 
-    return log.wrap('calendar', {
+    const single = {
       upsertEvent: async (input) => {
         await asTheRealActivity(() => real.upsertEvent(input));
         const id =
@@ -460,6 +460,25 @@ export class FakeCalendar {
         channel.stopped = true;
         return { stopped: true };
       },
+    } satisfies Omit<CalendarActivities, 'upsertEvents' | 'deleteEvents'>;
+
+    // As the real activity: several events in one call, each settled on its own.
+    return log.wrap('calendar', {
+      ...single,
+      upsertEvents: async (input) => ({
+        results: await runBatch(
+          { system: SYSTEM, operation: 'events.upsertMany' },
+          input.events,
+          single.upsertEvent,
+        ),
+      }),
+      deleteEvents: async (input) => ({
+        results: await runBatch(
+          { system: SYSTEM, operation: 'events.deleteMany' },
+          input.events,
+          single.deleteEvent,
+        ),
+      }),
     } satisfies CalendarActivities);
   }
 

@@ -11,6 +11,7 @@ import { ErrorTypes } from '../../../activities/errors';
 import type { GmailActivities } from '../../../activities/gmail';
 import type { JiraActivities } from '../../../activities/jira';
 import type { NotionActivities } from '../../../activities/notion';
+import { workflowLabel } from '../../../contracts/ids';
 import { jiraLabel } from '../../../contracts/node/idempotency';
 import { addCalendarDays, localDateOf, zonedDateTimeToInstant } from '../../../domain/business-calendar';
 import { startSandbox, type Sandbox } from '../../../sandbox/index';
@@ -203,6 +204,61 @@ describe.each(['sandbox', 'fake'] as const)('%s', (name) => {
       expect(found.truncated).toBe(false);
     });
 
+    it('creates, re-dates, moves and comments in batches, each item settled on its own', async () => {
+      const legal = config.teams.find((t) => t.id === 'legal')!.jiraProjectKey!;
+      const made = {
+        idempotencyKey: fresh('batch'),
+        projectKey: legal,
+        summary: 'Contract and NDA',
+        duedate: DAY,
+        workflowId: 'onboarding:contract-test',
+      };
+      const created = await subject.jira.createIssues({
+        issues: [made, { ...made, idempotencyKey: fresh('batch'), projectKey: 'NOPE' }, made],
+      });
+      expect(created.results.map((r) => (r.ok ? r.value.created : r.type))).toEqual([
+        true,
+        ErrorTypes.badRequest,
+        false,
+      ]);
+      const issueKey = (created.results[0] as { ok: true; value: { key: string } }).value.key;
+      expect(issueKey.startsWith(`${legal}-`)).toBe(true);
+      expect((await subject.jira.getIssue({ issueKey })).labels).toEqual(
+        expect.arrayContaining([jiraLabel(made.idempotencyKey), workflowLabel(made.workflowId)]),
+      );
+
+      const later = addCalendarDays(DAY, 3);
+      const updated = await subject.jira.updateIssues({
+        updates: [
+          { issueKey, duedate: later },
+          { issueKey, duedate: later },
+        ],
+      });
+      expect(updated.results).toEqual([
+        { ok: true, value: { issueKey, changed: true } },
+        { ok: true, value: { issueKey, changed: false } },
+      ]);
+      expect((await subject.jira.getIssue({ issueKey })).duedate).toBe(later);
+      expect(await failureOf(subject.jira.updateIssue({ issueKey }))).toEqual(
+        permanent(ErrorTypes.invalidInput),
+      );
+
+      const cancelled = config.integrations.jira.statuses.cancelled;
+      const moved = await subject.jira.transitionIssues({
+        transitions: [
+          { issueKey, toStatus: cancelled },
+          { issueKey, toStatus: config.integrations.jira.statuses.released },
+        ],
+      });
+      expect(moved.results.map((r) => (r.ok ? r.value.transitioned : r.type))).toEqual([
+        true,
+        ErrorTypes.conflict,
+      ]);
+      const comment = { idempotencyKey: fresh('batch-comment'), issueKey, body: 'Due tomorrow.' };
+      const comments = await subject.jira.addComments({ comments: [comment, comment] });
+      expect(comments.results.map((r) => r.ok && r.value.created)).toEqual([true, false]);
+    });
+
     it('keeps issue properties', async () => {
       const issueKey = subject.seedIssue({ summary: 'Properties' });
       expect(await subject.jira.getIssueProperty({ issueKey, propertyKey: 'prodops.test' })).toEqual({
@@ -346,6 +402,28 @@ describe.each(['sandbox', 'fake'] as const)('%s', (name) => {
       const restored = await subject.calendar.upsertEvent(event(key));
       expect([restored.created, restored.updated]).toEqual([false, true]);
       expect((await subject.calendar.getEvent(ref)).event?.status).toBe('confirmed');
+    });
+
+    it('makes and deletes several events in one call, each by its key', async () => {
+      const [one, two] = [fresh('batch-event'), fresh('batch-event')];
+      const made = await subject.calendar.upsertEvents({ events: [event(one), event(two), event(one)] });
+      expect(made.results.map((r) => r.ok && [r.value.created, r.value.updated])).toEqual([
+        [true, false],
+        [true, false],
+        [false, false],
+      ]);
+      const gone = await subject.calendar.deleteEvents({
+        events: [
+          { calendarId: ANA.email, idempotencyKey: one },
+          { calendarId: ANA.email, idempotencyKey: one },
+        ],
+      });
+      expect(gone.results).toEqual([
+        { ok: true, value: { deleted: true } },
+        { ok: true, value: { deleted: false } },
+      ]);
+      const { event: kept } = await subject.calendar.getEvent({ calendarId: ANA.email, idempotencyKey: two });
+      expect(kept?.status).toBe('confirmed');
     });
 
     it('keeps the answers of attendees who stay when the attendees change', async () => {

@@ -11,7 +11,8 @@ import {
   type JiraIssue,
   type JsonValue,
 } from '../../../activities/jira';
-import { ErrorTypes, type OperationContext } from '../../../activities/errors';
+import { ErrorTypes, runBatch, type OperationContext } from '../../../activities/errors';
+import { workflowLabel } from '../../../contracts/ids';
 import { jiraLabel } from '../../../contracts/node/idempotency';
 import type { OrgConfig } from '../../../domain/config';
 import type { CallLog } from './log';
@@ -29,6 +30,8 @@ export interface FakeIssue {
   assigneeAccountId?: string;
   /** YYYY-MM-DD. */
   duedate?: string;
+  /** Every due date it was given, the first when made (or seeded), then each change. */
+  dueHistory: (string | null)[];
   labels: string[];
   /** Further fields by id, as written. */
   fields: Record<string, JsonValue>;
@@ -88,9 +91,11 @@ export class FakeJira {
   /** The configured project's statuses and workflow, as the sandbox seeds them. */
   private readonly statuses: { name: string; category: 'new' | 'indeterminate' | 'done' }[];
   private readonly workflow: Transition[];
+  private readonly teamProjects: string[];
 
   constructor(config: OrgConfig) {
     this.jira = config.integrations.jira;
+    this.teamProjects = config.teams.flatMap((t) => (t.jiraProjectKey ? [t.jiraProjectKey] : []));
     const { done, released, cancelled } = this.jira.statuses;
     this.statuses = [
       { name: 'To Do', category: 'new' },
@@ -129,6 +134,7 @@ export class FakeJira {
       status: seed.status ?? 'To Do',
       labels: [...(seed.labels ?? [])],
       fields: { ...(seed.fields ?? {}) },
+      dueHistory: [seed.duedate ?? null],
       properties: {},
       changelog: [],
       ...(seed.parentKey ? { parentKey: seed.parentKey } : {}),
@@ -168,7 +174,8 @@ export class FakeJira {
       return issue;
     };
 
-    return log.wrap('jira', {
+    type Batched = 'createIssues' | 'updateIssues' | 'transitionIssues' | 'addComments';
+    const single = {
       getIssue: async (input) => {
         const ctx = about('getIssue', input.issueKey);
         await asTheRealActivity(() => real.getIssue(input));
@@ -218,7 +225,13 @@ export class FakeJira {
             key: this.nextKey(projectKey),
             summary: input.summary,
             issueType,
-            labels: [...new Set([...(input.labels ?? []), jiraLabel(input.idempotencyKey)])],
+            labels: [
+              ...new Set([
+                ...(input.labels ?? []),
+                jiraLabel(input.idempotencyKey),
+                ...(input.workflowId !== undefined ? [workflowLabel(input.workflowId)] : []),
+              ]),
+            ],
             fields: input.fields ?? {},
             ...(parent ? { parentKey: parent.key } : {}),
             ...(input.assigneeAccountId ? { assigneeAccountId: input.assigneeAccountId } : {}),
@@ -295,11 +308,56 @@ export class FakeJira {
         issue.properties[input.propertyKey] = structuredClone(input.value);
         return { issueKey: input.issueKey, propertyKey: input.propertyKey };
       },
+
+      updateIssue: async (input) => {
+        await asTheRealActivity(() => real.updateIssue(input));
+        const issue = existing(about('updateIssue', input.issueKey), input.issueKey);
+        const same =
+          (input.duedate === undefined || (issue.duedate ?? null) === input.duedate) &&
+          (input.assigneeAccountId === undefined ||
+            (issue.assigneeAccountId ?? null) === input.assigneeAccountId);
+        if (same) return { issueKey: issue.key, changed: false };
+        if (input.duedate !== undefined) {
+          if (input.duedate === null) delete issue.duedate;
+          else issue.duedate = input.duedate;
+          issue.dueHistory.push(input.duedate);
+        }
+        if (input.assigneeAccountId !== undefined) {
+          if (input.assigneeAccountId === null) delete issue.assigneeAccountId;
+          else issue.assigneeAccountId = input.assigneeAccountId;
+        }
+        return { issueKey: issue.key, changed: true };
+      },
+    } satisfies Omit<JiraActivities, Batched>;
+
+    // As the real activity: one call for many items, each settled on its own, a refusal of one
+    // answered in its place and anything retryable failing the whole batch.
+    const batch = <I, O>(operation: string, items: readonly I[], run: (item: I) => Promise<O>) =>
+      runBatch({ system: 'jira', operation }, items, run);
+    return log.wrap('jira', {
+      ...single,
+      createIssues: async (input) => ({
+        results: await batch('createIssues', input.issues, single.createIssue),
+      }),
+      updateIssues: async (input) => ({
+        results: await batch('updateIssues', input.updates, single.updateIssue),
+      }),
+      transitionIssues: async (input) => ({
+        results: await batch('transitionIssues', input.transitions, single.transitionIssue),
+      }),
+      addComments: async (input) => ({
+        results: await batch('addComments', input.comments, single.addComment),
+      }),
     } satisfies JiraActivities);
   }
 
+  /** The instance's projects: the configured one, each team's own, and any a seeded issue is in. */
   private projects(): Set<string> {
-    return new Set([this.jira.projectKey, ...[...this.issues.values()].map((i) => i.projectKey)]);
+    return new Set([
+      this.jira.projectKey,
+      ...this.teamProjects,
+      ...[...this.issues.values()].map((i) => i.projectKey),
+    ]);
   }
 
   private nextKey(projectKey: string): string {

@@ -70,11 +70,17 @@ const SUBJECT_FIELDS = [
   'pmId',
 ] as const;
 
+/** The list a batch call carries its items in. */
+const BATCH_FIELDS = ['issues', 'updates', 'transitions', 'comments', 'events'] as const;
+
 /** What a call is about, read from its input the way the activities name their keys. */
 function subjectOf(name: string, input: unknown): string {
   const i = (input ?? {}) as Record<string, unknown>;
   if (name === 'transitionIssue') return `${String(i.issueKey)} ${String(i.toStatus)}`;
   if (Array.isArray(i.calendars)) return i.calendars.join(',');
+  // A batch (`createIssues`, `upsertEvents`, …): what each of its items is about.
+  const items = BATCH_FIELDS.map((field) => i[field]).find(Array.isArray);
+  if (items) return items.map((item) => subjectOf(name.replace(/s$/, ''), item)).join(',');
   for (const field of SUBJECT_FIELDS) if (typeof i[field] === 'string') return i[field];
   return '';
 }

@@ -111,6 +111,27 @@ export class FakeNotion {
     return this.pages.filter((p): p is FakePage & { idempotencyKey: string } => p.idempotencyKey !== null);
   }
 
+  /** A person (a Notion user id, when the test names one) adds a row to one of the configured data sources. */
+  createPageAs(dataSourceId: string, properties: NotionPropertyInputs, by: string | null = null): FakePage {
+    const source = this.dataSources.get(normalizeId(dataSourceId));
+    if (!source) throw new Error(`the fake Notion has no data source ${dataSourceId}`);
+    const now = new Date().toISOString();
+    const page: FakePage = {
+      id: pageId(this.pages.length + 1),
+      url: pageUrl(this.pages.length + 1),
+      dataSourceId: source.id,
+      idempotencyKey: null,
+      properties: structuredClone(properties),
+      blocks: [],
+      archived: false,
+      createdTime: now,
+      lastEditedTime: now,
+      lastEditedBy: by,
+    };
+    this.pages.push(page);
+    return page;
+  }
+
   /** A person (a Notion user id, when the test names one) edits a row in Notion. */
   editPage(id: string, properties: NotionPropertyInputs, by: string | null = null): void {
     const page = this.pages.find((p) => p.id === normalizeId(id));
