@@ -18,6 +18,7 @@ import type { DueRuns } from '../domain/insights/cadence';
 import type { ThemeCounts, CrossCuttingTheme } from '../domain/insights/ranking';
 import type { EscalatedItem, MonthlyReport, RoundSummary } from '../domain/insights/report';
 import type { Disposition, InsightTags } from '../domain/insights/taxonomy';
+import type { OperatorAuth } from '../domain/operators';
 
 export {
   insightsBacklogId,
@@ -40,6 +41,8 @@ export const InsightRefusals = {
   notFound: 'InsightNotFound',
   notAllowed: 'InsightNotAllowed',
   nothingToDecide: 'NothingToDecide',
+  /** The command is not signed by a configured operator, or the signature does not hold. */
+  unauthenticated: 'InsightCommandNotAuthenticated',
 } as const;
 
 // ---- Backlog ----------------------------------------------------------------------------------
@@ -70,8 +73,10 @@ export type TagChanges = Partial<Record<keyof InsightTags, string | null>>;
 export interface TagInsightCommand {
   id: string;
   changes: TagChanges;
-  /** A person id (command line). */
+  /** A person id (command line): the operator, or someone their grant covers (`product-ops`). */
   by: string;
+  /** The operator's signature over the command (the command line adds it). */
+  auth?: OperatorAuth;
 }
 
 /** Someone edited an item's row in Notion: the row's taxonomy fields as they stand now. */
@@ -85,7 +90,10 @@ export interface InsightEditedInNotion {
 
 export interface UnmergeInsightCommand {
   id: string;
+  /** A person id: the operator, or someone their grant covers (`product-ops`). */
   by: string;
+  /** The operator's signature over the command (the command line adds it). */
+  auth?: OperatorAuth;
 }
 
 export interface UnmergeResult {
@@ -167,8 +175,13 @@ export interface ThemeRouted {
 export interface DecideThemeCommand {
   disposition: Disposition;
   rationale?: string;
-  /** A person id: the area's PM, or the Head of Product. */
+  /**
+   * A person id: the area's PM, or the Head of Product. An operator decides as themselves, or
+   * for the PM with the `pm` grant and for the Head of Product with `head-of-product`.
+   */
   by: string;
+  /** The operator's signature over the command (the command line adds it). */
+  auth?: OperatorAuth;
 }
 
 /** Someone set the Disposition on the theme's row in Notion. */

@@ -23,8 +23,11 @@ ed.hashes.sha512 = sha512;
  * What an operator may do for someone else. Acting as oneself needs no grant beyond holding the
  * part (being the buddy, the manager, the PM owner, the support or sales lead).
  *
- * - `product-ops`: the commands that run a release (publish, move, retier, cancel, released);
- * - `pm`: a go/no-go on behalf of the PM owner;
+ * - `product-ops`: the commands that run a release (publish, move, retier, cancel, released), and
+ *   tagging or unmerging insights on behalf of someone else;
+ * - `pm`: a go/no-go on behalf of the PM owner, and an insight theme's disposition on behalf of
+ *   the product area's PM;
+ * - `head-of-product`: an insight theme's disposition on behalf of the Head of Product;
  * - `support`, `sales`: a readiness confirmation on behalf of a lead;
  * - `buddy`, `manager`: a leave confirmation on behalf of the covering buddy or the manager;
  *   `manager` also covers a renewal decision or snooze on behalf of the subscription owner's manager;
@@ -34,6 +37,7 @@ ed.hashes.sha512 = sha512;
 export const OPERATOR_CAPACITIES = [
   'product-ops',
   'pm',
+  'head-of-product',
   'support',
   'sales',
   'buddy',

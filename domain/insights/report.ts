@@ -34,6 +34,8 @@ export interface RoundSummary {
     disposition: Disposition;
     rationale: string | null;
     by: string;
+    /** The operator whose signed command recorded it, when someone other than `by`. */
+    operator?: string;
     at: number;
     on: string;
     via: 'notion' | 'command';

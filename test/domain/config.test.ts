@@ -232,7 +232,7 @@ describe('operators and URLs in the configuration', () => {
     ).toEqual([
       'operators[3]: must name exactly one of publicKey (signed commands) or osUser (an unsigned claim)',
       'operators[4].publicKey: must be an Ed25519 public key written ed25519:<base64url>, as `prodops operator keygen` prints it',
-      'operators[5].actsFor[0]: must be one of product-ops, pm, support, sales, buddy, manager, requester, subscription-owner',
+      'operators[5].actsFor[0]: must be one of product-ops, pm, head-of-product, support, sales, buddy, manager, requester, subscription-owner',
     ]);
     expect(
       problemsOf(

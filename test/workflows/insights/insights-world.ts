@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { OrgConfig } from '../../../domain/config';
+import { operatorGrants } from '../../../domain/operators';
 import type { DocumentBlock } from '../../../domain/document';
 import { createInsightsActivities } from '../../../activities/insights';
 import type { SendMailInput } from '../../../activities/gmail';
@@ -82,6 +83,7 @@ export class InsightsWorld {
     const insights = createInsightsActivities({ config: () => this.config, temporal: this.client });
     return {
       ...insights,
+      loadOperators: async () => ({ operators: operatorGrants(this.config.operators) }),
       signalWithStartWorkflow: async (input: SignalWithStartInput) => {
         this.calls.push(`signalWithStart ${input.workflowId} ${input.signal}`);
         const handle = await this.client.workflow.signalWithStart(input.workflowType, {

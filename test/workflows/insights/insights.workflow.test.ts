@@ -12,6 +12,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
 import { recordHistory } from '../../helpers/histories';
+import { signAs, withOperators } from '../../helpers/operators';
 import { InsightsWorld } from './insights-world';
 import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
 import { insightsBacklogWorkflow } from '../../../workflows/insights/backlog/workflow';
@@ -31,6 +32,7 @@ import {
   themeDecidedInNotion,
   themeStatus,
   unmergeInsight,
+  type DecideThemeCommand,
   type InsightReceived,
   type ThemeStatusView,
 } from '../../../workflows/insights/messages';
@@ -42,14 +44,18 @@ import { INSIGHT_ROW, THEME_ROW } from '../../../domain/insights/notion-rows';
 
 const example = loadExampleConfig();
 const SHARDS = 2;
-const config: OrgConfig = {
-  ...example,
-  insights: {
-    ...example.insights,
-    triage: { ...example.insights.triage, topThemesPerArea: 2 },
-    backlog: { ...example.insights.backlog, shards: SHARDS },
-  },
-};
+/** Every person an operator with their own key; sam's grant covers nobody but himself. */
+const { config, keys } = withOperators(
+  {
+    ...example,
+    insights: {
+      ...example.insights,
+      triage: { ...example.insights.triage, topThemesPerArea: 2 },
+      backlog: { ...example.insights.backlog, shards: SHARDS },
+    },
+  } satisfies OrgConfig,
+  { sam: [], priya: ['product-ops', 'pm'] },
+);
 const DAY = 86_400_000;
 
 let env: TestWorkflowEnvironment;
@@ -401,31 +407,50 @@ describe('insights workflows', () => {
 
       // Dispositions: only the PM or the Head of Product; won't do needs a rationale.
       const refused = (e: unknown) => (e instanceof WorkflowUpdateFailedError ? e.cause?.message : String(e));
-      await expect(
+      // Each command is signed by an operator: themselves, or someone their grant covers.
+      const pricingId = insightsThemeId('billing', 'pricing');
+      const decideAs = async (operator: string, command: DecideThemeCommand) =>
         theme('billing', 'pricing').executeUpdate(decideTheme, {
-          args: [{ disposition: 'backlog', by: 'ben' }],
-        }),
-      ).rejects.toSatisfy((e: unknown) =>
+          args: [signAs(keys, operator, pricingId, decideTheme, command, await env.currentTimeMs())],
+        });
+      await expect(decideAs('ben', { disposition: 'backlog', by: 'ben' })).rejects.toSatisfy((e: unknown) =>
         /ben cannot decide billing\/pricing: only Ana Costa \(ana\) or Hana Okafor \(hana\) can/.test(
+          refused(e) ?? '',
+        ),
+      );
+      await expect(decideAs('ana', { disposition: 'wont-do', by: 'ana' })).rejects.toSatisfy((e: unknown) =>
+        /won't do needs a rationale/.test(refused(e) ?? ''),
+      );
+      // An operator without the pm grant may not decide for the PM; an unsigned claim is refused.
+      await expect(decideAs('sam', { disposition: 'backlog', by: 'ana' })).rejects.toSatisfy((e: unknown) =>
+        /operator sam may not act for ana as pm: their grant covers nothing beyond themselves/.test(
           refused(e) ?? '',
         ),
       );
       await expect(
         theme('billing', 'pricing').executeUpdate(decideTheme, {
-          args: [{ disposition: 'wont-do', by: 'ana' }],
+          args: [{ disposition: 'backlog', by: 'ana' }],
         }),
-      ).rejects.toSatisfy((e: unknown) => /won't do needs a rationale/.test(refused(e) ?? ''));
-      const decided = await theme('billing', 'pricing').executeUpdate(decideTheme, {
-        args: [{ disposition: 'backlog', rationale: 'Seat tiers in Q2', by: 'ana' }],
+      ).rejects.toSatisfy((e: unknown) => /carries no operator signature/.test(refused(e) ?? ''));
+      expect((await status('billing', 'pricing')).open).not.toBeNull();
+      // priya decides for Ana with the pm grant: recorded as Ana's, through priya.
+      const decided = await decideAs('priya', {
+        disposition: 'backlog',
+        rationale: 'Seat tiers in Q2',
+        by: 'ana',
       });
       expect(decided.open).toBeNull();
       expect(decided.rounds.at(-1)!.decision).toMatchObject({
         disposition: 'backlog',
         by: 'ana',
+        operator: 'priya',
         via: 'command',
         rationale: 'Seat tiers in Q2',
       });
-      expect(decided.refusals.map((r) => r.by)).toEqual(['ben']);
+      expect(decided.refusals.map((r) => r.by)).toEqual(['ben', 'ana (operator sam)']);
+      expect(decided.log.map((l) => l.message)).toContain(
+        'decided Backlog by ana via command (operator priya): Seat tiers in Q2',
+      );
 
       // In Notion: someone else's Disposition is refused and put back; the PM's counts.
       const onboarding = await status('billing', 'onboarding');
@@ -542,6 +567,12 @@ describe('insights workflows', () => {
         'routed; a Notion disposition from someone else refused and put back; the PM decides in Notion',
       );
       await recordHistory(
+        theme('billing', 'pricing'),
+        'insights',
+        'theme-decided-signed',
+        'routed; refused from someone not a decider, from an operator without the pm grant and unsigned; decided for the PM by a signed command',
+      );
+      await recordHistory(
         theme('reports', 'performance'),
         'insights',
         'theme-reminded',
@@ -594,8 +625,19 @@ describe('insights workflows', () => {
       const backlog = env.client.workflow.getHandle(insightsBacklogId(shard));
       const [second] = await backlog.query(insightDetails, [`ins-${shard}-2`]);
       expect(second).toMatchObject({ status: 'merged', mergedInto: `ins-${shard}-1` });
+      // sam may not unmerge for priya (no product-ops grant); priya unmerges as herself.
+      const unmerge = { id: `ins-${shard}-2`, by: 'priya' };
+      await expect(
+        backlog.executeUpdate(unmergeInsight, {
+          args: [signAs(keys, 'sam', backlog.workflowId, unmergeInsight, unmerge, await env.currentTimeMs())],
+        }),
+      ).rejects.toSatisfy(
+        (e: unknown) =>
+          e instanceof WorkflowUpdateFailedError &&
+          /operator sam may not act for priya as product-ops/.test(e.cause?.message ?? ''),
+      );
       const unmerged = await backlog.executeUpdate(unmergeInsight, {
-        args: [{ id: `ins-${shard}-2`, by: 'priya' }],
+        args: [signAs(keys, 'priya', backlog.workflowId, unmergeInsight, unmerge, await env.currentTimeMs())],
       });
       expect(unmerged.item).toMatchObject({ status: 'open', mergedInto: null });
       expect(unmerged.from.merged).toEqual([]);

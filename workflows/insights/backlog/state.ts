@@ -5,6 +5,7 @@
  *
  * The field names of `BacklogState` are carried by running workflows: renaming one breaks them.
  */
+import type { IdentityState } from '../../operator-identity';
 import {
   BacklogError,
   type Backlog,
@@ -26,7 +27,8 @@ import {
 
 export const LOG_LIMIT = 100;
 
-export interface BacklogState extends Journal {
+/** The operators read and the nonces of recent signed commands (IdentityState) ride along. */
+export interface BacklogState extends Journal, IdentityState {
   data: BacklogData;
   /** The context of the last run; a new run starts with it while its own loads. */
   context: InsightsContext | null;

@@ -2,7 +2,9 @@
  * One backlog per shard of accounts (`insights-backlog:<shard>`): every insight of those
  * accounts arrives here, from the webhook and the Notion route (signals) and from the command
  * line (updates that answer what each item became). Arrivals are taken one at a time, in the
- * order they came, so "the first item" of a near-duplicate is well defined.
+ * order they came, so "the first item" of a near-duplicate is well defined. A tag or an unmerge
+ * is signed by an operator (workflows/insights/identity.ts), who acts for themselves or, with the
+ * `product-ops` grant, for the person named.
  *
  * The items themselves are Notion's to keep: the workflow holds the index that deduplication,
  * tagging and ranking need (domain/insights/backlog.ts), writes each item's row, and drops what
@@ -10,10 +12,13 @@
  * grows long, carrying the index.
  */
 import { ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createCoreActivities } from '../../../activities/core';
 import type { createInsightsActivities } from '../../../activities/insights';
 import { Backlog, emptyBacklog } from '../../../domain/insights/backlog';
+import { describeActor, mayActFor, type OperatorGrant } from '../../../domain/operators';
 import { activitiesFor } from '../../activity-options';
-import { historyIsLong, isRepeat, note, runEntityLoop, Wake } from '../../entity-loop';
+import { attempt, historyIsLong, isRepeat, note, runEntityLoop, Wake } from '../../entity-loop';
+import { checkCommandIdentity, commandOperator, type CommandIdentity } from '../identity';
 import {
   addInsights,
   backlogSnapshot,
@@ -21,6 +26,7 @@ import {
   insightDetails,
   insightEditedInNotion,
   insightReceived,
+  InsightRefusals,
   itemsNeedingTags,
   monthFigures,
   roundChanged,
@@ -51,9 +57,26 @@ export const BACKLOG_EVENTS_BEFORE_CONTINUE_AS_NEW = 5_000;
 const DAY_MS = 86_400_000;
 
 type InsightsCore = ReturnType<typeof createInsightsActivities>;
+type Core = ReturnType<typeof createCoreActivities>;
 
 function refuse(refusal: Refusal | null): void {
   if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+}
+
+/**
+ * An operator tagging or unmerging for someone else needs the `product-ops` grant (the backlog's
+ * care is product ops' work); noted and refused otherwise.
+ */
+function refuseGrant(
+  identity: CommandIdentity,
+  what: string,
+  by: string,
+  operator: OperatorGrant | null,
+): void {
+  const refused = operator ? mayActFor(operator, by, 'product-ops') : null;
+  if (!refused) return;
+  identity.note(`refused ${what} for ${by} (operator ${operator!.id}): ${refused}`);
+  refuse({ type: InsightRefusals.notAllowed, message: refused });
 }
 
 export async function insightsBacklogWorkflow(input: BacklogInput, carried?: BacklogState): Promise<void> {
@@ -67,10 +90,22 @@ export async function insightsBacklogWorkflow(input: BacklogInput, carried?: Bac
     deliveries: [],
   };
   const backlog = new Backlog(state.data);
-  const core = activitiesFor<Pick<InsightsCore, 'loadInsightsContext'>>(null);
+  const core = activitiesFor<Pick<InsightsCore, 'loadInsightsContext'> & Pick<Core, 'loadOperators'>>(null);
   const effects: BacklogEffects = {
     notion: activitiesFor<BacklogEffects['notion']>('notion'),
     note: (message) => note(state, message, { workflowId }, LOG_LIMIT),
+  };
+  const identity: CommandIdentity = {
+    state,
+    workflowId,
+    note: effects.note,
+    loadOperators: async () =>
+      (
+        await attempt(
+          () => core.loadOperators(),
+          (cause) => effects.note(`could not read the configured operators: ${cause}`),
+        )
+      )?.operators,
   };
   const wake = new Wake();
   const applyContext = () => {
@@ -127,8 +162,10 @@ export async function insightsBacklogWorkflow(input: BacklogInput, carried?: Bac
 
   setHandler(
     tagInsight,
-    async (command: TagInsightCommand) =>
-      inOrder(() => {
+    async (command: TagInsightCommand) => {
+      const operator = await commandOperator(identity, tagInsight.name, 'a tag', command);
+      refuseGrant(identity, 'a tag', command.by, operator);
+      return inOrder(() => {
         try {
           const { item, changed, mergedInto } = backlog.tag(
             command.id,
@@ -139,15 +176,21 @@ export async function insightsBacklogWorkflow(input: BacklogInput, carried?: Bac
           );
           if (changed.length > 0)
             effects.note(
-              `${item.id} tagged by ${command.by}: ${changed.join(', ')}${mergedInto && mergedInto !== item.id ? `; merged into ${mergedInto}` : ''}`,
+              `${item.id} tagged by ${describeActor(command.by, 'command', operator?.id)}: ${changed.join(', ')}${mergedInto && mergedInto !== item.id ? `; merged into ${mergedInto}` : ''}`,
             );
           return backlog.view(item);
         } catch (error) {
           refuse(refusalOf(error));
           throw error;
         }
-      }),
-    { validator: (command: TagInsightCommand) => refuse(validateTag(command)) },
+      });
+    },
+    {
+      validator: (command: TagInsightCommand) => {
+        refuse(validateTag(command));
+        checkCommandIdentity(state, workflowId, tagInsight.name, command, Date.now());
+      },
+    },
   );
 
   setHandler(insightEditedInNotion, async (edit) => {
@@ -171,18 +214,28 @@ export async function insightsBacklogWorkflow(input: BacklogInput, carried?: Bac
 
   setHandler(
     unmergeInsight,
-    async (command: UnmergeInsightCommand) =>
-      inOrder(() => {
+    async (command: UnmergeInsightCommand) => {
+      const operator = await commandOperator(identity, unmergeInsight.name, 'an unmerge', command);
+      refuseGrant(identity, 'an unmerge', command.by, operator);
+      return inOrder(() => {
         try {
           const { item, from } = backlog.unmerge(command.id);
-          effects.note(`${item.id} unmerged from ${from.id} by ${command.by}: they stay apart`);
+          effects.note(
+            `${item.id} unmerged from ${from.id} by ${describeActor(command.by, 'command', operator?.id)}: they stay apart`,
+          );
           return { item: backlog.view(item), from: backlog.view(from) };
         } catch (error) {
           refuse(refusalOf(error));
           throw error;
         }
-      }),
-    { validator: (command: UnmergeInsightCommand) => refuse(validateUnmerge(command)) },
+      });
+    },
+    {
+      validator: (command: UnmergeInsightCommand) => {
+        refuse(validateUnmerge(command));
+        checkCommandIdentity(state, workflowId, unmergeInsight.name, command, Date.now());
+      },
+    },
   );
 
   setHandler(roundChanged, async (change) => {

@@ -13,7 +13,9 @@ import { addWorkingDays, localDateOf, type BusinessCalendar } from '../../../dom
 import type { RoundSummary } from '../../../domain/insights/report';
 import type { InsightPerson, InsightsContext } from '../../../domain/insights/settings';
 import { DISPOSITIONS, labelOf, matchValue, type Disposition } from '../../../domain/insights/taxonomy';
+import { describeActor, mayActFor, type OperatorGrant } from '../../../domain/operators';
 import type { Journal } from '../../entity-loop';
+import type { IdentityState } from '../../operator-identity';
 import {
   insightRoundId,
   InsightRefusals,
@@ -44,7 +46,8 @@ export interface ThemeRound extends RoundSummary {
   answering: string[];
 }
 
-export interface ThemeState extends Journal {
+/** The operators read and the nonces of recent signed commands (IdentityState) ride along. */
+export interface ThemeState extends Journal, IdentityState {
   context: InsightsContext | null;
   open: ThemeRound | null;
   rounds: ThemeRound[];
@@ -189,7 +192,13 @@ export function validateDecide(
 /** Records the decision on the open round, which closes it. */
 export function decide(
   state: ThemeState,
-  decision: { disposition: Disposition; rationale: string | null; by: string; via: 'notion' | 'command' },
+  decision: {
+    disposition: Disposition;
+    rationale: string | null;
+    by: string;
+    via: 'notion' | 'command';
+    operator?: string;
+  },
   at: Moment,
 ): void {
   const open = state.open!;
@@ -198,23 +207,55 @@ export function decide(
   state.rounds.push(open);
   if (state.rounds.length > ROUNDS_KEPT) state.rounds.splice(0, state.rounds.length - ROUNDS_KEPT);
   state.open = null;
+  const who =
+    decision.operator === undefined
+      ? `${decision.by} (${decision.via})`
+      : describeActor(decision.by, decision.via, decision.operator);
   at.note(
-    `decided ${labelOf(decision.disposition)} by ${decision.by} (${decision.via})${decision.rationale ? `: ${decision.rationale}` : ''}`,
+    `decided ${labelOf(decision.disposition)} by ${who}${decision.rationale ? `: ${decision.rationale}` : ''}`,
   );
 }
 
-/** A decision by command, from a configured person: the PM or the Head of Product. */
+/**
+ * Whether the operator who signed a decision may give it for `by`: themselves always; the area's
+ * PM with the `pm` grant, the Head of Product with `head-of-product`.
+ */
+export function decideGrantRefusal(
+  context: InsightsContext,
+  input: ThemeInput,
+  by: string,
+  operator: OperatorGrant,
+): string | null {
+  if (operator.id === by) return null;
+  if (by === pmOf(context, input)?.id) return mayActFor(operator, by, 'pm');
+  if (by === context.headOfProduct) return mayActFor(operator, by, 'head-of-product');
+  return `operator ${operator.id} may not decide for ${by}`;
+}
+
+/**
+ * A decision by command, from a configured person: the PM or the Head of Product, in person or
+ * through an operator whose grant covers them (`operator`, null for a command recorded before
+ * commands were signed).
+ */
 export function applyDecide(
   state: ThemeState,
   input: ThemeInput,
   command: DecideThemeCommand,
   at: Moment,
+  operator: OperatorGrant | null = null,
 ): { refused: string } | { decided: true } {
   const allowed = deciders(state.context!, input);
+  // The refusal names the person and, when someone else signed, the operator.
+  const by = operator && operator.id !== command.by ? `${command.by} (operator ${operator.id})` : command.by;
   if (!allowed.some((p) => p.id === command.by)) {
     const reason = `${command.by} cannot decide ${input.area}/${input.theme}: only ${allowed.map((p) => `${p.name} (${p.id})`).join(' or ') || 'the area PM'} can`;
-    recordRefusal(state, { by: command.by, via: 'command', reason }, at);
+    recordRefusal(state, { by, via: 'command', reason }, at);
     return { refused: reason };
+  }
+  const refusedGrant = operator ? decideGrantRefusal(state.context!, input, command.by, operator) : null;
+  if (refusedGrant) {
+    recordRefusal(state, { by, via: 'command', reason: refusedGrant }, at);
+    return { refused: refusedGrant };
   }
   decide(
     state,
@@ -223,6 +264,7 @@ export function applyDecide(
       rationale: command.rationale?.trim() || null,
       by: command.by,
       via: 'command',
+      ...(operator && operator.id !== command.by ? { operator: operator.id } : {}),
     },
     at,
   );

@@ -3,17 +3,30 @@
  * first triage that routes it and kept for as long as the theme gets routed. Each round waits
  * for the PM's disposition (the Disposition on the theme's row in Notion, or `prodops insight
  * decide`); a reminder goes out after `insights.triage.remindAfterWorkingDays` working days of
- * the PM's own calendar. Deciding closes the round's items in the backlog.
+ * the PM's own calendar. Deciding closes the round's items in the backlog. A decision by command
+ * is signed by an operator (workflows/insights/identity.ts), who decides as themselves or, as
+ * their grant allows, for the PM (`pm`) or the Head of Product (`head-of-product`).
  *
  * Here: the handlers wired to the pure transitions of state.ts, the reminder, and the shared loop
  * whose every turn is `reconcile`.
  */
 import { ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createCoreActivities } from '../../../activities/core';
 import type { createInsightsActivities } from '../../../activities/insights';
 import { afterWorkingDays } from '../../../domain/coverage';
 import { reminderNotice } from '../../../domain/insights/content';
 import { activitiesFor } from '../../activity-options';
-import { isRepeat, markSent, note, runEntityLoop, wasSent, Wake, type Deadline } from '../../entity-loop';
+import {
+  attempt,
+  isRepeat,
+  markSent,
+  note,
+  runEntityLoop,
+  wasSent,
+  Wake,
+  type Deadline,
+} from '../../entity-loop';
+import { checkCommandIdentity, commandOperator, type CommandIdentity } from '../identity';
 import {
   decideTheme,
   InsightRefusals,
@@ -44,6 +57,7 @@ import {
 export const THEME_EVENTS_BEFORE_CONTINUE_AS_NEW = 2_000;
 
 type InsightsCore = ReturnType<typeof createInsightsActivities>;
+type Core = ReturnType<typeof createCoreActivities>;
 
 function refuse(refusal: Refusal | null): void {
   if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
@@ -93,7 +107,19 @@ export async function insightsThemeWorkflow(input: ThemeInput, carried?: ThemeSt
     note: (message) => note(state, message, { workflowId }, LOG_LIMIT),
   };
   const run: ThemeRun = { input, workflowId, state, effects };
-  const core = activitiesFor<Pick<InsightsCore, 'loadInsightsContext'>>(null);
+  const core = activitiesFor<Pick<InsightsCore, 'loadInsightsContext'> & Pick<Core, 'loadOperators'>>(null);
+  const identity: CommandIdentity = {
+    state,
+    workflowId,
+    note: effects.note,
+    loadOperators: async () =>
+      (
+        await attempt(
+          () => core.loadOperators(),
+          (cause) => effects.note(`could not read the configured operators: ${cause}`),
+        )
+      )?.operators,
+  };
   const wake = new Wake();
   const moment = (): Moment => ({ now: Date.now(), note: effects.note });
   const loaded = () => condition(() => state.context !== null);
@@ -113,14 +139,20 @@ export async function insightsThemeWorkflow(input: ThemeInput, carried?: ThemeSt
   setHandler(
     decideTheme,
     async (command: DecideThemeCommand) => {
+      const operator = await commandOperator(identity, decideTheme.name, 'a decision', command);
       await loaded();
       refuse(validateDecide(state, workflowId, command));
-      const applied = applyDecide(state, input, command, moment());
+      const applied = applyDecide(state, input, command, moment(), operator);
       if ('refused' in applied) refuse({ type: InsightRefusals.notAllowed, message: applied.refused });
       wake.set();
       return view();
     },
-    { validator: (command: DecideThemeCommand) => refuse(validateDecide(state, workflowId, command)) },
+    {
+      validator: (command: DecideThemeCommand) => {
+        refuse(validateDecide(state, workflowId, command));
+        checkCommandIdentity(state, workflowId, decideTheme.name, command, Date.now());
+      },
+    },
   );
 
   const context = await core.loadInsightsContext({ at: Date.now() });
