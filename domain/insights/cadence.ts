@@ -87,24 +87,8 @@ export function firstWorkingDayOfMonth(cal: BusinessCalendar, month: string): Ca
   return rollForward(cal, `${month}-01`);
 }
 
-export function monthName(month: string): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const names = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-  ];
-  return `${names[m - 1]} ${y}`;
-}
+/** "March 2027" for 2027-03. */
+export { monthName } from '../metrics-content';
 
 export interface CadenceSettings {
   triageDay: Weekday;
