@@ -15,6 +15,7 @@ import {
   isWorkingDay,
   localDateOf,
   weekdayOf,
+  WEEKDAY_NAMES,
   type CalendarDate,
 } from '../domain/business-calendar';
 import type { OrgConfig } from '../domain/config';
@@ -67,16 +68,6 @@ import {
 } from './workflow-commands';
 
 export type ReleaseCommandOptions = WorkflowCommandOptions;
-
-const WEEKDAY_NAMES = {
-  mon: 'Monday',
-  tue: 'Tuesday',
-  wed: 'Wednesday',
-  thu: 'Thursday',
-  fri: 'Friday',
-  sat: 'Saturday',
-  sun: 'Sunday',
-} as const;
 
 // ---- Planning -------------------------------------------------------------------------------
 

@@ -146,6 +146,17 @@ export function addCalendarDays(date: CalendarDate, n: number): CalendarDate {
   return fromDayNumber(toDayNumber(date) + n);
 }
 
+/** A weekday's full English name: "a Saturday", "(Monday)". */
+export const WEEKDAY_NAMES: Readonly<Record<Weekday, string>> = {
+  mon: 'Monday',
+  tue: 'Tuesday',
+  wed: 'Wednesday',
+  thu: 'Thursday',
+  fri: 'Friday',
+  sat: 'Saturday',
+  sun: 'Sunday',
+};
+
 export function weekdayOf(date: CalendarDate): Weekday {
   return WEEK[weekdayIndex(toDayNumber(date))]!;
 }

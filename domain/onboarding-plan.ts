@@ -14,6 +14,7 @@ import {
   isWorkingDay,
   rollForward,
   weekdayOf,
+  WEEKDAY_NAMES,
   type BusinessCalendar,
   type CalendarDate,
 } from './business-calendar';
@@ -112,16 +113,6 @@ export class OnboardingDateError extends Error {
     this.name = 'OnboardingDateError';
   }
 }
-
-const WEEKDAY_NAMES = {
-  mon: 'Monday',
-  tue: 'Tuesday',
-  wed: 'Wednesday',
-  thu: 'Thursday',
-  fri: 'Friday',
-  sat: 'Saturday',
-  sun: 'Sunday',
-} as const;
 
 /** Why a date cannot start an engagement (naming the next working day), or null when it can. */
 export function startDateProblem(cal: BusinessCalendar, start: CalendarDate): string | null {

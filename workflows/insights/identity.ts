@@ -14,6 +14,7 @@ import {
   UNSIGNED_REFUSAL,
   type IdentityState,
 } from '../operator-identity';
+import { attempt } from '../entity-loop';
 import { InsightRefusals } from './messages';
 
 /** What a signed insights command needs from its workflow. */
@@ -23,6 +24,23 @@ export interface CommandIdentity {
   note: (message: string) => void;
   /** Reads the configured operators (the core activity); undefined when it could not. */
   loadOperators: () => Promise<OperatorGrant[] | undefined>;
+}
+
+/**
+ * `loadOperators` for a workflow: the core activity's answer, or undefined (and a note) when it
+ * could not be read, so that a command is refused rather than the workflow task failed.
+ */
+export function configuredOperators(
+  core: { loadOperators(): Promise<{ operators: OperatorGrant[] }> },
+  note: (message: string) => void,
+): () => Promise<OperatorGrant[] | undefined> {
+  return async () =>
+    (
+      await attempt(
+        () => core.loadOperators(),
+        (cause) => note(`could not read the configured operators: ${cause}`),
+      )
+    )?.operators;
 }
 
 const refusal = (message: string, type: string): ApplicationFailure =>

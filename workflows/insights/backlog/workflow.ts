@@ -17,8 +17,13 @@ import type { createInsightsActivities } from '../../../activities/insights';
 import { Backlog, emptyBacklog } from '../../../domain/insights/backlog';
 import { describeActor, mayActFor, type OperatorGrant } from '../../../domain/operators';
 import { activitiesFor } from '../../activity-options';
-import { attempt, historyIsLong, isRepeat, note, runEntityLoop, Wake } from '../../entity-loop';
-import { checkCommandIdentity, commandOperator, type CommandIdentity } from '../identity';
+import { historyIsLong, isRepeat, note, runEntityLoop, Wake } from '../../entity-loop';
+import {
+  checkCommandIdentity,
+  commandOperator,
+  configuredOperators,
+  type CommandIdentity,
+} from '../identity';
 import {
   addInsights,
   backlogSnapshot,
@@ -99,13 +104,7 @@ export async function insightsBacklogWorkflow(input: BacklogInput, carried?: Bac
     state,
     workflowId,
     note: effects.note,
-    loadOperators: async () =>
-      (
-        await attempt(
-          () => core.loadOperators(),
-          (cause) => effects.note(`could not read the configured operators: ${cause}`),
-        )
-      )?.operators,
+    loadOperators: configuredOperators(core, effects.note),
   };
   const wake = new Wake();
   const applyContext = () => {

@@ -16,17 +16,13 @@ import type { createInsightsActivities } from '../../../activities/insights';
 import { afterWorkingDays } from '../../../domain/coverage';
 import { reminderNotice } from '../../../domain/insights/content';
 import { activitiesFor } from '../../activity-options';
+import { isRepeat, markSent, note, runEntityLoop, wasSent, Wake, type Deadline } from '../../entity-loop';
 import {
-  attempt,
-  isRepeat,
-  markSent,
-  note,
-  runEntityLoop,
-  wasSent,
-  Wake,
-  type Deadline,
-} from '../../entity-loop';
-import { checkCommandIdentity, commandOperator, type CommandIdentity } from '../identity';
+  checkCommandIdentity,
+  commandOperator,
+  configuredOperators,
+  type CommandIdentity,
+} from '../identity';
 import {
   decideTheme,
   InsightRefusals,
@@ -112,13 +108,7 @@ export async function insightsThemeWorkflow(input: ThemeInput, carried?: ThemeSt
     state,
     workflowId,
     note: effects.note,
-    loadOperators: async () =>
-      (
-        await attempt(
-          () => core.loadOperators(),
-          (cause) => effects.note(`could not read the configured operators: ${cause}`),
-        )
-      )?.operators,
+    loadOperators: configuredOperators(core, effects.note),
   };
   const wake = new Wake();
   const moment = (): Moment => ({ now: Date.now(), note: effects.note });
