@@ -163,7 +163,7 @@ describe('resolveBusinessCalendar on the example calendars', () => {
     expect(again).toEqual(wider);
     expect(wider.holidays.filter((date) => date.startsWith('2031-'))).toEqual(first.holidays);
     // What a caller does with its copy changes nothing for the next one.
-    again.holidays.length = 0;
+    (again.holidays as string[]).length = 0;
     expect(resolveBusinessCalendar(config, 'london', { from: 2030, to: 2032 })).toEqual(wider);
   });
 
