@@ -8,7 +8,7 @@
  * flight, so that the sandbox's audit then sees everything they will ever make.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { OrgConfig } from '../../domain/config';
 import {
   addCalendarDays,
@@ -40,7 +40,6 @@ import {
 } from '../../workflows/release/messages';
 import { releaseWorkflow } from '../../workflows/release/workflow';
 import { loadExampleConfig } from '../helpers/config';
-import { queryUntil } from '../helpers/eventually';
 import { signAs, withOperators } from '../helpers/operators';
 
 const example = loadExampleConfig();
@@ -57,17 +56,48 @@ export const LEAVE_PERSON = 'gita';
 const SENDER = chaosConfig.integrations.google.sender!;
 const person = (id: string) => chaosConfig.people.find((p) => p.id === id)!;
 
-/** A Monday three weeks or more ahead; it and the next day are working days everywhere. */
+/**
+ * A Monday three weeks or more ahead; it and the next day are working days everywhere, outside
+ * the example's blackout weeks (a worker run on the example file itself still sees them).
+ */
 export function quietMonday(): CalendarDate {
   const year = new Date().getUTCFullYear();
   const calendars = Object.values(resolveAllCalendars(chaosConfig, { from: year, to: year + 2 }));
+  const blackedOut = (d: CalendarDate) => example.leave.blackouts.some((b) => b.from <= d && d <= b.to);
   let monday = addCalendarDays(localDateOf(Date.now(), 'Europe/London'), 21);
   for (;;) {
     const days = [0, 1].map((n) => addCalendarDays(monday, n));
-    if (weekdayOf(monday) === 'mon' && days.every((d) => calendars.every((c) => isWorkingDay(c, d))))
-      return monday;
+    const quiet = (d: CalendarDate) => !blackedOut(d) && calendars.every((c) => isWorkingDay(c, d));
+    if (weekdayOf(monday) === 'mon' && days.every(quiet)) return monday;
     monday = addCalendarDays(monday, 1);
   }
+}
+
+/**
+ * Queries until `predicate` holds. A query that fails (no worker polling while one is being
+ * replaced) is asked again: the crash case queries across the gap.
+ */
+async function queryUntil<T>(
+  handle: WorkflowHandle,
+  query: QueryDefinition<T>,
+  predicate: (answer: T) => boolean,
+  what: string,
+  { attempts, intervalMs }: { attempts: number; intervalMs: number },
+): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      const answer = await handle.query(query);
+      if (predicate(answer)) return answer;
+      last = answer;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(
+    `${what}: not reached; last answer ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+  );
 }
 
 export interface ScenarioRun {
@@ -112,7 +142,10 @@ const releaseMade = (s: ReleaseStatus) =>
 /** Takes the release to its go decision through signed commands, as the command line sends them. */
 export async function driveRelease(run: ScenarioRun, handle: WorkflowHandle): Promise<void> {
   const attempts = Math.ceil((run.patienceMs ?? 30_000) / 100);
-  await queryUntil(handle, releaseStatus, releaseMade, 'the release artifacts', { attempts, intervalMs: 100 });
+  await queryUntil(handle, releaseStatus, releaseMade, 'the release artifacts', {
+    attempts,
+    intervalMs: 100,
+  });
   const signed = async <T extends object>(update: UpdateDefinition<ReleaseStatus, [T]>, command: T) =>
     handle.executeUpdate(update, {
       args: [
@@ -220,13 +253,14 @@ export async function runScenario(run: ScenarioRun): Promise<void> {
  */
 export async function settle(handles: WorkflowHandle[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (let quiet = 0; quiet < 3; ) {
+  for (let quiet = 0; quiet < 3;) {
     if (Date.now() > deadline) throw new Error('the workflows did not settle');
     let busy = false;
     for (const handle of handles) {
       const described = await handle.describe().catch(() => null);
       if (described?.status.name !== 'RUNNING') continue;
-      if ((described.raw.pendingActivities ?? []).length > 0 || described.raw.pendingWorkflowTask) busy = true;
+      if ((described.raw.pendingActivities ?? []).length > 0 || described.raw.pendingWorkflowTask)
+        busy = true;
     }
     quiet = busy ? 0 : quiet + 1;
     await new Promise((r) => setTimeout(r, 200));
@@ -237,4 +271,3 @@ export async function settle(handles: WorkflowHandle[], timeoutMs = 60_000): Pro
 export function artifactLines(audit: SandboxAudit): string[] {
   return audit.artifacts.map((a) => `${a.vendor} ${a.kind} ${a.key} ×${a.count}`).sort();
 }
-

@@ -54,7 +54,7 @@ describe('vendor faults during a release and a leave', () => {
   });
 
   it('comes out of a storm of 429s, 500s and dropped connections with every artifact exactly once', async () => {
-    const storm = { probability: 0.3, forMs: 8_000 };
+    const storm = { probability: 0.3, forMs: 10_000 };
     const audit = await runWith(
       [
         {
@@ -62,12 +62,16 @@ describe('vendor faults during a release and a leave', () => {
           seed: 14,
           fault: { kind: 'status', statuses: [429, 500], retryAfterSeconds: 1, ...storm },
         },
+        // Dropped connections: before the vendor handled the request, and after (the answer lost).
         { route: '*', seed: 15, fault: { kind: 'drop', probability: 0.05, forMs: storm.forMs } },
+        { route: '*', seed: 16, fault: { kind: 'dropResponse', probability: 0.1, forMs: storm.forMs } },
       ],
       90_000,
     );
     const fired = stack.sandbox.router.faultRules.map((r) => r.fired);
-    expect(fired[0]).toBeGreaterThan(3);
+    // The storm did hit the work (how often depends on how far the work got within its window).
+    expect(fired[0]).toBeGreaterThan(0);
+    expect(fired.reduce((a, b) => a + b, 0)).toBeGreaterThan(3);
     expect(audit.duplicates).toBe(0);
     expect(audit.unkeyed).toBe(0);
     expect(artifactLines(audit)).toEqual(artifactLines(baseline));
