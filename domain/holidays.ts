@@ -118,17 +118,43 @@ function publicHolidayDates(
     }
     return [];
   }
-  const holidays = holidaysFor(calendarName, calendar.country, calendar.region);
+  const place = `${calendar.country}/${calendar.region ?? ''}`;
+  let holidays: Holidays | undefined;
   const dates: CalendarDate[] = [];
   // Each year lists the holidays that start in it, and some run into the next (Incwala in
   // Eswatini lasts six days from 28 December), so the year before is read too; the caller
   // drops what falls outside the range.
   for (let year = years.from - 1; year <= years.to; year++) {
-    for (const holiday of holidays.getHolidays(year)) {
-      if (holiday.type === 'public') dates.push(...wholeDaysOff(holiday));
+    const key = `${place}/${year}`;
+    let ofYear = daysOffByPlaceAndYear.get(key);
+    if (!ofYear) {
+      holidays ??= holidaysFor(calendarName, calendar.country, calendar.region);
+      ofYear = holidays
+        .getHolidays(year)
+        .filter((holiday) => holiday.type === 'public')
+        .flatMap(wholeDaysOff);
+      remember(key, ofYear);
     }
+    dates.push(...ofYear);
   }
   return dates;
+}
+
+/**
+ * The public days off of a country (and region) in a year, as read from date-holidays, kept per
+ * process: the data never changes while it runs, and working them out again is by far the
+ * largest cost of loading a release's context (every new release loads one).
+ */
+const daysOffByPlaceAndYear = new Map<string, readonly CalendarDate[]>();
+/** Some 40 years for each of 50 places; the oldest entry makes room beyond that. */
+const MAX_REMEMBERED_YEARS = 2_000;
+
+function remember(key: string, dates: readonly CalendarDate[]): void {
+  if (daysOffByPlaceAndYear.size >= MAX_REMEMBERED_YEARS) {
+    const oldest = daysOffByPlaceAndYear.keys().next().value;
+    if (oldest !== undefined) daysOffByPlaceAndYear.delete(oldest);
+  }
+  daysOffByPlaceAndYear.set(key, Object.freeze(dates));
 }
 
 function holidaysFor(calendarName: string, country: string, region: string | undefined): Holidays {

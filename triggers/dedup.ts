@@ -28,3 +28,38 @@ export class RecentDeliveries {
     return this.seen.size;
   }
 }
+
+/**
+ * Releases this process found without a tombstone in the last minute, so that a burst of Jira
+ * updates to one issue asks Temporal once rather than once per delivery. Only the absence is
+ * kept, and only briefly: a release that ended since still has its closed run within the
+ * namespace's retention (a day at the least), which refuses a new start on its own
+ * (`rejectIfClosed`); a tombstone found is asked about again every time, so that one a person
+ * removes to start a release again is gone at once.
+ */
+export class RecentlyWithoutTombstone {
+  private readonly checkedAt = new Map<string, number>();
+
+  constructor(
+    private readonly ttlMs = 60_000,
+    private readonly capacity = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  has(issueKey: string): boolean {
+    const at = this.checkedAt.get(issueKey);
+    if (at === undefined) return false;
+    if (this.now() - at < this.ttlMs) return true;
+    this.checkedAt.delete(issueKey);
+    return false;
+  }
+
+  remember(issueKey: string): void {
+    this.checkedAt.delete(issueKey);
+    this.checkedAt.set(issueKey, this.now());
+    if (this.checkedAt.size > this.capacity) {
+      const oldest = this.checkedAt.keys().next().value;
+      if (oldest !== undefined) this.checkedAt.delete(oldest);
+    }
+  }
+}

@@ -39,7 +39,7 @@ import {
   type ReleaseInput,
 } from '../workflows/release/messages';
 import { taskDone } from '../workflows/onboarding/messages';
-import type { RecentDeliveries } from './dedup';
+import { RecentlyWithoutTombstone, type RecentDeliveries } from './dedup';
 import {
   accepted,
   eventAgeProblem,
@@ -408,6 +408,7 @@ export async function dispatchPlan(
   plan: { signals: PlannedSignal[]; ignored: string[] },
   workflows: WorkflowPort,
   workflowType: string,
+  withoutTombstone?: RecentlyWithoutTombstone,
 ): Promise<{
   results: { workflowId: string; signal: string; outcome: DispatchOutcome }[];
   ignored: string[];
@@ -420,7 +421,9 @@ export async function dispatchPlan(
       // A release that ended leaves a tombstone: however late or replayed, an event does not start
       // it again (after its own history has left retention, rejectIfClosed no longer can).
       const key = planned.start.issueKey;
-      if (!tombstoned.has(key)) tombstoned.set(key, await workflows.exists(releaseTombstoneId(key)));
+      if (!tombstoned.has(key))
+        tombstoned.set(key, !withoutTombstone?.has(key) && (await workflows.exists(releaseTombstoneId(key))));
+      if (!tombstoned.get(key)) withoutTombstone?.remember(key);
       if (tombstoned.get(key)) {
         notes.push(`release:${key} has ended (${releaseTombstoneId(key)}): ${planned.signal} starts nothing`);
         delete planned.start;
@@ -456,6 +459,8 @@ export interface JiraTriggerDeps {
   recent?: RecentDeliveries;
   /** The clock event ages are judged by (tests set it). */
   now?: () => number;
+  /** Releases recently found without a tombstone; a new one per handler by default. */
+  withoutTombstone?: RecentlyWithoutTombstone;
 }
 
 export function deliveryIdOf(req: TriggerRequest, body: Buffer): string {
@@ -466,6 +471,7 @@ export function deliveryIdOf(req: TriggerRequest, body: Buffer): string {
 }
 
 export function createJiraHandler(deps: JiraTriggerDeps): TriggerHandler {
+  const withoutTombstone = deps.withoutTombstone ?? new RecentlyWithoutTombstone();
   return async (req) => {
     requirePost(req);
     const body = requireSize(req);
@@ -484,7 +490,12 @@ export function createJiraHandler(deps: JiraTriggerDeps): TriggerHandler {
     if (earlier) return accepted({ ...earlier, duplicate: true });
     const plan = planJiraEvent(event, deps.config, deliveryId);
     if (plan.signals.length === 0) return ignored(plan.ignored.join('; '), { delivery: deliveryId });
-    const { results, ignored: notes } = await dispatchPlan(plan, deps.workflows, RELEASE_WORKFLOW_TYPE);
+    const { results, ignored: notes } = await dispatchPlan(
+      plan,
+      deps.workflows,
+      RELEASE_WORKFLOW_TYPE,
+      withoutTombstone,
+    );
     const answer: Record<string, unknown> = {
       delivery: deliveryId,
       results,

@@ -2,7 +2,7 @@
  * How workflows reach activities: each external system's activities on its own rate-limited
  * task queue beside the workflow's (`<queue>-jira`, …), core activities on the workflow's own.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import { activityTaskQueue, type ActivitySystem } from '../domain/task-queues';
 
 export function activitiesFor<T>(system: ActivitySystem | null) {
@@ -11,6 +11,19 @@ export function activitiesFor<T>(system: ActivitySystem | null) {
     taskQueue: system ? activityTaskQueue(base, system) : base,
     startToCloseTimeout: '1 minute',
     // An outage of hours must not break a promise made weeks ago; a day of retries then stops.
+    scheduleToCloseTimeout: '1 day',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+  });
+}
+
+/**
+ * Core activities run as local activities, in the worker that runs the workflow: for a quick
+ * look-up in the worker's own configuration, which needs no task queue of its own, no round trip
+ * through the server and no workflow task to take the result (a marker in the history instead).
+ */
+export function localActivitiesFor<T>() {
+  return proxyLocalActivities<T>({
+    startToCloseTimeout: '1 minute',
     scheduleToCloseTimeout: '1 day',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
   });

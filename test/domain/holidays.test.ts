@@ -155,6 +155,24 @@ describe('resolveBusinessCalendar on the example calendars', () => {
     expect(all['new-york']).toEqual(resolveBusinessCalendar(config, 'new-york', YEARS_2026_2027));
   });
 
+  it('gives the same days off whether the years were worked out before or not', () => {
+    // Each country and year is read from the library once per process and kept.
+    const first = resolveBusinessCalendar(config, 'london', { from: 2031, to: 2031 });
+    const wider = resolveBusinessCalendar(config, 'london', { from: 2030, to: 2032 });
+    const again = resolveBusinessCalendar(config, 'london', { from: 2030, to: 2032 });
+    expect(again).toEqual(wider);
+    expect(wider.holidays.filter((date) => date.startsWith('2031-'))).toEqual(first.holidays);
+    // What a caller does with its copy changes nothing for the next one.
+    (again.holidays as string[]).length = 0;
+    expect(resolveBusinessCalendar(config, 'london', { from: 2030, to: 2032 })).toEqual(wider);
+  });
+
+  it('still refuses an unknown region of a country whose holidays were read before', () => {
+    resolveBusinessCalendar(config, 'london', YEARS_2026_2027);
+    const config2 = withCalendars({ cornwall: { country: 'GB', region: 'CON' } });
+    expect(() => resolveBusinessCalendar(config2, 'cornwall', YEARS_2026_2027)).toThrow(/no region "CON"/);
+  });
+
   it('returns plain JSON, so a workflow receives exactly what was resolved', () => {
     const london = resolveBusinessCalendar(config, 'london', YEARS_2026_2027);
     expect(JSON.parse(JSON.stringify(london))).toEqual(london);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { jiraLabel } from '../../contracts/node/idempotency';
 import { workflowLabel } from '../../contracts/ids';
-import { RecentDeliveries } from '../../triggers/dedup';
+import { RecentDeliveries, RecentlyWithoutTombstone } from '../../triggers/dedup';
 import { runTrigger } from '../../triggers/gateway';
 import { createJiraHandler, planJiraEvent, parseTier, RELEASE_WORKFLOW_TYPE } from '../../triggers/jira';
 import { jiraDelivery } from '../../sandbox/simulate/vendor-events';
@@ -19,7 +19,12 @@ const config = loadExampleConfig();
 const SECRET = SECRETS.jira[0]!;
 const FIXTURE_NOW = 1_767_000_600_000;
 
-function setup(secrets: string[] = SECRETS.jira, recent?: RecentDeliveries, now = FIXTURE_NOW) {
+function setup(
+  secrets: string[] = SECRETS.jira,
+  recent?: RecentDeliveries,
+  now = FIXTURE_NOW,
+  withoutTombstone?: RecentlyWithoutTombstone,
+) {
   const workflows = new RecordingWorkflows();
   const handler = createJiraHandler({
     config,
@@ -28,6 +33,7 @@ function setup(secrets: string[] = SECRETS.jira, recent?: RecentDeliveries, now 
     // The fixtures' events happened a few minutes before this.
     now: () => now,
     ...(recent ? { recent } : {}),
+    ...(withoutTombstone ? { withoutTombstone } : {}),
   });
   const call = (request: ReturnType<typeof jiraDelivery>, method?: string) =>
     runTrigger(handler, toRequest(request, method), () => {});
@@ -296,10 +302,17 @@ describe('Jira routing', () => {
   });
 
   it('does not start a release again once it has ended, even after its history has left retention', async () => {
-    const { workflows, call } = setup();
+    let clock = Date.now();
+    const { workflows, call } = setup(
+      SECRETS.jira,
+      undefined,
+      FIXTURE_NOW,
+      new RecentlyWithoutTombstone(60_000, 100, () => clock),
+    );
     await call(jiraDelivery(issueCreated(config, FIXTURE_NOW - 120_000), SECRET));
-    // The release ends and leaves its tombstone; its own history is later gone.
+    // The release ends and leaves its tombstone; its own history is gone days later.
     workflows.finish('release:REL-9');
+    clock += 2 * 86_400_000;
     await workflows.start({
       workflowType: 'releaseTombstoneWorkflow',
       workflowId: 'release-tombstone:REL-9',
@@ -312,6 +325,41 @@ describe('Jira routing', () => {
       'release:REL-9 has ended (release-tombstone:REL-9): tierChanged starts nothing',
     );
     expect(workflows.running.has('release:REL-9')).toBe(false);
+  });
+
+  it('asks Temporal about a tombstone once a minute for a release updated again and again', async () => {
+    let clock = Date.now();
+    const { workflows, call } = setup(
+      SECRETS.jira,
+      undefined,
+      FIXTURE_NOW,
+      new RecentlyWithoutTombstone(60_000, 100, () => clock),
+    );
+    for (let i = 0; i < 5; i++) {
+      const res = await call(
+        jiraDelivery(issueCreated(config, FIXTURE_NOW - 60_000 + i), SECRET, `delivery-${i}`),
+      );
+      expect(res.status).toBe(200);
+    }
+    expect(workflows.lookups).toBe(1);
+    clock += 61_000;
+    await call(jiraDelivery(issueCreated(config, FIXTURE_NOW - 30_000), SECRET, 'delivery-later'));
+    expect(workflows.lookups).toBe(2);
+  });
+
+  it('asks again every time once a tombstone was found, so that one removed on purpose is gone at once', async () => {
+    const { workflows, call } = setup();
+    await workflows.start({
+      workflowType: 'releaseTombstoneWorkflow',
+      workflowId: 'release-tombstone:REL-9',
+      args: [],
+    });
+    const first = await call(jiraDelivery(issueCreated(config, FIXTURE_NOW - 60_000), SECRET, 'first'));
+    expect(first.body.ignored).toContain('has ended (release-tombstone:REL-9)');
+    workflows.running.delete('release-tombstone:REL-9');
+    await call(jiraDelivery(issueCreated(config, FIXTURE_NOW - 30_000), SECRET, 'second'));
+    expect(workflows.running.has('release:REL-9')).toBe(true);
+    expect(workflows.lookups).toBe(2);
   });
 
   it('starts a release without a product area that is not one short line', async () => {

@@ -7,7 +7,7 @@
  * same calendar events, a tier change adds or retires steps, a cancellation retires everything.
  * This module only wires the messages to the transitions and hands the rest to the shared loop.
  */
-import { activitiesFor } from '../activity-options';
+import { activitiesFor, localActivitiesFor } from '../activity-options';
 import {
   ApplicationFailure,
   condition,
@@ -118,6 +118,8 @@ export const READINESS_AT_SOURCE_PATCH = 'release-readiness-read-at-source';
 export const BUNDLE_AT_SOURCE_PATCH = 'release-bundle-read-at-source';
 /** Patch: a finished release leaves a tombstone. */
 export const TOMBSTONE_PATCH = 'release-tombstone';
+/** Patch: the release's context is loaded by a local activity, not an activity task. */
+export const LOCAL_CONTEXT_PATCH = 'release-context-local';
 
 /**
  * The input with its free text made safe: the product area becomes a search attribute and a
@@ -144,13 +146,21 @@ export async function releaseWorkflow(
   const wake = new Wake();
   const run = startRun(input, state);
 
+  const localCore = localActivitiesFor<Core>();
+  /**
+   * The PM's configuration, read from the worker's own: a local activity, which saves every new
+   * release an activity task and a workflow task. Runs that loaded it as an activity replay so.
+   */
+  const loadContext: Core['loadReleaseContext'] = (request) =>
+    patched(LOCAL_CONTEXT_PATCH) ? localCore.loadReleaseContext(request) : core.loadReleaseContext(request);
+
   /** Loads the PM's configuration, again when a date falls outside the years its calendar holds. */
   async function ensureContext(forDate: CalendarDate): Promise<void> {
     const year = Number(forDate.slice(0, 4));
     const loaded = state.context;
     if (loaded && year >= loaded.calendarYears.from && year + 1 <= loaded.calendarYears.to) return;
     const currentYear = new Date(Date.now()).getUTCFullYear();
-    state.context = await core.loadReleaseContext({
+    state.context = await loadContext({
       pmId: input.pmId,
       years: { from: Math.min(currentYear, year) - 1, to: Math.max(currentYear, year) + 1 },
     });
@@ -160,7 +170,7 @@ export async function releaseWorkflow(
   async function reloadContext(): Promise<void> {
     const years = state.context?.calendarYears;
     const currentYear = new Date(Date.now()).getUTCFullYear();
-    state.context = await core.loadReleaseContext({
+    state.context = await loadContext({
       pmId: input.pmId,
       years: years ?? { from: currentYear - 1, to: currentYear + 1 },
     });

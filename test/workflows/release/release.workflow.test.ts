@@ -167,6 +167,27 @@ describe('release workflow', () => {
     });
   });
 
+  it('loads the release context in the worker that runs it: a local activity, no activity task', async () => {
+    await withRelease(async ({ cal, today, start }) => {
+      const handle = await start(1, addWorkingDays(cal, today, 3));
+      await waitFor(handle, (s) => stepStatus(s, 'plan-comment') === 'done', 'the plan');
+      const result = await handle.result();
+      await recordHistory(
+        handle,
+        'release',
+        'context-local',
+        'Tier 1 whose context is loaded by a local activity (release-context-local)',
+      );
+      expect(result.phase).toBe('done');
+      const events = (await handle.fetchHistory()).events ?? [];
+      const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+      expect(scheduled).not.toContain('loadReleaseContext');
+      const markers = events.map((e) => e.markerRecordedEventAttributes?.markerName).filter(Boolean);
+      expect(markers).toContain('core_local_activity');
+      expect(markers).toContain('core_patch');
+    });
+  });
+
   it('Tier 2: bundle, readiness sub-tasks, async go/no-go, Day-3 check-in and an async retro page', async () => {
     await withRelease(async ({ world, cal, today, start, issueKey }) => {
       const launch = addWorkingDays(cal, today, 12);
