@@ -185,10 +185,15 @@ function missingType(name: string): never {
   throw new Error(`@temporalio/proto has no ${name}: KEPT_TYPES in temporal-definitions.ts needs updating`);
 }
 
-let trimmed: TrimmedDefinitions | undefined;
+const trimmed = new Map<boolean, TrimmedDefinitions>();
 
-export function trimmedTemporalDefinitions(): TrimmedDefinitions {
-  if (trimmed) return trimmed;
+/**
+ * `onlyTriggerMethods` false keeps every method and message of the client's services (as bundles
+ * were made before), for measure.ts to show what keeping only the triggers' is worth.
+ */
+export function trimmedTemporalDefinitions(onlyTriggerMethods = true): TrimmedDefinitions {
+  const done = trimmed.get(onlyTriggerMethods);
+  if (done) return done;
   const definitions = readShippedDefinitions();
   const bytesBefore = JSON.stringify(definitions).length;
   const api = definitions.temporal?.nested?.api?.nested;
@@ -199,7 +204,7 @@ export function trimmedTemporalDefinitions(): TrimmedDefinitions {
   delete definitions.coresdk;
   delete api.cloud;
   for (const namespace of Object.values(definitions)) dropMethodOptions(namespace);
-  keepOnlyWhatTriggersUse(definitions);
+  if (onlyTriggerMethods) keepOnlyWhatTriggersUse(definitions);
   const json = JSON.stringify(definitions);
   // Every type a kept definition names must still be there; resolveAll throws on the first that is not.
   const root = new protobuf.Root().addJSON(JSON.parse(json) as Record<string, protobuf.AnyNestedObject>);
@@ -209,13 +214,14 @@ export function trimmedTemporalDefinitions(): TrimmedDefinitions {
     const missing = KEPT_METHODS[name].filter((method) => !service.methods[method]);
     if (missing.length > 0) throw new Error(`${name} has no ${missing.join(', ')} in @temporalio/proto`);
   }
-  trimmed = { json, bytesBefore, bytesAfter: json.length };
-  return trimmed;
+  const result = { json, bytesBefore, bytesAfter: json.length };
+  trimmed.set(onlyTriggerMethods, result);
+  return result;
 }
 
 /** The module that replaces `@temporalio/proto/protos/json-module.js` in a bundle. */
-export function definitionsModule(): string {
-  const { json } = trimmedTemporalDefinitions();
+export function definitionsModule(onlyTriggerMethods = true): string {
+  const { json } = trimmedTemporalDefinitions(onlyTriggerMethods);
   const compressed = brotliCompressSync(json, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: json.length },
   }).toString('base64');
@@ -231,12 +237,12 @@ export function definitionsModule(): string {
 }
 
 /** The esbuild plugin: trimmed definitions, and no `@grpc/proto-loader`. */
-export function temporalDefinitionsPlugin(): Plugin {
+export function temporalDefinitionsPlugin(onlyTriggerMethods = true): Plugin {
   return {
     name: 'prodops-temporal-definitions',
     setup(build) {
       build.onLoad({ filter: /[\\/]@temporalio[\\/]proto[\\/]protos[\\/]json-module\.js$/ }, () => ({
-        contents: definitionsModule(),
+        contents: definitionsModule(onlyTriggerMethods),
         loader: 'js',
       }));
       build.onResolve({ filter: /^@grpc\/proto-loader$/ }, () => ({
