@@ -5,7 +5,7 @@
  * namespace; Temporal Cloud takes an API key (TEMPORAL_API_KEY) or a client certificate
  * (TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, paths to PEM files), which stay in the environment
  * like every other secret. Every client encrypts payloads when PRODOPS_PAYLOAD_KEY is set
- * (runtime/payload-codec.ts).
+ * (runtime/payload-codec.ts). A trigger function's client is runtime/temporal-workflow-client.ts.
  */
 import { Client, Connection, ServiceError } from '@temporalio/client';
 import {
@@ -66,20 +66,6 @@ export async function withTemporal<T>(
   } finally {
     await session.close();
   }
-}
-
-/**
- * A client whose connection opens on first use, for a process that must start (and answer 503)
- * while Temporal is unreachable, such as a deployed trigger function.
- */
-export function lazyTemporalClient(temporal: TemporalSettings, env: NodeJS.ProcessEnv = process.env): Client {
-  const connection = Connection.lazy(temporalConnectionOptions(temporal, env));
-  const dataConverter = dataConverterFromEnv(env);
-  return new Client({
-    connection,
-    namespace: temporal.namespace,
-    ...(dataConverter ? { dataConverter } : {}),
-  });
 }
 
 function describeConnectError(error: unknown, timeoutMs: number): string {

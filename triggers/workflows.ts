@@ -7,9 +7,11 @@
  * as values; an unreachable or refusing Temporal is a TemporalUnavailableError, which the
  * function answers with 503 so that Jira and Google deliver again later.
  */
-import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { lazyTemporalClient } from '../runtime/temporal';
+import type { Client } from '@temporalio/client';
+// From its own module, not the package's index: see runtime/temporal-workflow-client.ts.
+import { ServiceError } from '@temporalio/client/lib/errors';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { lazyWorkflowClient } from '../runtime/temporal-workflow-client';
 import type { TemporalSettings } from '../runtime/temporal-options';
 import { TemporalUnavailableError, type WorkflowPort } from './workflow-port';
 
@@ -34,7 +36,10 @@ function unavailable(error: unknown): TemporalUnavailableError {
   return new TemporalUnavailableError(`Temporal did not take the event: ${detail}`, { cause: error });
 }
 
-export function temporalPort(client: Client, options: TemporalPortOptions): WorkflowPort {
+/** A `Client`, or the lean workflow client of a deployed function (lazyWorkflowClient). */
+export type TemporalClientLike = Pick<Client, 'workflow' | 'connection'>;
+
+export function temporalPort(client: TemporalClientLike, options: TemporalPortOptions): WorkflowPort {
   const deadlineMs = options.deadlineMs ?? 5_000;
   const bounded = <T>(call: () => Promise<T>): Promise<T> =>
     client.connection.withDeadline(Date.now() + deadlineMs, call);
@@ -110,5 +115,5 @@ export function temporalWorkflowPort(
   temporal: TemporalSettings,
   env: NodeJS.ProcessEnv = process.env,
 ): WorkflowPort {
-  return temporalPort(lazyTemporalClient(temporal, env), { taskQueue: temporal.taskQueue });
+  return temporalPort(lazyWorkflowClient(temporal, env), { taskQueue: temporal.taskQueue });
 }

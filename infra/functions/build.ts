@@ -23,7 +23,7 @@
  *
  *   npx tsx infra/functions/build.ts [--config PATH] [--out DIR] [--only jira|notion|calendar|insights]
  */
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -60,6 +60,17 @@ export interface BundleShape {
   /** Temporal's API definitions without what a client never reads, and no gRPC proto-loader. */
   trimTemporal: boolean;
   /**
+   * With trimTemporal: the services with only the methods a trigger calls, and only the messages
+   * those reach (temporal-definitions.ts); otherwise every method and message of the services.
+   */
+  triggerMethodsOnly: boolean;
+  /**
+   * The workflow client alone, from its own modules (runtime/temporal-workflow-client.ts);
+   * otherwise the `Client` of `@temporalio/client`'s index, with its schedule, task-queue,
+   * activity and Nexus clients.
+   */
+  leanClient: boolean;
+  /**
    * The Temporal client in files of its own, loaded by the first delivery that needs it;
    * otherwise one file, with the client loaded at start.
    */
@@ -70,6 +81,8 @@ export const DEPLOYED_SHAPE: BundleShape = {
   minify: true,
   configSnapshot: true,
   trimTemporal: true,
+  triggerMethodsOnly: true,
+  leanClient: true,
   lazyTemporal: true,
 };
 
@@ -140,6 +153,35 @@ function functionModule(name: TriggerName, shape: BundleShape, text: string, con
     `${ENTRY[name]}();`,
   );
   return lines.join('\n');
+}
+
+/**
+ * For measure.ts: the function's client made as a `Client` of the package's index, as bundles
+ * were before runtime/temporal-workflow-client.ts.
+ */
+function wholeClientPlugin(): Plugin {
+  return {
+    name: 'prodops-whole-client',
+    setup(b) {
+      b.onResolve({ filter: /[\\/]runtime[\\/]temporal-workflow-client$/ }, () => ({
+        path: 'whole-client',
+        namespace: 'prodops-whole-client',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'prodops-whole-client' }, () => ({
+        contents: [
+          `import { Client, Connection } from '@temporalio/client';`,
+          `import { dataConverterFromEnv } from './runtime/payload-codec';`,
+          `import { temporalConnectionOptions } from './runtime/temporal-options';`,
+          `export function lazyWorkflowClient(temporal, env = process.env) {`,
+          `  const dataConverter = dataConverterFromEnv(env);`,
+          `  return new Client({ connection: Connection.lazy(temporalConnectionOptions(temporal, env)), namespace: temporal.namespace, ...(dataConverter ? { dataConverter } : {}) });`,
+          `}`,
+        ].join('\n'),
+        resolveDir: ROOT,
+        loader: 'js',
+      }));
+    },
+  };
 }
 
 /**
@@ -222,7 +264,8 @@ export async function buildFunctions(
             }));
           },
         },
-        ...(shape.trimTemporal ? [temporalDefinitionsPlugin()] : []),
+        ...(shape.trimTemporal ? [temporalDefinitionsPlugin(shape.triggerMethodsOnly)] : []),
+        ...(shape.leanClient ? [] : [wholeClientPlugin()]),
       ],
       minify: shape.minify,
       legalComments: 'none',

@@ -2,7 +2,8 @@
  * The deployable artifact: a function bundled by infra/functions/build.ts, started by the
  * Functions Framework's own command exactly as the Cloud Functions runtime starts it.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,6 +15,7 @@ import { COMPILE_CACHE_DIR } from '../../infra/functions/compile-cache';
 import { limitFrameworkBodies } from '../../infra/functions/body-limit';
 import { signBody } from '../../triggers/verify';
 import { eventually } from '../triggers/eventually';
+import { createDevServerEnv, uniqueId } from '../helpers/temporal';
 
 const FRAMEWORK = join(
   dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework')),
@@ -232,6 +234,117 @@ describe('the bundled jira function', () => {
       configSha256: string;
     };
     expect(info.configSha256).toBe(createHash('sha256').update(readFileSync(configPath)).digest('hex'));
+  });
+});
+
+describe('the bundled jira function against a real Temporal server', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await createDevServerEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  // The bundle's client carries only the WorkflowService methods a trigger calls, and only the
+  // messages they reach (infra/functions/temporal-definitions.ts): this is the proof that what it
+  // carries is enough, with every outcome a Jira delivery can have.
+  it('signals-with-start a release that does not exist yet, signals it again, and refuses a closed one', async () => {
+    const {
+      functions: [built],
+    } = await buildFunctions({ outDir, only: ['jira'] });
+    const taskQueue = uniqueId('bundle');
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = spawn(
+      process.execPath,
+      [FRAMEWORK, '--target=jira', `--source=${built!.dir}`, `--port=${port}`],
+      {
+        env: runtimeEnv({
+          PRODOPS_JIRA_WEBHOOK_SECRETS: SECRET,
+          PRODOPS_TEMPORAL_ADDRESS: env.address,
+          PRODOPS_TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+          PRODOPS_TEMPORAL_TASK_QUEUE: taskQueue,
+        }),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+
+    const issueKey = `REL-${Math.floor(Math.random() * 1e6)}`;
+    const workflowId = `release:${issueKey}`;
+    const deliver = async (identifier: string) => {
+      const body = JSON.stringify({
+        timestamp: Date.now(),
+        webhookEvent: 'jira:issue_created',
+        user: { accountId: '5f1a00000000000000000ana' },
+        issue: {
+          key: issueKey,
+          fields: {
+            project: { key: 'REL' },
+            issuetype: { name: 'Task', subtask: false },
+            assignee: { accountId: '5f1a00000000000000000ana' },
+            customfield_10050: { value: '2' },
+            customfield_10051: '2027-06-01',
+          },
+        },
+      });
+      const response = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature': signBody(SECRET, body),
+          'x-atlassian-webhook-identifier': identifier,
+        },
+        body,
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as {
+          results?: { workflowId: string; signal: string; outcome: string }[];
+        },
+      };
+    };
+    const signalsOf = async (runId: string) => {
+      const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      return (history.events ?? [])
+        .map((event) => event.workflowExecutionSignaledEventAttributes?.signalName)
+        .filter((name): name is string => typeof name === 'string');
+    };
+
+    // No workflow of the id exists: the delivery starts it, with its signals.
+    const first = await eventually(
+      () => deliver('first').catch(() => undefined),
+      'the function to listen',
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${stderr}`);
+    });
+    expect(first.status, stderr).toBe(200);
+    const signals = first.body.results!.map((r) => r.signal);
+    expect(signals.length).toBeGreaterThan(0);
+    expect(first.body.results!.every((r) => r.workflowId === workflowId && r.outcome === 'delivered')).toBe(
+      true,
+    );
+    const started = await env.client.workflow.getHandle(workflowId).describe();
+    expect(started.status.name).toBe('RUNNING');
+    expect(started.type).toBe('releaseWorkflow');
+    expect(started.taskQueue).toBe(taskQueue);
+    expect(await signalsOf(started.runId)).toEqual(signals);
+
+    // Another delivery signals the same run.
+    const second = await deliver('second');
+    expect(second.status).toBe(200);
+    expect(second.body.results!.every((r) => r.outcome === 'delivered')).toBe(true);
+    expect((await env.client.workflow.getHandle(workflowId).describe()).runId).toBe(started.runId);
+    expect(await signalsOf(started.runId)).toEqual([...signals, ...signals]);
+
+    // A release that has ended is not started again, however late Jira delivers.
+    await env.client.workflow.getHandle(workflowId).terminate('ended for the test');
+    const late = await deliver('late');
+    expect(late.status).toBe(200);
+    expect(late.body.results!.every((r) => r.outcome === 'closed')).toBe(true);
+    expect((await env.client.workflow.getHandle(workflowId).describe()).runId).toBe(started.runId);
   });
 });
 
