@@ -65,6 +65,13 @@ async function progressOf(client: Client, workflowId: string): Promise<Progress 
   }
 }
 
+async function runningWorkflows(client: Client): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of client.workflow.list({ query: 'ExecutionStatus = "Running"' }))
+    ids.push(execution.workflowId);
+  return ids;
+}
+
 /**
  * Waits until every workflow is idle (no workflow task, no activity in flight), or until none
  * has moved for `stallMs`, or `capMs` has passed. The workflows still busy then are stuck.
@@ -79,9 +86,13 @@ export async function settle(
   let lastMove = Date.now();
   let idleRounds = 0;
   for (;;) {
-    const states = await inLanes(tracked, 8, async (t) => ({
-      id: t.workflowId,
-      progress: await progressOf(client, t.workflowId).catch(() => undefined),
+    // The acknowledged workflows, and every other one running: the routes that start them (a
+    // Notion event's), the coordinators they call.
+    const ids = new Set(tracked.map((t) => t.workflowId));
+    for (const id of await runningWorkflows(client).catch(() => [])) ids.add(id);
+    const states = await inLanes([...ids], 8, async (id) => ({
+      id,
+      progress: await progressOf(client, id).catch(() => undefined),
     }));
     let busy: string[] = [];
     for (const { id, progress } of states) {
