@@ -106,13 +106,13 @@ function stormRules(forMs: number, seed: number): FaultRule[] {
       vendor,
       seed: seed + i,
       fault: { kind: 'status', statuses: [429, 500], retryAfterSeconds: 1, probability: 0.3, forMs },
-    } as FaultRule,
+    },
     {
       route: '*',
       vendor,
       seed: seed + 10 + i,
       fault: { kind: 'drop', probability: 0.05, forMs },
-    } as FaultRule,
+    },
   ]);
 }
 
@@ -128,9 +128,7 @@ function creatingRoutes(stack: ChaosStack): string[] {
 }
 
 function timeoutRules(stack: ChaosStack, times: number): FaultRule[] {
-  return creatingRoutes(stack).map(
-    (route) => ({ route, fault: { kind: 'dropResponse', times } }) as FaultRule,
-  );
+  return creatingRoutes(stack).map((route) => ({ route, fault: { kind: 'dropResponse', times } }));
 }
 
 const newIn = (after: Set<string>, before: Set<string>) => [...after].filter((k) => !before.has(k));
@@ -178,6 +176,10 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosResult>
       const lostNow = new Set(await lostWorkflows(stack.client, mix.tracked));
       const missingNow = new Set(await missingArtifacts(stack.client, stack.sandbox, mix.tracked));
       const doublesNow = await doublesIn(stack.sandbox.url);
+      if (doublesNow.unkeyed > doubles.unkeyed)
+        mix.problems.push(
+          `${fault}: ${doublesNow.unkeyed - doubles.unkeyed} artifacts made without an idempotency key`,
+        );
       const unacknowledged = mix.problems
         .slice(problemsBefore)
         .filter((p) => p.includes('never acknowledged') || p.includes('never succeeded'));

@@ -38,7 +38,9 @@ describe.skipIf(!CLI)('the fault-injection run (quick)', () => {
       'all-together',
     ]);
     // Work was done under every fault: each wave added workflows.
-    expect(result.rows.every((row, i) => i === 0 || row.workflows > result.rows[i - 1]!.workflows)).toBe(true);
+    expect(result.rows.every((row, i) => i === 0 || row.workflows > result.rows[i - 1]!.workflows)).toBe(
+      true,
+    );
     expect(result.problems, result.problems.join('\n')).toEqual([]);
   });
 });
