@@ -14,7 +14,7 @@ import type { Tracked } from './mix';
 
 /** Runs `work` over `items`, `lanes` at a time. */
 async function inLanes<T, R>(items: T[], lanes: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results: R[] = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: lanes }, async () => {
@@ -95,7 +95,7 @@ export async function settle(
       id,
       progress: await progressOf(client, id).catch(() => undefined),
     }));
-    let busy: string[] = [];
+    const busy: string[] = [];
     for (const { id, progress } of states) {
       // The server did not answer (restarting): not idle, not moved.
       if (progress === undefined) {
@@ -112,7 +112,6 @@ export async function settle(
     idleRounds = busy.length === 0 ? idleRounds + 1 : 0;
     if (idleRounds >= 2) return [];
     if (Date.now() - lastMove >= options.stallMs || Date.now() - started >= options.capMs) return busy;
-    busy = [];
     await new Promise((r) => setTimeout(r, options.pollMs ?? 2_000));
   }
 }

@@ -198,7 +198,8 @@ export class Mix {
     for (let i = 0; i < size.onboardings; i++) {
       const n = this.onboardingSeq++;
       const id = `chaos-${this.runId}-${n}`;
-      const start = addCalendarDays('2027-03-01', 7 * n);
+      // Tuesdays from March on: working days in every calendar of the example (Easter Monday is not).
+      const start = addCalendarDays('2027-03-02', 7 * n);
       const event = await simulateFreelancerIntake(sandboxUrl, stack.config, {
         name: `Chaos Freelancer ${n}`,
         email: `${id}@freelance.example`,

@@ -239,7 +239,7 @@ async function inject(
       const until = Date.now() + timings.stormMs;
       for (const rule of stormRules(timings.stormMs, seed)) stack.sandbox.injectFault(rule);
       await mix.deliver(wave, ONCE);
-      await sleep(until - Date.now());
+      await sleep(Math.max(0, until - Date.now()));
       stack.sandbox.clearFaults();
       return;
     }
@@ -266,7 +266,7 @@ async function inject(
       await waitForActivity(stack);
       await stack.restartServer(timings.serverDownMs);
       await delivering;
-      await sleep(until - Date.now());
+      await sleep(Math.max(0, until - Date.now()));
       stack.sandbox.clearFaults();
       return;
     }

@@ -105,8 +105,8 @@ function startServerProcess(cli: string, dbFile: string, port: number, namespace
     output.push(chunk.toString('utf8'));
     if (output.length > 50) output.shift();
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return { child, exited, output };
 }
