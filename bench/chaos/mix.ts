@@ -90,6 +90,11 @@ export class Mix {
   /** Deliveries held back for a late resend. */
   private readonly late: VendorRequest[] = [];
   readonly problems: string[] = [];
+  /**
+   * Pages the mix itself added to Notion with the integration's credentials (the intake rows a
+   * person would fill in): the audit counts them as unkeyed, and they are not prodops' doing.
+   */
+  simulatedPages = 0;
 
   constructor(
     private readonly stack: ChaosStack,
@@ -210,6 +215,7 @@ export class Mix {
         end: addCalendarDays(start, 90),
         tools: ['jira', 'notion'],
       });
+      this.simulatedPages += 1;
       const request = notionDelivery(event, SECRETS.notion[0]!);
       wave.webhooks.push(request);
       wave.starts.push({

@@ -9,7 +9,7 @@ import { runChaos } from '../../bench/chaos/run';
 const CLI = process.env.TEMPORAL_CLI_PATH;
 
 describe.skipIf(!CLI)('the fault-injection run (quick)', () => {
-  it('loses, strands, doubles and misses nothing under any fault', { timeout: 240_000 }, async () => {
+  it('loses, strands, doubles and misses nothing under any fault', { timeout: 600_000 }, async () => {
     const log: string[] = [];
     const result = await runChaos({ quick: true, log: (line) => log.push(line) });
     const counts = result.rows.map((row) => ({
