@@ -17,6 +17,7 @@ import {
 import { fileURLToPath } from 'node:url';
 import { activityTaskQueue, type ActivitySystem } from '../domain/task-queues';
 import { vendorCallInterceptors } from './vendor-calls';
+import { livenessInterceptors } from './liveness';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Workflow interceptors of a deployed worker: each signal logged with its delivery id. */
@@ -97,9 +98,10 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       taskQueue: setup.taskQueue,
       ...workflowSource,
       // A prebuilt bundle carries the interceptors it was built with.
-      ...(telemetry && !setup.workflowBundle
-        ? { interceptors: { workflowModules: [WORKFLOW_OBSERVABILITY_PATH] } }
-        : {}),
+      interceptors: {
+        ...(telemetry && !setup.workflowBundle ? { workflowModules: [WORKFLOW_OBSERVABILITY_PATH] } : {}),
+        activity: [livenessInterceptors()],
+      },
       activities: setup.localActivities ?? {},
     }),
   ];
@@ -114,9 +116,12 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         activities,
         maxTaskQueueActivitiesPerSecond:
           setup.dispatchLimits?.[system] ?? activityDispatchLimit(system, setup.rateLimits),
-        ...(telemetry
-          ? { interceptors: { activity: [vendorCallInterceptors(system, telemetry.meter)] } }
-          : {}),
+        interceptors: {
+          activity: [
+            livenessInterceptors(),
+            ...(telemetry ? [vendorCallInterceptors(system, telemetry.meter)] : []),
+          ],
+        },
         // Notion's activities wait for turns in the request budget inside their timeout: a few
         // at a time are enough to keep the budget busy, and none waits long.
         ...(system === 'notion'

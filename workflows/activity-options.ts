@@ -10,6 +10,9 @@ export function activitiesFor<T>(system: ActivitySystem | null) {
   return proxyActivities<T>({
     taskQueue: system ? activityTaskQueue(base, system) : base,
     startToCloseTimeout: '1 minute',
+    // Every attempt heartbeats while it runs (workers/liveness.ts): a worker that dies mid-call
+    // is noticed within 20 s and the call retried elsewhere, not after the whole minute.
+    heartbeatTimeout: '20 seconds',
     // An outage of hours must not break a promise made weeks ago; a day of retries then stops.
     scheduleToCloseTimeout: '1 day',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },

@@ -145,6 +145,8 @@ export async function routeFreelancer(
 
 const ACTIVITY_OPTIONS = {
   startToCloseTimeout: '1 minute',
+  // A dead worker is noticed by its missing heartbeats (workers/liveness.ts).
+  heartbeatTimeout: '20 seconds',
   scheduleToCloseTimeout: '1 hour',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 } as const;

@@ -80,6 +80,8 @@ export async function notionEventWorkflow(input: NotionEventInput): Promise<Noti
   const base = workflowInfo().taskQueue;
   const options = {
     startToCloseTimeout: '1 minute',
+    // A dead worker is noticed by its missing heartbeats (workers/liveness.ts).
+    heartbeatTimeout: '20 seconds',
     scheduleToCloseTimeout: '1 hour',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
   } as const;
