@@ -319,7 +319,7 @@ describe('the Google Cloud stack', () => {
   });
 
   it('hands the payload keys to every Temporal client as secrets, and to no one else', () => {
-    const payloadEnvs = [SECRETS.payloadKey.env, SECRETS.payloadOldKeys.env];
+    const payloadEnvs: string[] = [SECRETS.payloadKey.env, SECRETS.payloadOldKeys.env];
     expect(payloadEnvs).toEqual(['PRODOPS_PAYLOAD_KEY', 'PRODOPS_PAYLOAD_KEYS']);
     const clients = new Set<string>();
     for (const name of Object.keys(FUNCTION_SECRET_IDS)) {
