@@ -1,12 +1,12 @@
 /**
  * The renewal workflow's message handlers: Notion changes and budget positions (signals), and
  * people's commands (updates, validated first, refused with the field or the reason named),
- * each wired to the pure transitions of state.ts and waking the loop. A decision or snooze is
- * signed by an operator (workflows/operator-identity.ts); runs that took unsigned ones before
+ * each wired to the pure transitions of state.ts and waking the loop. A change, a decision or a
+ * snooze from the command line is signed by an operator (workflows/operator-identity.ts); runs that took unsigned ones before
  * signatures existed replay them as they were.
  */
-import { condition, setHandler } from '@temporalio/workflow';
-import { type OperatorAuth, type OperatorGrant } from '../../domain/operators';
+import { condition, patched, setHandler } from '@temporalio/workflow';
+import { describeActor, mayActFor, type OperatorAuth, type OperatorGrant } from '../../domain/operators';
 import { attempt, isRepeat } from '../entity-loop';
 import { authenticateOperator, scopeOf, takesUnsignedCommands, UNSIGNED_REFUSAL } from '../operator-identity';
 import {
@@ -73,11 +73,33 @@ function wireSignals(run: RenewalRun): void {
   });
 }
 
+/**
+ * Patch: a subscription set from the command line must be signed by an operator, who sets it as
+ * themselves or, with the `product-ops` grant, for the person named. Runs that took unsigned
+ * changes before replay them as they were.
+ */
+export const SIGNED_SUBSCRIPTION_PATCH = 'subscription-change-signed';
+
+/** Keeping the subscriptions is product ops' work: acting for someone else needs that grant. */
+function refuseChangeGrant(run: RenewalRun, by: string, operator: OperatorGrant): void {
+  const refused = mayActFor(operator, by, 'product-ops');
+  if (!refused) return;
+  log(run, `refused a change for ${by} (operator ${operator.id}): ${refused}`);
+  throw refusal(refused, RenewalRefusals.notAllowed);
+}
+
 function wireSetSubscription(run: RenewalRun): void {
-  const { state, wake } = run;
+  const { state, wake, workflowId } = run;
   setHandler(
     setSubscription,
     async (command) => {
+      // An unsigned change of an old run goes on synchronously, exactly as it ran.
+      let operator: OperatorGrant | null = null;
+      if (command.auth !== undefined || patched(SIGNED_SUBSCRIPTION_PATCH)) {
+        if (command.auth === undefined) refuseUnsigned(run, 'a change', command.by);
+        operator = await signedBy(run, setSubscription.name, 'a change', command);
+        refuseChangeGrant(run, command.by, operator);
+      }
       const id = propose(state, {
         fields: command.fields,
         actor: { by: command.by, via: command.via },
@@ -98,6 +120,7 @@ function wireSetSubscription(run: RenewalRun): void {
             problems: outcome.problems,
           },
         );
+      if (operator) log(run, `subscription set by ${describeActor(command.by, command.via, operator.id)}`);
       const target = run.settlesAt.get(id);
       run.settlesAt.delete(id);
       // Superseded by a newer change before it was processed: the turn after now settles both.
@@ -112,11 +135,16 @@ function wireSetSubscription(run: RenewalRun): void {
             `${state.subscriptionId} has ended (${state.lifecycle} on ${state.endedOn})`,
             RenewalRefusals.ended,
           );
+        if (!command || typeof command !== 'object')
+          throw refusal('the command must be an object with fields, by and via', RenewalRefusals.invalid);
+        if (typeof command.by !== 'string' || command.by.trim() === '' || command.by.length > 100)
+          throw refusal('by must name who sets the subscription (a person id)', RenewalRefusals.invalid);
         const problems = shapeProblems(command.fields);
         if (problems.length > 0)
           throw refusal(`${state.subscriptionId}: ${describeProblems(problems)}`, RenewalRefusals.invalid, {
             problems,
           });
+        refuseIdentity(identityProblem(state, workflowId, setSubscription.name, command, Date.now()));
       },
     },
   );
