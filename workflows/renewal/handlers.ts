@@ -6,6 +6,7 @@
  * signatures existed replay them as they were.
  */
 import { condition, patched, setHandler } from '@temporalio/workflow';
+import { isValidDate } from '../../domain/business-calendar';
 import { describeActor, mayActFor, type OperatorAuth, type OperatorGrant } from '../../domain/operators';
 import { attempt, isRepeat } from '../entity-loop';
 import { authenticateOperator, scopeOf, takesUnsignedCommands, UNSIGNED_REFUSAL } from '../operator-identity';
@@ -135,8 +136,7 @@ function wireSetSubscription(run: RenewalRun): void {
             `${state.subscriptionId} has ended (${state.lifecycle} on ${state.endedOn})`,
             RenewalRefusals.ended,
           );
-        if (!command || typeof command !== 'object')
-          throw refusal('the command must be an object with fields, by and via', RenewalRefusals.invalid);
+        requireCommand(command, 'fields, by and via');
         if (typeof command.by !== 'string' || command.by.trim() === '' || command.by.length > 100)
           throw refusal('by must name who sets the subscription (a person id)', RenewalRefusals.invalid);
         const problems = shapeProblems(command.fields);
@@ -198,6 +198,12 @@ function refuseUnsigned(run: RenewalRun, what: string, by: string): never {
 const who = (by: string, via: string, operator: OperatorGrant | null): string =>
   `${by} (${via}${operator && operator.id !== by ? `, operator ${operator.id}` : ''})`;
 
+/** A command that is no object at all is refused before any field of it is read. */
+function requireCommand(command: unknown, fields: string): void {
+  if (!command || typeof command !== 'object' || Array.isArray(command))
+    throw refusal(`the command must be an object with ${fields}`, RenewalRefusals.invalid);
+}
+
 /** The validator's refusal of a command's channel or signature, if any. */
 function refuseIdentity(problem: ReturnType<typeof identityProblem>): void {
   if (!problem) return;
@@ -239,6 +245,9 @@ function wireDecisions(run: RenewalRun): void {
     },
     {
       validator: (command: DecideCommand) => {
+        requireCommand(command, 'decision, by and via');
+        if (command.note !== undefined && (typeof command.note !== 'string' || command.note.length > 2_000))
+          throw refusal('note must be text of at most 2000 characters', RenewalRefusals.invalid);
         const problem = decisionProblem(state, command);
         if (problem)
           throw refusal(
@@ -276,8 +285,16 @@ function wireDecisions(run: RenewalRun): void {
     },
     {
       validator: (command: SnoozeCommand) => {
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(command.until))
-          throw refusal(`until "${command.until}" is not a date written YYYY-MM-DD`);
+        requireCommand(command, 'until, by and via');
+        if (typeof command.by !== 'string' || command.by.trim() === '' || command.by.length > 100)
+          throw refusal('by must name who snoozes (a person id)', RenewalRefusals.invalid);
+        if (command.note !== undefined && (typeof command.note !== 'string' || command.note.length > 2_000))
+          throw refusal('note must be text of at most 2000 characters', RenewalRefusals.invalid);
+        if (!isValidDate(command.until))
+          throw refusal(
+            `until "${String(command.until).slice(0, 40)}" is not a date written YYYY-MM-DD`,
+            RenewalRefusals.invalid,
+          );
         const problem = snoozeProblem(state, command, todayOf(run));
         if (problem) throw refusal(problem, RenewalRefusals.notAllowed);
         refuseIdentity(identityProblem(state, workflowId, snoozeReminder.name, command, Date.now()));
