@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { gmail_v1 } from 'googleapis';
 import { ErrorTypes, invalidInput, type OperationContext } from './errors';
 import { callGoogle } from './google-auth';
-import { Context } from '@temporalio/activity';
+import { warnFromActivity } from './activity-context';
 import { fingerprint, mailToken, messageId } from '../contracts/node/idempotency';
 
 export interface GmailActivityDeps {
@@ -65,15 +65,7 @@ const ADDRESS = /^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[^\s@<>(),;:"[\]\\]
 
 export function createGmailActivities(deps: GmailActivityDeps) {
   const now = deps.now ?? (() => new Date());
-  const warn =
-    deps.warn ??
-    ((message: string) => {
-      try {
-        Context.current().log.warn(message);
-      } catch {
-        console.warn(message);
-      }
-    });
+  const warn = deps.warn ?? warnFromActivity;
 
   async function sendMail(input: SendMailInput): Promise<SendMailResult> {
     const ctx: OperationContext = { system: SYSTEM, operation: 'messages.send', key: input.idempotencyKey };

@@ -7,7 +7,8 @@
  *
  * The plain functions below are also what `prodops leave check` uses for its dry run.
  */
-import { activityInfo, getClient } from '@temporalio/activity';
+import { activityInfo } from '@temporalio/activity';
+import { temporalClient } from './activity-context';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   WithStartWorkflowOperation,
@@ -179,17 +180,7 @@ export async function readLeaveOfPeople(
 }
 
 export function createLeaveActivities(deps: LeaveActivityDeps) {
-  const client = (what: string): Client => {
-    if (deps.temporal) return deps.temporal;
-    try {
-      return getClient();
-    } catch {
-      throw ApplicationFailure.nonRetryable(
-        `${what} needs a Temporal client: run it as an activity of a worker, or pass one`,
-        'MissingTemporalClient',
-      );
-    }
-  };
+  const client = (what: string): Client => temporalClient(deps.temporal, what);
 
   /** Runs a coordinator update; a refusal by its validator is permanent, anything else is retried. */
   async function coordinatorUpdate<T>(what: string, call: () => Promise<T>): Promise<T> {

@@ -22,7 +22,7 @@ import {
   type QueryDataSourceParameters,
   type UpdatePageParameters,
 } from '@notionhq/client';
-import { Context } from '@temporalio/activity';
+import { warnFromActivity } from './activity-context';
 import { ApplicationFailure } from '@temporalio/common';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
@@ -481,15 +481,7 @@ function pageIsGone(error: unknown): boolean {
 export function createNotionActivities(deps: NotionActivityDeps) {
   const { client } = deps;
   const keyProperty = deps.keyProperty ?? DEFAULT_KEY_PROPERTY;
-  const warn =
-    deps.warn ??
-    ((message: string) => {
-      try {
-        Context.current().log.warn(message);
-      } catch {
-        console.warn(message);
-      }
-    });
+  const warn = deps.warn ?? warnFromActivity;
 
   /**
    * Runs one Notion call. Notion's 409 `conflict_error` means a concurrent edit collided and

@@ -12,7 +12,7 @@
  *
  * The plain functions are also what `prodops budget` uses.
  */
-import { getClient } from '@temporalio/activity';
+import { temporalClient } from './activity-context';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { OrgConfig, PersonConfig } from '../domain/config';
@@ -157,16 +157,7 @@ export interface RenewalActivityDeps {
 export function createRenewalActivities(deps: RenewalActivityDeps) {
   const memos = async (): Promise<SubscriptionMemo[]> => {
     if (deps.subscriptions) return deps.subscriptions();
-    let client: Client;
-    try {
-      client = getClient();
-    } catch {
-      throw ApplicationFailure.nonRetryable(
-        'reading the subscriptions needs a Temporal client: run it as an activity of a worker',
-        'MissingTemporalClient',
-      );
-    }
-    return readSubscriptionMemos(client);
+    return readSubscriptionMemos(temporalClient(undefined, 'reading the subscriptions'));
   };
 
   return {

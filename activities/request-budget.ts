@@ -135,25 +135,35 @@ export class RequestBudget {
    * A fetch that takes its turn before sending, counts the request until `windowMs` after its
    * answer, pauses the budget on 429 for the answer's Retry-After, and aborts a request that takes
    * longer than `timeoutMs` to answer.
+   *
+   * A 429 means the vendor did not act on the request, so sending it again is safe: up to
+   * `resendsOn429` times it waits out the pause in the budget and goes again, within the same
+   * activity attempt. Leaving it to the activity's retry instead would cost the attempt's other
+   * requests again (an upsert's look-up) and the retry's scheduling on top of the pause. The last
+   * 429 is answered to the caller, whose attempt then fails retryably with the Retry-After.
    */
   wrapFetch(
     fetch: (url: string, init?: RequestInit) => Promise<Response>,
     timeoutMs: number,
+    resendsOn429 = 2,
   ): (url: string, init?: RequestInit) => Promise<Response> {
     return async (url, init) => {
-      const slot = await this.acquire();
-      let response: Response;
-      try {
-        response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-      } finally {
-        slot.release();
-      }
-      if (response.status === 429) {
+      for (let resends = 0; ; resends++) {
+        const slot = await this.acquire();
+        let response: Response;
+        try {
+          response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        } finally {
+          slot.release();
+        }
+        if (response.status !== 429) return response;
         this.figures.refused += 1;
         const seconds = parseRetryAfter(response.headers.get('retry-after') ?? undefined);
         this.pauseFor(seconds === undefined ? this.defaultRetryAfterMs : seconds * 1000);
+        if (resends >= resendsOn429) return response;
+        // The refused answer's body is never read; free its connection before going again.
+        await response.body?.cancel().catch(() => undefined);
       }
-      return response;
     };
   }
 

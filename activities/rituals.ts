@@ -5,7 +5,7 @@
  * hand-over of late contributions between weeks, and the measurement behind the monthly page.
  * Temporal calls go through the worker's client, as activities/leave.ts does for releases.
  */
-import { getClient } from '@temporalio/activity';
+import { temporalClient } from './activity-context';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
@@ -244,17 +244,7 @@ export async function measureRange(
 }
 
 export function createRitualActivities(deps: RitualActivityDeps) {
-  const client = (what: string): Client => {
-    if (deps.temporal) return deps.temporal;
-    try {
-      return getClient();
-    } catch {
-      throw ApplicationFailure.nonRetryable(
-        `${what} needs a Temporal client: run it as an activity of a worker, or pass one`,
-        'MissingTemporalClient',
-      );
-    }
-  };
+  const client = (what: string): Client => temporalClient(deps.temporal, what);
 
   return {
     async loadWeeklyUpdateContext(input: { week: IsoWeek }): Promise<WeeklyUpdateContext> {

@@ -98,12 +98,16 @@ describe('RequestBudget', () => {
   it('pauses for the Retry-After of a 429 answered through its fetch', async () => {
     const budget = new RequestBudget({ perWindow: 30, windowMs: 10_000, burst: 6, maxWaitMs: 600_000 });
     let calls = 0;
-    const fetch = budget.wrapFetch(async () => {
-      calls += 1;
-      return calls === 1
-        ? new Response('{}', { status: 429, headers: { 'retry-after': '3' } })
-        : new Response('{}', { status: 200 });
-    }, 5_000);
+    const fetch = budget.wrapFetch(
+      async () => {
+        calls += 1;
+        return calls === 1
+          ? new Response('{}', { status: 429, headers: { 'retry-after': '3' } })
+          : new Response('{}', { status: 200 });
+      },
+      5_000,
+      0,
+    );
     expect((await fetch('https://api.notion.com/v1/users')).status).toBe(429);
     const second = fetch('https://api.notion.com/v1/users');
     let answeredAt = -1;
@@ -114,5 +118,39 @@ describe('RequestBudget', () => {
     expect((await second).status).toBe(200);
     expect(answeredAt).toBe(3_000);
     expect(budget.stats).toMatchObject({ started: 2, refused: 1 });
+  });
+
+  it('sends a refused request again once the Retry-After has passed, within the same call', async () => {
+    const budget = new RequestBudget({ perWindow: 30, windowMs: 10_000, burst: 6, maxWaitMs: 600_000 });
+    const sentAt: number[] = [];
+    const bodies: unknown[] = [];
+    const fetch = budget.wrapFetch(async (_url, init) => {
+      sentAt.push(Date.now());
+      bodies.push(init?.body);
+      return sentAt.length <= 2
+        ? new Response('{}', { status: 429, headers: { 'retry-after': '2' } })
+        : new Response('{"ok":true}', { status: 200 });
+    }, 5_000);
+    const answer = fetch('https://api.notion.com/v1/pages', { method: 'POST', body: '{"a":1}' });
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect((await answer).status).toBe(200);
+    expect(sentAt).toEqual([0, 2_000, 4_000]);
+    expect(bodies).toEqual(['{"a":1}', '{"a":1}', '{"a":1}']);
+    expect(budget.stats).toMatchObject({ started: 3, refused: 2 });
+  });
+
+  it('answers the last 429 once its resends are spent, so the attempt fails with the Retry-After', async () => {
+    const budget = new RequestBudget({ perWindow: 30, windowMs: 10_000, burst: 6, maxWaitMs: 600_000 });
+    let calls = 0;
+    const fetch = budget.wrapFetch(async () => {
+      calls += 1;
+      return new Response('{}', { status: 429, headers: { 'retry-after': '1' } });
+    }, 5_000);
+    const answer = fetch('https://api.notion.com/v1/users');
+    await vi.advanceTimersByTimeAsync(2_000);
+    const response = await answer;
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(calls).toBe(3);
   });
 });

@@ -68,6 +68,8 @@ export interface WorkersOptions {
   taskQueue?: string;
   /** The stack's by default. */
   rateLimits?: Record<ActivitySystem, number>;
+  /** Server-side caps per system's queue, where they should differ from the rates' (workers/index.ts). */
+  dispatchLimits?: Partial<Record<ActivitySystem, number>>;
 }
 
 export interface RunningWorkers {
@@ -233,7 +235,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
       return { core: built.core, bySystem: built.bySystem };
     };
-    const makeWorkers = (activities: 'sandbox' | WorkerActivities, queue: string, limits = rateLimits) => {
+    const makeWorkers = (
+      activities: 'sandbox' | WorkerActivities,
+      queue: string,
+      limits = rateLimits,
+      dispatchLimits?: Partial<Record<ActivitySystem, number>>,
+    ) => {
       const chosen = activities === 'sandbox' ? sandboxActivities() : activities;
       return createWorkers({
         connection: env.nativeConnection,
@@ -243,6 +250,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         activities: chosen.bySystem,
         ...(chosen.core ? { localActivities: chosen.core } : {}),
         rateLimits: limits,
+        ...(dispatchLimits ? { dispatchLimits } : {}),
         overrides: { shutdownGraceTime: '1 second' },
       });
     };
@@ -259,7 +267,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       );
 
     const startWorkers = async (run: WorkersOptions): Promise<void> => {
-      const workers = await makeWorkers(run.activities, run.taskQueue ?? taskQueue, run.rateLimits);
+      const workers = await makeWorkers(
+        run.activities,
+        run.taskQueue ?? taskQueue,
+        run.rateLimits,
+        run.dispatchLimits,
+      );
       const running = runWorkers(workers);
       stops.unshift(async () => {
         for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -289,7 +302,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       startWorkers,
       async withWorkers(run, body) {
         const queue = run.taskQueue ?? uniqueId('workers');
-        const workers = await makeWorkers(run.activities, queue, run.rateLimits);
+        const workers = await makeWorkers(run.activities, queue, run.rateLimits, run.dispatchLimits);
         const tracked: WorkflowHandle[] = [];
         return whileRunning(workers, async () => {
           try {

@@ -11,6 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activityTaskQueue } from '../../domain/task-queues';
+import { activityDispatchLimit } from '../../workers/index';
 import type { LoggedRequest } from '../../sandbox/http';
 import type { Sandbox } from '../../sandbox/index';
 import type { notionBurst } from '../fixtures/notion-burst-workflows';
@@ -41,17 +42,13 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /**
- * Runs `body` while the workflow worker and a Notion worker with the given limit poll
- * `taskQueue`, and stops them afterwards whatever happens.
+ * Runs `body` while the workflow worker and a Notion worker whose queue the server caps at
+ * `dispatchLimit` starts per second poll `taskQueue`, and stops them afterwards whatever happens.
  */
-function withWorkers<T>(taskQueue: string, notionLimit: number, body: () => Promise<T>): Promise<T> {
+function withWorkers<T>(taskQueue: string, dispatchLimit: number, body: () => Promise<T>): Promise<T> {
   const { notion } = stack.sandboxActivities().bySystem;
   return stack.withWorkers(
-    {
-      taskQueue,
-      activities: { bySystem: { notion: notion! } },
-      rateLimits: { ...config.integrations.rateLimits, notion: notionLimit },
-    },
+    { taskQueue, activities: { bySystem: { notion: notion! } }, dispatchLimits: { notion: dispatchLimit } },
     body,
   );
 }
@@ -129,30 +126,32 @@ describe('Notion activity queue', () => {
     }
   });
 
-  it('waits for Retry-After before the next attempt', async () => {
+  /** Upserts one page while the next `refusals` creates are answered 429; returns Notion's log. */
+  async function upsertThroughRefusals(
+    refusals: number,
+    retryAfterSeconds: number,
+  ): Promise<LoggedRequest[]> {
     const taskQueue = uniqueId('retry-after');
-    const key = `${taskQueue}:page`;
-    const retryAfterSeconds = 2;
-
-    const [result] = await withWorkers(taskQueue, config.integrations.rateLimits.notion, async () => {
+    const dispatch = activityDispatchLimit('notion', config.integrations.rateLimits);
+    const [result] = await withWorkers(taskQueue, dispatch, async () => {
       sandbox.router.clearLog();
       sandbox.injectFault({
         route: CREATE_ROUTE,
-        fault: { kind: 'status', status: 429, retryAfterSeconds, times: 1 },
+        fault: { kind: 'status', status: 429, retryAfterSeconds, times: refusals },
       });
       try {
         return await env.client.workflow.execute<typeof notionBurst>('notionBurst', {
           taskQueue,
           workflowId: uniqueId('retry-after'),
           // Without Retry-After the retry would come after 100 ms, plus at most one token's
-          // wait on the 3/s queue (1.33 s per partition): always sooner than 2 s.
+          // wait on the Notion queue (0.33 s per partition at 12/s): always sooner than 2 s.
           args: [
             {
               taskQueue,
               retryIntervalMs: 100,
               pages: [
                 {
-                  idempotencyKey: key,
+                  idempotencyKey: `${taskQueue}:page`,
                   dataSourceId: RELEASE_LOG,
                   properties: { Name: { title: 'Retried' } },
                 },
@@ -165,16 +164,39 @@ describe('Notion activity queue', () => {
       }
     });
     expect(result?.created).toBe(true);
+    return sandbox.router.log.filter((r) => r.vendor === 'notion');
+  }
 
-    const notion = sandbox.router.log.filter((r) => r.vendor === 'notion');
+  it('sends a create refused with 429 again after its Retry-After, within the same attempt', async () => {
+    const retryAfterSeconds = 2;
+    const notion = await upsertThroughRefusals(1, retryAfterSeconds);
+    // One look-up: the attempt did not fail, so nothing was looked up again.
     expect(notion.map((r) => `${r.route} ${r.status}`)).toEqual([
       `${QUERY_ROUTE} 200`,
       `${CREATE_ROUTE} 429`,
+      `${CREATE_ROUTE} 200`,
+    ]);
+    expect(notion[2]!.at - notion[1]!.at).toBeGreaterThanOrEqual(retryAfterSeconds * 1000);
+  });
+
+  it('fails the attempt on the third 429 and waits for Retry-After before the next attempt', async () => {
+    const retryAfterSeconds = 2;
+    const notion = await upsertThroughRefusals(3, retryAfterSeconds);
+    expect(notion.map((r) => `${r.route} ${r.status}`)).toEqual([
+      `${QUERY_ROUTE} 200`,
+      `${CREATE_ROUTE} 429`,
+      `${CREATE_ROUTE} 429`,
+      `${CREATE_ROUTE} 429`,
+      // The next attempt looks the page up first: an earlier create may have landed unanswered.
       `${QUERY_ROUTE} 200`,
       `${CREATE_ROUTE} 200`,
     ]);
-    const refused = notion[1]!;
-    const secondAttempt = notion[2]!;
-    expect(secondAttempt.at - refused.at).toBeGreaterThanOrEqual(retryAfterSeconds * 1000);
+    for (const [refused, next] of [
+      [1, 2],
+      [2, 3],
+      [3, 4],
+    ] as const) {
+      expect(notion[next]!.at - notion[refused]!.at).toBeGreaterThanOrEqual(retryAfterSeconds * 1000);
+    }
   });
 });
