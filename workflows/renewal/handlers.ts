@@ -139,6 +139,8 @@ function wireSetSubscription(run: RenewalRun): void {
         requireCommand(command, 'fields, by and via');
         if (typeof command.by !== 'string' || command.by.trim() === '' || command.by.length > 100)
           throw refusal('by must name who sets the subscription (a person id)', RenewalRefusals.invalid);
+        if (!command.fields || typeof command.fields !== 'object' || Array.isArray(command.fields))
+          throw refusal("fields must be an object of the subscription's fields", RenewalRefusals.invalid);
         const problems = shapeProblems(command.fields);
         if (problems.length > 0)
           throw refusal(`${state.subscriptionId}: ${describeProblems(problems)}`, RenewalRefusals.invalid, {
