@@ -194,6 +194,7 @@ export function createCoreActivities(deps: CoreDeps) {
           releaseLog: notion.releaseLog ?? null,
           enablementBundles: notion.enablementBundles ?? null,
           retros: notion.retros ?? null,
+          checkIns: notion.checkIns ?? null,
         },
         jira: {
           projectKey: jira.projectKey,

@@ -102,6 +102,47 @@ export function retroDocument(release: ReleaseDescription, launchedOn: CalendarD
   ];
 }
 
+/** The Day-3 check-in's question to the Support and Sales leads; the surprise score counts its "no"s. */
+export const AWARENESS_QUESTION = 'Were you aware of this release before it shipped?';
+
+/**
+ * The check-in page's answer properties, one select per team (Yes / No, empty until answered):
+ * each lead fills in their own team's, and the change counts for the Notion user who made it.
+ */
+export const AWARENESS_PROPERTIES = { support: 'Support aware', sales: 'Sales aware' } as const;
+export const AWARENESS_OPTIONS = { yes: 'Yes', no: 'No' } as const;
+
+/** The answer a property's value holds: true for Yes, false for No, null when not answered. */
+export function awarenessOf(value: unknown): boolean | null {
+  if (value === AWARENESS_OPTIONS.yes) return true;
+  if (value === AWARENESS_OPTIONS.no) return false;
+  return null;
+}
+
+export function checkInDocument(
+  release: ReleaseDescription,
+  launchedOn: CalendarDate,
+  leads: { support: string | null; sales: string | null },
+): PageDocument {
+  const who = (team: 'support' | 'sales', lead: string | null) =>
+    `${lead ?? `the ${team === 'support' ? 'Support' : 'Sales'} lead`}: set ${AWARENESS_PROPERTIES[team]} to ${AWARENESS_OPTIONS.yes} or ${AWARENESS_OPTIONS.no}`;
+  return [
+    {
+      type: 'paragraph',
+      text: `Day-3 check-in for ${release.title} (${release.issueKey}), launched ${launchedOn}.`,
+    },
+    { type: 'heading_2', text: AWARENESS_QUESTION },
+    { type: 'bulleted_list_item', text: who('support', leads.support) },
+    { type: 'bulleted_list_item', text: who('sales', leads.sales) },
+    { type: 'heading_2', text: 'Any early issues?' },
+    {
+      type: 'paragraph',
+      text: 'Support ticket spikes, unexpected behaviour, customer confusion: add them below.',
+    },
+    { type: 'bulleted_list_item', text: '' },
+  ];
+}
+
 export function planComment(release: ReleaseDescription, plan: ReleasePlan, revision: number): string {
   const lines = [
     `prodops release plan${revision > 1 ? ` (revision ${revision})` : ''}: ${TIER_NAMES[release.tier]}, launch ${plan.launchDate} (working days on the ${plan.calendar} calendar).`,
@@ -187,11 +228,20 @@ export function launchOverdueNotice(release: ReleaseDescription): Notice {
   };
 }
 
-export function dayThreeNotice(release: ReleaseDescription, launchedOn: CalendarDate): Notice {
+export function dayThreeNotice(
+  release: ReleaseDescription,
+  launchedOn: CalendarDate,
+  checkInPage?: { url: string },
+): Notice {
   return {
     subject: `[prodops] Day-3 check-in: ${release.title} (${release.issueKey})`,
     text: [
       `${release.title} launched on ${launchedOn}. Any early issues: support ticket spikes, unexpected behaviour, customer confusion?`,
+      ...(checkInPage
+        ? [
+            `Support and Sales leads: ${AWARENESS_QUESTION} Answer Yes or No in ${AWARENESS_PROPERTIES.support} or ${AWARENESS_PROPERTIES.sales} on the check-in page: ${checkInPage.url}`,
+          ]
+        : []),
       `Reply on ${release.issueKey} or in #product-ops.`,
     ].join('\n'),
   };

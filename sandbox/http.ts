@@ -43,20 +43,121 @@ interface Route {
   handler: Handler;
 }
 
-export type Fault =
-  | { kind: 'status'; status: number; retryAfterSeconds?: number; times?: number }
-  | { kind: 'latency'; ms: number; times?: number }
-  | { kind: 'drop'; times?: number }
-  /** The request is carried out, then the connection closes before the answer: the client cannot tell. */
-  | { kind: 'dropResponse'; times?: number };
+/**
+ * When a fault fires. `times` fires it on that many matching requests, then never again; a storm
+ * instead fires on each matching request with `probability` (drawn from the rule's seeded
+ * generator, so that a run repeats), for `forMs` after the rule was injected. The two combine:
+ * `times` then caps how often a storm fires. With none of them, the fault fires on every request.
+ */
+export interface FaultFiring {
+  times?: number;
+  /** 0..1: the chance that a matching request gets the fault (default 1). */
+  probability?: number;
+  /** How long the rule stays active after injection, in ms (default: until cleared). */
+  forMs?: number;
+}
+
+export type Fault = FaultFiring &
+  (
+    | {
+        kind: 'status';
+        /** One status, or `statuses` to pick from at random (e.g. [429, 500]). */
+        status?: number;
+        statuses?: number[];
+        /** Sent as Retry-After on 429 answers. */
+        retryAfterSeconds?: number;
+      }
+    | { kind: 'latency'; ms: number }
+    /** The connection is destroyed before the request is handled. */
+    | { kind: 'drop' }
+    /** The request is carried out, then the connection closes before the answer: the client cannot tell. */
+    | { kind: 'dropResponse' }
+  );
 
 export interface FaultRule {
-  /** `METHOD pattern` (for example `POST /v1/pages`), or `*` for every route of a vendor. */
+  /** `METHOD pattern` (for example `POST /v1/pages`), or `*` for every vendor route (never `/_sandbox`). */
   route: string;
   vendor?: Vendor;
   fault: Fault;
+  /** Seeds the rule's random draws (probability, status picks); random when absent. */
+  seed?: number;
   /** How many more requests it applies to; unlimited when absent. */
   remaining?: number;
+}
+
+/** An injected rule as the sandbox keeps it. */
+export interface ActiveFaultRule extends FaultRule {
+  /** Epoch ms of injection. */
+  injectedAt: number;
+  /** Epoch ms after which it no longer fires, when `forMs` was given. */
+  until?: number;
+  /** How often it has fired. */
+  fired: number;
+}
+
+/** A rule's fault as one request gets it: a storm's status picked. */
+type FiredFault =
+  | { kind: 'status'; status: number; retryAfterSeconds?: number }
+  | { kind: 'latency'; ms: number }
+  | { kind: 'drop' }
+  | { kind: 'dropResponse' };
+
+const FAULT_KINDS = ['status', 'latency', 'drop', 'dropResponse'] as const;
+
+/**
+ * Checks a rule posted to `/_sandbox/faults`; returns the problem, naming the field, or null.
+ */
+export function faultRuleProblem(value: unknown): string | null {
+  if (!isRecord(value)) return 'the body must be { route, vendor?, seed?, fault: { kind, ... } }';
+  if (typeof value.route !== 'string' || value.route === '') return 'route must be "METHOD /pattern" or "*"';
+  if (value.vendor !== undefined && !['jira', 'notion', 'google'].includes(value.vendor as string))
+    return 'vendor must be jira, notion or google';
+  if (value.seed !== undefined && !Number.isInteger(value.seed)) return 'seed must be an integer';
+  const fault = value.fault;
+  if (!isRecord(fault)) return 'fault must be an object with a kind';
+  if (!FAULT_KINDS.includes(fault.kind as (typeof FAULT_KINDS)[number]))
+    return `fault.kind must be one of ${FAULT_KINDS.join(', ')}`;
+  if (fault.times !== undefined && !(Number.isInteger(fault.times) && (fault.times as number) >= 0))
+    return 'fault.times must be a whole number';
+  if (
+    fault.probability !== undefined &&
+    !(typeof fault.probability === 'number' && fault.probability >= 0 && fault.probability <= 1)
+  )
+    return 'fault.probability must be a number from 0 to 1';
+  if (fault.forMs !== undefined && !(typeof fault.forMs === 'number' && fault.forMs > 0))
+    return 'fault.forMs must be a positive number of milliseconds';
+  const isStatus = (s: unknown) => Number.isInteger(s) && (s as number) >= 400 && (s as number) <= 599;
+  if (fault.kind === 'status') {
+    if (fault.status === undefined && fault.statuses === undefined)
+      return 'a status fault needs status or statuses';
+    if (fault.status !== undefined && !isStatus(fault.status))
+      return 'fault.status must be an HTTP error status (400–599)';
+    if (
+      fault.statuses !== undefined &&
+      !(Array.isArray(fault.statuses) && fault.statuses.length > 0 && fault.statuses.every(isStatus))
+    )
+      return 'fault.statuses must be a non-empty list of HTTP error statuses (400–599)';
+    if (
+      fault.retryAfterSeconds !== undefined &&
+      !(Number.isInteger(fault.retryAfterSeconds) && (fault.retryAfterSeconds as number) >= 0)
+    )
+      return 'fault.retryAfterSeconds must be a whole number of seconds';
+  }
+  if (fault.kind === 'latency' && !(typeof fault.ms === 'number' && fault.ms >= 0))
+    return 'fault.ms must be a number of milliseconds';
+  return null;
+}
+
+/** mulberry32: small, fast and good enough to draw faults repeatably from a seed. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 export interface LoggedRequest {
@@ -115,7 +216,8 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export class SandboxRouter {
   private readonly routes: Route[] = [];
-  private faults: FaultRule[] = [];
+  private faults: ActiveFaultRule[] = [];
+  private readonly randoms = new WeakMap<ActiveFaultRule, () => number>();
   readonly log: LoggedRequest[] = [];
   /** Renders the vendor's error shape for router-level failures (no route, bad JSON). */
   private readonly errorShapes = new Map<Vendor, (status: number, message: string) => unknown>();
@@ -137,8 +239,23 @@ export class SandboxRouter {
     this.errorShapes.set(vendor, shape);
   }
 
-  injectFault(rule: FaultRule): void {
-    this.faults.push({ ...rule, remaining: rule.remaining ?? rule.fault.times });
+  injectFault(rule: FaultRule): ActiveFaultRule {
+    const injectedAt = Date.now();
+    const active: ActiveFaultRule = {
+      ...rule,
+      remaining: rule.remaining ?? rule.fault.times,
+      injectedAt,
+      ...(rule.fault.forMs !== undefined ? { until: injectedAt + rule.fault.forMs } : {}),
+      fired: 0,
+    };
+    this.faults.push(active);
+    this.randoms.set(active, seededRandom(rule.seed ?? Math.floor(Math.random() * 2 ** 32)));
+    return active;
+  }
+
+  /** The injected rules, in the order they are tried. */
+  get faultRules(): readonly ActiveFaultRule[] {
+    return this.faults;
   }
 
   clearFaults(): void {
@@ -281,17 +398,35 @@ export class SandboxRouter {
     return shape ? shape(status, message) : { error: message, status };
   }
 
-  private takeFault(vendor: Vendor, routeName: string): Fault | undefined {
+  /**
+   * The fault a request gets: the first rule that matches and fires. A storm rule that does not
+   * fire for this request lets the next rule have its turn, so storms of different kinds combine.
+   */
+  private takeFault(vendor: Vendor, routeName: string): FiredFault | undefined {
+    const now = Date.now();
     for (const rule of this.faults) {
       const applies =
         rule.route === routeName ||
-        (rule.route === '*' && (rule.vendor === undefined || rule.vendor === vendor));
+        (rule.route === '*' && vendor !== 'sandbox' && (rule.vendor === undefined || rule.vendor === vendor));
       if (!applies) continue;
-      if (rule.remaining !== undefined) {
-        if (rule.remaining <= 0) continue;
-        rule.remaining -= 1;
-      }
-      return rule.fault;
+      if (rule.until !== undefined && now >= rule.until) continue;
+      if (rule.remaining !== undefined && rule.remaining <= 0) continue;
+      const random = this.randoms.get(rule) ?? Math.random;
+      const { probability } = rule.fault;
+      if (probability !== undefined && probability < 1 && !(random() < probability)) continue;
+      if (rule.remaining !== undefined) rule.remaining -= 1;
+      rule.fired += 1;
+      const fault = rule.fault;
+      if (fault.kind !== 'status') return fault;
+      const choices = fault.statuses ?? [fault.status ?? 500];
+      const status = choices[Math.min(choices.length - 1, Math.floor(random() * choices.length))]!;
+      return {
+        kind: 'status',
+        status,
+        ...(fault.retryAfterSeconds !== undefined && (status === 429 || fault.statuses === undefined)
+          ? { retryAfterSeconds: fault.retryAfterSeconds }
+          : {}),
+      };
     }
     return undefined;
   }

@@ -9,19 +9,53 @@
  *   GET  /_sandbox            an HTML view of the issues, pages, events and mail
  *   GET  /_sandbox/state      the same as JSON
  *   GET  /_sandbox/requests   the request log (?vendor=notion)
- *   POST /_sandbox/faults     inject a fault: { route: "POST /v1/pages" | "*", vendor?, fault: {...} }
+ *   POST /_sandbox/faults     inject a fault rule (below); answers 201 with the rule as kept
+ *   GET  /_sandbox/faults     the rules injected, with how often each has fired
  *   DELETE /_sandbox/faults   clear faults
+ *   GET  /_sandbox/audit      what prodops made, counted from the vendors' records (below)
  *   POST /_sandbox/reset      clear state, faults and the log
+ *
+ * A fault rule: `{ route, vendor?, seed?, fault }`. `route` is `METHOD pattern` as registered
+ * (`POST /v1/pages`, `POST /rest/api/3/issue`, `POST /calendar/v3/calendars/:calendarId/events`,
+ * `POST /gmail/v1/users/:userId/messages/send`) or `*` for every vendor route (control routes
+ * never fail), narrowed by `vendor` (jira | notion | google). `fault.kind` is one of
+ *   status        answer an error: `status: 503`, or `statuses: [429, 500]` picked at random;
+ *                 `retryAfterSeconds` goes out as Retry-After (on the 429s of a `statuses` list)
+ *   latency       wait `ms` before handling
+ *   drop          destroy the connection before the request is handled
+ *   dropResponse  handle the request, then destroy the connection: the vendor-timeout fault
+ * and fires on `times` requests, or as a storm on each matching request with `probability`
+ * (0..1) for `forMs` after injection; `seed` makes the draws repeat. Rules are tried in the
+ * order injected; a storm that does not fire for a request leaves it to the next rule.
+ *
+ *   { "route": "*", "vendor": "notion", "seed": 7,
+ *     "fault": { "kind": "status", "statuses": [429, 500], "retryAfterSeconds": 1,
+ *                "probability": 0.3, "forMs": 60000 } }
+ *
+ * The audit (sandbox/audit.ts) answers
+ *   { "artifacts": [{ "vendor", "kind": "issue"|"comment"|"page"|"event"|"mail", "key", "count", "ids" }],
+ *     "duplicates": <sum over keys of count - 1>, "unkeyed": <made with prodops' credentials, no key> }
  */
 import type { OrgConfig } from '../domain/config';
-import { SandboxRouter, VendorError, ok, serveRouter, type FaultRule, type SandboxVendor } from './http';
+import { auditSandbox, type SandboxAudit } from './audit';
+import {
+  SandboxRouter,
+  VendorError,
+  faultRuleProblem,
+  ok,
+  serveRouter,
+  type ActiveFaultRule,
+  type FaultRule,
+  type SandboxVendor,
+} from './http';
 import { createJiraSandbox, type JiraSandboxOptions } from './jira';
 import { createNotionSandbox, type NotionSandboxOptions } from './notion';
 import { createGoogleSandbox, type GoogleSandboxOptions } from './google';
 import { renderSandboxPage } from './page';
 import { SandboxStateFile, type PersistentStore } from './persist';
 
-export type { SandboxVendor } from './http';
+export type { ActiveFaultRule, Fault, FaultRule, SandboxVendor } from './http';
+export type { AuditArtifact, AuditKind, AuditVendor, SandboxAudit } from './audit';
 
 export interface Sandbox {
   readonly url: string;
@@ -31,7 +65,9 @@ export interface Sandbox {
   readonly notion: ReturnType<typeof createNotionSandbox>;
   readonly google: ReturnType<typeof createGoogleSandbox>;
   snapshot(): Record<string, Record<string, unknown[]>>;
-  injectFault(rule: FaultRule): void;
+  /** What prodops made, per idempotency key, from the vendors' own records. */
+  audit(): SandboxAudit;
+  injectFault(rule: FaultRule): ActiveFaultRule;
   clearFaults(): void;
   reset(): void;
   close(): Promise<void>;
@@ -95,13 +131,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return ok(router.log.filter((r) => !vendor || r.vendor === vendor));
   });
   router.add('sandbox', 'POST', '/_sandbox/faults', (req) => {
-    const rule = req.body as FaultRule | undefined;
-    if (!rule || typeof rule.route !== 'string' || !rule.fault || typeof rule.fault !== 'object') {
-      throw new VendorError(400, { error: 'expected { route, fault: { kind, ... } }' });
-    }
-    router.injectFault(rule);
-    return ok({ injected: rule }, 201);
+    const problem = faultRuleProblem(req.body);
+    if (problem) throw new VendorError(400, { error: problem });
+    return ok({ injected: router.injectFault(req.body as FaultRule) }, 201);
   });
+  router.add('sandbox', 'GET', '/_sandbox/faults', () => ok({ rules: router.faultRules }));
+  const audit = () =>
+    auditSandbox({ config: options.config, jira: jira.store, notion: notion.store, google: google.store });
+  router.add('sandbox', 'GET', '/_sandbox/audit', () => ok(audit()));
   router.add('sandbox', 'DELETE', '/_sandbox/faults', () => {
     router.clearFaults();
     return ok({ cleared: true });
@@ -121,6 +158,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     notion,
     google,
     snapshot,
+    audit,
     injectFault: (rule) => router.injectFault(rule),
     clearFaults: () => router.clearFaults(),
     reset,

@@ -146,6 +146,7 @@ export function createNotionHandler(deps: NotionTriggerDeps): TriggerHandler {
       ...(configured.insightThemes ? { insightThemes: configured.insightThemes } : {}),
       ...(configured.freelancers ? { freelancers: configured.freelancers } : {}),
       ...(configured.subscriptions ? { subscriptions: configured.subscriptions } : {}),
+      ...(configured.checkIns ? { checkIns: configured.checkIns } : {}),
     };
   };
 

@@ -4,7 +4,7 @@
  * Secrets are read here, from environment variables only, and never logged.
  */
 import type { OrgConfig } from '../domain/config';
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ACTIVITY_SYSTEMS, type ActivitySystem } from '../domain/task-queues';
 import { createCoreActivities } from '../activities/core';
 import { createJiraActivities, createJiraClient } from '../activities/jira';
@@ -129,7 +129,10 @@ export function buildActivities(options: {
     modes.google === 'live'
       ? createGoogleClients(googleCredentialsFromEnv(env)!)
       : createGoogleClients({ kind: 'sandbox' }, { rootUrl: sandboxFor('google') });
-  // Live systems need the worker's own secret; a sandbox-only worker makes one up for its life.
+  // Live systems need the worker's own secret. A sandbox-only worker derives one from the
+  // sandbox's address: every worker of one local stack, a worker started after another was
+  // killed, and the stack after a restart must agree on invite ids and reservation tokens, or a
+  // retried invite gets a twin and a held place can no longer be confirmed. Nothing live trusts it.
   const workerSecret =
     workerSecretFromEnv(env) ??
     (ACTIVITY_SYSTEMS.some((system) => modes[system] === 'live')
@@ -138,7 +141,7 @@ export function buildActivities(options: {
             `${WORKER_SECRET_ENV} is not set: a worker that talks to live systems needs it (invite ids, team coordinator calls); generate one with: openssl rand -base64 32`,
           );
         })()
-      : randomBytes(32).toString('base64url'));
+      : sandboxWorkerSecret(sandboxFor('google')));
   const sender = config.integrations.google.sender;
   const calendar = createCalendarActivities({
     calendarFor: google.calendarFor,
@@ -171,4 +174,11 @@ export function buildActivities(options: {
       },
     },
   };
+}
+
+/** The worker secret of a worker that talks to the sandbox only: the same for every worker of it. */
+export function sandboxWorkerSecret(sandboxUrl: string): string {
+  return createHash('sha256')
+    .update(`prodops sandbox worker secret\n${sandboxUrl}`, 'utf8')
+    .digest('base64url');
 }

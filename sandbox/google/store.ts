@@ -21,6 +21,7 @@ import type {
   GoogleSandboxOptions,
   PushDelivery,
   SandboxCalendar,
+  SandboxEvent,
   SandboxMessage,
   ThrottleRule,
   WatchChannel,
@@ -126,6 +127,11 @@ export class GoogleStore {
     return [...this.calendar.eventsByKey.values()]
       .filter((e) => !calendarId || e.calendarId === calendarId.toLowerCase())
       .map((e) => renderEvent(e, e.organizer.email));
+  }
+
+  /** Events as stored (deleted ones and stored exceptions of recurring events included), for the audit. */
+  storedEvents(): SandboxEvent[] {
+    return [...this.calendar.eventsByKey.values()];
   }
 
   event(calendarId: string, eventId: string): Record<string, unknown> | undefined {

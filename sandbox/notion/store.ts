@@ -280,8 +280,10 @@ export class NotionStore implements Workspace {
   }
 
   /** The Notion user id of a person in the configuration. */
+  /** A person's Notion user id: the configured `notionUserId`, else a stable one. */
   userIdFor(personId: string): string {
-    return stableUuid(`notion-user:${personId}`);
+    const configured = this.config.people.find((p) => p.id === personId)?.notionUserId;
+    return (configured && normalizeNotionId(configured)) || stableUuid(`notion-user:${personId}`);
   }
 
   users(): NotionUser[] {

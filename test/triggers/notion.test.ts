@@ -150,6 +150,7 @@ describe('Notion signatures', () => {
           insightThemes: config.integrations.notion.dataSources.insightThemes,
           subscriptions: config.integrations.notion.dataSources.subscriptions,
           freelancers: FREELANCERS,
+          checkIns: config.integrations.notion.dataSources.checkIns,
         },
         // The signed event's authors: who ticked a box is what a route may need to know.
         authors: event.authors,

@@ -10,7 +10,13 @@ export { notionEventWorkflowId } from '../../contracts/ids';
 
 /** The data sources that have a route, by their name under `integrations.notion.dataSources`. */
 export type NotionRouteKind =
-  'enablementBundles' | 'weeklyUpdates' | 'insights' | 'insightThemes' | 'subscriptions' | 'freelancers';
+  | 'enablementBundles'
+  | 'weeklyUpdates'
+  | 'insights'
+  | 'insightThemes'
+  | 'subscriptions'
+  | 'freelancers'
+  | 'checkIns';
 
 /** Who made the change, as the signed event names them: Notion users (`person`) or integrations (`bot`). */
 export interface NotionEventAuthor {

@@ -22,8 +22,8 @@ import { insightThemes, insights } from './insight-routes';
 import { freelancers } from './freelancer-route';
 import { subscriptions } from './subscription-route';
 import { weeklyUpdates } from './weekly-update-route';
-
-const RELEASE_KEY = /^[A-Z][A-Z0-9_]{0,49}-[1-9]\d{0,9}$/;
+import { checkIns } from './check-in-route';
+import { RELEASE_KEY } from './release-key';
 
 /** An enablement bundle set to Published tells its release, named by the page's Release property. */
 const enablementBundles: NotionRoute = {
@@ -71,6 +71,7 @@ export const NOTION_ROUTES: readonly NotionRoute[] = [
   insightThemes,
   subscriptions,
   freelancers,
+  checkIns,
 ];
 
 const GONE = new Set(['NotFound', 'Forbidden', 'Unauthorized', 'InvalidInput', 'Gone']);

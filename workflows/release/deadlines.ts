@@ -4,10 +4,12 @@
  * Tier 1 launch day, the Day-3 check-in and the Day-14 retro. The shared loop runs the earliest
  * one that is due and reconciles after it.
  */
-import { addCalendarDays, addWorkingDays } from '../../domain/business-calendar';
+import { patched } from '@temporalio/workflow';
+import { addCalendarDays, addWorkingDays, type CalendarDate } from '../../domain/business-calendar';
 import { earliestCompliantLaunch, postLaunchDates } from '../../domain/release-plan';
 import {
   atRiskNotice,
+  checkInDocument,
   dayThreeNotice,
   launchOverdueNotice,
   launchReadinessNotice,
@@ -180,16 +182,36 @@ async function tierOneLaunched(run: ReleaseRun): Promise<void> {
   await reconcileReleaseLog(run);
 }
 
+/**
+ * Patch: the Day-3 check-in makes a page in the `checkIns` data source, where the Support and
+ * Sales leads answer "Were you aware…?", and the notice reaches the Sales lead too.
+ */
+export const CHECK_IN_PAGE_PATCH = 'release-check-in-page';
+
 async function dayThree(run: ReleaseRun): Promise<void> {
   const { input, state, effects } = run;
   const c = contextOf(run);
   const launchedOn = state.launchedOn!;
-  const recipients = [c.pm, ...(c.supportLead ? [c.supportLead] : [])];
-  await effects.notify(
-    keyFor(run, 'day-3-check-in'),
-    recipients,
-    dayThreeNotice(descriptionOf(run), launchedOn),
-  );
+  if (!patched(CHECK_IN_PAGE_PATCH)) {
+    const recipients = [c.pm, ...(c.supportLead ? [c.supportLead] : [])];
+    await effects.notify(
+      keyFor(run, 'day-3-check-in'),
+      recipients,
+      dayThreeNotice(descriptionOf(run), launchedOn),
+    );
+  } else {
+    const page = await checkInPage(run, launchedOn);
+    const recipients = [
+      c.pm,
+      ...(c.supportLead ? [c.supportLead] : []),
+      ...(c.salesLead ? [c.salesLead] : []),
+    ];
+    await effects.notify(
+      keyFor(run, 'day-3-check-in'),
+      recipients,
+      dayThreeNotice(descriptionOf(run), launchedOn, page ?? undefined),
+    );
+  }
   await effects.attempt('day-3-check-in', 'comment the Day-3 check-in', () =>
     effects.jira.addComment({
       idempotencyKey: keyFor(run, 'day-3-check-in'),
@@ -198,6 +220,42 @@ async function dayThree(run: ReleaseRun): Promise<void> {
     }),
   );
   markStep(state, 'day-3-check-in', 'done');
+}
+
+/**
+ * The check-in page the leads answer on, when a `checkIns` data source is configured; null
+ * (the step says why) when it is not or the page could not be made.
+ */
+async function checkInPage(run: ReleaseRun, launchedOn: CalendarDate): Promise<{ url: string } | null> {
+  const { input, state, effects } = run;
+  const c = contextOf(run);
+  const dataSourceId = c.notion.checkIns ?? null;
+  const s = step(state, 'day-3-check-in');
+  if (!dataSourceId) {
+    s.detail =
+      'no check-in page: integrations.notion.dataSources.checkIns is not configured (answers come from prodops release aware)';
+    return null;
+  }
+  const page = await effects.attempt('day-3-check-in', 'create the Day-3 check-in page', () =>
+    effects.notion.upsertPage({
+      idempotencyKey: keyFor(run, 'check-in'),
+      dataSourceId,
+      properties: {
+        Name: { title: `Day-3 check-in — ${titleOf(input)}` },
+        Release: { rich_text: input.issueKey },
+        Launched: { date: { start: launchedOn } },
+      },
+      content: checkInDocument(descriptionOf(run), launchedOn, {
+        support: c.supportLead?.name ?? null,
+        sales: c.salesLead?.name ?? null,
+      }),
+    }),
+  );
+  if (!page) return null;
+  state.applied.checkInPageId = page.id;
+  s.ref = page.id;
+  s.url = page.url;
+  return { url: page.url };
 }
 
 /** Tier 2 gets an asynchronous retro page; Tier 3's retro was the meeting. Either way, done. */

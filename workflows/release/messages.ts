@@ -48,7 +48,13 @@ export interface ReleaseContext {
   rules: ReleaseRules;
   readinessCheck: { durationMinutes: number; time: string };
   retro: { durationMinutes: number; time: string };
-  notion: { releaseLog: string | null; enablementBundles: string | null; retros: string | null };
+  /** `checkIns` is absent in contexts loaded before the Day-3 check-in had a page. */
+  notion: {
+    releaseLog: string | null;
+    enablementBundles: string | null;
+    retros: string | null;
+    checkIns?: string | null;
+  };
   jira: { projectKey: string; subtaskIssueType: string; cancelledStatus: string; doneStatus: string };
   /** The mailbox notices are sent from. */
   sender: string;
@@ -215,6 +221,20 @@ export interface AwarenessAnsweredEvent {
   /** The operator's signature, when the command line sent it (see domain/operators.ts). */
   auth?: OperatorAuth;
 }
+
+/**
+ * The Day-3 check-in page changed in Notion: whoever changed it may have answered "Were you
+ * aware…?". The event only says where to look; the answer counts as the page shows it, for the
+ * one Notion user who made the change, if that user is the Support or the Sales lead.
+ */
+export interface CheckInEditedEvent {
+  pageId: string;
+  /** The Notion user ids of the people the signed event names as its authors. */
+  authors: string[];
+  occurredAt?: number;
+  deliveryId?: string;
+}
+export const checkInEdited = defineSignal<[CheckInEditedEvent]>('checkInEdited');
 
 /** Commands from people: validated, refused with a reason, answered with the new status. */
 export interface GoNoGoCommand {

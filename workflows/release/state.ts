@@ -83,6 +83,8 @@ export interface ReleaseWorkflowState extends Journal, IdentityState {
     readinessEvent: string | null;
     retroEvent: string | null;
     retroPageId: string | null;
+    /** The Day-3 check-in page, where the leads answer; absent in states from before it existed. */
+    checkInPageId?: string | null;
   };
   /** Newest `occurredAt` applied per field: older, late deliveries are ignored. */
   lastEventAt: { launchDate: number; tier: number; lifecycle: number; bundle: number };
@@ -125,6 +127,7 @@ export function initialState(input: ReleaseInput): State {
       readinessEvent: null,
       retroEvent: null,
       retroPageId: null,
+      checkInPageId: null,
     },
     sent: [],
     lastEventAt: { launchDate: 0, tier: 0, lifecycle: 0, bundle: 0 },
@@ -337,6 +340,13 @@ export const ReleaseSchemas = {
       aware: z.boolean({ error: 'must be true or false' }),
       ...envelope(now),
     }),
+  checkIn: (now: number) =>
+    z.strictObject({
+      pageId: NotionPageId,
+      authors: z.array(NotionPageId).max(50),
+      occurredAt: occurredAtSchema(now).optional(),
+      deliveryId: DeliveryId.optional(),
+    }),
 };
 
 /** The command's shape, refused by field and problem when it does not fit. */
@@ -418,7 +428,7 @@ export function validateConfirmation(
 }
 
 /** The lead's team, from the context's confirmers: the Support and Sales leads answer. */
-function awarenessTeam(state: State, by: string): 'support' | 'sales' | null {
+export function awarenessTeam(state: State, by: string): 'support' | 'sales' | null {
   if (!state.context) return null;
   if (state.context.confirmers.support.includes(by)) return 'support';
   if (state.context.confirmers.sales.includes(by)) return 'sales';
@@ -462,6 +472,31 @@ export function applyAwareness(
     `${event.by} (${team}) ${event.aware ? 'knew' : 'did not know'} about the release before it shipped`,
   );
   return true;
+}
+
+/**
+ * Why an answer from the Day-3 check-in page in Notion cannot count, or null: the person the
+ * change's one Notion author is (null when none is configured), who must be the Support or the
+ * Sales lead, on a release that has shipped.
+ */
+export function refuseNotionAwareness(
+  state: State,
+  input: ReleaseInput,
+  authors: readonly string[],
+  by: string | null,
+): string | null {
+  if (authors.length !== 1)
+    return authors.length === 0
+      ? 'no person made the change (an integration, or an event without authors)'
+      : `${authors.length} people changed the page at once: the answer is nobody's in particular`;
+  if (by === null)
+    return `Notion user ${authors[0]} is no person of the configuration (people[].notionUserId)`;
+  if (awarenessTeam(state, by) === null)
+    return `${by} is not the Support or the Sales lead: the question is for ${[...(state.context?.confirmers.support ?? []), ...(state.context?.confirmers.sales ?? [])].join(', ') || 'the configured leads'}`;
+  if (state.tier === 1) return `${input.issueKey} is Tier 1: it has no Day-3 check-in`;
+  if (state.phase !== 'launched')
+    return `${input.issueKey} is ${state.phase}: the question is asked after launch`;
+  return null;
 }
 
 export function validateGoNoGo(state: State, command: GoNoGoCommand, { input, now }: Asked): void {

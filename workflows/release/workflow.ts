@@ -29,11 +29,12 @@ import {
   UNSIGNED_REFUSAL,
 } from '../operator-identity';
 import type { CalendarDate } from '../../domain/business-calendar';
-import { noticeHtml, type Notice } from '../../domain/release-content';
+import { AWARENESS_PROPERTIES, awarenessOf, noticeHtml, type Notice } from '../../domain/release-content';
 import { attempt, isRepeat, runEntityLoop, sendOnce, Wake } from '../entity-loop';
 import {
   answerAwareness,
   bundlePublished,
+  checkInEdited,
   cancelRelease,
   changeTier,
   confirmReadiness,
@@ -51,6 +52,7 @@ import {
   RELEASE_UPDATES,
   ReleaseRefusals,
   type BundlePublishedEvent,
+  type CheckInEditedEvent,
   type LaunchMovedEvent,
   type PersonRef,
   type ReadinessConfirmedEvent,
@@ -71,10 +73,12 @@ import {
   applyMove,
   applyReleased,
   applyTier,
+  awarenessTeam,
   circumstancesOf,
   initialState,
   isFinished,
   noteFor,
+  refuseNotionAwareness,
   refuseOperator,
   ReleaseSchemas,
   sameNotionId,
@@ -343,7 +347,72 @@ function setHandlers(
     return { by: editor ? state.context!.accounts?.notion[editor] : undefined };
   }
 
+  /**
+   * An edit of this release's Day-3 check-in page: the answer of the one person who made it, as
+   * the page shows it now, in their own team's property. Anyone else is refused, on record.
+   */
+  async function awarenessFromNotion(event: CheckInEditedEvent): Promise<void> {
+    const pageId = state.applied.checkInPageId;
+    if (!pageId || !sameNotionId(event.pageId, pageId))
+      return noteFor(
+        state,
+        input,
+        `ignored a check-in edit from Notion: it names page ${event.pageId}, not this release's check-in (${pageId ?? 'none yet'})`,
+      );
+    const personOf = (): string | null => {
+      const [author] = event.authors;
+      if (event.authors.length !== 1 || author === undefined) return null;
+      return state.context!.accounts?.notion[author.replace(/-/g, '').toLowerCase()] ?? null;
+    };
+    let by = personOf();
+    // The context may predate the author's notionUserId: read the configuration again once.
+    if (by === null && event.authors.length === 1) {
+      await sources.reloadContext();
+      by = personOf();
+    }
+    const refusal = refuseNotionAwareness(state, input, event.authors, by);
+    if (refusal !== null || by === null)
+      return noteFor(state, input, `refused an awareness answer from Notion: ${refusal}`);
+    const team = awarenessTeam(state, by)!;
+    const page = await effects.attempt(null, 'read the Day-3 check-in page in Notion', () =>
+      effects.notion.getPage({ pageId }),
+    );
+    if (!page) return;
+    const property = AWARENESS_PROPERTIES[team];
+    const aware = awarenessOf(page.properties[property]);
+    const ignore = (why: string) =>
+      noteFor(state, input, `ignored ${by}'s check-in edit from Notion: ${why}`);
+    if (page.inTrash) return ignore('Notion shows the check-in page in the trash');
+    // Notion keeps no editor per property: the value counts as theirs only while the page's last
+    // change is still theirs. Someone's edit since is that person's own event to answer for.
+    if (!sameNotionId(page.lastEditedBy, event.authors[0]))
+      return ignore(
+        `Notion shows the page changed since by ${page.lastEditedBy ?? 'someone else'}: what it holds now is not known to be ${by}'s`,
+      );
+    if (aware === null)
+      return ignore(
+        `${property} is ${JSON.stringify(page.properties[property] ?? null)}, not Yes or No (an earlier answer stands)`,
+      );
+    const earlier = (state.awareness ?? []).find((a) => a.by === by);
+    if (earlier && event.occurredAt !== undefined && event.occurredAt < Date.parse(earlier.at))
+      return ignore('it is older than the answer already recorded');
+    if (earlier?.aware === aware && earlier.source === 'notion') return;
+    applyAwareness(
+      state,
+      { by, aware, ...(event.occurredAt ? { occurredAt: event.occurredAt } : {}) },
+      'notion',
+      at(),
+    );
+  }
+
   setHandler(releaseStatus, current);
+  setHandler(checkInEdited, async (raw) => {
+    const e = shaped('checkIn', 'checkInEdited', raw);
+    if (!e || isRepeat(state, e.deliveryId)) return;
+    await whenReady();
+    // Only the record changes: nothing in Jira, Notion or Calendar follows from an answer.
+    await awarenessFromNotion(e);
+  });
   setHandler(launchMoved, async (raw) => {
     const e = shaped('move', 'launchMoved', raw);
     if (!e || isRepeat(state, e.deliveryId)) return;

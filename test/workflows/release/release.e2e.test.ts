@@ -128,7 +128,11 @@ describe('release workflow end to end', () => {
         .filter((p) => mine(p.key))
         .map((p) => p.key)
         .sort(),
-    ).toEqual([`release:${issueKey}:bundle`, `release:${issueKey}:release-log`]);
+    ).toEqual([
+      `release:${issueKey}:bundle`,
+      `release:${issueKey}:check-in`,
+      `release:${issueKey}:release-log`,
+    ]);
     expect(pages.find((p) => p.key === `release:${issueKey}:release-log`)!.properties.Status).toBe(
       'Released',
     );
@@ -179,6 +183,10 @@ describe('release workflow end to end', () => {
     expect(mails.map((m) => m.subject)).toEqual([
       `[prodops] Day-3 check-in: Usage-based billing (${issueKey})`,
     ]);
-    expect(mails[0]!.to.sort()).toEqual(['ana@northwind.example', 'maya@northwind.example']);
+    expect(mails[0]!.to.sort()).toEqual([
+      'ana@northwind.example',
+      'maya@northwind.example',
+      'nora@northwind.example',
+    ]);
   });
 });

@@ -218,7 +218,15 @@ describe('release workflow', () => {
       expect(world.pages.filter((p) => p.idempotencyKey === `release:${issueKey}:retro`)).toHaveLength(1);
       expect(world.events).toHaveLength(0);
       expect(world.mails.map((m) => m.idempotencyKey)).toEqual([`release:${issueKey}:day-3-check-in`]);
-      expect(world.mails[0]!.to).toEqual(['ana@northwind.example', 'maya@northwind.example']);
+      // The Day-3 question goes to the Support and the Sales lead, answered on the check-in page.
+      expect(world.mails[0]!.to).toEqual([
+        'ana@northwind.example',
+        'maya@northwind.example',
+        'nora@northwind.example',
+      ]);
+      const checkIn = world.pages.filter((p) => p.idempotencyKey === `release:${issueKey}:check-in`);
+      expect(checkIn).toHaveLength(1);
+      expect(world.mails[0]!.text).toContain('Were you aware of this release before it shipped?');
     });
   });
 
@@ -357,6 +365,7 @@ describe('release workflow', () => {
       // Each artifact exactly once.
       expect(world.pages.map((p) => p.idempotencyKey).sort()).toEqual([
         `release:${issueKey}:bundle`,
+        `release:${issueKey}:check-in`,
         `release:${issueKey}:release-log`,
       ]);
       expect(world.issues.size).toBe(2);

@@ -18,6 +18,7 @@ import {
 import {
   acceptMove,
   acceptReleased,
+  applyAwareness,
   applyBundlePublished,
   applyCancel,
   applyConfirmation,
@@ -30,6 +31,7 @@ import {
   enablement,
   initialState,
   nextDeadline,
+  refuseNotionAwareness,
   status,
   validateCancel,
   validateConfirmation,
@@ -541,5 +543,40 @@ describe('repeated deliveries', () => {
     expect(state.deliveries).toHaveLength(kept);
     expect(isRepeat(state, `d-${kept}`)).toBe(true);
     expect(isRepeat(state, 'd-0')).toBe(false);
+  });
+});
+
+describe('the Day-3 answer from the check-in page', () => {
+  const MAYA = 'c31e448b-9552-4f11-8aa0-7d552feae57d';
+  function shipped(): ReleaseWorkflowState {
+    const state = planned(2);
+    applyReleased(state, '2027-01-04', at(state));
+    return state;
+  }
+
+  it('takes a lead’s answer as the command line’s, a later one replacing it', () => {
+    const state = shipped();
+    expect(refuseNotionAwareness(state, input, [MAYA], 'maya')).toBeNull();
+    applyAwareness(state, { by: 'maya', aware: false }, 'notion', at(state));
+    applyAwareness(state, { by: 'maya', aware: true }, 'cli', at(state, NOW + 60_000));
+    expect(status(state, input, NOW).awareness).toEqual([
+      { by: 'maya', team: 'support', aware: true, at: new Date(NOW + 60_000).toISOString(), source: 'cli' },
+    ]);
+  });
+
+  it('refuses a change by nobody, by several people, by an unknown account or by someone not a lead', () => {
+    const state = shipped();
+    expect(refuseNotionAwareness(state, input, [], null)).toMatch(/no person made the change/);
+    expect(refuseNotionAwareness(state, input, [MAYA, MAYA], null)).toMatch(/2 people changed the page/);
+    expect(refuseNotionAwareness(state, input, [MAYA], null)).toMatch(
+      /Notion user c31e448b-.* is no person of the configuration \(people\[\]\.notionUserId\)/,
+    );
+    expect(refuseNotionAwareness(state, input, [MAYA], 'ana')).toMatch(
+      /ana is not the Support or the Sales lead: the question is for maya, sam, nora, raj/,
+    );
+  });
+
+  it('refuses an answer before the release has shipped', () => {
+    expect(refuseNotionAwareness(planned(2), input, [MAYA], 'maya')).toMatch(/is planning/);
   });
 });
