@@ -12,6 +12,7 @@ import {
   addInsights,
   INSIGHTS_BACKLOG_TYPE,
   MAX_ENTRIES_PER_UPDATE,
+  type AddInsightsCommand,
   type AddInsightsResult,
   type BacklogInput,
 } from '../contracts/insights';
@@ -22,6 +23,7 @@ import type { Arrival, IntakeChannel, IntakeOutcome } from '../domain/insights/b
 import { resolveInsightsSettings } from '../domain/insights/settings';
 import { InsightEntry, toRawInsight } from '../domain/insights/submission';
 import { readTags } from '../domain/insights/taxonomy';
+import type { Signer } from './operator';
 
 /** Batches of a few hundred kilobytes at most, whatever the rows hold. */
 const MAX_BATCH_BYTES = 512 * 1024;
@@ -228,7 +230,13 @@ export async function sendEntries(
   client: Client,
   config: OrgConfig,
   entries: readonly Arrival[],
-  options: { by?: string; onProgress?: (progress: SendProgress) => void } = {},
+  options: {
+    /** Whom the items are from: the operator, or someone their grant covers. */
+    by: string;
+    /** Signs each batch as the operator (cli/operator.ts); the workflow refuses unsigned ones. */
+    signer: Pick<Signer, 'sign'>;
+    onProgress?: (progress: SendProgress) => void;
+  },
 ): Promise<IntakeOutcome[]> {
   const shards = resolveInsightsSettings(config).shards;
   const outcomes: IntakeOutcome[] = new Array<IntakeOutcome>(entries.length);
@@ -251,10 +259,12 @@ export async function sendEntries(
           end++;
         }
         const batch = indexes.slice(start, end);
+        const workflowId = insightsBacklogId(shard);
+        const command: AddInsightsCommand = { entries: batch.map((i) => entries[i]!), by: options.by };
         const result: AddInsightsResult = await client.workflow.executeUpdateWithStart(addInsights, {
-          args: [{ entries: batch.map((i) => entries[i]!), ...(options.by ? { by: options.by } : {}) }],
+          args: [{ ...command, auth: options.signer.sign(workflowId, addInsights.name, command) }],
           startWorkflowOperation: new WithStartWorkflowOperation(INSIGHTS_BACKLOG_TYPE, {
-            workflowId: insightsBacklogId(shard),
+            workflowId,
             taskQueue: config.temporal.taskQueue,
             args: [{ shard } satisfies BacklogInput],
             workflowIdConflictPolicy: 'USE_EXISTING',

@@ -55,6 +55,7 @@ import {
   type EntryProblem,
 } from './insight-intake';
 import type { CliIO } from './main';
+import { resolveSigner } from './operator';
 import { nonEmpty, parsePerson } from './parse';
 import {
   asServiceError,
@@ -259,7 +260,10 @@ export function registerInsightCommands(
     .option('--evidence <type>', 'quote, ticket-volume, metric-change, churned-account, nps-verbatim')
     .option('--link <url>', 'where the evidence is')
     .option('--at <date>', 'when it was given: YYYY-MM-DD or an ISO 8601 date-time (default: now)')
-    .option('--by <person>', 'who is adding it (a person id)')
+    .option(
+      '--by <person>',
+      'whom it is from (a person id): the operator (default), or someone their grant covers',
+    )
     .option(
       '--lenient',
       'keep values the taxonomy does not know (the item then needs tagging) instead of refusing',
@@ -268,7 +272,7 @@ export function registerInsightCommands(
     .option('--config <path>', CONFIG_HELP)
     .action(async (opts: EntryOptions) => {
       const { config } = loadConfig(opts.config);
-      const by = opts.by === undefined ? undefined : parsePerson(config, opts.by, '--by').id;
+      const claimed = opts.by === undefined ? undefined : parsePerson(config, opts.by, '--by').id;
       const { entry, problems } = readEntry(
         {
           source: opts.source,
@@ -284,18 +288,19 @@ export function registerInsightCommands(
           occurredAt: opts.at,
         },
         config,
-        { via: 'cli', lenient: opts.lenient === true, line: 0, ...(by ? { by } : {}) },
+        { via: 'cli', lenient: opts.lenient === true, line: 0, ...(claimed ? { by: claimed } : {}) },
       );
       if (!entry) {
         const p = problems[0]!;
         throw CliError.usage(`${FLAG[p.field] ?? p.field} ${p.message}`);
       }
-      await withSession(config, options, async (session) => {
+      // Who signs, before connecting: a missing operator key is a usage error, not a refusal.
+      const signer = options.signer ?? resolveSigner(config, options.env ?? process.env);
+      const by = claimed ?? signer.operator.id;
+      await withSession(config, { ...options, signer }, async (session) => {
         let outcome: IntakeOutcome;
         try {
-          [outcome] = (await sendEntries(session.client, config, [entry], { ...(by ? { by } : {}) })) as [
-            IntakeOutcome,
-          ];
+          [outcome] = (await sendEntries(session.client, config, [entry], { by, signer })) as [IntakeOutcome];
         } catch (error) {
           const shard = insightShardOf(entry.account, resolveInsightsSettings(config).shards);
           throw await explain(error, session, {
@@ -315,7 +320,10 @@ export function registerInsightCommands(
     )
     .argument('<file>', 'the CSV file; its first line names the columns')
     .option('--source <id>', 'the source of rows without a source column or value')
-    .option('--by <person>', 'who is importing (a person id)')
+    .option(
+      '--by <person>',
+      'whom the rows are from (a person id): the operator (default), or someone their grant covers',
+    )
     .option(
       '--lenient',
       'keep values the taxonomy does not know (those items then need tagging) instead of refusing the file',
@@ -328,7 +336,7 @@ export function registerInsightCommands(
         opts: ConfigOption & JsonOption & { source?: string; by?: string; lenient?: boolean },
       ) => {
         const { config } = loadConfig(opts.config);
-        const by = opts.by === undefined ? undefined : parsePerson(config, opts.by, '--by').id;
+        const claimed = opts.by === undefined ? undefined : parsePerson(config, opts.by, '--by').id;
         const source = nonEmpty(opts.source, '--source');
         let text: string;
         try {
@@ -341,14 +349,16 @@ export function registerInsightCommands(
         const read = readInsightsCsv(text, config, {
           lenient: opts.lenient === true,
           ...(source ? { source } : {}),
-          ...(by ? { by } : {}),
+          ...(claimed ? { by: claimed } : {}),
         });
         failOnProblems(read.problems, `${file} was not imported (nothing was sent)`);
         if (read.ignoredColumns.length > 0)
           io.err(`prodops: ignoring columns ${read.ignoredColumns.map((c) => JSON.stringify(c)).join(', ')}`);
         if (read.entries.length === 0) throw CliError.usage(`${file} holds no rows under its header`);
+        const signer = options.signer ?? resolveSigner(config, options.env ?? process.env);
+        const by = claimed ?? signer.operator.id;
         const started = Date.now();
-        await withSession(config, options, async (session) => {
+        await withSession(config, { ...options, signer }, async (session) => {
           let outcomes: IntakeOutcome[];
           try {
             outcomes = await sendEntries(
@@ -356,7 +366,8 @@ export function registerInsightCommands(
               config,
               read.entries.map((e) => e.entry),
               {
-                ...(by ? { by } : {}),
+                by,
+                signer,
                 onProgress: (p) =>
                   io.err(
                     `imported ${p.sent}/${p.total} rows (${p.counts.new} new, ${p.counts.merged} merged, ${p.counts.repeats} repeats, ${p.counts.needsTagging} need tagging)`,

@@ -29,11 +29,13 @@ import {
   setSubscription,
   snoozeReminder,
   type RenewalStatusView,
+  type SetSubscriptionCommand,
   type SubscriptionMemo,
 } from '../workflows/renewal/messages';
 import { loadConfig } from '../runtime/config';
 import { CliError } from './errors';
 import type { CliIO } from './main';
+import { resolveSigner } from './operator';
 import { FLAG_OF, registerRenewalPlan } from './renewal-plan';
 import { nonEmpty, parseChoice, parseDate, parseOptionalDate, parsePerson, parseTeam } from './parse';
 import {
@@ -204,7 +206,7 @@ function registerAdd(renewal: Command, io: CliIO, options: RenewalCommandOptions
     .requiredOption('--currency <code>', 'ISO 4217: the base currency or one of renewals.fxRates')
     .requiredOption('--cycle <cycle>', 'monthly, quarterly, annual or every N months (Nm)')
     .requiredOption('--owner <id>', 'who decides on the renewal')
-    .requiredOption('--by <id>', 'who adds it')
+    .requiredOption('--by <id>', 'who adds it: the operator, or someone their product-ops grant covers')
     .option('--vendor <name>', 'the vendor')
     .option('--team <id>', 'the team whose budget pays (default: the owner’s)')
     .option('--category <name>', 'for example Design, Engineering')
@@ -218,14 +220,17 @@ function registerAdd(renewal: Command, io: CliIO, options: RenewalCommandOptions
       const { config } = loadConfig(opts.config);
       const fields = parseAdd(config, opts);
       const by = parsePerson(config, opts.by, '--by').id;
+      // Who signs, before connecting: a missing operator key is a usage error, not a refusal.
+      const signer = options.signer ?? resolveSigner(config, options.env ?? process.env);
       const attributes = await import('../domain/search-attributes');
-      await withSession(config, options, async (session) => {
+      await withSession(config, { ...options, signer }, async (session) => {
         const workflowId = subscriptionWorkflowId(id);
+        const command: SetSubscriptionCommand = { fields, by, via: 'cli' };
         let status: RenewalStatusView;
         try {
           status = await session.connection.withDeadline(Date.now() + session.workerTimeoutMs, () =>
             session.client.workflow.executeUpdateWithStart(setSubscription, {
-              args: [{ fields, by, via: 'cli' }],
+              args: [{ ...command, auth: signer.sign(workflowId, setSubscription.name, command) }],
               startWorkflowOperation: new WithStartWorkflowOperation(RENEWAL_WORKFLOW_TYPE, {
                 workflowId,
                 taskQueue: config.temporal.taskQueue,

@@ -59,8 +59,13 @@ export interface InsightReceived extends Arrival {
 
 export interface AddInsightsCommand {
   entries: Arrival[];
-  /** Who ran the command (a person id), recorded on each item. */
+  /**
+   * Whom the items are recorded as from (a person id): the operator, or someone their grant
+   * covers (`product-ops`). Absent in a signed command: the operator themselves.
+   */
   by?: string;
+  /** The operator's signature over the command (the command line adds it). */
+  auth?: OperatorAuth;
 }
 
 export interface AddInsightsResult {

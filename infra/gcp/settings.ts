@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOrgConfig, type OrgConfig } from '../../domain/config';
+import { PAYLOAD_KEY_ENV, PAYLOAD_OLD_KEYS_ENV, payloadCodecFromEnv } from '../../runtime/payload-codec';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -67,6 +68,18 @@ function serviceAccountKey(value: string): string | undefined {
   return undefined;
 }
 
+/** The codec's own check of a key (or a comma-separated list of earlier keys); never quotes it. */
+function payloadKeys(env: string) {
+  return (value: string): string | undefined => {
+    try {
+      payloadCodecFromEnv({ [env]: value });
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message.replace(/^\S+ /, '') : 'is not a payload key';
+    }
+  };
+}
+
 export const SECRETS = {
   temporalApiKey: {
     env: 'TEMPORAL_API_KEY',
@@ -114,24 +127,45 @@ export const SECRETS = {
     file: '/secrets/google/service-account.json',
     check: serviceAccountKey,
   },
+  payloadKey: {
+    env: PAYLOAD_KEY_ENV,
+    secretId: 'prodops-payload-key',
+    what: 'the key payloads are encrypted with in Temporal (openssl rand -base64 32); unset: plain payloads',
+    check: payloadKeys(PAYLOAD_KEY_ENV),
+  },
+  payloadOldKeys: {
+    env: PAYLOAD_OLD_KEYS_ENV,
+    secretId: 'prodops-payload-old-keys',
+    what: 'earlier payload keys, comma-separated, still read while a rotation drains',
+    check: payloadKeys(PAYLOAD_OLD_KEYS_ENV),
+  },
 } as const satisfies Record<string, SecretSpec>;
 
 export type SecretName = keyof typeof SECRETS;
 
+/**
+ * The payload keys go to every component that opens a Temporal client: the functions encode the
+ * signals they send, the worker encodes and decodes everything, and the setup job's executions
+ * (`calendar watch --all`) signal too. One of them without the key would write plain payloads,
+ * or fail to read encrypted ones.
+ */
+const PAYLOAD_KEYS = ['payloadKey', 'payloadOldKeys'] as const;
+
 /** Which component reads which secret: each gets read access to these and nothing else. */
 export const SECRET_READERS = {
-  jira: ['jiraWebhookSecrets', 'temporalApiKey'],
-  notion: ['notionVerificationTokens', 'temporalApiKey'],
-  calendar: ['calendarChannelSecret', 'temporalApiKey'],
-  insights: ['insightsSecrets', 'temporalApiKey'],
+  jira: ['jiraWebhookSecrets', 'temporalApiKey', ...PAYLOAD_KEYS],
+  notion: ['notionVerificationTokens', 'temporalApiKey', ...PAYLOAD_KEYS],
+  calendar: ['calendarChannelSecret', 'temporalApiKey', ...PAYLOAD_KEYS],
+  insights: ['insightsSecrets', 'temporalApiKey', ...PAYLOAD_KEYS],
   worker: [
     'temporalApiKey',
     'jiraApiToken',
     'notionToken',
     'googleServiceAccountKey',
     'calendarChannelSecret',
+    ...PAYLOAD_KEYS,
   ],
-  setup: ['temporalApiKey'],
+  setup: ['temporalApiKey', ...PAYLOAD_KEYS],
 } as const satisfies Record<string, readonly SecretName[]>;
 
 export type Component = keyof typeof SECRET_READERS;

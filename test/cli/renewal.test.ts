@@ -57,9 +57,13 @@ function configText(address: string, taskQueue: string): string {
     );
 }
 
-/** Every person an operator; Priya (Product Ops) may also act for a subscription's owner. */
+/**
+ * Every person an operator; Priya (Product Ops) may also act for a subscription's owner; Kofi's
+ * grant covers only a PM's go/no-go, so he acts for nobody on a subscription.
+ */
 const operators = withOperators(parseOrgConfig(configText('127.0.0.1:1', 'prodops')), {
   priya: ['product-ops', 'subscription-owner'],
+  kofi: ['pm'],
 });
 
 describe('prodops plan renewal and usage errors, without a server', () => {
@@ -566,5 +570,80 @@ describe('prodops renewal and budget, against a dev server', () => {
     expect(own.stderr).toBe('');
     expect(own.code).toBe(0);
     expect(own.stdout).toMatch(/decision: renew by erin \(cli, \d{4}-/);
+  });
+
+  it('sets a subscription only as the operator, or for someone their product-ops grant covers', async () => {
+    const renews = addCalendarDays(localDateOf(Date.now(), 'Europe/London'), 220);
+    const add = (operator: string, by: string) =>
+      as(
+        operator,
+        'renewal',
+        'add',
+        'miro',
+        '--tool',
+        'Miro',
+        '--renews',
+        renews,
+        '--notice-days',
+        '30',
+        '--cost',
+        '2400',
+        '--currency',
+        'GBP',
+        '--cycle',
+        'annual',
+        '--owner',
+        'dev',
+        '--by',
+        by,
+        '--json',
+      );
+    // Kofi claims to be Priya: his grant does not cover it, and nothing is set.
+    const claimed = await add('kofi', 'priya');
+    expect(claimed).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'prodops: operator kofi may not act for priya as product-ops: their grant covers pm (operators[].actsFor)',
+    });
+    const refusedStatus = JSON.parse(
+      (await cli('renewal', 'status', 'miro', '--json')).stdout,
+    ) as RenewalStatusView;
+    expect(refusedStatus.fields).toBeNull();
+    expect(refusedStatus.log.map((l) => l.message)).toContain(
+      'refused a change for priya (operator kofi): operator kofi may not act for priya as product-ops: their grant covers pm (operators[].actsFor)',
+    );
+    // Tom (product-ops) adds it for Erin: it is set, and recorded as Erin's by Tom's command.
+    const granted = await add('tom', 'erin');
+    expect(granted.stderr).toBe('');
+    expect(granted.code).toBe(0);
+    const status = JSON.parse(granted.stdout) as RenewalStatusView;
+    expect(status.fields?.tool).toBe('Miro');
+    expect(status.log.map((l) => l.message)).toContain('subscription set by erin via cli (operator tom)');
+    // Without an operator key nothing connects.
+    const anonymous = await as(
+      null,
+      'renewal',
+      'add',
+      'miro',
+      '--tool',
+      'Miro',
+      '--renews',
+      renews,
+      '--notice-days',
+      '30',
+      '--cost',
+      '2400',
+      '--currency',
+      'GBP',
+      '--cycle',
+      'annual',
+      '--owner',
+      'dev',
+      '--by',
+      'erin',
+    );
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toMatch(/^prodops: this command changes a workflow and needs an operator/);
   });
 });

@@ -121,7 +121,11 @@ const SECRET_VALUES = {
     private_key:
       '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC-fixture-0007\n-----END PRIVATE KEY-----\n',
   }),
+  // 32 bytes each, as `openssl rand -base64 32` prints them.
+  payloadKey: Buffer.alloc(32, 9).toString('base64'),
+  payloadOldKeys: Buffer.alloc(32, 10).toString('base64'),
 };
+const PAYLOAD_SECRET_IDS = ['prodops-payload-key', 'prodops-payload-old-keys'];
 
 let scratch: string;
 let configFile: string;
@@ -180,11 +184,12 @@ const settingsFor = (overrides: Record<string, string | undefined> = {}) => {
 
 // ---- What the stack must guarantee ----------------------------------------------------------------
 
+// Every function sends signals through a Temporal client, so each reads the payload keys too.
 const FUNCTION_SECRET_IDS = {
-  jira: ['prodops-jira-webhook-secrets', 'prodops-temporal-api-key'],
-  notion: ['prodops-notion-verification-tokens', 'prodops-temporal-api-key'],
-  calendar: ['prodops-calendar-channel-secret', 'prodops-temporal-api-key'],
-  insights: ['prodops-insights-secrets', 'prodops-temporal-api-key'],
+  jira: ['prodops-jira-webhook-secrets', ...PAYLOAD_SECRET_IDS, 'prodops-temporal-api-key'],
+  notion: ['prodops-notion-verification-tokens', ...PAYLOAD_SECRET_IDS, 'prodops-temporal-api-key'],
+  calendar: ['prodops-calendar-channel-secret', ...PAYLOAD_SECRET_IDS, 'prodops-temporal-api-key'],
+  insights: ['prodops-insights-secrets', ...PAYLOAD_SECRET_IDS, 'prodops-temporal-api-key'],
 };
 const SECRET_ENV_NAMES: string[] = Object.values(SECRETS).map((s) => s.env);
 
@@ -299,13 +304,61 @@ describe('the Google Cloud stack', () => {
       'prodops-google-service-account',
       'prodops-jira-api-token',
       'prodops-notion-token',
+      ...PAYLOAD_SECRET_IDS,
       'prodops-temporal-api-key',
     ]);
     const job = one(resources, 'cloudrunv2/job:Job');
     const jobEmail = (job.inputs.template as { template: { serviceAccount: string } }).template
       .serviceAccount;
     expect(jobEmail).not.toBe(workerEmail);
-    expect(readableBy(resources, jobEmail)).toEqual(['prodops-config', 'prodops-temporal-api-key']);
+    expect(readableBy(resources, jobEmail)).toEqual([
+      'prodops-config',
+      ...PAYLOAD_SECRET_IDS,
+      'prodops-temporal-api-key',
+    ]);
+  });
+
+  it('hands the payload keys to every Temporal client as secrets, and to no one else', () => {
+    const payloadEnvs: string[] = [SECRETS.payloadKey.env, SECRETS.payloadOldKeys.env];
+    expect(payloadEnvs).toEqual(['PRODOPS_PAYLOAD_KEY', 'PRODOPS_PAYLOAD_KEYS']);
+    const clients = new Set<string>();
+    for (const name of Object.keys(FUNCTION_SECRET_IDS)) {
+      const service = one(resources, 'cloudfunctionsv2/function:Function', name).inputs.serviceConfig as {
+        serviceAccountEmail: string;
+        environmentVariables: Record<string, string>;
+        secretEnvironmentVariables: { key: string; secret: string }[];
+      };
+      for (const env of payloadEnvs) expect(service.environmentVariables[env]).toBeUndefined();
+      expect(
+        service.secretEnvironmentVariables.filter((s) => payloadEnvs.includes(s.key)).map((s) => s.secret),
+      ).toEqual(PAYLOAD_SECRET_IDS);
+      clients.add(service.serviceAccountEmail);
+    }
+    for (const resource of [
+      one(resources, 'cloudrunv2/workerPool:WorkerPool'),
+      one(resources, 'cloudrunv2/job:Job'),
+    ]) {
+      const template = resource.inputs.template as {
+        serviceAccount?: string;
+        template?: { serviceAccount: string };
+      };
+      clients.add(template.serviceAccount ?? template.template!.serviceAccount);
+      const envs = containersOf(resource).flatMap((c) => c.envs ?? []);
+      for (const env of payloadEnvs) {
+        const entries = envs.filter((e) => e.name === env);
+        expect(entries, `${env} of ${resource.name}`).toHaveLength(1);
+        expect(entries[0]!.value).toBeUndefined();
+        expect(PAYLOAD_SECRET_IDS).toContain(entries[0]!.valueSource?.secretKeyRef?.secret);
+      }
+    }
+    // Six clients (four functions, the worker, the setup job) and no other reader: not the build.
+    expect(clients.size).toBe(6);
+    for (const id of PAYLOAD_SECRET_IDS) {
+      const readers = ofType(resources, 'secretmanager/secretIamMember:SecretIamMember')
+        .filter((g) => String(g.inputs.secretId).endsWith(`/${id}`) || g.inputs.secretId === id)
+        .map((g) => String(g.inputs.member).replace(/^serviceAccount:/, ''));
+      expect(readers.sort(), id).toEqual([...clients].sort());
+    }
   });
 
   it('never scales the worker to zero, and gives it no endpoint', () => {
@@ -480,6 +533,9 @@ describe('secrets made in Secret Manager beforehand', () => {
         googleServiceAccountKeySecret: 'projects/northwind-security/secrets/workspace-key',
         temporalApiKey: undefined,
         notionVerificationTokens: undefined,
+        // Plain payloads: no component is handed a payload key.
+        payloadKey: undefined,
+        payloadOldKeys: undefined,
       }),
     );
     const created = ofType(resources, 'secretmanager/secret:Secret').map((s) => s.inputs.secretId);
@@ -591,6 +647,28 @@ describe('the stack configuration', () => {
     );
   });
 
+  it('checks the payload keys as the codec does, and refuses one kept in plain text', () => {
+    const short = Buffer.alloc(16, 1).toString('base64');
+    expect(() => settingsFor({ payloadKey: short })).toThrow(
+      /prodops:payloadKey must be 32 random bytes in base64 \(openssl rand -base64 32\): it decodes to 16 bytes/,
+    );
+    expect(() => settingsFor({ payloadKey: short })).not.toThrow(short);
+    expect(() => settingsFor({ payloadOldKeys: `${SECRET_VALUES.payloadKey},not a key!` })).toThrow(
+      /prodops:payloadOldKeys \(key 2\) must be 32 random bytes/,
+    );
+    const plain = { ...config().prodops, isSecret: (key: string) => key !== 'payloadKey' };
+    expect(() => readSettings(plain, config().gcp)).toThrow(
+      /prodops:payloadKey is in the stack file in plain text: pulumi config set --secret payloadKey/,
+    );
+    // Optional: without it payloads stay plain and no component is given a payload secret.
+    const settings = settingsFor({ payloadKey: undefined, payloadOldKeys: undefined });
+    expect(settings.secrets.payloadKey).toBeUndefined();
+    expect(
+      settingsFor({ payloadKey: undefined, payloadKeySecret: 'projects/vault-prj/secrets/payload-key:4' })
+        .secrets.payloadKey,
+    ).toEqual({ kind: 'existing', project: 'vault-prj', secretId: 'payload-key', version: '4' });
+  });
+
   it('reads the stack configuration the Pulumi CLI hands over', async () => {
     pulumi.runtime.setAllConfig({
       'gcp:project': PROJECT,
@@ -645,6 +723,9 @@ describe('names shared with the rest of prodops', () => {
     expect(SECRETS.jiraApiToken.env).toBe(CREDENTIAL_ENV.jiraToken);
     expect(SECRETS.notionToken.env).toBe(CREDENTIAL_ENV.notionToken);
     expect(SECRETS.googleServiceAccountKey.env).toBe(GOOGLE_ENV.serviceAccount);
+    const { PAYLOAD_KEY_ENV, PAYLOAD_OLD_KEYS_ENV } = await import('../../runtime/payload-codec');
+    expect(SECRETS.payloadKey.env).toBe(PAYLOAD_KEY_ENV);
+    expect(SECRETS.payloadOldKeys.env).toBe(PAYLOAD_OLD_KEYS_ENV);
     expect(PUBLIC_URL_ENV).toBe('PRODOPS_PUBLIC_URL');
     expect(TRIGGER_PATHS.calendar).toBe('/calendar');
     expect(TRIGGER_PATHS.insights).toBe('/insights');

@@ -1,12 +1,13 @@
 /**
  * The renewal workflow's message handlers: Notion changes and budget positions (signals), and
  * people's commands (updates, validated first, refused with the field or the reason named),
- * each wired to the pure transitions of state.ts and waking the loop. A decision or snooze is
- * signed by an operator (workflows/operator-identity.ts); runs that took unsigned ones before
+ * each wired to the pure transitions of state.ts and waking the loop. A change, a decision or a
+ * snooze from the command line is signed by an operator (workflows/operator-identity.ts); runs that took unsigned ones before
  * signatures existed replay them as they were.
  */
-import { condition, setHandler } from '@temporalio/workflow';
-import { type OperatorAuth, type OperatorGrant } from '../../domain/operators';
+import { condition, patched, setHandler } from '@temporalio/workflow';
+import { isValidDate } from '../../domain/business-calendar';
+import { describeActor, mayActFor, type OperatorAuth, type OperatorGrant } from '../../domain/operators';
 import { attempt, isRepeat } from '../entity-loop';
 import { authenticateOperator, scopeOf, takesUnsignedCommands, UNSIGNED_REFUSAL } from '../operator-identity';
 import {
@@ -73,11 +74,33 @@ function wireSignals(run: RenewalRun): void {
   });
 }
 
+/**
+ * Patch: a subscription set from the command line must be signed by an operator, who sets it as
+ * themselves or, with the `product-ops` grant, for the person named. Runs that took unsigned
+ * changes before replay them as they were.
+ */
+export const SIGNED_SUBSCRIPTION_PATCH = 'subscription-change-signed';
+
+/** Keeping the subscriptions is product ops' work: acting for someone else needs that grant. */
+function refuseChangeGrant(run: RenewalRun, by: string, operator: OperatorGrant): void {
+  const refused = mayActFor(operator, by, 'product-ops');
+  if (!refused) return;
+  log(run, `refused a change for ${by} (operator ${operator.id}): ${refused}`);
+  throw refusal(refused, RenewalRefusals.notAllowed);
+}
+
 function wireSetSubscription(run: RenewalRun): void {
-  const { state, wake } = run;
+  const { state, wake, workflowId } = run;
   setHandler(
     setSubscription,
     async (command) => {
+      // An unsigned change of an old run goes on synchronously, exactly as it ran.
+      let operator: OperatorGrant | null = null;
+      if (command.auth !== undefined || patched(SIGNED_SUBSCRIPTION_PATCH)) {
+        if (command.auth === undefined) refuseUnsigned(run, 'a change', command.by);
+        operator = await signedBy(run, setSubscription.name, 'a change', command);
+        refuseChangeGrant(run, command.by, operator);
+      }
       const id = propose(state, {
         fields: command.fields,
         actor: { by: command.by, via: command.via },
@@ -98,6 +121,7 @@ function wireSetSubscription(run: RenewalRun): void {
             problems: outcome.problems,
           },
         );
+      if (operator) log(run, `subscription set by ${describeActor(command.by, command.via, operator.id)}`);
       const target = run.settlesAt.get(id);
       run.settlesAt.delete(id);
       // Superseded by a newer change before it was processed: the turn after now settles both.
@@ -112,11 +136,17 @@ function wireSetSubscription(run: RenewalRun): void {
             `${state.subscriptionId} has ended (${state.lifecycle} on ${state.endedOn})`,
             RenewalRefusals.ended,
           );
+        requireCommand(command, 'fields, by and via');
+        if (typeof command.by !== 'string' || command.by.trim() === '' || command.by.length > 100)
+          throw refusal('by must name who sets the subscription (a person id)', RenewalRefusals.invalid);
+        if (!command.fields || typeof command.fields !== 'object' || Array.isArray(command.fields))
+          throw refusal("fields must be an object of the subscription's fields", RenewalRefusals.invalid);
         const problems = shapeProblems(command.fields);
         if (problems.length > 0)
           throw refusal(`${state.subscriptionId}: ${describeProblems(problems)}`, RenewalRefusals.invalid, {
             problems,
           });
+        refuseIdentity(identityProblem(state, workflowId, setSubscription.name, command, Date.now()));
       },
     },
   );
@@ -170,6 +200,12 @@ function refuseUnsigned(run: RenewalRun, what: string, by: string): never {
 const who = (by: string, via: string, operator: OperatorGrant | null): string =>
   `${by} (${via}${operator && operator.id !== by ? `, operator ${operator.id}` : ''})`;
 
+/** A command that is no object at all is refused before any field of it is read. */
+function requireCommand(command: unknown, fields: string): void {
+  if (!command || typeof command !== 'object' || Array.isArray(command))
+    throw refusal(`the command must be an object with ${fields}`, RenewalRefusals.invalid);
+}
+
 /** The validator's refusal of a command's channel or signature, if any. */
 function refuseIdentity(problem: ReturnType<typeof identityProblem>): void {
   if (!problem) return;
@@ -211,6 +247,9 @@ function wireDecisions(run: RenewalRun): void {
     },
     {
       validator: (command: DecideCommand) => {
+        requireCommand(command, 'decision, by and via');
+        if (command.note !== undefined && (typeof command.note !== 'string' || command.note.length > 2_000))
+          throw refusal('note must be text of at most 2000 characters', RenewalRefusals.invalid);
         const problem = decisionProblem(state, command);
         if (problem)
           throw refusal(
@@ -248,8 +287,16 @@ function wireDecisions(run: RenewalRun): void {
     },
     {
       validator: (command: SnoozeCommand) => {
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(command.until))
-          throw refusal(`until "${command.until}" is not a date written YYYY-MM-DD`);
+        requireCommand(command, 'until, by and via');
+        if (typeof command.by !== 'string' || command.by.trim() === '' || command.by.length > 100)
+          throw refusal('by must name who snoozes (a person id)', RenewalRefusals.invalid);
+        if (command.note !== undefined && (typeof command.note !== 'string' || command.note.length > 2_000))
+          throw refusal('note must be text of at most 2000 characters', RenewalRefusals.invalid);
+        if (!isValidDate(command.until))
+          throw refusal(
+            `until "${String(command.until).slice(0, 40)}" is not a date written YYYY-MM-DD`,
+            RenewalRefusals.invalid,
+          );
         const problem = snoozeProblem(state, command, todayOf(run));
         if (problem) throw refusal(problem, RenewalRefusals.notAllowed);
         refuseIdentity(identityProblem(state, workflowId, snoozeReminder.name, command, Date.now()));

@@ -64,6 +64,8 @@ export interface SubscriptionPageEvent {
 
 export interface SetSubscriptionCommand extends Actor {
   fields: RawSubscription;
+  /** The operator's signature over the command (the command line adds it). */
+  auth?: OperatorAuth;
 }
 export interface DecideCommand extends Actor {
   decision: Decision;

@@ -203,15 +203,16 @@ export async function compose(
   const facts = await fx.rituals.weeklyUpdateFacts({ date: context.dates.date, since: context.since });
   const sections: PublishedSection[] = [];
   for (const contributor of context.contributors) {
-    const entry = state.contributions.find((c) => c.personId === contributor.id)!;
+    // Before the week opens nobody has a contribution yet: a preview shows them as missing.
+    const entry = state.contributions.find((c) => c.personId === contributor.id);
     const outcome =
-      entry.status === 'ready' || entry.status === 'late'
+      entry?.status === 'ready' || entry?.status === 'late'
         ? entry.status
-        : entry.status === 'on-leave'
+        : entry?.status === 'on-leave'
           ? 'on-leave'
           : 'missing';
     const body =
-      outcome === 'ready' || outcome === 'late'
+      entry && (outcome === 'ready' || outcome === 'late')
         ? await contentOf(fx, entry.pageId, `${entry.personId}'s page`)
         : [];
     const rolledOver: PublishedSection['rolledOver'] = [];
@@ -220,7 +221,7 @@ export async function compose(
         week: r.fromWeek,
         body: await contentOf(fx, r.pageId, `${r.personId}'s ${r.fromWeek} page`),
       });
-    sections.push({ contributor, outcome, body, rolledOver, url: entry.url });
+    sections.push({ contributor, outcome, body, rolledOver, url: entry?.url ?? null });
   }
   const document = publishedDocument({ week: state.week, date: context.dates.date, facts, sections });
   const title = updateTitle(context.dates.date);

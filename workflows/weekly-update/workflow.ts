@@ -5,7 +5,14 @@
  * what exists (reconcile.ts). Publication happens once: its page and mail carry keys derived
  * from the week, and the state records it before anything else can ask for it again.
  */
-import { condition, continueAsNew, getExternalWorkflowHandle, log, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  setHandler,
+} from '@temporalio/workflow';
 import type { GmailActivities } from '../../activities/gmail';
 import type { NotionActivities } from '../../activities/notion';
 import type { RitualActivities } from '../../activities/rituals';
@@ -27,6 +34,7 @@ import {
   publishNow,
   weeklyUpdateStatus,
   weeklyUpdateWorkflowId,
+  WeeklyUpdateRefusals,
   type PublishCommand,
   type WeeklyUpdateInput,
   type WeeklyUpdateStatus,
@@ -105,15 +113,29 @@ export async function weeklyUpdateWorkflow(
     },
     { validator: (command: PublishCommand) => validatePublish(state, command) },
   );
-  setHandler(handOver, ({ toWeek }) => {
-    const rollovers = takeRollovers(state, toWeek);
-    // What next week took now is not forwarded to it again.
-    for (const r of rollovers)
-      markSent(state, `weekly-update:${state.week}:forward:${r.fromWeek}:${r.personId}`);
-    note(state, `handed ${rollovers.length} late contributions over to ${toWeek}`, fields);
-    wake.set();
-    return { rollovers };
-  });
+  setHandler(
+    handOver,
+    ({ toWeek }) => {
+      const rollovers = takeRollovers(state, toWeek);
+      // What next week took now is not forwarded to it again.
+      for (const r of rollovers)
+        markSent(state, `weekly-update:${state.week}:forward:${r.fromWeek}:${r.personId}`);
+      note(state, `handed ${rollovers.length} late contributions over to ${toWeek}`, fields);
+      wake.set();
+      return { rollovers };
+    },
+    {
+      // Only a later week takes this week's late contributions: anything else would lose them.
+      validator: (command: { toWeek: string }) => {
+        const toWeek: unknown = command?.toWeek;
+        if (typeof toWeek !== 'string' || !/^\d{4}-W\d{2}$/.test(toWeek) || toWeek <= state.week)
+          throw ApplicationFailure.nonRetryable(
+            `toWeek must be an ISO week after ${state.week} (YYYY-Www), got ${JSON.stringify(toWeek ?? null)?.slice(0, 40)}`,
+            WeeklyUpdateRefusals.invalid,
+          );
+      },
+    },
+  );
   setHandler(previewUpdate, async () => {
     await condition(() => state.context !== null);
     return (await compose(state, fx)).preview;

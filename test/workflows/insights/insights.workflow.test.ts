@@ -658,24 +658,43 @@ describe('insights workflows', () => {
       // A week later, one more item; the round is carried, not reopened.
       await env.sleep(7 * DAY);
       const later = await env.currentTimeMs();
-      await backlog.executeUpdate(addInsights, {
-        args: [
+      const addition = {
+        entries: [
           {
-            entries: [
-              {
-                ...base,
-                source: 'csv',
-                externalId: 'c',
-                account: 'Wonka Sweets',
-                text: 'Filters are not kept in the link we share',
-                occurredAt: later,
-                via: 'csv',
-              },
-            ],
-            by: 'priya',
+            ...base,
+            source: 'csv',
+            externalId: 'c',
+            account: 'Wonka Sweets',
+            text: 'Filters are not kept in the link we share',
+            occurredAt: later,
+            via: 'csv' as const,
+            // A name an entry claims is not whom the signature vouches for.
+            by: 'hana',
           },
         ],
+        by: 'priya',
+      };
+      const refusedWith = (pattern: RegExp) => (e: unknown) =>
+        e instanceof WorkflowUpdateFailedError && pattern.test(e.cause?.message ?? '');
+      // Unsigned, or signed by sam claiming to add for priya (no product-ops grant): refused.
+      await expect(backlog.executeUpdate(addInsights, { args: [addition] })).rejects.toSatisfy(
+        refusedWith(/carries no operator signature/),
+      );
+      await expect(
+        backlog.executeUpdate(addInsights, {
+          args: [signAs(keys, 'sam', backlog.workflowId, addInsights, addition, later)],
+        }),
+      ).rejects.toSatisfy(refusedWith(/operator sam may not act for priya as product-ops/));
+      // Tom (product-ops) adds it for priya: taken, and recorded as hers by his command.
+      const added = await backlog.executeUpdate(addInsights, {
+        args: [signAs(keys, 'tom', backlog.workflowId, addInsights, addition, later)],
       });
+      expect(added.outcomes).toEqual([expect.objectContaining({ kind: 'new' })]);
+      const third = added.outcomes[0]!.id;
+      expect((await backlog.query(insightDetails, [third]))[0]).toMatchObject({ by: 'priya', via: 'csv' });
+      const log = (await backlog.query(backlogStatus)).log.map((l) => l.message);
+      expect(log).toContain(`${third} added (csv) by priya via cli (operator tom)`);
+      expect(log.some((m) => /refused an addition for priya \(operator sam\)/.test(m))).toBe(true);
       const week2 = isoWeekOf(localDateOf(later, 'Europe/London'));
       expect(week2).not.toBe(week1);
       await env.client.workflow.execute(insightsTriageWorkflow, {

@@ -157,7 +157,11 @@ export async function withWorld(
         });
         started.add(workflowId);
       }
-      await handle(id).executeUpdate(setSubscription, { args: [{ fields, by, via: 'cli' }] });
+      // Signed as the command line signs it, by the person named.
+      const command = { fields, by, via: 'cli' as const };
+      await handle(id).executeUpdate(setSubscription, {
+        args: [signAs(operators.keys, by, workflowId, setSubscription, command, await env.currentTimeMs())],
+      });
       return handle(id);
     },
     notionChange: async (id, event) => {

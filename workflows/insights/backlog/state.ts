@@ -81,6 +81,12 @@ export function validateAdd(command: AddInsightsCommand): Refusal | null {
       type: InsightRefusals.invalid,
       message: `entries lists ${command.entries.length} insights: at most ${MAX_ENTRIES_PER_UPDATE} at a time`,
     };
+  // A signed addition names whom it vouches for; the signature covers that name.
+  if (
+    (command.auth !== undefined || (command.by !== undefined && command.by !== null)) &&
+    !isText(command.by, 100)
+  )
+    return { type: InsightRefusals.invalid, message: 'by must name a person (their id)' };
   for (const [i, entry] of command.entries.entries()) {
     const problem = arrivalProblem(entry);
     if (problem) return { type: InsightRefusals.invalid, message: `entries[${i}]: ${problem}` };

@@ -2,22 +2,31 @@
  * One backlog per shard of accounts (`insights-backlog:<shard>`): every insight of those
  * accounts arrives here, from the webhook and the Notion route (signals) and from the command
  * line (updates that answer what each item became). Arrivals are taken one at a time, in the
- * order they came, so "the first item" of a near-duplicate is well defined. A tag or an unmerge
- * is signed by an operator (workflows/insights/identity.ts), who acts for themselves or, with the
- * `product-ops` grant, for the person named.
+ * order they came, so "the first item" of a near-duplicate is well defined. An addition, a tag
+ * or an unmerge from the command line is signed by an operator (workflows/insights/identity.ts),
+ * who acts for themselves or, with the `product-ops` grant, for the person named; the webhook's
+ * arrivals are vouched for by its secret, the Notion route's by Notion's signature.
  *
  * The items themselves are Notion's to keep: the workflow holds the index that deduplication,
  * tagging and ranking need (domain/insights/backlog.ts), writes each item's row, and drops what
  * it no longer needs (see README, "Insights: sizes"). It continues as new before its history
  * grows long, carrying the index.
  */
-import { ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createCoreActivities } from '../../../activities/core';
 import type { createInsightsActivities } from '../../../activities/insights';
 import { Backlog, emptyBacklog } from '../../../domain/insights/backlog';
 import { describeActor, mayActFor, type OperatorGrant } from '../../../domain/operators';
 import { activitiesFor } from '../../activity-options';
 import { historyIsLong, isRepeat, note, runEntityLoop, Wake } from '../../entity-loop';
+import { UNSIGNED_REFUSAL } from '../../operator-identity';
 import {
   checkCommandIdentity,
   commandOperator,
@@ -56,6 +65,13 @@ import {
   type BacklogState,
   type Refusal,
 } from './state';
+
+/**
+ * Patch: additions from the command line must be signed by an operator, and each item records
+ * the person the operator vouched for. Runs that took unsigned additions before replay them as
+ * they were (a separate patch from the tags', which were signed earlier).
+ */
+export const SIGNED_INTAKE_PATCH = 'insight-intake-signed';
 
 /** A turn writes at most 20 rows; a few thousand events hold a few hundred arrivals. */
 export const BACKLOG_EVENTS_BEFORE_CONTINUE_AS_NEW = 5_000;
@@ -141,22 +157,44 @@ export async function insightsBacklogWorkflow(input: BacklogInput, carried?: Bac
     });
   });
 
+  /** Adds the entries in arrival order; `signed` names who vouched for them, null for an old run. */
+  const intake = (command: AddInsightsCommand, signed: { by: string; operator: string } | null) =>
+    inOrder(() => {
+      const outcomes = command.entries.map((entry) => {
+        const outcome = backlog.receive(
+          // Signed: the person the operator vouched for, never a name an entry claims.
+          { ...entry, by: signed ? signed.by : (entry.by ?? command.by ?? null) },
+          state.context!.taxonomy,
+          Date.now(),
+        );
+        if (outcome.kind !== 'repeat')
+          effects.note(
+            `${describeOutcome(outcome, entry.via)}${signed ? ` by ${describeActor(signed.by, 'cli', signed.operator)}` : ''}`,
+          );
+        return outcome;
+      });
+      return { shard: input.shard, outcomes };
+    });
+
   setHandler(
     addInsights,
-    async (command: AddInsightsCommand) =>
-      inOrder(() => {
-        const outcomes = command.entries.map((entry) => {
-          const outcome = backlog.receive(
-            { ...entry, by: entry.by ?? command.by ?? null },
-            state.context!.taxonomy,
-            Date.now(),
-          );
-          if (outcome.kind !== 'repeat') effects.note(describeOutcome(outcome, entry.via));
-          return outcome;
-        });
-        return { shard: input.shard, outcomes };
-      }),
-    { validator: (command: AddInsightsCommand) => refuse(validateAdd(command)) },
+    async (command: AddInsightsCommand) => {
+      // Synchronous up to here for an unsigned addition of an old run, so it replays as it ran.
+      if (command.auth === undefined && !patched(SIGNED_INTAKE_PATCH)) return intake(command, null);
+      // The validator made sure a signed addition names whom it is from.
+      const by = command.by ?? 'someone';
+      const operator = await commandOperator(identity, addInsights.name, 'an addition', { ...command, by });
+      if (operator === null)
+        throw ApplicationFailure.nonRetryable(UNSIGNED_REFUSAL, InsightRefusals.unauthenticated);
+      refuseGrant(identity, 'an addition', by, operator);
+      return intake(command, { by, operator: operator.id });
+    },
+    {
+      validator: (command: AddInsightsCommand) => {
+        refuse(validateAdd(command));
+        checkCommandIdentity(state, workflowId, addInsights.name, command, Date.now());
+      },
+    },
   );
 
   setHandler(
