@@ -157,7 +157,7 @@ export function buildActivities(options: {
       ...createInsightsActivities({ config: options.config }),
       ...createLeaveActivities({ config: options.config, workerSecret: () => workerSecret }),
       ...createTombstoneActivities(),
-      ...createRitualActivities({ config: options.config }),
+      ...createRitualActivities({ config: options.config, workerSecret: () => workerSecret }),
       ...createRenewalActivities({ config: options.config }),
     },
     bySystem: {
