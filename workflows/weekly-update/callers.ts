@@ -6,13 +6,7 @@
  * key, for the workflow it runs for, and anything else is refused before it enters history.
  */
 import { ApplicationFailure, patched } from '@temporalio/workflow';
-import {
-  describeActor,
-  mayActFor,
-  OperatorAuthSchema,
-  type OperatorAuth,
-  type OperatorGrant,
-} from '../../domain/operators';
+import { describeActor, mayActFor, OperatorAuthSchema, type OperatorGrant } from '../../domain/operators';
 import { attempt, note } from '../entity-loop';
 import {
   authenticateOperator,
@@ -160,7 +154,7 @@ export async function verifyHandOver(
   const worker = (state.worker ??= {});
   const checked = await authenticateOperator(
     worker,
-    command.auth as OperatorAuth,
+    command.auth,
     scopeOf(weeklyUpdateWorkflowId(state.week), handOver.name, command),
     async () =>
       (
