@@ -180,7 +180,10 @@ export async function weeklyUpdateWorkflow(
       if (state.phase === 'opening') return 'idle';
       if (state.publishRequestedBy && !state.published) {
         await publish(state, fx, state.publishRequestedBy, state.publishRequestedVia ?? undefined);
-        if (!state.published) state.publishRequestedBy = null;
+        if (!state.published) {
+          state.publishRequestedBy = null;
+          if (state.publishRequestedVia !== undefined) state.publishRequestedVia = null;
+        }
         return 'again';
       }
       await ensurePages(state, fx);

@@ -538,6 +538,13 @@ describe('who may publish early and take the hand-over', () => {
         published.log.some((l) => l.message.startsWith('published early by priya via cli (operator tom)')),
       ).toBe(true);
       expect(w.world.publishedPages()).toHaveLength(1);
+      await settle(handle);
+      await recordHistory(
+        handle,
+        'weekly-update',
+        'signed-early-publication',
+        'an unsigned and an ungranted early publication refused, a granted operator publishes for an owner',
+      );
     });
   });
 
@@ -594,6 +601,12 @@ describe('who may publish early and take the hand-over', () => {
       const opened = await waitFor(nextHandle, (s) => s.phase === 'collecting', 'next week to open');
       expect(opened.rolledIn).toEqual([expect.objectContaining({ fromWeek: w.week, personId: 'chloe' })]);
       expect((await handle.result()).handedOverTo).toBe(next);
+      await recordHistory(
+        handle,
+        'weekly-update',
+        'hand-over-signed-by-worker',
+        'a forged hand-over refused, the late contribution kept and handed over on the worker-signed call',
+      );
     });
   });
 });
