@@ -7,6 +7,9 @@
  */
 import { temporalClient } from './activity-context';
 import { ApplicationFailure } from '@temporalio/common';
+import { activityInfo } from '@temporalio/activity';
+import { signAsWorker, workerGrant } from '../contracts/node/worker-key';
+import { commandScope, type OperatorAuth, type OperatorGrant, type SignedScope } from '../domain/operators';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
   addCalendarDays,
@@ -63,6 +66,11 @@ export interface RitualActivityDeps {
   config: () => OrgConfig;
   /** A client of the workflows' namespace; the worker's own by default. */
   temporal?: Client;
+  /**
+   * The worker's secret (PRODOPS_WORKER_SECRET): the hand-over between weeks is signed with the
+   * key derived from it, and a week takes it only so signed. Read per call.
+   */
+  workerSecret?: () => string | undefined;
 }
 
 const recipient = (p: PersonConfig): Recipient => ({ id: p.id, name: p.name, email: p.email });
@@ -175,17 +183,24 @@ export async function readWeeklyFacts(
   };
 }
 
-/** Late contributions of an earlier week: handed over by its workflow, or read from its result. */
+/**
+ * Late contributions of an earlier week: handed over by its workflow, or read from its result.
+ * The hand-over names the week that asks (`caller`) and carries the worker's signature over it.
+ */
 export async function collectRollovers(
   client: Client,
   fromWeek: IsoWeek,
   toWeek: IsoWeek,
+  sign: (scope: SignedScope) => OperatorAuth,
 ): Promise<Rollover[]> {
   const handle = client.workflow.getHandle(weeklyUpdateWorkflowId(fromWeek));
   try {
     const description = await handle.describe();
-    if (description.status.name === 'RUNNING')
-      return (await handle.executeUpdate(handOver, { args: [{ toWeek }] })).rollovers;
+    if (description.status.name === 'RUNNING') {
+      const command = { toWeek, caller: weeklyUpdateWorkflowId(toWeek) };
+      const auth = sign(commandScope(weeklyUpdateWorkflowId(fromWeek), handOver.name, command));
+      return (await handle.executeUpdate(handOver, { args: [{ ...command, auth }] })).rollovers;
+    }
     if (description.status.name === 'COMPLETED')
       return ((await handle.result()) as WeeklyUpdateStatus).rolledOver;
     return [];
@@ -245,6 +260,15 @@ export async function measureRange(
 
 export function createRitualActivities(deps: RitualActivityDeps) {
   const client = (what: string): Client => temporalClient(deps.temporal, what);
+  const secret = (): string => {
+    const value = deps.workerSecret?.();
+    if (!value)
+      throw ApplicationFailure.nonRetryable(
+        'PRODOPS_WORKER_SECRET is not set on the worker: a week takes the hand-over of late contributions only when the worker signs it',
+        'MissingWorkerSecret',
+      );
+    return value;
+  };
 
   return {
     async loadWeeklyUpdateContext(input: { week: IsoWeek }): Promise<WeeklyUpdateContext> {
@@ -256,7 +280,25 @@ export function createRitualActivities(deps: RitualActivityDeps) {
     },
 
     async takeRollovers(input: { fromWeek: IsoWeek; toWeek: IsoWeek }): Promise<{ rollovers: Rollover[] }> {
-      return { rollovers: await collectRollovers(client('the hand-over'), input.fromWeek, input.toWeek) };
+      // Only the week that asks may take them: the activity signs for the workflow it runs for.
+      const caller = activityInfo().workflowExecution?.workflowId;
+      if (caller !== weeklyUpdateWorkflowId(input.toWeek))
+        throw ApplicationFailure.nonRetryable(
+          `the hand-over to ${input.toWeek} must run as an activity of ${weeklyUpdateWorkflowId(input.toWeek)} (it ran for ${caller ?? 'no workflow'})`,
+          'NotAnActivity',
+        );
+      // Dated by the server's clock (when this attempt was scheduled), the clock the week checks.
+      const issuedAt = activityInfo().currentAttemptScheduledTimestampMs;
+      return {
+        rollovers: await collectRollovers(client('the hand-over'), input.fromWeek, input.toWeek, (scope) =>
+          signAsWorker(secret(), scope, issuedAt),
+        ),
+      };
+    },
+
+    /** The worker's public key: the one caller a week takes the hand-over from. */
+    async weeklyWorkerKeys(): Promise<{ operators: OperatorGrant[] }> {
+      return { operators: [workerGrant(secret())] };
     },
 
     /** The week whose update happens today on the rituals' calendar, if any (the launcher's question). */

@@ -10,6 +10,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PageDocument } from '../domain/document';
 import type { IsoWeek, WeeklyUpdateDates } from '../domain/rituals';
 import type { ContributorRef } from '../domain/weekly-update-content';
+import type { OperatorAuth } from '../domain/operators';
 
 export { weeklyUpdateWorkflowId } from './ids';
 
@@ -86,6 +87,8 @@ export interface PublishedRecord {
   at: string;
   /** A person id for an early publication from the command, else `schedule`. */
   by: string;
+  /** Who published early and through what: "ana via cli", or "ana via cli (operator priya)". */
+  via?: string;
   onTime: boolean;
   mailed: boolean;
   recipients: number;
@@ -133,6 +136,22 @@ export interface ContributionReady {
 export interface PublishCommand {
   /** A person id among the ritual's owners. */
   by: string;
+  /**
+   * The operator's signature (the command line adds it): an owner publishes as themselves; an
+   * operator publishes for an owner only with the `product-ops` grant.
+   */
+  auth?: OperatorAuth;
+}
+
+/**
+ * Next week's request for this week's late contributions. Only prodops' own worker makes it:
+ * the activity signs it with the worker's key, for the workflow it runs for (`caller`).
+ */
+export interface HandOverCommand {
+  toWeek: IsoWeek;
+  /** The workflow the hand-over activity runs for: next week's update. */
+  caller?: string;
+  auth?: OperatorAuth;
 }
 
 export interface Preview {
@@ -144,7 +163,7 @@ export interface Preview {
 export const contributionReady = defineSignal<[ContributionReady]>('contributionReady');
 export const publishNow = defineUpdate<WeeklyUpdateStatus, [PublishCommand]>('publishNow');
 /** Next week's update takes the contributions that arrived after this one was published. */
-export const handOver = defineUpdate<{ rollovers: Rollover[] }, [{ toWeek: IsoWeek }]>('handOver');
+export const handOver = defineUpdate<{ rollovers: Rollover[] }, [HandOverCommand]>('handOver');
 /** The page as it would be published now; reads the contributors' pages. */
 export const previewUpdate = defineUpdate<Preview, []>('previewUpdate');
 export const weeklyUpdateStatus = defineQuery<WeeklyUpdateStatus>('weeklyUpdateStatus');
@@ -154,6 +173,8 @@ export const WeeklyUpdateRefusals = {
   alreadyPublished: 'AlreadyPublished',
   notOpen: 'WeeklyUpdateNotOpen',
   invalid: 'InvalidWeeklyUpdateCommand',
+  unauthenticated: 'UnauthenticatedWeeklyUpdateCommand',
+  notAllowed: 'WeeklyUpdateNotAllowed',
 } as const;
 
 /** What the launcher decided on one run of the schedule. */

@@ -138,7 +138,7 @@ export function buildActivities(options: {
     (ACTIVITY_SYSTEMS.some((system) => modes[system] === 'live')
       ? (() => {
           throw new MissingCredentialsError(
-            `${WORKER_SECRET_ENV} is not set: a worker that talks to live systems needs it (invite ids, team coordinator calls); generate one with: openssl rand -base64 32`,
+            `${WORKER_SECRET_ENV} is not set: a worker that talks to live systems needs it (invite ids, team coordinator calls, the weekly hand-over); generate one with: openssl rand -base64 32`,
           );
         })()
       : sandboxWorkerSecret(sandboxFor('google')));
@@ -157,7 +157,7 @@ export function buildActivities(options: {
       ...createInsightsActivities({ config: options.config }),
       ...createLeaveActivities({ config: options.config, workerSecret: () => workerSecret }),
       ...createTombstoneActivities(),
-      ...createRitualActivities({ config: options.config }),
+      ...createRitualActivities({ config: options.config, workerSecret: () => workerSecret }),
       ...createRenewalActivities({ config: options.config }),
     },
     bySystem: {

@@ -32,7 +32,10 @@ export const RETRY_AFTER_MS = 15 * 60_000;
 export interface WeeklyEffects {
   notion: Pick<NotionActivities, 'upsertPage' | 'readPageContent'>;
   gmail: Pick<GmailActivities, 'sendMail'>;
-  rituals: Pick<RitualActivities, 'loadWeeklyUpdateContext' | 'weeklyUpdateFacts' | 'takeRollovers'>;
+  rituals: Pick<
+    RitualActivities,
+    'loadWeeklyUpdateContext' | 'weeklyUpdateFacts' | 'takeRollovers' | 'weeklyWorkerKeys'
+  >;
   /** Signals another week's workflow (late ticks after the hand-over). */
   forward(week: string, event: ContributionReady): Promise<void>;
   /** Tells a release that this week's update covered its launch. */
@@ -229,7 +232,12 @@ export async function compose(
 }
 
 /** Publication, once: the page, then the mail, then the releases it covered are told. */
-export async function publish(state: WeeklyUpdateState, fx: WeeklyEffects, by: string): Promise<void> {
+export async function publish(
+  state: WeeklyUpdateState,
+  fx: WeeklyEffects,
+  by: string,
+  via?: string,
+): Promise<void> {
   const context = ctx(state);
   let composed: Awaited<ReturnType<typeof compose>>;
   try {
@@ -263,9 +271,9 @@ export async function publish(state: WeeklyUpdateState, fx: WeeklyEffects, by: s
     }
     page = { id: made.id, url: made.url };
   }
-  recordPublished(state, page, by, Date.now());
+  recordPublished(state, page, by, Date.now(), via);
   fx.note(
-    `published${by === 'schedule' ? '' : ` early by ${by}`}${page ? `: ${page.url}` : ' by mail only (no productUpdates data source)'}`,
+    `published${by === 'schedule' ? '' : ` early by ${via ?? by}`}${page ? `: ${page.url}` : ' by mail only (no productUpdates data source)'}`,
   );
   await ensureMailed(state, fx, preview);
   for (const release of launchedThisWeek(facts)) {

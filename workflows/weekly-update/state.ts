@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { Journal } from '../entity-loop';
+import type { IdentityState } from '../operator-identity';
 import type { IsoWeek } from '../../domain/rituals';
 import type { LeaveFact } from '../../domain/weekly-update-content';
 import {
@@ -26,7 +27,7 @@ export const ON_TIME_GRACE_MS = 60 * 60_000;
 /** Refusals kept in the record; a flood of stray ticks must not grow the state without bound. */
 const REFUSALS_KEPT = 50;
 
-export interface WeeklyUpdateState extends Journal {
+export interface WeeklyUpdateState extends Journal, IdentityState {
   week: IsoWeek;
   phase: WeeklyUpdatePhase;
   context: WeeklyUpdateContext | null;
@@ -38,6 +39,10 @@ export interface WeeklyUpdateState extends Journal {
   handedOverTo: IsoWeek | null;
   /** An early publication asked for by an owner, not yet done. */
   publishRequestedBy: string | null;
+  /** Who asked for it and through what ("ana via cli (operator priya)"); absent for old runs. */
+  publishRequestedVia?: string | null;
+  /** The worker's public key as last read and its recent nonces: who may take the hand-over. */
+  worker?: IdentityState;
   published: PublishedRecord | null;
   publicationProblem: string | null;
   /** When to try a failed publication again (ms since epoch). */
@@ -159,10 +164,12 @@ export function recordPublished(
   page: { id: string; url: string } | null,
   by: string,
   now: number,
+  via?: string,
 ): void {
   for (const c of state.contributions) if (c.status === 'awaiting') c.status = 'missing';
   state.phase = 'published';
   state.publishRequestedBy = null;
+  if (state.publishRequestedVia !== undefined) state.publishRequestedVia = null;
   state.publicationProblem = null;
   state.retryPublicationAt = null;
   state.published = {
@@ -170,6 +177,7 @@ export function recordPublished(
     url: page?.url ?? null,
     at: new Date(now).toISOString(),
     by,
+    ...(via !== undefined ? { via } : {}),
     onTime: state.context ? now <= instant(state.context.dates.publishAt) + ON_TIME_GRACE_MS : false,
     mailed: false,
     recipients: 0,

@@ -16,6 +16,7 @@ import {
 import type { GmailActivities } from '../../activities/gmail';
 import type { NotionActivities } from '../../activities/notion';
 import type { RitualActivities } from '../../activities/rituals';
+import type { createCoreActivities } from '../../activities/core';
 import { activitiesFor } from '../activity-options';
 import {
   isRepeat,
@@ -28,6 +29,13 @@ import {
 } from '../entity-loop';
 import { weeklyDeadlines } from './deadlines';
 import {
+  precheckHandOver,
+  precheckPublisher,
+  publisherOf,
+  verifiesHandOvers,
+  verifyHandOver,
+} from './callers';
+import {
   contributionReady,
   handOver,
   previewUpdate,
@@ -35,6 +43,7 @@ import {
   weeklyUpdateStatus,
   weeklyUpdateWorkflowId,
   WeeklyUpdateRefusals,
+  type HandOverCommand,
   type PublishCommand,
   type WeeklyUpdateInput,
   type WeeklyUpdateStatus,
@@ -66,6 +75,7 @@ export async function weeklyUpdateWorkflow(
   carried?: WeeklyUpdateState,
 ): Promise<WeeklyUpdateStatus> {
   const state = carried ?? initialState(input);
+  const core = activitiesFor<Pick<ReturnType<typeof createCoreActivities>, 'loadOperators'>>(null);
   const wake = new Wake();
   const fields = { week: input.week };
   const fx: WeeklyEffects = {
@@ -101,7 +111,11 @@ export async function weeklyUpdateWorkflow(
   setHandler(
     publishNow,
     async (command) => {
+      const via = await publisherOf(state, command, () => core.loadOperators());
+      // Reading the operators took a moment: the week may have been published meanwhile.
+      if (via !== null) validatePublish(state, command);
       state.publishRequestedBy = command.by;
+      if (via !== null) state.publishRequestedVia = via;
       wake.set();
       // Answered once the mail is out too (or its retry is set): the command reports both.
       await condition(
@@ -111,28 +125,41 @@ export async function weeklyUpdateWorkflow(
       );
       return status(state);
     },
-    { validator: (command: PublishCommand) => validatePublish(state, command) },
+    {
+      validator: (command: PublishCommand) => {
+        validatePublish(state, command);
+        precheckPublisher(state, command);
+      },
+    },
   );
+  const takeOver = ({ toWeek }: HandOverCommand) => {
+    const rollovers = takeRollovers(state, toWeek);
+    // What next week took now is not forwarded to it again.
+    for (const r of rollovers)
+      markSent(state, `weekly-update:${state.week}:forward:${r.fromWeek}:${r.personId}`);
+    note(state, `handed ${rollovers.length} late contributions over to ${toWeek}`, fields);
+    wake.set();
+    return { rollovers };
+  };
   setHandler(
     handOver,
-    ({ toWeek }) => {
-      const rollovers = takeRollovers(state, toWeek);
-      // What next week took now is not forwarded to it again.
-      for (const r of rollovers)
-        markSent(state, `weekly-update:${state.week}:forward:${r.fromWeek}:${r.personId}`);
-      note(state, `handed ${rollovers.length} late contributions over to ${toWeek}`, fields);
-      wake.set();
-      return { rollovers };
+    (command) => {
+      if (!verifiesHandOvers()) return takeOver(command);
+      return verifyHandOver(state, command, () => fx.rituals.weeklyWorkerKeys()).then(() =>
+        takeOver(command),
+      );
     },
     {
       // Only a later week takes this week's late contributions: anything else would lose them.
-      validator: (command: { toWeek: string }) => {
+      validator: (command: HandOverCommand) => {
         const toWeek: unknown = command?.toWeek;
         if (typeof toWeek !== 'string' || !/^\d{4}-W\d{2}$/.test(toWeek) || toWeek <= state.week)
           throw ApplicationFailure.nonRetryable(
             `toWeek must be an ISO week after ${state.week} (YYYY-Www), got ${JSON.stringify(toWeek ?? null)?.slice(0, 40)}`,
             WeeklyUpdateRefusals.invalid,
           );
+        // Only next week's update, through prodops' worker, takes them.
+        precheckHandOver(state, command);
       },
     },
   );
@@ -152,8 +179,11 @@ export async function weeklyUpdateWorkflow(
       }
       if (state.phase === 'opening') return 'idle';
       if (state.publishRequestedBy && !state.published) {
-        await publish(state, fx, state.publishRequestedBy);
-        if (!state.published) state.publishRequestedBy = null;
+        await publish(state, fx, state.publishRequestedBy, state.publishRequestedVia ?? undefined);
+        if (!state.published) {
+          state.publishRequestedBy = null;
+          if (state.publishRequestedVia !== undefined) state.publishRequestedVia = null;
+        }
         return 'again';
       }
       await ensurePages(state, fx);

@@ -61,7 +61,7 @@ export class FakeCore {
       ...createDispatchActivities(),
       ...leave,
       ...createInsightsActivities({ config: this.config, ...temporal }),
-      ...createRitualActivities({ config: this.config, ...temporal }),
+      ...createRitualActivities({ config: this.config, workerSecret: () => this.workerSecret, ...temporal }),
       ...createRenewalActivities({ config: this.config, subscriptions: () => this.listMemos() }),
       findReleaseCommitments: async (input) => ({
         commitments: [...(this.commitments[input.personId] ?? [])],

@@ -13,6 +13,7 @@ import { bundle, createDevServerEnv, uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
 import { recordHistory } from '../../helpers/histories';
 import { updateTodayConfig } from '../../helpers/rituals';
+import { signAs, withOperators } from '../../helpers/operators';
 import { startSandbox, type Sandbox } from '../../../sandbox/index';
 import { buildActivities } from '../../../workers/integrations';
 import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
@@ -37,7 +38,8 @@ import {
 } from '../../../workflows/weekly-update/messages';
 
 const taskQueue = uniqueId('weekly-e2e');
-const config = updateTodayConfig(loadExampleConfig(), taskQueue);
+const operators = withOperators(updateTodayConfig(loadExampleConfig(), taskQueue));
+const config = operators.config;
 const PMS = ['ana', 'ben', 'chloe', 'dev', 'erin', 'farid', 'gita', 'hugo'];
 const SECRET = 'notion-verification-token-for-tests';
 
@@ -193,7 +195,10 @@ describe('weekly update end to end', () => {
         expect(ready.refusals[0]).toMatchObject({ by: 'gita', personId: 'hugo' });
         expect(ready.contributions.find((c) => c.personId === 'hugo')!.status).toBe('awaiting');
 
-        const published = await handle.executeUpdate(publishNow, { args: [{ by: 'priya' }] });
+        // An owner publishes as herself, signed as the command line signs.
+        const published = await handle.executeUpdate(publishNow, {
+          args: [signAs(operators.keys, 'priya', handle.workflowId, publishNow, { by: 'priya' }, Date.now())],
+        });
         expect(published.published).toMatchObject({ by: 'priya', mailed: true, recipients: 9 });
         const pages = store.pages(config.integrations.notion.dataSources.productUpdates);
         expect(pages).toHaveLength(1);

@@ -10,6 +10,8 @@ import type { WorkflowBundleWithSourceMap, Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { bundle, createTimeSkippingEnv, uniqueId } from '../../helpers/temporal';
 import { loadExampleConfig } from '../../helpers/config';
+import { signAs, withOperators } from '../../helpers/operators';
+import { TEST_WORKER_SECRET } from '../../helpers/fake-integrations/index';
 import { recordHistory } from '../../helpers/histories';
 import { createWorkers, WORKFLOWS_PATH } from '../../../workers/index';
 import { addCalendarDays, localDateOf } from '../../../domain/business-calendar';
@@ -18,8 +20,11 @@ import type { DocumentBlock } from '../../../domain/document';
 import { isoWeekOf, neighbouringUpdate, type IsoWeek, type WeeklyUpdateDates } from '../../../domain/rituals';
 import { datesOfWeek as maybeDatesOfWeek } from '../../../activities/rituals';
 import { weeklyUpdateWorkflow } from '../../../workflows/weekly-update/workflow';
+import { signAsWorker } from '../../../contracts/node/worker-key';
+import { commandScope } from '../../../domain/operators';
 import {
   contributionReady,
+  handOver,
   publishNow,
   weeklyUpdateStatus,
   weeklyUpdateWorkflowId,
@@ -27,7 +32,9 @@ import {
 } from '../../../workflows/weekly-update/messages';
 import { WeeklyWorld } from './weekly-world';
 
-const config = loadExampleConfig();
+// Everyone an operator with their own key; Ana (a PM) has no grant to act for anyone else.
+const operators = withOperators(loadExampleConfig(), { ana: [] });
+const config = operators.config;
 const PMS = ['ana', 'ben', 'chloe', 'dev', 'erin', 'farid', 'gita', 'hugo'];
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
@@ -172,6 +179,11 @@ function fiveBullets(personId: string): DocumentBlock[] {
     { type: 'heading_2', text: 'Links' },
     { type: 'bulleted_list_item', text: '…' },
   ];
+}
+
+/** An early publication for `by`, signed by `operator` as the command line signs it. */
+async function signedPublish(handle: WorkflowHandle, operator: string, by: string) {
+  return signAs(operators.keys, operator, handle.workflowId, publishNow, { by }, await env.currentTimeMs());
 }
 
 const texts = (blocks: unknown[]) => (blocks as DocumentBlock[]).map((b) => ('text' in b ? b.text : '—'));
@@ -336,7 +348,9 @@ describe('weekly update workflow', () => {
         'a late contribution, one after publication handed to next week',
       );
 
-      await nextHandle.executeUpdate(publishNow, { args: [{ by: 'priya' }] });
+      await nextHandle.executeUpdate(publishNow, {
+        args: [await signedPublish(nextHandle, 'priya', 'priya')],
+      });
       const nextPage = w.world.publishedPages().find((p) => p.idempotencyKey.includes(next))!;
       const nextBody = texts(nextPage.blocks);
       const chloe = nextBody.indexOf('Growth experiments — Chloe Martin');
@@ -477,6 +491,123 @@ describe('weekly update workflow', () => {
       1,
     );
     expect(world.calls.filter((c) => c === `gmail.sendMail weekly-update:${week}:mail`)).toHaveLength(1);
+  });
+});
+
+describe('who may publish early and take the hand-over', () => {
+  it('publishing early needs an operator signature; acting for an owner needs the grant, and is recorded', async () => {
+    await withWeek(async (w) => {
+      const handle = await w.start();
+      await openAndWrite(w, handle, []);
+
+      // An owner's name alone is a claim: refused, and the refusal is in the week's log.
+      await expectRefused(
+        handle.executeUpdate(publishNow, { args: [{ by: 'priya' }] }),
+        /no operator signature/,
+      );
+      // Ana signs, but her grant does not cover publishing for Priya.
+      await expectRefused(
+        handle.executeUpdate(publishNow, { args: [await signedPublish(handle, 'ana', 'priya')] }),
+        /operator ana may not act for priya as product-ops/,
+      );
+      // A signature over another command does not carry over to this one.
+      const signedForTom = await signedPublish(handle, 'priya', 'tom');
+      await expectRefused(
+        handle.executeUpdate(publishNow, { args: [{ ...signedForTom, by: 'priya' }] }),
+        /signature/,
+      );
+      const refused = await handle.query(weeklyUpdateStatus);
+      expect(refused.published).toBeNull();
+      expect(w.world.publishedPages()).toHaveLength(0);
+      const logged = refused.log.map((l) => l.message);
+      expect(logged.some((m) => m.startsWith('refused to publish early for priya (unsigned)'))).toBe(true);
+      expect(logged.some((m) => m.startsWith('refused to publish early for priya (operator ana)'))).toBe(
+        true,
+      );
+
+      // Tom, an operator with the product-ops grant, publishes for Priya: recorded as such.
+      const published = await handle.executeUpdate(publishNow, {
+        args: [await signedPublish(handle, 'tom', 'priya')],
+      });
+      expect(published.published).toMatchObject({
+        by: 'priya',
+        via: 'priya via cli (operator tom)',
+        mailed: true,
+      });
+      expect(
+        published.log.some((l) => l.message.startsWith('published early by priya via cli (operator tom)')),
+      ).toBe(true);
+      expect(w.world.publishedPages()).toHaveLength(1);
+      await settle(handle);
+      await recordHistory(
+        handle,
+        'weekly-update',
+        'signed-early-publication',
+        'an unsigned and an ungranted early publication refused, a granted operator publishes for an owner',
+      );
+    });
+  });
+
+  it('only next week, through the worker, takes the late contributions: unsigned and forged hand-overs are refused', async () => {
+    await withWeek(async (w) => {
+      const handle = await w.start();
+      await openAndWrite(w, handle, ['chloe']);
+      const published = await handle.executeUpdate(publishNow, {
+        args: [await signedPublish(handle, 'priya', 'priya')],
+      });
+      expect(published.published).toMatchObject({ by: 'priya', via: 'priya via cli' });
+      await handle.signal(contributionReady, ready(w.week, 'chloe'));
+      await waitFor(handle, (s) => s.rolledOver.length === 1, 'the roll-over');
+
+      const next = await nextWeekWithUpdate(config, w.week);
+      const command = { toWeek: next, caller: weeklyUpdateWorkflowId(next) };
+      const now = await env.currentTimeMs();
+      const scope = (c: object) => commandScope(handle.workflowId, handOver.name, c);
+      // Anyone who reaches Temporal, without the worker's key.
+      await expectRefused(
+        handle.executeUpdate(handOver, { args: [{ toWeek: next }] }),
+        /no worker signature/,
+      );
+      // An operator's own signature is not the worker's.
+      await expectRefused(
+        handle.executeUpdate(handOver, {
+          args: [signAs(operators.keys, 'priya', handle.workflowId, handOver, command, now)],
+        }),
+        /not a worker's: it is signed by priya/,
+      );
+      // The worker's key, but for a workflow that is not next week's update.
+      const elsewhere = { toWeek: next, caller: 'leave:ana:2027-01-04' };
+      await expectRefused(
+        handle.executeUpdate(handOver, {
+          args: [{ ...elsewhere, auth: signAsWorker(TEST_WORKER_SECRET, scope(elsewhere), now) }],
+        }),
+        /only weekly-update:.* takes/,
+      );
+      // A signature under the worker's name with another secret: a forgery.
+      await expectRefused(
+        handle.executeUpdate(handOver, {
+          args: [{ ...command, auth: signAsWorker('not-the-worker-secret-at-all', scope(command), now) }],
+        }),
+        /not a worker's/,
+      );
+      const kept = await handle.query(weeklyUpdateStatus);
+      expect(kept.rolledOver).toEqual([expect.objectContaining({ fromWeek: w.week, personId: 'chloe' })]);
+      expect(kept.handedOverTo).toBeNull();
+      expect(kept.log.some((l) => l.message.startsWith(`refused a hand-over to ${next}`))).toBe(true);
+
+      // Next week's own hand-over, signed by the worker, still takes them.
+      const nextHandle = await w.start(next);
+      await w.skipTo(datesOfWeek(config, next).opensAt);
+      const opened = await waitFor(nextHandle, (s) => s.phase === 'collecting', 'next week to open');
+      expect(opened.rolledIn).toEqual([expect.objectContaining({ fromWeek: w.week, personId: 'chloe' })]);
+      expect((await handle.result()).handedOverTo).toBe(next);
+      await recordHistory(
+        handle,
+        'weekly-update',
+        'hand-over-signed-by-worker',
+        'a forged hand-over refused, the late contribution kept and handed over on the worker-signed call',
+      );
+    });
   });
 });
 
