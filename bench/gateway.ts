@@ -24,7 +24,6 @@
  *   PRODOPS_BENCH_CPU_PROF=/tmp/prof npm run bench:gateway   # V8 CPU profiles of the worker and the gateway
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,6 +35,7 @@ import { secretsAsEnv } from '../triggers/secrets';
 import { EXAMPLE_CONFIG_PATH, loadExampleConfig } from '../test/helpers/config';
 import { childProcesses, cpuSecondsOf, spawnProdops, type ProdopsProcess } from '../test/helpers/processes';
 import { startStack } from '../test/helpers/stack';
+import { freePort } from '../runtime/ports';
 import { SECRETS } from '../test/triggers/fixtures';
 
 /** n8n 2.41.1, webhook to NoOp on SQLite with its legacy expression engine, measured on this machine. */
@@ -162,19 +162,6 @@ async function run(
     non2xx: result.non2xx,
     answered: result['2xx'] + result.non2xx,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
-      );
-    });
-  });
 }
 
 const PROFILE_DIR = process.env.PRODOPS_BENCH_CPU_PROF?.trim() || undefined;

@@ -8,9 +8,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
+import { isListening } from '../runtime/ports';
 import { CliError } from './errors';
 
 export interface DevServerOptions {
@@ -83,15 +83,4 @@ function offlineCli(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolvePromise(true);
-    });
-    socket.once('error', () => resolvePromise(false));
-  });
 }

@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -24,6 +23,7 @@ import { exampleConfigText } from '../../test/helpers/config';
 import { operatorsYaml, withOperators, type TestOperators } from '../../test/helpers/operators';
 import { spawnProdops, writeWorkflowBundle, type ProdopsProcess } from '../../test/helpers/processes';
 import { startTestGateway } from '../../test/helpers/stack';
+import { freePort, isListening } from '../../runtime/ports';
 import { SECRETS } from '../../test/triggers/fixtures';
 
 /** The CLI's name for each search attribute type, for `--search-attribute Name=Type`. */
@@ -51,29 +51,6 @@ export interface ChaosStack {
   /** The dev server stopped (SIGTERM), then started again on the same database after `downMs`. */
   restartServer(downMs: number): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 interface ServerProcess {
@@ -115,7 +92,7 @@ async function waitUntilServing(server: ServerProcess, port: number, timeoutMs =
   const deadline = Date.now() + timeoutMs;
   let ended = false;
   void server.exited.then(() => (ended = true));
-  while (!(await listening(port))) {
+  while (!(await isListening(port))) {
     if (ended) throw new Error(`the Temporal dev server ended while starting:\n${server.output.join('')}`);
     if (Date.now() > deadline)
       throw new Error(`the Temporal dev server did not listen on ${port} within ${timeoutMs} ms`);

@@ -20,13 +20,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseOrgConfig, type OrgConfig } from '../../domain/config';
 import { buildFunctions, DEPLOYED_SHAPE, type BuiltFunction, type BundleShape } from './build';
 import { COMPILE_CACHE_DIR } from './compile-cache';
+import { freePort } from '../../runtime/ports';
 import type { TriggerName } from '../../triggers/endpoints';
 import { channelIdBase } from '../../contracts/node/channels';
 import {
@@ -70,17 +70,6 @@ interface Candidate {
   gzipBytes?: number;
   startBytes?: number;
   files?: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 let example: OrgConfig | undefined;

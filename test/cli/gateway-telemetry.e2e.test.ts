@@ -4,7 +4,6 @@
  * counters beside the Temporal Runtime's own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,21 +11,11 @@ import { jiraDelivery, sendVendorRequest, type VendorRequest } from '../../sandb
 import { secretsAsEnv } from '../../triggers/secrets';
 import { EXAMPLE_CONFIG_PATH, loadExampleConfig } from '../helpers/config';
 import { eventually } from '../helpers/eventually';
+import { freePort } from '../../runtime/ports';
 import { createDevServerEnv, uniqueId } from '../helpers/temporal';
 import { ANA, SECRETS } from '../triggers/fixtures';
 
 const bin = fileURLToPath(new URL('../../bin/prodops.js', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 function issueCreated(key: string, secret: string): VendorRequest {
   const fields = loadExampleConfig().integrations.jira.fields;
