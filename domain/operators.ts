@@ -70,6 +70,13 @@ export interface OperatorRegistry {
   loadedAt: number;
 }
 
+/**
+ * The operator id prodops' worker signs its own calls as (contracts/node/worker-key.ts). A
+ * workflow that takes the worker's calls verifies them against the worker's key alone, never
+ * the configured operators, so a person who had this id would gain nothing by it.
+ */
+export const WORKER_OPERATOR_ID = 'prodops-worker';
+
 /** How long a workflow trusts the operators it read before reading them again. */
 export const REGISTRY_FRESH_MS = 60 * 60 * 1000;
 

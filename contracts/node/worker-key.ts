@@ -13,10 +13,8 @@ import {
   type OperatorAuth,
   type OperatorGrant,
   type SignedScope,
+  WORKER_OPERATOR_ID,
 } from '../../domain/operators';
-
-/** The operator id the worker signs as; no person may have it (person ids have no capitals). */
-export const WORKER_OPERATOR_ID = 'prodops-worker';
 
 function seedOf(secret: string): Uint8Array {
   return new Uint8Array(createHmac('sha256', secret).update('prodops-worker-signing-key-v1').digest());

@@ -6,7 +6,13 @@
  * key, for the workflow it runs for, and anything else is refused before it enters history.
  */
 import { ApplicationFailure, patched } from '@temporalio/workflow';
-import { describeActor, mayActFor, OperatorAuthSchema, type OperatorGrant } from '../../domain/operators';
+import {
+  describeActor,
+  mayActFor,
+  OperatorAuthSchema,
+  WORKER_OPERATOR_ID,
+  type OperatorGrant,
+} from '../../domain/operators';
 import { attempt, note } from '../entity-loop';
 import {
   authenticateOperator,
@@ -97,9 +103,6 @@ export async function publisherOf(
     return refused(`operator ${checked.operator.id}`, notGranted, WeeklyUpdateRefusals.notAllowed);
   return describeActor(command.by, 'cli', checked.operator.id);
 }
-
-/** The id the worker signs as (contracts/node/worker-key.ts, a Node-only module); no person has it. */
-const WORKER_OPERATOR_ID = 'prodops-worker';
 
 const HAND_OVER_UNSIGNED =
   "the hand-over carries no worker signature: only next week's update, through a prodops worker, takes this week's late contributions";
