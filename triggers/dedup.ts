@@ -5,9 +5,11 @@
  * applied (and, for Notion, a workflow id that is the event id).
  */
 export class RecentDeliveries {
-  private readonly seen = new Map<string, Record<string, unknown>>();
+  private readonly seen: RecentEntries<Record<string, unknown>>;
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(capacity = 10_000) {
+    this.seen = new RecentEntries(capacity);
+  }
 
   /** The answer given the first time, if this delivery was handled already. */
   get(deliveryId: string): Record<string, unknown> | undefined {
@@ -15,13 +17,7 @@ export class RecentDeliveries {
   }
 
   remember(deliveryId: string, answer: Record<string, unknown>): void {
-    this.seen.delete(deliveryId);
     this.seen.set(deliveryId, answer);
-    if (this.seen.size > this.capacity) {
-      // A Map iterates in insertion order: the first key is the oldest.
-      const oldest = this.seen.keys().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
-    }
   }
 
   get size(): number {
@@ -38,13 +34,15 @@ export class RecentDeliveries {
  * removes to start a release again is gone at once.
  */
 export class RecentlyWithoutTombstone {
-  private readonly checkedAt = new Map<string, number>();
+  private readonly checkedAt: RecentEntries<number>;
 
   constructor(
     private readonly ttlMs = 60_000,
-    private readonly capacity = 10_000,
+    capacity = 10_000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.checkedAt = new RecentEntries(capacity);
+  }
 
   has(issueKey: string): boolean {
     const at = this.checkedAt.get(issueKey);
@@ -55,11 +53,35 @@ export class RecentlyWithoutTombstone {
   }
 
   remember(issueKey: string): void {
-    this.checkedAt.delete(issueKey);
     this.checkedAt.set(issueKey, this.now());
-    if (this.checkedAt.size > this.capacity) {
-      const oldest = this.checkedAt.keys().next().value;
-      if (oldest !== undefined) this.checkedAt.delete(oldest);
+  }
+}
+
+/** At most `capacity` entries, the least recently set forgotten first. */
+class RecentEntries<V> {
+  private readonly entries = new Map<string, V>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): V | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, value: V): void {
+    // Set again, a key moves to the end: a Map iterates in insertion order, oldest first.
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
     }
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 }
