@@ -5,6 +5,15 @@
 import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import { activityTaskQueue, type ActivitySystem } from '../domain/task-queues';
 
+/**
+ * An outage of hours must not break a promise made weeks ago; a day of retries then stops. The
+ * same for activities on a queue and local ones.
+ */
+const PATIENCE = {
+  scheduleToCloseTimeout: '1 day',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+} as const;
+
 export function activitiesFor<T>(system: ActivitySystem | null) {
   const base = workflowInfo().taskQueue.replace(/-(jira|notion|google)$/, '');
   return proxyActivities<T>({
@@ -13,9 +22,7 @@ export function activitiesFor<T>(system: ActivitySystem | null) {
     // Every attempt heartbeats while it runs (workers/liveness.ts): a worker that dies mid-call
     // is noticed within 20 s and the call retried elsewhere, not after the whole minute.
     heartbeatTimeout: '20 seconds',
-    // An outage of hours must not break a promise made weeks ago; a day of retries then stops.
-    scheduleToCloseTimeout: '1 day',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+    ...PATIENCE,
   });
 }
 
@@ -27,7 +34,6 @@ export function activitiesFor<T>(system: ActivitySystem | null) {
 export function localActivitiesFor<T>() {
   return proxyLocalActivities<T>({
     startToCloseTimeout: '1 minute',
-    scheduleToCloseTimeout: '1 day',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+    ...PATIENCE,
   });
 }
