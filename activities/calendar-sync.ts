@@ -13,7 +13,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { CalendarActivities, CalendarEvent, CalendarEventTime, WatchCalendarResult } from './calendar';
-import { PRODOPS_KEY_PROPERTY } from './calendar';
+import { CALENDAR_KEY_PROPERTY } from '../contracts/stamps';
 import { ErrorTypes } from './errors';
 import { PRODOPS_WORKFLOW_ID_PROPERTY } from '../contracts/ids';
 import { channelIdBase, channelToken } from '../contracts/node/channels';
@@ -175,7 +175,7 @@ export function createCalendarSyncActivities(deps: CalendarSyncActivityDeps) {
       for (const event of listed) {
         const workflowId = event.extendedProperties.private[PRODOPS_WORKFLOW_ID_PROPERTY];
         if (event.status !== 'cancelled' && event.eventType !== 'outOfOffice' && !workflowId) continue;
-        const prodopsKey = event.extendedProperties.private[PRODOPS_KEY_PROPERTY];
+        const prodopsKey = event.extendedProperties.private[CALENDAR_KEY_PROPERTY];
         events.push({
           id: event.id,
           status: event.status,

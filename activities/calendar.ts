@@ -14,6 +14,7 @@ import { ErrorTypes, invalidInput, runBatch, type BatchOutcome, type OperationCo
 import { callGoogle, googleErrorReason, googleErrorStatus } from './google-auth';
 import { calendarEventId, isEventIdOf, secretCalendarEventId } from '../contracts/node/idempotency';
 import { channelIdBase } from '../contracts/node/channels';
+import { CALENDAR_KEY_PROPERTY } from '../contracts/stamps';
 
 export interface CalendarActivityDeps {
   /** A Calendar client acting as the given user (impersonated through domain-wide delegation). */
@@ -251,9 +252,6 @@ export interface StopChannelInput {
   actAs?: string;
 }
 
-/** The private extended property that ties an event to the key that created it. */
-export const PRODOPS_KEY_PROPERTY = 'prodopsKey';
-
 const SYSTEM = 'google-calendar' as const;
 const PAGE_SIZE = 250;
 /** A runaway pagination loop fails loudly instead of spinning. */
@@ -427,7 +425,7 @@ export function createCalendarActivities(deps: CalendarActivityDeps) {
       found: true,
       status: found.status ?? 'confirmed',
       organizer: found.organizer?.email?.toLowerCase() ?? null,
-      prodopsKey: found.extendedProperties?.private?.[PRODOPS_KEY_PROPERTY] ?? null,
+      prodopsKey: found.extendedProperties?.private?.[CALENDAR_KEY_PROPERTY] ?? null,
       updated: Number.isFinite(updated) ? updated : null,
       attendees: (found.attendees ?? []).flatMap((a) =>
         a.email && !a.organizer
@@ -901,7 +899,7 @@ function desiredEvent(
     extendedProperties: {
       private: {
         ...checkedProperties(ctx, input.privateProperties ?? {}),
-        [PRODOPS_KEY_PROPERTY]: input.idempotencyKey,
+        [CALENDAR_KEY_PROPERTY]: input.idempotencyKey,
       },
     },
   };

@@ -31,6 +31,7 @@ import {
 } from './errors';
 import { workflowLabel } from '../contracts/ids';
 import { jiraLabel } from '../contracts/node/idempotency';
+import { JIRA_KEY_PROPERTY } from '../contracts/stamps';
 
 export type { BatchOutcome };
 
@@ -259,9 +260,6 @@ export interface SetIssuePropertyResult {
   propertyKey: string;
 }
 
-/** The issue and comment property that records which idempotency key made the entity. */
-export const IDEMPOTENCY_PROPERTY = 'prodops.idempotency';
-
 const ISSUE_KEY = /^[A-Z][A-Z0-9_]+-\d+$/;
 const PROJECT_KEY = /^[A-Z][A-Z0-9_]+$/;
 const FIELD_ID = /^(?:[a-z][A-Za-z0-9_]*|customfield_\d+)$/;
@@ -388,13 +386,13 @@ export function toJiraIssue(
 }
 
 function idempotencyKeyOf(properties: unknown): string | undefined {
-  const marker = isRecord(properties) ? properties[IDEMPOTENCY_PROPERTY] : undefined;
+  const marker = isRecord(properties) ? properties[JIRA_KEY_PROPERTY] : undefined;
   return isRecord(marker) && typeof marker.key === 'string' ? marker.key : undefined;
 }
 
 /** The original a twin was closed as a duplicate of, recorded on the twin's marker. */
 function duplicateOfMarker(properties: unknown): string | undefined {
-  const marker = isRecord(properties) ? properties[IDEMPOTENCY_PROPERTY] : undefined;
+  const marker = isRecord(properties) ? properties[JIRA_KEY_PROPERTY] : undefined;
   return isRecord(marker) && typeof marker.duplicateOf === 'string' ? marker.duplicateOf : undefined;
 }
 
@@ -584,7 +582,7 @@ export function createJiraActivities(deps: JiraActivityDeps) {
         client.issues.bulkFetchIssues({
           issueIdsOrKeys: batch,
           fields: ['labels'],
-          properties: [IDEMPOTENCY_PROPERTY],
+          properties: [JIRA_KEY_PROPERTY],
         }),
       );
       made.push(...(fetched.issues ?? []).flatMap((issue) => madeIssue(issue, idempotencyKey)));
@@ -599,7 +597,7 @@ export function createJiraActivities(deps: JiraActivityDeps) {
     idempotencyKey: string,
   ): Promise<MadeIssue[]> {
     const jql = `project = ${quoteJql(projectKey)} AND labels = ${quoteJql(jiraLabel(idempotencyKey))} ORDER BY created ASC`;
-    const { issues } = await search(ctx, jql, ['labels'], MAX_SEARCH_LIMIT, [IDEMPOTENCY_PROPERTY]);
+    const { issues } = await search(ctx, jql, ['labels'], MAX_SEARCH_LIMIT, [JIRA_KEY_PROPERTY]);
     return issues.flatMap((issue) => madeIssue(issue, idempotencyKey));
   }
 
@@ -646,7 +644,7 @@ export function createJiraActivities(deps: JiraActivityDeps) {
     await attemptStep('mark the twin', () =>
       activities.setIssueProperty({
         issueKey: twin.key,
-        propertyKey: IDEMPOTENCY_PROPERTY,
+        propertyKey: JIRA_KEY_PROPERTY,
         value: { key: idempotencyKey, duplicateOf: original.key },
       }),
     );
@@ -867,7 +865,7 @@ export function createJiraActivities(deps: JiraActivityDeps) {
             ...(input.assigneeAccountId ? { assignee: { accountId: input.assigneeAccountId } } : {}),
             ...(input.duedate ? { duedate: input.duedate } : {}),
           },
-          properties: [{ key: IDEMPOTENCY_PROPERTY, value: { key: input.idempotencyKey } }],
+          properties: [{ key: JIRA_KEY_PROPERTY, value: { key: input.idempotencyKey } }],
         }),
       );
       return { key: created.key, id: created.id, created: true };
@@ -902,8 +900,7 @@ export function createJiraActivities(deps: JiraActivityDeps) {
           );
           const match = (withProperties.values ?? []).find((c) =>
             c.properties?.some(
-              (p) =>
-                p.key === IDEMPOTENCY_PROPERTY && isRecord(p.value) && p.value.key === input.idempotencyKey,
+              (p) => p.key === JIRA_KEY_PROPERTY && isRecord(p.value) && p.value.key === input.idempotencyKey,
             ),
           );
           if (match?.id) return { id: match.id, created: false };
@@ -916,7 +913,7 @@ export function createJiraActivities(deps: JiraActivityDeps) {
         client.issueComments.addComment({
           issueIdOrKey: input.issueKey,
           body: plainTextToAdf(input.body),
-          properties: [{ key: IDEMPOTENCY_PROPERTY, value: { key: input.idempotencyKey } }],
+          properties: [{ key: JIRA_KEY_PROPERTY, value: { key: input.idempotencyKey } }],
         }),
       );
       if (!created.id)

@@ -39,12 +39,11 @@ import {
   type PageDocument,
   type TemplateBlock,
 } from './notion-blocks';
+import { NOTION_KEY_PROPERTY } from '../contracts/stamps';
 
 export const NOTION_API_VERSION = '2025-09-03';
 /** The environment variable the worker reads the integration token from. */
 export const NOTION_TOKEN_ENV = 'PRODOPS_NOTION_TOKEN';
-/** The rich text property that holds a row's idempotency key. */
-export const DEFAULT_KEY_PROPERTY = 'prodops key';
 
 export interface NotionClientOptions {
   /** The integration token (from PRODOPS_NOTION_TOKEN); never logged. */
@@ -480,7 +479,7 @@ function pageIsGone(error: unknown): boolean {
 
 export function createNotionActivities(deps: NotionActivityDeps) {
   const { client } = deps;
-  const keyProperty = deps.keyProperty ?? DEFAULT_KEY_PROPERTY;
+  const keyProperty = deps.keyProperty ?? NOTION_KEY_PROPERTY;
   const warn = deps.warn ?? warnFromActivity;
 
   /**

@@ -28,7 +28,8 @@ import type { OrgConfig } from '../domain/config';
 import type { JiraStore } from './jira';
 import type { NotionStore } from './notion/store';
 import { plainText } from './notion/rich-text';
-import { KEY_PROPERTY } from './notion/schema';
+import { CALENDAR_KEY_PROPERTY, JIRA_KEY_PROPERTY, NOTION_KEY_PROPERTY } from '../contracts/stamps';
+import { MAIL_TOKEN_PATTERN } from '../contracts/node/idempotency';
 import type { GoogleStore } from './google/store';
 
 export type AuditVendor = 'jira' | 'notion' | 'google';
@@ -51,13 +52,6 @@ export interface SandboxAudit {
   /** Artifacts without a prodops key, made with prodops' credentials. */
   unkeyed: number;
 }
-
-/** The Jira issue and comment property that holds the key (activities/jira.ts IDEMPOTENCY_PROPERTY). */
-const JIRA_KEY_PROPERTY = 'prodops.idempotency';
-/** The private extended property of an event that holds the key (activities/calendar.ts PRODOPS_KEY_PROPERTY). */
-const CALENDAR_KEY_PROPERTY = 'prodopsKey';
-/** The mail token (contracts/node/idempotency.ts mailToken): `prodopsref` and 24 hex digits. */
-const MAIL_TOKEN = /\bprodopsref[0-9a-f]{24}\b/;
 
 export interface AuditSources {
   config: OrgConfig;
@@ -98,7 +92,7 @@ export function auditSandbox({ config, jira, notion, google }: AuditSources): Sa
 
   for (const page of notion.pagesById.values()) {
     if (page.inTrash) continue;
-    const value = page.properties[KEY_PROPERTY];
+    const value = page.properties[NOTION_KEY_PROPERTY];
     const key = value ? plainText(value) || undefined : undefined;
     if (key === undefined && page.createdBy === notion.botId) unkeyed += 1;
     record('notion', 'page', key, page.id);
@@ -114,7 +108,7 @@ export function auditSandbox({ config, jira, notion, google }: AuditSources): Sa
   }
   for (const message of google.messages()) {
     if (!message.labelIds.includes('SENT')) continue;
-    const key = MAIL_TOKEN.exec(`${message.text ?? ''}\n${message.html ?? ''}`)?.[0];
+    const key = MAIL_TOKEN_PATTERN.exec(`${message.text ?? ''}\n${message.html ?? ''}`)?.[0];
     if (key === undefined && message.mailbox === sender) unkeyed += 1;
     record('google', 'mail', key, message.id);
   }

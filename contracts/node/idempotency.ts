@@ -75,13 +75,18 @@ export function messageId(key: string, domain: string): string {
   return `<prodops.${fingerprint(key, 32)}@${domain}>`;
 }
 
+const MAIL_TOKEN_PREFIX = 'prodopsref';
+const MAIL_TOKEN_DIGITS = 24;
+/** Finds a `mailToken` in a mail's text. */
+export const MAIL_TOKEN_PATTERN = new RegExp(`\\b${MAIL_TOKEN_PREFIX}[0-9a-f]{${MAIL_TOKEN_DIGITS}}\\b`);
+
 /**
  * A word that names one mail in its body, for finding it in the sender's mailbox: Gmail may
  * replace a Message-ID given by the client, but it does not rewrite the body. Letters and digits
  * only, so that Gmail's search takes it as one word.
  */
 export function mailToken(key: string): string {
-  return `prodopsref${fingerprint(key, 24)}`;
+  return `${MAIL_TOKEN_PREFIX}${fingerprint(key, MAIL_TOKEN_DIGITS)}`;
 }
 
 /** A Jira label that marks the issue created for a key (labels allow no spaces). */

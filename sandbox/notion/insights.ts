@@ -13,16 +13,16 @@ import {
   labelOf,
 } from '../../domain/insights/taxonomy';
 import type { SeedProperty } from './schema';
+import { NOTION_KEY_PROPERTY } from '../../contracts/stamps';
 
 const labels = (ids: readonly string[]) => ids.map(labelOf);
-const KEY = 'prodops key';
 
 export const INSIGHT_DATA_SOURCES: Record<string, { title: string; properties: SeedProperty[] }> = {
   insights: {
     title: 'Insights',
     properties: [
       { name: INSIGHT_ROW.name, type: 'title' },
-      { name: KEY, type: 'rich_text' },
+      { name: NOTION_KEY_PROPERTY, type: 'rich_text' },
       { name: INSIGHT_ROW.text, type: 'rich_text' },
       { name: INSIGHT_ROW.account, type: 'rich_text' },
       { name: INSIGHT_ROW.source, type: 'select', options: [] },
@@ -49,7 +49,7 @@ export const INSIGHT_DATA_SOURCES: Record<string, { title: string; properties: S
     title: 'Insight themes',
     properties: [
       { name: THEME_ROW.name, type: 'title' },
-      { name: KEY, type: 'rich_text' },
+      { name: NOTION_KEY_PROPERTY, type: 'rich_text' },
       { name: THEME_ROW.area, type: 'select', options: [] },
       { name: THEME_ROW.theme, type: 'select', options: labels(DEFAULT_THEMES) },
       { name: THEME_ROW.pm, type: 'people' },
@@ -70,7 +70,7 @@ export const INSIGHT_DATA_SOURCES: Record<string, { title: string; properties: S
     title: 'Insight digests',
     properties: [
       { name: DIGEST_ROW.name, type: 'title' },
-      { name: KEY, type: 'rich_text' },
+      { name: NOTION_KEY_PROPERTY, type: 'rich_text' },
       { name: DIGEST_ROW.kind, type: 'select', options: ['Weekly', 'Monthly'] },
       { name: DIGEST_ROW.area, type: 'select', options: [] },
       { name: DIGEST_ROW.period, type: 'rich_text' },

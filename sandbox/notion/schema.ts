@@ -13,6 +13,7 @@ import {
   type SelectOption,
   type StatusGroup,
 } from './model';
+import { NOTION_KEY_PROPERTY } from '../../contracts/stamps';
 
 export interface SeedProperty {
   name: string;
@@ -23,13 +24,10 @@ export interface SeedProperty {
   numberFormat?: string;
 }
 
-/** The rich text property every prodops row carries its idempotency key in. */
-export const KEY_PROPERTY = 'prodops key';
-
 /** What every prodops row has: a title, and the key prodops finds the row by. */
 const ROW: SeedProperty[] = [
   { name: 'Name', type: 'title' },
-  { name: KEY_PROPERTY, type: 'rich_text' },
+  { name: NOTION_KEY_PROPERTY, type: 'rich_text' },
 ];
 /** The release a row belongs to, with its tier and launch date. */
 const RELEASE: SeedProperty[] = [

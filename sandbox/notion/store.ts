@@ -24,7 +24,8 @@ import {
 import { appValue, findProperty, partialOption, simpleValue } from './properties';
 import { renderBlock, renderPage } from './render';
 import { plainText, titleOf } from './rich-text';
-import { KEY_PROPERTY, SEEDED_DATA_SOURCES, seedDataSource } from './schema';
+import { SEEDED_DATA_SOURCES, seedDataSource } from './schema';
+import { NOTION_KEY_PROPERTY } from '../../contracts/stamps';
 
 type DataSourceKind = keyof OrgConfig['integrations']['notion']['dataSources'];
 
@@ -395,7 +396,7 @@ export class NotionStore implements Workspace {
       return (value?.status as { name: string } | null | undefined)?.name ?? null;
     };
     const key = (page: PageRecord) => {
-      const value = page.properties[KEY_PROPERTY];
+      const value = page.properties[NOTION_KEY_PROPERTY];
       return value ? plainText(value) : '';
     };
     return {

@@ -2,13 +2,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { OAuth2Client } from 'google-auth-library';
 import { google } from 'googleapis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCalendarActivities, instantOf, PRODOPS_KEY_PROPERTY } from '../../activities/calendar';
+import { createCalendarActivities, instantOf } from '../../activities/calendar';
 import { classifyError, ErrorTypes } from '../../activities/errors';
 import { createGoogleClients } from '../../activities/google-auth';
 import { calendarEventId, secretCalendarEventId } from '../../contracts/node/idempotency';
 import { createGoogleSandbox, type GoogleSandbox } from '../../sandbox/google';
 import { loadExampleConfig } from '../helpers/config';
 import { serveVendor } from '../helpers/sandbox';
+import { CALENDAR_KEY_PROPERTY } from '../../contracts/stamps';
 
 const SENDER = 'product-ops@northwind.example';
 const ANA = 'ana@northwind.example';
@@ -76,7 +77,7 @@ describe('upsertEvent', () => {
         { email: ANA, responseStatus: 'needsAction' },
         { email: BEN, optional: true, responseStatus: 'needsAction' },
       ],
-      extendedProperties: { private: { [PRODOPS_KEY_PROPERTY]: readiness.idempotencyKey } },
+      extendedProperties: { private: { [CALENDAR_KEY_PROPERTY]: readiness.idempotencyKey } },
     });
   });
 
@@ -387,7 +388,7 @@ describe('getEvent, patchEvent and deleteEvent', () => {
         { email: ANA, responseStatus: 'needsAction' },
         { email: BEN, responseStatus: 'needsAction', optional: true },
       ],
-      extendedProperties: { private: { [PRODOPS_KEY_PROPERTY]: readiness.idempotencyKey } },
+      extendedProperties: { private: { [CALENDAR_KEY_PROPERTY]: readiness.idempotencyKey } },
     });
     expect(JSON.parse(JSON.stringify(event))).toEqual(event);
     const mismatched = await failureOf(
@@ -475,7 +476,7 @@ describe('listChanges', () => {
       [d.id, 'confirmed'],
     ]);
     expect(delta.events[1]?.attendees.find((x) => x.email === ANA)?.responseStatus).toBe('declined');
-    expect(delta.events[1]?.extendedProperties.private[PRODOPS_KEY_PROPERTY]).toBe('k:c');
+    expect(delta.events[1]?.extendedProperties.private[CALENDAR_KEY_PROPERTY]).toBe('k:c');
   });
 
   it('does a full resync when Calendar answers 410 to the sync token', async () => {

@@ -7,7 +7,6 @@ import {
   createJiraActivities,
   CREATE_RESERVE_MS,
   createJiraClient,
-  IDEMPOTENCY_PROPERTY,
   plainTextToAdf,
   type JiraActivities,
 } from '../../activities/jira';
@@ -16,6 +15,7 @@ import { jiraLabel } from '../../contracts/node/idempotency';
 import { createJiraSandbox } from '../../sandbox/jira';
 import { loadExampleConfig } from '../helpers/config';
 import { serveVendor } from '../helpers/sandbox';
+import { JIRA_KEY_PROPERTY } from '../../contracts/stamps';
 
 const config = loadExampleConfig();
 const jiraConfig = config.integrations.jira;
@@ -222,7 +222,7 @@ describe('createIssue', () => {
     });
     expect(issue.description?.content).toHaveLength(2);
     expect(issue.customFields[launchDate]).toBe('2027-02-15');
-    expect(store().properties.get('REL-4')?.get(IDEMPOTENCY_PROPERTY)).toEqual({ key: bundleKey });
+    expect(store().properties.get('REL-4')?.get(JIRA_KEY_PROPERTY)).toEqual({ key: bundleKey });
   });
 
   it('returns the issue made by an earlier attempt instead of creating a second', async () => {
@@ -516,7 +516,7 @@ describe('createIssue while Jira search trails writes', () => {
       expect.objectContaining({ inwardKey: twin!.key, outwardKey: original!.key }),
     ]);
     expect(lagStore().commentsOf(twin!.key)).toHaveLength(1);
-    expect(lagStore().properties.get(twin!.key)?.get(IDEMPOTENCY_PROPERTY)).toEqual({
+    expect(lagStore().properties.get(twin!.key)?.get(JIRA_KEY_PROPERTY)).toEqual({
       key,
       duplicateOf: original!.key,
     });
@@ -546,7 +546,7 @@ describe('addComment', () => {
     expect(result).toEqual({ id: '10000', created: true });
     const [comment] = store().commentsOf('REL-1');
     expect(comment?.body).toEqual(plainTextToAdf('Plan v1\nTier 3\n\nBundle due 2027-02-01'));
-    expect(comment?.properties.get(IDEMPOTENCY_PROPERTY)).toEqual({ key: planKey });
+    expect(comment?.properties.get(JIRA_KEY_PROPERTY)).toEqual({ key: planKey });
   });
 
   it('finds the comment of an earlier attempt, even pages deep, instead of posting twice', async () => {

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   createJiraActivities,
   createJiraClient,
-  IDEMPOTENCY_PROPERTY,
   type JiraActivities,
   type JiraClient,
   type JiraIntegrationConfig,
@@ -18,6 +17,7 @@ import { jiraLabel } from '../../contracts/node/idempotency';
 import { createJiraSandbox, type JiraStore } from '../../sandbox/jira';
 import { serveVendor } from '../helpers/sandbox';
 import { Cleanup, contractConfig, contractSuite, report, RUN_TAG, within, type Target } from './targets';
+import { JIRA_KEY_PROPERTY } from '../../contracts/stamps';
 
 interface Rig {
   client: JiraClient;
@@ -149,7 +149,7 @@ contractSuite('jira', (target) => {
       expand: 'properties',
     });
     expect(listed.values?.[0]?.properties).toEqual([
-      { key: IDEMPOTENCY_PROPERTY, value: { key: comment.idempotencyKey } },
+      { key: JIRA_KEY_PROPERTY, value: { key: comment.idempotencyKey } },
     ]);
     const onIssue = await rig.client.issueComments.getComments({
       issueIdOrKey: issue.key,
@@ -197,7 +197,7 @@ contractSuite('jira', (target) => {
             summary: `${RUN_TAG} twin`,
             labels: [jiraLabel(k)],
           },
-          properties: [{ key: IDEMPOTENCY_PROPERTY, value: { key: k } }],
+          properties: [{ key: JIRA_KEY_PROPERTY, value: { key: k } }],
         });
         remember(made.key);
         return made;

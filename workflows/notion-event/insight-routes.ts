@@ -30,9 +30,7 @@ import {
 import { INSIGHT_ROW, THEME_ROW } from '../../domain/insights/notion-rows';
 import type { NotionEventInput, NotionEventOutcome, NotionRouteKind } from './messages';
 import { ignore, personAuthorIds, type NotionRoute, type RouteActivities } from './route';
-
-/** The rich text property holding a row's idempotency key (activities/notion.ts DEFAULT_KEY_PROPERTY). */
-const KEY_PROPERTY = 'prodops key';
+import { NOTION_KEY_PROPERTY } from '../../contracts/stamps';
 
 const plainId = (id: string) => id.replace(/-/g, '').toLowerCase();
 
@@ -137,7 +135,7 @@ export const insightThemes: NotionRoute = {
   async handle(page, input, activities) {
     if (byIntegrationsOnly(input))
       return ignore(page, this.kind, 'changed by an integration (prodops writes its own columns)');
-    const key = text(page.properties[KEY_PROPERTY]);
+    const key = text(page.properties[NOTION_KEY_PROPERTY]);
     const round = key?.startsWith('insight-round:') ? key.slice('insight-round:'.length) : null;
     const parsed = round ? parseInsightRoundId(round) : null;
     if (!round || !parsed) return ignore(page, this.kind, 'not a row prodops made for a routed theme');

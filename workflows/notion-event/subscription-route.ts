@@ -23,9 +23,7 @@ import {
 } from '../renewal/messages';
 import type { NotionEventOutcome } from './messages';
 import { ignore, type NotionRoute } from './route';
-
-/** The rich text property holding a row's idempotency key (activities/notion.ts DEFAULT_KEY_PROPERTY). */
-const KEY_PROPERTY = 'prodops key';
+import { NOTION_KEY_PROPERTY } from '../../contracts/stamps';
 
 const plainId = (id: string) => id.replace(/-/g, '').toLowerCase();
 
@@ -37,7 +35,7 @@ function dateStart(value: unknown): string | null {
 
 /** The subscription id a page belongs to. */
 export function subscriptionIdOf(page: NotionPage): string {
-  const key = page.properties[KEY_PROPERTY];
+  const key = page.properties[NOTION_KEY_PROPERTY];
   const match = typeof key === 'string' ? /^subscription:(.+)$/.exec(key.trim()) : null;
   if (match && SUBSCRIPTION_ID.test(match[1]!)) return match[1]!;
   return plainId(page.id);

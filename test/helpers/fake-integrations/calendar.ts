@@ -10,7 +10,6 @@ import type { calendar_v3 } from 'googleapis';
 import {
   createCalendarActivities,
   instantOf,
-  PRODOPS_KEY_PROPERTY,
   type CalendarActivities,
   type CalendarEvent,
   type EventAttendeeInput,
@@ -24,6 +23,7 @@ import type { BusyInterval } from '../../../domain/coverage';
 import { formatInZone, utcSeconds } from '../../../sandbox/google/time';
 import type { CallLog } from './log';
 import { asTheRealActivity, clientAtTheDoor, vendorAnswered } from './vendor';
+import { CALENDAR_KEY_PROPERTY } from '../../../contracts/stamps';
 
 export type ResponseStatus = 'needsAction' | 'accepted' | 'declined' | 'tentative';
 
@@ -205,7 +205,7 @@ export class FakeCalendar {
           transparency: input.transparency ?? 'opaque',
           privateProperties: {
             ...(input.privateProperties ?? {}),
-            [PRODOPS_KEY_PROPERTY]: input.idempotencyKey,
+            [CALENDAR_KEY_PROPERTY]: input.idempotencyKey,
           },
         };
         const existing = this.find(input.calendarId, id);
@@ -287,7 +287,7 @@ export class FakeCalendar {
           found: true,
           status: event.status,
           organizer: event.organizer.toLowerCase(),
-          prodopsKey: event.privateProperties[PRODOPS_KEY_PROPERTY] ?? null,
+          prodopsKey: event.privateProperties[CALENDAR_KEY_PROPERTY] ?? null,
           updated: event.updatedAt,
           // Whoever the invite was forwarded to and answered shows as an attendee too.
           attendees: [...new Set([...event.attendees, ...Object.keys(event.answers)])].map((email) => ({

@@ -12,7 +12,6 @@ import { invalidInput, type OperationContext } from '../../../activities/errors'
 import { blockFingerprint, toBlocks, type PageDocument } from '../../../activities/notion-blocks';
 import {
   createNotionActivities,
-  DEFAULT_KEY_PROPERTY,
   normalizeId,
   type DataSourceSchema,
   type NotionActivities,
@@ -28,6 +27,7 @@ import {
 import type { OrgConfig } from '../../../domain/config';
 import type { CallLog } from './log';
 import { asTheRealActivity, clientAtTheDoor, vendorAnswered } from './vendor';
+import { NOTION_KEY_PROPERTY } from '../../../contracts/stamps';
 
 export interface FakePage {
   id: string;
@@ -366,7 +366,7 @@ export class FakeNotion {
       url: page.url,
       properties: {
         ...Object.fromEntries(written.map(([name, value]) => [name, simpleValue(value)])),
-        ...(page.idempotencyKey === null ? {} : { [DEFAULT_KEY_PROPERTY]: page.idempotencyKey }),
+        ...(page.idempotencyKey === null ? {} : { [NOTION_KEY_PROPERTY]: page.idempotencyKey }),
       },
       ...(includeRaw
         ? { raw: Object.fromEntries(written.map(([name, value]) => [name, rawValue(value)])) }
@@ -388,7 +388,7 @@ export class FakeNotion {
   /** The schema as far as the fake knows it: every property written to the data source's rows. */
   private schema(source: FakeDataSource): DataSourceSchema {
     const properties: DataSourceSchema['properties'] = {
-      [DEFAULT_KEY_PROPERTY]: { id: 'prodops-key', type: 'rich_text' },
+      [NOTION_KEY_PROPERTY]: { id: 'prodops-key', type: 'rich_text' },
     };
     for (const page of this.pages.filter((p) => p.dataSourceId === source.id)) {
       for (const [name, value] of Object.entries(page.properties)) {
@@ -410,7 +410,7 @@ export class FakeNotion {
 type FilterObject = Record<string, unknown>;
 
 function valueOf(page: FakePage, name: string): { kind: string | null; value: NotionSimpleValue } {
-  if (name === DEFAULT_KEY_PROPERTY) return { kind: 'rich_text', value: page.idempotencyKey ?? '' };
+  if (name === NOTION_KEY_PROPERTY) return { kind: 'rich_text', value: page.idempotencyKey ?? '' };
   const written = page.properties[name];
   return written ? { kind: kindOf(written), value: simpleValue(written) } : { kind: null, value: null };
 }
