@@ -13,11 +13,8 @@
  * JavaScript), so workflow code verifies here inside the sandbox, and the CLI signs with the same
  * bytes.
  */
-import * as ed from '@noble/ed25519';
-import { sha512 } from '@noble/hashes/sha2.js';
 import { z } from 'zod';
-
-ed.hashes.sha512 = sha512;
+import { ed } from './signature-curve';
 
 /**
  * What an operator may do for someone else. Acting as oneself needs no grant beyond holding the

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { activityTaskQueue, type ActivitySystem } from '../domain/task-queues';
 import { vendorCallInterceptors } from './vendor-calls';
 import { livenessInterceptors } from './liveness';
+import { WORKFLOW_BUNDLER_OPTIONS } from './workflow-bundle';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Workflow interceptors of a deployed worker: each signal logged with its delivery id. */
@@ -91,7 +92,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   };
   const workflowSource = setup.workflowBundle
     ? { workflowBundle: setup.workflowBundle }
-    : { workflowsPath: setup.workflowsPath ?? WORKFLOWS_PATH };
+    : { workflowsPath: setup.workflowsPath ?? WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS };
   const workers = [
     await Worker.create({
       ...common,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../workers/index';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../workers/workflow-bundle';
 
 export const PRODOPS_BIN = fileURLToPath(new URL('../../bin/prodops.js', import.meta.url));
 
@@ -156,6 +157,7 @@ export async function writeWorkflowBundle(dir: string): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: new DefaultLogger('WARN'),
+    ...WORKFLOW_BUNDLER_OPTIONS,
   });
   const path = join(dir, 'workflows.bundle.js');
   writeFileSync(path, code);

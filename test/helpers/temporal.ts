@@ -9,6 +9,7 @@ import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } f
 const quietLogger = new DefaultLogger('WARN');
 import { randomUUID } from 'node:crypto';
 import { ALL_SEARCH_ATTRIBUTES, INDEXED_VALUE_TYPE } from '../../domain/search-attributes';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../workers/workflow-bundle';
 
 function existing(pathVariable: string) {
   const path = process.env[pathVariable];
@@ -50,7 +51,7 @@ export function createDevServerEnv(
 
 /** Bundles workflow code once per suite; every worker of the suite reuses it. */
 export function bundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  return bundleWorkflowCode({ workflowsPath, logger: quietLogger, ...WORKFLOW_BUNDLER_OPTIONS });
 }
 
 /** Unique per test, so that runs never collide on workflow ids or task queues. */
