@@ -3,8 +3,8 @@
  *
  * The worker runs all workflows in one reusable V8 context and gives each run its own copy of
  * every module it loads, so that no state leaks from one run to another. A new run therefore
- * evaluates its modules again, and for a release most of that was zod's own 18 modules (about
- * 450 KiB of code defining its classes) and the Ed25519 curve. Those hold no workflow's state, so
+ * evaluates its modules again, zod's own 18 modules among them (about 450 KiB of code defining
+ * its classes) and the Ed25519 curve. Those hold no workflow's state, so
  * they are loaded once, when the worker starts, and shared (`preloadModules`). A shared module is
  * deep-frozen once loaded, which is why only libraries go here, never a module that builds zod
  * schemas at its top level: zod defines some of a schema's methods on first use, which a frozen
@@ -12,10 +12,10 @@
  */
 import { fileURLToPath } from 'node:url';
 
-/** Loaded once per worker and shared by every workflow run, with everything they import. */
-export const SHARED_WORKFLOW_MODULES: readonly string[] = [
-  fileURLToPath(new URL('../workflows/shared-libraries.ts', import.meta.url)),
-];
-
-/** The bundler options every bundle of the project's workflows is made with. */
-export const WORKFLOW_BUNDLER_OPTIONS = { preloadModules: [...SHARED_WORKFLOW_MODULES] };
+/**
+ * The bundler options every bundle of the project's workflows is made with: the module loaded
+ * once per worker and shared by every workflow run, with everything it imports.
+ */
+export const WORKFLOW_BUNDLER_OPTIONS = {
+  preloadModules: [fileURLToPath(new URL('../workflows/shared-libraries.ts', import.meta.url))],
+};

@@ -4,8 +4,8 @@
  * Each workflow's modules load when a run of that type first needs them. The worker runs every
  * workflow in one reusable V8 context but keeps module state apart per run, so each new run
  * evaluates the modules it requires afresh: with plain re-exports, a new release also built the
- * schemas and rules of leave, onboarding, renewals, the weekly update and insights, which was
- * most of what starting one cost the worker. `require` here is webpack's, resolved when the worker
+ * schemas and rules of leave, onboarding, renewals, the weekly update and insights, a third of
+ * what starting one cost the worker's workflow thread. `require` here is webpack's, resolved when the worker
  * bundles this module; the types come from the modules themselves.
  */
 import type * as Release from './release/workflow';
