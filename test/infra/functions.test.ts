@@ -16,6 +16,7 @@ import { limitFrameworkBodies } from '../../infra/functions/body-limit';
 import { signBody } from '../../triggers/verify';
 import { eventually } from '../triggers/eventually';
 import { createDevServerEnv, uniqueId } from '../helpers/temporal';
+import { freePort } from '../../runtime/ports';
 
 const FRAMEWORK = join(
   dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework')),
@@ -81,7 +82,7 @@ describe('the bundled jira function', () => {
     // Neither the schema nor the YAML parser: the configuration was validated when it was built.
     expect(atStart).not.toContain('is not a person');
 
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const child = spawn(
       process.execPath,
       ['--import', loadTracer(), FRAMEWORK, '--target=jira', `--source=${built!.dir}`, `--port=${port}`],
@@ -254,7 +255,7 @@ describe('the bundled jira function against a real Temporal server', () => {
       functions: [built],
     } = await buildFunctions({ outDir, only: ['jira'] });
     const taskQueue = uniqueId('bundle');
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const child = spawn(
       process.execPath,
       [FRAMEWORK, '--target=jira', `--source=${built!.dir}`, `--port=${port}`],
