@@ -26,10 +26,7 @@ import {
   leaveCoordinatorId,
   leaveStatus,
   leaveWorkflowId,
-  outOfOfficeChanged,
-  type LeaveRequestInput,
 } from '../../workflows/leave/messages';
-import { leaveWorkflow } from '../../workflows/leave/workflow';
 import {
   confirmReadiness,
   decideGoNoGo,
@@ -41,6 +38,7 @@ import {
 import { releaseWorkflow } from '../../workflows/release/workflow';
 import { loadExampleConfig } from '../helpers/config';
 import { signAs, withOperators } from '../helpers/operators';
+import { startLeaveFromOutOfOffice } from '../helpers/leave-from-calendar';
 
 const example = loadExampleConfig();
 /** No blackout weeks (the leave would be refused for them), and rate limits that do not slow a test. */
@@ -173,36 +171,12 @@ export async function driveLeave(run: ScenarioRun): Promise<WorkflowHandle> {
   const workflowId = leaveWorkflowId(LEAVE_PERSON, first);
   const google = run.sandbox.google.store;
   run.track(run.client.workflow.getHandle(leaveCoordinatorId(gita.team)));
-  const ooo = google.createEventAs(gita.email, {
-    summary: 'Holiday',
-    eventType: 'outOfOffice',
-    start: { dateTime: `${first}T00:00:00`, timeZone: 'Europe/London' },
-    end: { dateTime: `${addCalendarDays(first, 2)}T00:00:00`, timeZone: 'Europe/London' },
-    outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
-  }) as { id: string; updated: string };
-  const request: LeaveRequestInput = {
-    personId: LEAVE_PERSON,
-    from: first,
-    to: addCalendarDays(first, 1),
-    reason: 'Holiday',
-    source: 'calendar',
-    outOfOfficeEvent: { calendarId: gita.email, eventId: ooo.id },
-  };
-  const handle = await run.client.workflow.signalWithStart(leaveWorkflow, {
+  const { handle } = await startLeaveFromOutOfOffice({
+    client: run.client,
     taskQueue: run.taskQueue,
-    workflowId,
-    args: [request],
-    signal: outOfOfficeChanged,
-    signalArgs: [
-      {
-        calendarId: gita.email,
-        eventId: ooo.id,
-        status: 'confirmed',
-        from: request.from,
-        to: request.to,
-        occurredAt: Date.parse(ooo.updated),
-      },
-    ],
+    google,
+    person: { id: LEAVE_PERSON, email: gita.email },
+    first,
   });
   run.track(handle);
   await queryUntil(

@@ -12,17 +12,16 @@ import { loadExampleConfig } from '../../helpers/config';
 import { queryUntil } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
 import { startStack, type Stack } from '../../helpers/stack';
+import { startLeaveFromOutOfOffice } from '../../helpers/leave-from-calendar';
 import type { Sandbox } from '../../../sandbox/index';
 import { releaseWorkflow } from '../../../workflows/release/workflow';
 import { releaseWorkflowId } from '../../../workflows/release/messages';
-import { leaveWorkflow } from '../../../workflows/leave/workflow';
 import {
   inviteAnswered,
   leaveCoordinatorId,
   leaveStatus,
   leaveWorkflowId,
   outOfOfficeChanged,
-  type LeaveRequestInput,
   type LeaveStatusView,
 } from '../../../workflows/leave/messages';
 import { RUNNING_RELEASES_QUERY } from '../../../activities/leave';
@@ -139,36 +138,12 @@ describe('leave workflow end to end', () => {
       }
 
       // gita blocks her calendar; the dispatcher turns it into a request and its first signal.
-      const ooo = google.createEventAs(gita.email, {
-        summary: 'Holiday',
-        eventType: 'outOfOffice',
-        start: { dateTime: `${first}T00:00:00`, timeZone: 'Europe/London' },
-        end: { dateTime: `${addCalendarDays(first, 2)}T00:00:00`, timeZone: 'Europe/London' },
-        outOfOfficeProperties: { autoDeclineMode: 'declineOnlyNewConflictingInvitations' },
-      }) as { id: string; updated: string };
-      const request: LeaveRequestInput = {
-        personId: 'gita',
-        from: first,
-        to: addCalendarDays(first, 1),
-        reason: 'Holiday',
-        source: 'calendar',
-        outOfOfficeEvent: { calendarId: gita.email, eventId: ooo.id },
-      };
-      const handle = await env.client.workflow.signalWithStart(leaveWorkflow, {
+      const { handle, event: ooo } = await startLeaveFromOutOfOffice({
+        client: env.client,
         taskQueue,
-        workflowId,
-        args: [request],
-        signal: outOfOfficeChanged,
-        signalArgs: [
-          {
-            calendarId: gita.email,
-            eventId: ooo.id,
-            status: 'confirmed',
-            from: request.from,
-            to: request.to,
-            occurredAt: Date.parse(ooo.updated),
-          },
-        ],
+        google,
+        person: { id: 'gita', email: gita.email },
+        first,
       });
       track(handle);
 
