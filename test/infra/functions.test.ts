@@ -24,6 +24,25 @@ const FRAMEWORK = join(
 );
 const SECRET = 'bundle-test-jira-secret-0123456789';
 // Inside the repository, where the framework resolves from node_modules as the runtime's own install would.
+/** Jira's body for a new Tier 2 release issue of Ana's, launching 2027-06-01. */
+function issueCreatedBody(key: string): string {
+  return JSON.stringify({
+    timestamp: Date.now(),
+    webhookEvent: 'jira:issue_created',
+    user: { accountId: '5f1a00000000000000000ana' },
+    issue: {
+      key,
+      fields: {
+        project: { key: 'REL' },
+        issuetype: { name: 'Task', subtask: false },
+        assignee: { accountId: '5f1a00000000000000000ana' },
+        customfield_10050: { value: '2' },
+        customfield_10051: '2027-06-01',
+      },
+    },
+  });
+}
+
 const outDir = fileURLToPath(new URL(`../../dist/test-functions-${process.pid}`, import.meta.url));
 const children: ChildProcess[] = [];
 
@@ -175,21 +194,7 @@ describe('the bundled jira function', () => {
     expect(loadedSoFar()).toEqual(expect.arrayContaining(['index.js', ...startFiles]));
     for (const name of clientFiles) expect(loadedSoFar()).not.toContain(name);
     // A delivery that reaches a release loads it (and, Temporal being away, answers 503).
-    const created = JSON.stringify({
-      timestamp: Date.now(),
-      webhookEvent: 'jira:issue_created',
-      user: { accountId: '5f1a00000000000000000ana' },
-      issue: {
-        key: 'REL-41',
-        fields: {
-          project: { key: 'REL' },
-          issuetype: { name: 'Task', subtask: false },
-          assignee: { accountId: '5f1a00000000000000000ana' },
-          customfield_10050: { value: '2' },
-          customfield_10051: '2027-06-01',
-        },
-      },
-    });
+    const created = issueCreatedBody('REL-41');
     const dispatched = await post(
       { 'content-type': 'application/json', 'x-hub-signature': signBody(SECRET, created) },
       created,
@@ -276,21 +281,7 @@ describe('the bundled jira function against a real Temporal server', () => {
     const issueKey = `REL-${Math.floor(Math.random() * 1e6)}`;
     const workflowId = `release:${issueKey}`;
     const deliver = async (identifier: string) => {
-      const body = JSON.stringify({
-        timestamp: Date.now(),
-        webhookEvent: 'jira:issue_created',
-        user: { accountId: '5f1a00000000000000000ana' },
-        issue: {
-          key: issueKey,
-          fields: {
-            project: { key: 'REL' },
-            issuetype: { name: 'Task', subtask: false },
-            assignee: { accountId: '5f1a00000000000000000ana' },
-            customfield_10050: { value: '2' },
-            customfield_10051: '2027-06-01',
-          },
-        },
-      });
+      const body = issueCreatedBody(issueKey);
       const response = await fetch(`http://127.0.0.1:${port}/`, {
         method: 'POST',
         headers: {
