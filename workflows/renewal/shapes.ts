@@ -65,9 +65,9 @@ const RawFields = z.strictObject(
  * and names what does not fit), but only the fields a subscription has.
  */
 const PageFields = z.strictObject(
-  Object.fromEntries(RAW_FIELDS.map((f) => [f, z.unknown()])) as Record<
+  Object.fromEntries(RAW_FIELDS.map((f) => [f, z.unknown().optional()])) as Record<
     (typeof RAW_FIELDS)[number],
-    z.ZodUnknown
+    z.ZodOptional<z.ZodUnknown>
   >,
   { error: "must be an object of the subscription's fields" },
 );
