@@ -65,13 +65,16 @@ export const ArrivalShape = (now: number) =>
 const InsightId = LineText(40);
 
 const TagChangesShape = z
-  .strictObject({
-    theme: TagValue,
-    segment: TagValue,
-    severity: TagValue,
-    area: TagValue,
-    evidenceType: TagValue,
-  })
+  .strictObject(
+    {
+      theme: TagValue,
+      segment: TagValue,
+      severity: TagValue,
+      area: TagValue,
+      evidenceType: TagValue,
+    },
+    { error: 'must be an object of taxonomy fields (theme, segment, severity, area, evidenceType)' },
+  )
   .refine((changes) => Object.keys(changes).length > 0, 'must set at least one field');
 
 export const InsightShapes = {
