@@ -55,7 +55,9 @@ export const ArrivalShape = (now: number) =>
     area: TagValue,
     evidenceType: TagValue,
     link: Text(2_000).nullable().optional(),
-    occurredAt: occurredAtSchema(now + DATE_ONLY_AHEAD_MS).nullable().optional(),
+    occurredAt: occurredAtSchema(now + DATE_ONLY_AHEAD_MS)
+      .nullable()
+      .optional(),
     via: z.enum(['webhook', 'notion', 'cli', 'csv'], { error: 'must be webhook, notion, cli or csv' }),
     by: Text(320).nullable().optional(),
     pageId: Text(100).nullable().optional(),
@@ -100,8 +102,7 @@ export const InsightShapes = {
       by: PersonId,
       auth: OperatorAuthSchema.optional(),
     }),
-  unmergeInsight: () =>
-    z.strictObject({ id: InsightId, by: PersonId, auth: OperatorAuthSchema.optional() }),
+  unmergeInsight: () => z.strictObject({ id: InsightId, by: PersonId, auth: OperatorAuthSchema.optional() }),
   decideTheme: () =>
     z.strictObject({
       disposition: z.enum(DISPOSITIONS, { error: `must be ${DISPOSITIONS.join(', ')}` }),
@@ -153,7 +154,10 @@ export const InsightShapes = {
       rationale: z
         .string({ error: 'must be text' })
         .max(2_000, 'must be at most 2000 characters')
-        .refine((s) => !hasControlCharacters(s.replace(/\r/g, ''), true), 'must not contain control characters')
+        .refine(
+          (s) => !hasControlCharacters(s.replace(/\r/g, ''), true),
+          'must not contain control characters',
+        )
         .nullable(),
       by: Text(320).nullable(),
       deliveryId: DeliveryId,
@@ -170,6 +174,5 @@ export function readInsightMessage<K extends InsightMessage>(
   now: number,
 ): { ok: true; value: z.infer<ReturnType<(typeof InsightShapes)[K]>> } | { ok: false; problem: string } {
   return parseCommand(InsightShapes[kind](now) as z.ZodType, value, kind) as
-    | { ok: true; value: z.infer<ReturnType<(typeof InsightShapes)[K]>> }
-    | { ok: false; problem: string };
+    { ok: true; value: z.infer<ReturnType<(typeof InsightShapes)[K]>> } | { ok: false; problem: string };
 }

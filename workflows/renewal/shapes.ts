@@ -27,12 +27,7 @@ const Text = (max: number, lines = false) =>
 
 /** A raw field: what a command line or a Notion property can hold, bounded. */
 const RawValue = z.union(
-  [
-    Text(2_000),
-    z.number().refine(Number.isFinite, 'must be a finite number'),
-    z.boolean(),
-    z.null(),
-  ],
+  [Text(2_000), z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean(), z.null()],
   { error: 'must be text, a number, true or false' },
 );
 
@@ -132,6 +127,19 @@ export const RenewalShapes = {
         })
         .nullable(),
     }),
+  // The tool budget's signals: a subscription's facts (its renewal workflow sends them; the
+  // budget activity reads them in full), and a refresh asked for from the command line.
+  budgetFactsChanged: () =>
+    z.strictObject({
+      subscriptionId: Text(100),
+      facts: z
+        .looseObject({ subscriptionId: Text(100) }, { error: 'must be the facts of a subscription' })
+        .nullable(),
+      at: z
+        .number({ error: 'must be milliseconds since the epoch' })
+        .refine(Number.isFinite, 'must be a finite number'),
+    }),
+  refreshBudget: () => z.strictObject({ by: Text(100), via: Via }),
 };
 
 export type RenewalMessage = keyof typeof RenewalShapes;

@@ -5,13 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import * as z from 'zod';
-import {
-  DeliveryId,
-  LineText,
-  occurredAtSchema,
-  parseCommand,
-  PersonId,
-} from '../../domain/commands';
+import { DeliveryId, LineText, occurredAtSchema, parseCommand, PersonId } from '../../domain/commands';
 import { OperatorAuthSchema } from '../../domain/operators';
 import type { Journal } from '../entity-loop';
 import type { IdentityState } from '../operator-identity';

@@ -818,7 +818,9 @@ describe('insights workflows', () => {
       await send({ ...valid, externalId: 'bad-area', area: 5 as unknown as string });
       await send(valid);
       await settled(1);
-      const backlog = env.client.workflow.getHandle(insightsBacklogId(insightShardOf('Wonka Sweets', SHARDS)));
+      const backlog = env.client.workflow.getHandle(
+        insightsBacklogId(insightShardOf('Wonka Sweets', SHARDS)),
+      );
       const log = (await backlog.query(backlogStatus)).log.map((l) => l.message);
       expect(log.join('\n')).toContain(
         'ignored an insight that cannot be read (intercom:bad-area): area: must be text',
