@@ -342,18 +342,18 @@ const VALID: Record<string, { signer: Signer; example: (w: World) => Promise<Rec
     example: async (w) => ({ launchDate: addWorkingDays(w.cal, w.today, 25) }),
   },
   changeTier: { signer: 'operator', example: async () => ({ tier: 2 }) },
-  confirmReadiness: { signer: 'operator', example: async () => ({ team: 'support', by: OPERATOR }) },
+  confirmReadiness: { signer: 'operator', example: async () => ({ team: 'support', by: 'maya' }) },
   answerAwareness: { signer: 'operator', example: async () => ({ by: OPERATOR, aware: true }) },
   decideGoNoGo: {
     signer: 'operator',
-    example: async () => ({ by: OPERATOR, decision: 'go', note: 'ready' }),
+    example: async () => ({ by: 'ana', decision: 'go', note: 'ready' }),
   },
   publishBundle: { signer: 'operator', example: async () => ({}) },
   markReleased: { signer: 'operator', example: async (w) => ({ releasedOn: w.today }) },
   cancelRelease: { signer: 'operator', example: async () => ({ reason: 'fuzzed' }) },
   confirmLeave: {
     signer: 'operator',
-    example: async () => ({ by: OPERATOR, decision: 'approve', note: 'fine' }),
+    example: async () => ({ by: 'hana', decision: 'approve', note: 'fine' }),
   },
   moveLeave: {
     signer: 'operator',
@@ -371,11 +371,11 @@ const VALID: Record<string, { signer: Signer; example: (w: World) => Promise<Rec
       caller: 'leave:fuzz:2031-01-06',
       personId: 'gita',
       role: 'pm',
-      from: addCalendarDays(w.today, 90),
-      to: addCalendarDays(w.today, 90),
-      fullDays: [addCalendarDays(w.today, 90)],
-      days: [addCalendarDays(w.today, 90)],
-      onDuty: {},
+      from: addWorkingDays(w.cal, w.today, 64),
+      to: addWorkingDays(w.cal, w.today, 64),
+      fullDays: [addWorkingDays(w.cal, w.today, 64)],
+      days: [addWorkingDays(w.cal, w.today, 64)],
+      onDuty: { [addWorkingDays(w.cal, w.today, 64)]: ['gita', 'ana'] },
       minimum: 0,
       hold: false,
     }),
@@ -387,11 +387,11 @@ const VALID: Record<string, { signer: Signer; example: (w: World) => Promise<Rec
       caller: 'leave:fuzz:2031-01-06',
       personId: 'gita',
       role: 'pm',
-      from: addCalendarDays(w.today, 90),
-      to: addCalendarDays(w.today, 90),
-      fullDays: [addCalendarDays(w.today, 90)],
-      days: [addCalendarDays(w.today, 90)],
-      onDuty: {},
+      from: addWorkingDays(w.cal, w.today, 64),
+      to: addWorkingDays(w.cal, w.today, 64),
+      fullDays: [addWorkingDays(w.cal, w.today, 64)],
+      days: [addWorkingDays(w.cal, w.today, 64)],
+      onDuty: { [addWorkingDays(w.cal, w.today, 64)]: ['gita', 'ana'] },
       minimum: 0,
       buddyId: 'ana',
     }),
@@ -448,9 +448,9 @@ const VALID: Record<string, { signer: Signer; example: (w: World) => Promise<Rec
   },
   tagInsight: {
     signer: 'operator',
-    example: async () => ({ id: 'ins-0-1', changes: { severity: 'low' }, by: OPERATOR }),
+    example: async (w) => ({ id: `ins-${shardOf(w)}-1`, changes: { severity: 'low' }, by: OPERATOR }),
   },
-  unmergeInsight: { signer: 'operator', example: async () => ({ id: 'ins-0-2', by: OPERATOR }) },
+  unmergeInsight: { signer: 'operator', example: async (w) => ({ id: `ins-${shardOf(w)}-2`, by: OPERATOR }) },
   decideTheme: {
     signer: 'operator',
     example: async () => ({ disposition: 'research', rationale: 'look closer', by: OPERATOR }),
@@ -474,8 +474,13 @@ const VALID: Record<string, { signer: Signer; example: (w: World) => Promise<Rec
   },
 };
 
+/** The shard of the fuzzed backlog. */
+const shardOf = (w: World): string => w.ids.backlog.slice(w.ids.backlog.lastIndexOf(':') + 1);
+
 /** Calls that end what they act on go last, so that the calls before them meet a live workflow. */
 const ENDING = ['markReleased', 'cancelRelease', 'cancelLeave', 'letEnd', 'cancelOnboarding'];
+/** A decision leaves no reminder to snooze: it comes after the other calls that end nothing. */
+const LATE = ['decideRenewal'];
 
 /**
  * Updates whose valid call this fuzz cannot see accepted, and why: the workflow is not in the
@@ -486,9 +491,7 @@ const NOT_ACCEPTED_HERE: Record<string, string> = {
   decideTheme: 'the theme has not been routed: there is no round to decide',
   unmergeInsight: 'the fuzzed backlog holds no merged item',
   publishNow: 'the fuzzed week has not opened yet: there is nothing to publish',
-  handOver: 'the fuzzed week has not been published: it has no late contributions to hand over',
-  confirmReservation: 'the fuzzed reservation is a check without a held place',
-  markReleased: 'the release is cancelled or finished by the time it is called',
+  answerAwareness: 'the fuzzed release has not shipped: the awareness question is asked after launch',
   declineBuddy: 'the fuzzed onboarding has named no buddy yet',
 };
 
@@ -625,12 +628,16 @@ async function fuzzDeep(
       ? command
       : sign(command, valid.signer, handle.workflowId, update.name, await world.now());
   tally.calls++;
+  const closed = async (reason: string | null) =>
+    reason?.startsWith('UNANSWERED WorkflowNotFoundError') === true &&
+    (await handle.describe()).status.name !== 'RUNNING';
   const first = await send(handle, update.name, [await signed(example)]);
   if (first === null) {
     tally.accepted++;
     tally.validAccepted++;
   } else {
-    if (first.startsWith('UNANSWERED')) problems.push(`${update.name}, its valid call: ${first}`);
+    if (first.startsWith('UNANSWERED') && !(await closed(first)))
+      problems.push(`${update.name}, its valid call: ${first}`);
     tally.validRefused = first;
     tally.reasons.add(first);
   }
@@ -646,6 +653,8 @@ async function fuzzDeep(
       tally.accepted++;
       continue;
     }
+    // An ending call taken as valid (a cancellation) closed the workflow: nothing more to call.
+    if (await closed(reason)) break;
     tally.reasons.add(reason);
     if (CODE_TRIPPED.test(reason) || reason.startsWith('UNANSWERED'))
       problems.push(`${update.name} of ${shown}: ${reason}`);
@@ -793,6 +802,43 @@ interface Started {
   statusOf: Record<Target, () => Promise<unknown>>;
 }
 
+/** A release three working weeks from launch, its plan made. */
+async function startRelease(
+  taskQueue: string,
+  world: LeaveWorld,
+  cal: World['cal'],
+  today: string,
+): Promise<WorkflowHandle> {
+  const issueKey = `REL-${77000 + Math.floor(Math.random() * 999)}`;
+  world.fakes.jira.seedIssue({ key: issueKey, summary: 'Usage-based billing', status: 'In Progress' });
+  const release = await env.client.workflow.start(releaseWorkflow, {
+    taskQueue,
+    workflowId: releaseMessages.releaseWorkflowId(issueKey),
+    args: [{ issueKey, tier: 3, launchDate: addWorkingDays(cal, today, 20), pmId: 'ana' }],
+  });
+  await queryUntil(release, releaseMessages.releaseStatus, (s) => s.plan !== null, 'the release plan');
+  return release;
+}
+
+/** A day of leave a few months ahead, its invites sent and its tracker row written. */
+async function startLeave(taskQueue: string, cal: World['cal'], today: string): Promise<WorkflowHandle> {
+  // A working day two to eight months ahead: each run of the fuzz asks for leave of its own.
+  const from = addWorkingDays(cal, today, 40 + Math.floor(Math.random() * 120));
+  const leave = await env.client.workflow.start(leaveWorkflow, {
+    taskQueue,
+    workflowId: leaveMessages.leaveWorkflowId('gita', from),
+    args: [{ source: 'cli', personId: 'gita', from, to: from }],
+  });
+  await queryUntil(leave, leaveMessages.leaveStatus, (s) => s.gate1 !== null, 'gate 1');
+  await queryUntil(
+    leave,
+    leaveMessages.leaveStatus,
+    (s) => s.trackerPageId !== null && s.events.length >= 2,
+    'the invites and the tracker row',
+  );
+  return leave;
+}
+
 /** One workflow of each process, each in a state its commands can act on. */
 async function startTargets(
   taskQueue: string,
@@ -804,20 +850,8 @@ async function startTargets(
     to: new Date().getUTCFullYear() + 3,
   });
   const today = localDateOf(await env.currentTimeMs(), cal.timezone);
-  const issueKey = `REL-${77000 + Math.floor(Math.random() * 999)}`;
-  world.fakes.jira.seedIssue({ key: issueKey, summary: 'Usage-based billing', status: 'In Progress' });
-  const release = await env.client.workflow.start(releaseWorkflow, {
-    taskQueue,
-    workflowId: releaseMessages.releaseWorkflowId(issueKey),
-    args: [{ issueKey, tier: 3, launchDate: addWorkingDays(cal, today, 20), pmId: 'ana' }],
-  });
-  // A working day two to eight months ahead: each run of the fuzz asks for leave of its own.
-  const from = addWorkingDays(cal, today, 40 + Math.floor(Math.random() * 120));
-  const leave = await env.client.workflow.start(leaveWorkflow, {
-    taskQueue,
-    workflowId: leaveMessages.leaveWorkflowId('gita', from),
-    args: [{ source: 'cli', personId: 'gita', from, to: from }],
-  });
+  const release = await startRelease(taskQueue, world, cal, today);
+  const leave = await startLeave(taskQueue, cal, today);
   const coordinator = env.client.workflow.getHandle(coordinatorMessages.leaveCoordinatorId('insights'));
   // A subscription set by its operator, so that decisions and snoozes reach their checks.
   const subscriptionId = `fuzzboard-${Math.floor(Math.random() * 1e6)}`;
@@ -881,15 +915,6 @@ async function startTargets(
     args: [{ year }],
   });
   track(coordinator, release, leave, renewal, onboarding, weekly, backlog, theme, budget);
-  await queryUntil(release, releaseMessages.releaseStatus, (s) => s.plan !== null, 'the release plan');
-  await queryUntil(leave, leaveMessages.leaveStatus, (s) => s.gate1 !== null, 'gate 1');
-  // The leave's own work done (its invites and tracker row), so that what it holds stays put.
-  await queryUntil(
-    leave,
-    leaveMessages.leaveStatus,
-    (s) => s.trackerPageId !== null && s.events.length >= 2,
-    'the invites and the tracker row',
-  );
   const handles = { release, leave, coordinator, renewal, onboarding, weekly, backlog, theme, budget };
   return {
     world: {
@@ -1005,7 +1030,10 @@ async function deepFuzz(seed: number, only: (target: SignalTarget) => boolean): 
     const problems: string[] = [];
     const tallies = new Map<string, UpdateTally>();
     const fuzzUpdates = async (ending: boolean) => {
-      for (const update of updates.filter((u) => ENDING.includes(u.name) === ending)) {
+      const phase = updates
+        .filter((u) => ENDING.includes(u.name) === ending)
+        .sort((a, b) => Number(LATE.includes(a.name)) - Number(LATE.includes(b.name)));
+      for (const update of phase) {
         const result = await fuzzDeep(handles[TARGET_OF[update.name]!], update, random, world, DEEP_CALLS);
         tallies.set(update.name, result.tally);
         problems.push(...result.problems);
@@ -1021,6 +1049,11 @@ async function deepFuzz(seed: number, only: (target: SignalTarget) => boolean): 
       ) as Partial<Record<SignalTarget, WorkflowHandle>>;
       signals += await fuzzSignal(name, targeted, random, world, SIGNALS_PER_SIGNAL);
     }
+    // The signals may have ended the release or the leave (a valid cancellation): fresh ones for
+    // the calls that end them.
+    if (only('release')) handles.release = await startRelease(taskQueue, leaveWorld, world.cal, world.today);
+    if (only('leave')) handles.leave = await startLeave(taskQueue, world.cal, world.today);
+    track(handles.release, handles.leave);
     await fuzzUpdates(true);
     const fuzzed = Object.fromEntries(
       (Object.keys(handles) as SignalTarget[]).filter(only).map((t) => [t, handles[t]]),
