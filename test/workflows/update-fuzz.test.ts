@@ -292,11 +292,21 @@ async function fuzz(
   return problems;
 }
 
+/** WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND in Temporal's API. */
+const UNHANDLED_COMMAND = 1;
+
+/**
+ * The workflow tasks that failed, with their cause. A task the server turned back because a
+ * message arrived while the workflow was completing (UNHANDLED_COMMAND) is not the code failing:
+ * the workflow runs the task again with the message, and it is not counted.
+ */
 async function workflowTaskFailures(handle: WorkflowHandle): Promise<string[]> {
   const history = await handle.fetchHistory();
-  return (history.events ?? []).flatMap((e) =>
-    e.workflowTaskFailedEventAttributes ? [e.workflowTaskFailedEventAttributes.failure?.message ?? '?'] : [],
-  );
+  return (history.events ?? []).flatMap((e) => {
+    const failed = e.workflowTaskFailedEventAttributes;
+    if (!failed || Number(failed.cause) === UNHANDLED_COMMAND) return [];
+    return [`${failed.failure?.message ?? '?'} (cause ${String(failed.cause)})`];
+  });
 }
 
 /** Waits until the workflow has nothing in flight: no workflow task, no activity. */
@@ -627,20 +637,25 @@ async function fuzzDeep(
     valid.signer === null
       ? command
       : sign(command, valid.signer, handle.workflowId, update.name, await world.now());
-  tally.calls++;
   const closed = async (reason: string | null) =>
     reason?.startsWith('UNANSWERED WorkflowNotFoundError') === true &&
     (await handle.describe()).status.name !== 'RUNNING';
-  const first = await send(handle, update.name, [await signed(example)]);
-  if (first === null) {
-    tally.accepted++;
-    tally.validAccepted++;
-  } else {
-    if (first.startsWith('UNANSWERED') && !(await closed(first)))
-      problems.push(`${update.name}, its valid call: ${first}`);
-    tally.validRefused = first;
-    tally.reasons.add(first);
-  }
+  const validCall = async () => {
+    tally.calls++;
+    const first = await send(handle, update.name, [await signed(example)]);
+    if (first === null) {
+      tally.accepted++;
+      tally.validAccepted++;
+    } else {
+      if (first.startsWith('UNANSWERED') && !(await closed(first)))
+        problems.push(`${update.name}, its valid call: ${first}`);
+      tally.validRefused = first;
+      tally.reasons.add(first);
+    }
+  };
+  // A call that ends its workflow goes last, after the corrupted ones, so that they meet it alive.
+  const last = ENDING.includes(update.name);
+  if (!last) await validCall();
   for (let i = 1; i < calls; i++) {
     tally.calls++;
     const roll = random();
@@ -653,12 +668,13 @@ async function fuzzDeep(
       tally.accepted++;
       continue;
     }
-    // An ending call taken as valid (a cancellation) closed the workflow: nothing more to call.
+    // A call taken as valid (a cancellation) closed the workflow: nothing more to call.
     if (await closed(reason)) break;
     tally.reasons.add(reason);
     if (CODE_TRIPPED.test(reason) || reason.startsWith('UNANSWERED'))
       problems.push(`${update.name} of ${shown}: ${reason}`);
   }
+  if (last) await validCall();
   return { tally, problems };
 }
 
@@ -896,7 +912,7 @@ async function startTargets(
     workflowId: weeklyMessages.weeklyUpdateWorkflowId(week),
     args: [{ week, startedBy: 'test' }],
   });
-  const shard = Math.floor(Math.random() * 1e6);
+  const shard = Math.floor(Math.random() * 10);
   const backlog = await env.client.workflow.start(insightsBacklogWorkflow, {
     taskQueue,
     workflowId: insightsMessages.insightsBacklogId(shard),
@@ -1030,9 +1046,10 @@ async function deepFuzz(seed: number, only: (target: SignalTarget) => boolean): 
     const problems: string[] = [];
     const tallies = new Map<string, UpdateTally>();
     const fuzzUpdates = async (ending: boolean) => {
+      const rank = (name: string) => (ending ? ENDING.indexOf(name) : Number(LATE.includes(name)));
       const phase = updates
         .filter((u) => ENDING.includes(u.name) === ending)
-        .sort((a, b) => Number(LATE.includes(a.name)) - Number(LATE.includes(b.name)));
+        .sort((a, b) => rank(a.name) - rank(b.name));
       for (const update of phase) {
         const result = await fuzzDeep(handles[TARGET_OF[update.name]!], update, random, world, DEEP_CALLS);
         tallies.set(update.name, result.tally);
@@ -1077,7 +1094,11 @@ async function deepFuzz(seed: number, only: (target: SignalTarget) => boolean): 
       .filter(([name, t]) => t.reasons.size < 2 && !READ_ONLY.has(name))
       .map(([n]) => n);
     expect(oneReason, 'updates refused for fewer than two reasons').toEqual([]);
-    const notAccepted = [...tallies].filter(([, t]) => t.validAccepted === 0).map(([n]) => n);
+    // A call that ends its workflow may be taken before its valid one, as a corrupted call that is
+    // still valid (an optional reason left out): that is its valid call accepted.
+    const notAccepted = [...tallies]
+      .filter(([name, t]) => t.validAccepted === 0 && !(ENDING.includes(name) && t.accepted > 0))
+      .map(([n]) => n);
     expect(
       notAccepted,
       'updates whose valid call was refused (beyond those named in NOT_ACCEPTED_HERE)',
