@@ -598,7 +598,7 @@ interface UpdateTally {
 async function send(handle: WorkflowHandle, update: string, args: unknown[]): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   const unanswered = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('no answer within 20 s')), 20_000);
+    timer = setTimeout(() => reject(new Error('no answer within 10 s')), 10_000);
   });
   try {
     await Promise.race([handle.executeUpdate(update, { args: args as [unknown] }), unanswered]);
@@ -637,6 +637,10 @@ async function fuzzDeep(
     valid.signer === null
       ? command
       : sign(command, valid.signer, handle.workflowId, update.name, await world.now());
+  if ((await workflowTaskFailures(handle)).length > 0) {
+    problems.push(`${update.name}: not fuzzed, ${handle.workflowId} has a failed workflow task already`);
+    return { tally, problems };
+  }
   const closed = async (reason: string | null) =>
     reason?.startsWith('UNANSWERED WorkflowNotFoundError') === true &&
     (await handle.describe()).status.name !== 'RUNNING';
@@ -670,6 +674,11 @@ async function fuzzDeep(
     }
     // A call taken as valid (a cancellation) closed the workflow: nothing more to call.
     if (await closed(reason)) break;
+    // A failed workflow task holds every later call unanswered: it is counted, and ends the fuzz.
+    if (reason.startsWith('UNANSWERED') && (await workflowTaskFailures(handle)).length > 0) {
+      problems.push(`${update.name} of ${JSON.stringify(args).slice(0, 200)}: ${reason}`);
+      break;
+    }
     tally.reasons.add(reason);
     if (CODE_TRIPPED.test(reason) || reason.startsWith('UNANSWERED'))
       problems.push(`${update.name} of ${shown}: ${reason}`);
