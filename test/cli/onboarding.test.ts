@@ -299,6 +299,10 @@ describe('prodops onboarding', () => {
     expect((JSON.parse(shifted.stdout) as OnboardingStatus).startDate).toBe(
       addWorkingDays(london(), start, 2),
     );
+    // Priya signed both for someone else: the status names her beside whom she acted for.
+    const shown = (await onboarding('status', id)).stdout;
+    expect(shown).toMatch(/ana via cli \(operator priya\) +start moved from/);
+    expect(shown).toMatch(/ben via cli \(operator priya\) +"ben" cannot move the start/);
 
     const contract = s.tasks.find((t) => t.id === 'contract')!;
     await stack.client.workflow
