@@ -372,6 +372,23 @@ export function applyTaskDone(state: OnboardingState, event: TaskDoneEvent, toda
   return true;
 }
 
+/** The configured person of the engagement's context with this Jira account, if any. */
+export function personWithJiraAccount(
+  state: OnboardingState,
+  accountId: string | null,
+): PersonRef | undefined {
+  if (accountId === null) return undefined;
+  const c = ctx(state);
+  const known: (PersonRef | null)[] = [
+    c.manager,
+    c.managersManager,
+    c.coordinator,
+    ...Object.values(c.owners).map((o) => o.lead),
+    ...c.buddyCandidates,
+  ];
+  return known.find((p): p is PersonRef => p !== null && p.jiraAccountId === accountId);
+}
+
 /**
  * The intake page as it now is: a moved start or end, changed tools or a Cancelled status are
  * applied as the commands would be, by the page's author. What cannot be applied is refused and

@@ -50,6 +50,9 @@ import {
 } from './state';
 import * as t from './transitions';
 
+/** Patch: a task moved to Done counts as Jira shows it, for whom its changelog names. */
+export const TASK_DONE_AT_SOURCE_PATCH = 'onboarding-task-done-at-source';
+
 /** Patch: events are parsed before use, a malformed one noted and ignored; runs from before replay as they were. */
 export const ONBOARDING_INPUT_PATCH = 'onboarding-input-checks';
 
@@ -144,6 +147,7 @@ function registerHandlers(
   view: () => m.OnboardingStatus,
   workflowId: string,
   core: Core,
+  fx: OnboardingEffects,
 ): void {
   const ready = () => condition(() => state.context !== null || state.closed);
   const fields = { freelancerId: state.input.freelancerId };
@@ -214,7 +218,7 @@ function registerHandlers(
    * replay as they were.
    */
   const event =
-    <K extends t.OnboardingSignalName>(signal: K, apply: (e: SignalOf<K>) => void) =>
+    <K extends t.OnboardingSignalName>(signal: K, apply: (e: SignalOf<K>) => void | Promise<void>) =>
     async (raw: unknown): Promise<void> => {
       let e = raw as SignalOf<K>;
       if (patched(ONBOARDING_INPUT_PATCH)) {
@@ -225,14 +229,44 @@ function registerHandlers(
       if (isRepeat(state, (e as { deliveryId?: string }).deliveryId)) return;
       await ready();
       if (state.closed) return;
-      apply(e);
+      const applying = apply(e);
+      if (applying) await applying;
       wake.set();
     };
+  /**
+   * A task moved to Done counts when Jira shows it done, for the person whose Jira account the
+   * changelog names: the signal only says where to look, so a forged one cannot mark a Legal or
+   * Security task done. Runs from before replay as they were.
+   */
+  async function taskDoneInJira(e: SignalOf<'taskDone'>): Promise<void> {
+    const task = state.tasks.find((x) => x.issueKey === e.issueKey);
+    if (!task || task.status !== 'open' || !patched(TASK_DONE_AT_SOURCE_PATCH)) {
+      t.applyTaskDone(state, e, today());
+      return;
+    }
+    const done = state.context!.jira.doneStatus;
+    const read = await fx.attempt(`read ${e.issueKey} in Jira`, () =>
+      fx.jira.readStatusChange({ issueKey: e.issueKey, toStatus: done }),
+    );
+    if (!read) return;
+    if (read.status.toLowerCase() !== done.toLowerCase())
+      return note(state, `ignored ${e.issueKey} moved to ${done}: it is "${read.status}" in Jira`, fields);
+    const person = t.personWithJiraAccount(state, read.movedBy);
+    t.applyTaskDone(
+      state,
+      {
+        issueKey: e.issueKey,
+        ...(person ? { personId: person.id } : {}),
+        ...(read.movedBy !== null ? { jiraAccountId: read.movedBy } : {}),
+      },
+      today(),
+    );
+  }
 
   setHandler(m.onboardingStatus, view);
   setHandler(
     m.taskDone,
-    event('taskDone', (e) => t.applyTaskDone(state, e, today())),
+    event('taskDone', (e) => taskDoneInJira(e)),
   );
   setHandler(
     m.intakeEdited,
@@ -358,7 +392,7 @@ export async function onboardingWorkflow(
     return wake.pending ? 'again' : 'idle';
   }
 
-  registerHandlers(state, wake, today, view, workflowId, core);
+  registerHandlers(state, wake, today, view, workflowId, core, fx);
 
   await runEntityLoop({
     wake,

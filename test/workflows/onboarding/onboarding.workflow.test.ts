@@ -87,6 +87,7 @@ async function terminateSettled(handle: WorkflowHandle): Promise<void> {
 
 async function withEngagement(body: (run: Run) => Promise<void>): Promise<void> {
   const world = new OnboardingWorld(config);
+  currentWorld = world;
   await stack.withWorkers({ activities: world.activities() }, async ({ taskQueue, track }) => {
     const cal = london();
     const today = localDateOf(await env.currentTimeMs(), cal.timezone);
@@ -144,10 +145,15 @@ const taskOf = (s: m.OnboardingStatus, id: string) => s.tasks.find((t) => t.id =
 const taskIds = (s: m.OnboardingStatus) => s.tasks.map((t) => t.id).sort();
 
 let deliveries = 0;
-/** A task moved to Done in Jira by the given person, as the Jira route signals it. */
+/** The fake integrations of the engagement running now: where a person moves a task. */
+let currentWorld: OnboardingWorld | null = null;
+
+/** A person moves the task to Done in Jira, and the Jira route signals it with their account. */
 async function done(handle: WorkflowHandle, s: m.OnboardingStatus, id: string, by: string): Promise<void> {
   const issueKey = taskOf(s, id)?.issueKey;
   if (!issueKey) throw new Error(`${id} has no issue`);
+  const account = config.people.find((p) => p.id === by)?.jiraAccountId ?? null;
+  currentWorld!.fakes.jira.setIssueStatus(issueKey, config.integrations.jira.statuses.done, account);
   await handle.signal(m.taskDone, {
     issueKey,
     personId: by,
@@ -643,7 +649,7 @@ describe('onboarding workflow', () => {
         ['vendor', 'done'],
       ]);
       expect(world.issue('Contract and NDA').status).toBe('Cancelled');
-      expect(world.issue('Vendor record').status).toBe('To Do');
+      expect(world.issue('Vendor record').status).toBe('Done');
       expect(world.issues).toHaveLength(3);
       await recordHistory(
         handle,
@@ -886,7 +892,7 @@ describe('onboarding workflow', () => {
   });
 
   it('refuses a malformed command naming the field and ignores a malformed event, never failing a workflow task', async () => {
-    await withEngagement(async ({ cal, start }) => {
+    await withEngagement(async ({ world, cal, start }) => {
       const handle = await start();
       const s = await waitFor(
         handle,
@@ -986,9 +992,27 @@ describe('onboarding workflow', () => {
       ]);
       expect(after.phase).toBe('contract');
       expect(taskOf(after, 'contract')?.status).toBe('open');
-      // The same delivery, well formed, is applied: the malformed one did not use up its id.
+      // A well-formed signal for a task Jira does not show done is only where to look: not counted.
       await handle.signal(m.taskDone, { issueKey: contract, personId: 'lucia', deliveryId: 'bad-1' });
-      await waitFor(handle, (x) => taskOf(x, 'contract')?.status === 'done', 'the contract done');
+      await waitFor(
+        handle,
+        (x) => x.log.some((l) => l.message === `ignored ${contract} moved to Done: it is "To Do" in Jira`),
+        'the forged Done ignored',
+      );
+      expect(taskOf(await statusOf(handle), 'contract')?.status).toBe('open');
+      // Moved in Jira by Lucía: counted for her, whatever the signal claims.
+      world.fakes.jira.setIssueStatus(
+        contract,
+        'Done',
+        config.people.find((p) => p.id === 'lucia')!.jiraAccountId!,
+      );
+      await handle.signal(m.taskDone, { issueKey: contract, personId: 'ben', deliveryId: 'good-1' });
+      const counted = await waitFor(
+        handle,
+        (x) => taskOf(x, 'contract')?.status === 'done',
+        'the contract done',
+      );
+      expect(taskOf(counted, 'contract')?.doneBy).toEqual({ by: 'lucia', via: 'jira' });
       expect(await workflowTaskFailures(handle)).toEqual([]);
     });
   });
