@@ -224,7 +224,7 @@ function registerHandlers(
       if (patched(ONBOARDING_INPUT_PATCH)) {
         const parsed = t.parseSignal(signal, raw, Date.now());
         if (!parsed.ok) return note(state, `ignored ${signal}: ${parsed.problem}`, fields);
-        e = parsed.value as SignalOf<K>;
+        e = parsed.value;
       }
       if (isRepeat(state, (e as { deliveryId?: string }).deliveryId)) return;
       await ready();

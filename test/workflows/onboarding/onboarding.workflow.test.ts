@@ -1004,7 +1004,7 @@ describe('onboarding workflow', () => {
       world.fakes.jira.setIssueStatus(
         contract,
         'Done',
-        config.people.find((p) => p.id === 'lucia')!.jiraAccountId!,
+        config.people.find((p) => p.id === 'lucia')!.jiraAccountId,
       );
       await handle.signal(m.taskDone, { issueKey: contract, personId: 'ben', deliveryId: 'good-1' });
       const counted = await waitFor(
