@@ -1,6 +1,6 @@
 /**
  * One Weekly Product Update on the time-skipping server, started directly (the test server has
- * no schedules; test/workflows/weekly-update/schedule.test.ts covers those on the dev server):
+ * no schedules; test/cli/temporal-setup.test.ts covers those on the dev server):
  * everyone on time, a late contribution, one after publication rolling into next week, a PM on
  * leave, a holiday Thursday, and a worker restart between the deadline and publication.
  */
@@ -248,7 +248,7 @@ describe('weekly update workflow', () => {
       await waitFor(handle, (s) => s.contributions.every((c) => c.status === 'ready'), 'everyone ready');
       await w.skipTo(dates.publishAt, 5);
       const published = await waitFor(handle, (s) => s.published?.mailed === true, 'publication');
-      expect(published.published).toMatchObject({ by: 'schedule', onTime: true, recipients: 9 });
+      expect(published.published).toMatchObject({ by: 'schedule', onTime: true, recipients: 10 });
 
       const [page, ...more] = w.world.publishedPages();
       expect(more).toHaveLength(0);
@@ -278,7 +278,7 @@ describe('weekly update workflow', () => {
 
       const mails = w.world.mails;
       expect(mails.map((m) => m.subject)).toEqual([`Weekly Product Update — ${dates.date}`]);
-      expect(mails[0]!.to).toHaveLength(9);
+      expect(mails[0]!.to).toHaveLength(10);
       expect(mails[0]!.text).toContain('Billing — Ana Costa');
 
       await expectRefused(handle.executeUpdate(publishNow, { args: [{ by: 'priya' }] }), /already published/);
