@@ -403,6 +403,72 @@ describe('weekly update workflow', () => {
     });
   });
 
+  it('one section per area in the configured order: a PM with two areas, one on leave, one without an area', async () => {
+    // Hugo also owns Invoicing, configured first; Zoe is a PM without an area.
+    const areasConfig: OrgConfig = structuredClone(config);
+    areasConfig.rituals.productAreas = [
+      { id: 'invoicing', name: 'Invoicing', pm: 'hugo' },
+      ...areasConfig.rituals.productAreas,
+    ];
+    const hugo = areasConfig.people.find((p) => p.id === 'hugo')!;
+    areasConfig.people.push({ ...hugo, id: 'zoe', name: 'Zoe Adler', email: 'zoe@northwind.example' });
+    await withWeek(async (w) => {
+      const dates = datesOfWeek(areasConfig, w.week);
+      w.world.leave = [
+        {
+          personId: 'ben',
+          personName: 'Ben Adeyemi',
+          from: dates.date,
+          to: dates.date,
+          firstDay: 'full',
+          lastDay: 'full',
+          status: 'confirmed',
+          buddyName: 'Ana Costa',
+        },
+      ];
+      const handle = await w.start();
+      const writers = ['hugo', ...PMS.filter((id) => id !== 'hugo' && id !== 'ben'), 'zoe'];
+      const opened = await openAndWrite(w, handle, writers);
+      expect(opened.contributions.map((c) => c.personId)).toEqual([
+        'hugo',
+        ...PMS.filter((id) => id !== 'hugo'),
+        'zoe',
+      ]);
+      for (const id of writers) await handle.signal(contributionReady, ready(w.week, id));
+      await w.skipTo(dates.publishAt, 5);
+      await waitFor(handle, (s) => s.published?.mailed === true, 'publication');
+      const blocks = w.world.publishedPages()[0]!.blocks as DocumentBlock[];
+      const body = texts(blocks);
+      expect(blocks.filter((b) => b.type === 'heading_2').map((b) => ('text' in b ? b.text : ''))).toEqual([
+        'Org-wide highlights',
+        'Invoicing — Hugo Laurent',
+        'Billing — Ana Costa',
+        'Onboarding — Ben Adeyemi',
+        'Growth experiments — Chloe Martin',
+        'Platform API — Dev Patel',
+        'Integrations — Erin Walsh',
+        'Data infrastructure — Farid Nasser',
+        'Analytics — Gita Sharma',
+        'Reporting — Hugo Laurent',
+        'Other',
+      ]);
+      const after = (heading: string) => body[body.indexOf(heading) + 1];
+      expect(after('Invoicing — Hugo Laurent')).toBe('Wins / shipped');
+      expect(body.filter((t) => t === 'hugo shipped something')).toHaveLength(1);
+      expect(after('Reporting — Hugo Laurent')).toBe(
+        'Hugo Laurent’s update for Reporting is under Invoicing above.',
+      );
+      expect(after('Onboarding — Ben Adeyemi')).toBe('Ben Adeyemi is on leave.');
+      expect(body.slice(body.indexOf('Other'), body.indexOf('Other') + 4)).toEqual([
+        'Other',
+        'Zoe Adler',
+        'Wins / shipped',
+        'zoe shipped something',
+      ]);
+      expect(body.slice(-2)).toEqual(['No update from: nobody.', 'On leave: Ben Adeyemi.']);
+    }, areasConfig);
+  });
+
   it('a holiday Thursday moves everything to the Wednesday before', async () => {
     const probe = await nextWeekWithUpdate(config);
     const thursday = datesOfWeek(config, probe).scheduledDate;
