@@ -437,7 +437,7 @@ describe('weekly update workflow', () => {
       for (const id of writers) await handle.signal(contributionReady, ready(w.week, id));
       await w.skipTo(dates.publishAt, 5);
       await waitFor(handle, (s) => s.published?.mailed === true, 'publication');
-      const blocks = w.world.publishedPages()[0]!.blocks as DocumentBlock[];
+      const blocks = w.world.publishedPages()[0]!.blocks;
       const body = texts(blocks);
       expect(blocks.filter((b) => b.type === 'heading_2').map((b) => ('text' in b ? b.text : ''))).toEqual([
         'Org-wide highlights',
