@@ -106,7 +106,7 @@ export function parseCommand<S extends z.ZodType>(
   value: unknown,
   what: string,
 ): { ok: true; value: z.infer<S> } | { ok: false; problem: string } {
-  // With the input on each issue, a field of the wrong type is told apart from a missing one.
+  // With the input on each issue, a field of the wrong type reads "must be text", not "is required".
   const result = schema.safeParse(value, { reportInput: true });
   return result.success
     ? { ok: true, value: result.data }
