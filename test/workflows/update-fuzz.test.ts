@@ -503,6 +503,8 @@ const NOT_ACCEPTED_HERE: Record<string, string> = {
   publishNow: 'the fuzzed week has not opened yet: there is nothing to publish',
   answerAwareness: 'the fuzzed release has not shipped: the awareness question is asked after launch',
   declineBuddy: 'the fuzzed onboarding has named no buddy yet',
+  acceptProposedStart: 'the fuzzed onboarding has no proposed start to accept',
+  letEnd: 'the fuzzed engagement has not started: it can only be cancelled',
 };
 
 const nextWeek = (workflowId: string): string => {
@@ -1127,8 +1129,7 @@ describe('update and signal fuzz, deep', () => {
   }, 900_000);
 });
 
-// Onboarding's identity and validators are being reworked on their own; its deep cases are kept
-// apart so that their outcome is read on its own.
+// Onboarding apart: its engagement's calls end it, and its outcome reads on its own.
 describe('update and signal fuzz, deep: onboarding', () => {
   it('gives onboarding calls and signals zero workflow-task failures', async () => {
     await deepFuzz(20_271_116, (t) => t === 'onboarding');
