@@ -24,7 +24,12 @@ export interface ReleaseStatusView {
   launchedOn: CalendarDate | null;
   steps: { id: string; status: string; due: CalendarDate | null; detail?: string }[];
   flags: { late: boolean; atRisk: boolean; onHold: boolean; launchOverdue: boolean };
-  /** Present from the runs that record them; read from the bundle step's note otherwise. */
+  /**
+   * When the bundle was published (ISO 8601) and that instant's date in the PM's time zone, as the
+   * release workflow records them; for runs from before, the date is read from the bundle step's
+   * note ("published YYYY-MM-DD", also the PM's date).
+   */
+  bundlePublishedAt?: string | null;
   bundlePublishedOn?: CalendarDate | null;
   bundlePublishedBeforeLaunch?: boolean | null;
   awareness?: { by: string; team: string; aware: boolean; at: string }[];
@@ -48,8 +53,14 @@ export interface ReleaseRecord {
   plannedLaunch: CalendarDate;
   launchedOn: CalendarDate | null;
   bundleDueDate: CalendarDate | null;
+  /** When the bundle was published, ISO 8601; null when unknown or for runs from before it was recorded. */
+  bundlePublishedAt?: string | null;
   bundlePublishedOn: CalendarDate | null;
-  /** True when the bundle was published before the release launched. */
+  /**
+   * True when the bundle was published before the start of launch day in the PM's time zone: on
+   * an earlier date of the PM's calendar than the actual launch. A bundle published on launch
+   * day, even at 00:01 or hours before the release went out, does not count.
+   */
   publishedBeforeLaunch: boolean;
   dayThreeCheckIn: CalendarDate | null;
   /** The Day-3 check-in went out, asking Support and Sales whether they knew. */
@@ -63,13 +74,13 @@ export function releaseRecordOf(status: ReleaseStatusView): ReleaseRecord {
   const step = (id: string) => status.steps.find((s) => s.id === id);
   const bundle = step('bundle');
   const noted = bundle?.status === 'done' ? PUBLISHED_NOTE.exec(bundle.detail ?? '')?.[1] : undefined;
+  // The date in the PM's zone is all the definition needs, so the note of an older run (day
+  // granularity, the PM's date too) counts the same way as the recorded instant.
   const publishedOn = status.bundlePublishedOn ?? noted ?? null;
   const launchedOn = status.launchedOn;
-  // Older runs recorded the day only: a bundle published on launch day counts as before launch,
-  // since the release checks its bundle on the morning of launch day.
   const before =
     status.bundlePublishedBeforeLaunch ??
-    (publishedOn !== null && launchedOn !== null && compareDates(publishedOn, launchedOn) <= 0);
+    (publishedOn !== null && launchedOn !== null && compareDates(publishedOn, launchedOn) < 0);
   const dayThree = step('day-3-check-in');
   return {
     issueKey: status.issueKey,
@@ -82,6 +93,7 @@ export function releaseRecordOf(status: ReleaseStatusView): ReleaseRecord {
     plannedLaunch: status.plan.launchDate,
     launchedOn,
     bundleDueDate: status.tier >= 2 ? status.plan.bundleDueDate : null,
+    bundlePublishedAt: status.bundlePublishedAt ?? null,
     bundlePublishedOn: publishedOn,
     publishedBeforeLaunch: before === true,
     dayThreeCheckIn: dayThree?.due ?? (status.tier >= 2 ? status.plan.dayThreeCheckIn : null),

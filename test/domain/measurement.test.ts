@@ -80,7 +80,8 @@ const releases = [
     checkIn: '2026-03-30',
     asked: true,
   }),
-  // Older runs: the publication read from the bundle step's note; published on launch day.
+  // Older runs: the publication read from the bundle step's note; published on launch day, so
+  // after the start of launch day: not covered.
   release({
     issueKey: 'REL-4',
     launchedOn: '2026-03-10',
@@ -183,10 +184,12 @@ describe('measurement plan', () => {
   const report = measure(input);
 
   it('enablement coverage: Tier 2 and 3 launched in the range with the bundle published before launch', () => {
-    // Launched in March, Tier 2/3, not cancelled: REL-1, REL-2, REL-3, REL-4. Covered: 1, 2, 4.
-    expect(report.enablementCoverage).toMatchObject({ numerator: 3, denominator: 4, share: 0.75 });
+    // Launched in March, Tier 2/3, not cancelled: REL-1, REL-2, REL-3, REL-4. Covered: 1, 2
+    // (REL-4's bundle came out on launch day).
+    expect(report.enablementCoverage).toMatchObject({ numerator: 2, denominator: 4, share: 0.5 });
     expect(report.enablementCoverage.releases.filter((r) => !r.covered).map((r) => r.issueKey)).toEqual([
       'REL-3',
+      'REL-4',
     ]);
   });
 
@@ -241,8 +244,69 @@ describe('measurement plan', () => {
   it('the weekly trend splits the same records into Monday-to-Sunday weeks', () => {
     const trend = weeklyTrend(input, '2026-W13', 4);
     expect(trend.map((w) => w.week)).toEqual(['2026-W10', '2026-W11', '2026-W12', '2026-W13']);
-    // REL-4 launched on Tue 10 Mar (W11) and REL-1 on Mon 16 Mar (W12): both covered.
+    // REL-4 launched on Tue 10 Mar (W11, not covered); REL-1 on Mon 16 Mar and REL-2 on Fri 20 Mar
+    // (W12, both covered); REL-3 on Fri 27 Mar (W13, not covered).
     expect(trend.map((w) => w.values.enablementCoverage.denominator)).toEqual([0, 1, 2, 1]);
+    expect(trend.map((w) => w.values.enablementCoverage.numerator)).toEqual([0, 0, 2, 0]);
     expect(trend.map((w) => w.values.publishedOnTime.numerator)).toEqual([1, 0, 0, 1]);
+  });
+});
+
+describe('enablement coverage at the edge of launch day', () => {
+  // Launch on Mon 15 June 2026, a London PM (BST, UTC+1): launch day starts at 2026-06-14T23:00Z.
+  const launched = (issueKey: string, o: Partial<ReleaseStatusView>) =>
+    release({
+      issueKey,
+      launchedOn: '2026-06-15',
+      plan: { launchDate: '2026-06-15', bundleDueDate: '2026-06-08', dayThreeCheckIn: '2026-06-18' },
+      ...o,
+    });
+  const edge = [
+    // 23:59 London on the Sunday before: before the start of launch day, covered.
+    launched('REL-21', { bundlePublishedAt: '2026-06-14T22:59:00.000Z', bundlePublishedOn: '2026-06-14' }),
+    // 00:01 London on launch day (still the 14th in UTC): launch day has begun, not covered.
+    launched('REL-22', { bundlePublishedAt: '2026-06-14T23:01:00.000Z', bundlePublishedOn: '2026-06-15' }),
+    // An older run, the day read from the note: the day before launch, covered.
+    launched('REL-23', {
+      steps: [{ id: 'bundle', status: 'done', due: '2026-06-08', detail: 'published 2026-06-14 by ana' }],
+    }),
+    // An older run published on launch day: not covered.
+    launched('REL-24', {
+      steps: [{ id: 'bundle', status: 'done', due: '2026-06-08', detail: 'published 2026-06-15' }],
+    }),
+    // Published after launch: not covered.
+    launched('REL-25', { bundlePublishedAt: '2026-06-16T08:00:00.000Z', bundlePublishedOn: '2026-06-16' }),
+  ].map(releaseRecordOf);
+  const report = measure({
+    ...input,
+    from: '2026-06-01',
+    to: '2026-06-30',
+    today: '2026-06-30',
+    now: Date.parse('2026-06-30T12:00:00Z'),
+    releases: edge,
+    updates: [],
+    expectedWeeks: [],
+  });
+
+  it('counts a bundle as covering the launch only when published on an earlier date of the PM’s calendar', () => {
+    // Launched: 21 to 25. Covered: 21 and 23.
+    expect(report.enablementCoverage).toMatchObject({ numerator: 2, denominator: 5, share: 0.4 });
+    expect(report.enablementCoverage.releases.map((r) => [r.issueKey, r.covered])).toEqual([
+      ['REL-21', true],
+      ['REL-22', false],
+      ['REL-23', true],
+      ['REL-24', false],
+      ['REL-25', false],
+    ]);
+  });
+
+  it('keeps the recorded instant beside the date, and reads the date from the note for older runs', () => {
+    expect(edge.map((r) => [r.bundlePublishedAt, r.bundlePublishedOn])).toEqual([
+      ['2026-06-14T22:59:00.000Z', '2026-06-14'],
+      ['2026-06-14T23:01:00.000Z', '2026-06-15'],
+      [null, '2026-06-14'],
+      [null, '2026-06-15'],
+      ['2026-06-16T08:00:00.000Z', '2026-06-16'],
+    ]);
   });
 });
