@@ -276,6 +276,25 @@ describe('release workflow', () => {
     });
   });
 
+  it('Tier 1 marked released early: launched that day, its window counted from it, then listed', async () => {
+    await withRelease(async ({ cal, today, start }) => {
+      const handle = await start(1, addWorkingDays(cal, today, 3));
+      await waitFor(handle, (s) => stepStatus(s, 'plan-comment') === 'done', 'the plan');
+      const launched = await handle.executeUpdate(markReleased, {
+        args: [await signed(handle, markReleased, {})],
+      });
+      expect(launched).toMatchObject({ phase: 'launched', launchedOn: today });
+      expect(launched.steps.find((s) => s.id === 'weekly-update')).toMatchObject({
+        status: 'pending',
+        due: rollForward(cal, addCalendarDays(today, 14)),
+      });
+      await handle.signal(includedInWeeklyUpdate, { week: isoWeekOf(today), via: 'published' });
+      const result = await handle.result();
+      expect(result.phase).toBe('done');
+      expect(stepStatus(result, 'weekly-update')).toBe('done');
+    });
+  });
+
   it('loads the release context in the worker that runs it: a local activity, no activity task', async () => {
     await withRelease(async ({ cal, today, start }) => {
       const handle = await start(1, addWorkingDays(cal, today, 3));
