@@ -4,7 +4,12 @@
  *
  * - `prodops-weekly-update` runs the launcher at the opening time on every working weekday of
  *   the rituals' calendar; the launcher starts `weekly-update:<week>` on the update's day.
- * - `prodops-metrics-monthly` starts the metrics workflow on the first of each month.
+ * - `prodops-metrics-monthly` fires every day at `rituals.metrics.refreshAt` and starts the
+ *   month's metrics run unless one is going (overlap: skip). The run closes last month's page and
+ *   keeps this month's current to its end, so on most days the firing is skipped; a first of the
+ *   month the server missed, or a run that was lost, is made good the next day at the latest.
+ *   Setup also starts a run at once when none is going, so a namespace set up mid-month has its
+ *   page the same minute rather than next month.
  * - `prodops-insights-weekly`: every day at `insights.time` in the insights calendar's zone, the
  *   insights launcher starts the week's triage on its first working day (from
  *   `insights.triage.day`) and sends the needs-tagging roundup on `insights.roundup.days`.
@@ -13,9 +18,9 @@
  *
  * The insights schedules fire daily and the launcher decides, because "the first working day"
  * depends on holidays a cron expression cannot know; a run with nothing to do costs one short
- * workflow. They catch up a day the worker was down, once. The rituals' schedules catch up a run
- * missed by at most an hour (a server restart), no more: an update that opens half a day late
- * helps nobody. No schedule ever runs twice at once. A process switched off in the configuration
+ * workflow. They, and the metrics schedule, catch up a day the server was down, once. The weekly
+ * update's schedule catches up a run missed by at most an hour (a server restart), no more: an
+ * update that opens half a day late helps nobody. No schedule ever runs twice at once. A process switched off in the configuration
  * (or insights without product areas) pauses its schedule rather than deleting it.
  */
 import {
@@ -36,7 +41,7 @@ import { WEEKLY_UPDATE_LAUNCHER_TYPE, WEEKLY_UPDATE_SCHEDULE_ID } from '../workf
 /** How late a ritual's run may still start (a server restart), in the schedule's words and in ms. */
 export const CATCHUP_WINDOW = '1 hour';
 const CATCHUP_WINDOW_MS = 3_600_000;
-/** How late an insights run may still start: a day the worker was down is caught up once. */
+/** How late a daily run (insights, metrics) may still start: a day the server was down is caught up once. */
 export const INSIGHTS_CATCHUP_WINDOW = '1 day';
 const INSIGHTS_CATCHUP_WINDOW_MS = 86_400_000;
 
@@ -72,6 +77,11 @@ export interface WantedSchedule {
   note: string;
   /** What the schedule is, in words, for the command's output. */
   describe: string;
+  /**
+   * Setup starts a run at once when the schedule is not paused and none of its runs is going:
+   * for a process whose absence until the next firing would be noticed (the month's page).
+   */
+  runAtOnce?: boolean;
 }
 
 const hm = (time: string) => time.split(':').map(Number) as [number, number];
@@ -103,7 +113,11 @@ function ritualSchedules(config: OrgConfig): WantedSchedule[] {
   };
   const metricsSpec: ScheduleSpec = {
     calendars: [
-      { dayOfMonth: 1, hour: refreshHour, minute: refreshMinute, comment: 'the first of each month' },
+      {
+        hour: refreshHour,
+        minute: refreshMinute,
+        comment: "every day; skipped while the month's run is going",
+      },
     ],
     timezone,
   };
@@ -140,12 +154,13 @@ function ritualSchedules(config: OrgConfig): WantedSchedule[] {
         args: [{}],
         memo: { prodopsSchedule: fingerprint([metricsSpec, taskQueue]) },
       },
-      catchupWindow: { text: CATCHUP_WINDOW, ms: CATCHUP_WINDOW_MS },
+      catchupWindow: { text: INSIGHTS_CATCHUP_WINDOW, ms: INSIGHTS_CATCHUP_WINDOW_MS },
       paused: !config.rituals.metrics.monthlyPage,
       note: config.rituals.metrics.monthlyPage
         ? 'kept by prodops temporal setup'
         : 'paused: rituals.metrics.monthlyPage is false',
-      describe: `the 1st of each month at ${config.rituals.metrics.refreshAt} ${timezone}: keeps the month's metrics page current`,
+      describe: `daily at ${config.rituals.metrics.refreshAt} ${timezone}: starts the month's metrics run unless it is going (it closes last month's page and keeps this month's current)`,
+      runAtOnce: true,
     },
   ];
 }
@@ -192,6 +207,8 @@ export interface ScheduleOutcome {
   change: ScheduleChange;
   paused: boolean;
   describe: string;
+  /** Setup started a run at once: none was going (see `WantedSchedule.runAtOnce`). */
+  startedNow: boolean;
 }
 
 function options(wanted: WantedSchedule): ScheduleOptions {
@@ -244,11 +261,22 @@ export async function ensureSchedules(
       await client.schedule.create(options(wanted));
       change = 'created';
     }
+    let startedNow = false;
+    if (wanted.runAtOnce && !wanted.paused) {
+      const { info } = await handle.describe();
+      if (info.runningActions.length === 0) {
+        // Under the schedule's policy, so that a run started in between is not doubled (a
+        // trigger's default is to allow all).
+        await handle.trigger(ScheduleOverlapPolicy.SKIP);
+        startedNow = true;
+      }
+    }
     outcomes.push({
       scheduleId: wanted.scheduleId,
       change,
       paused: wanted.paused,
       describe: wanted.describe,
+      startedNow,
     });
   }
   return outcomes;
@@ -263,5 +291,5 @@ export const ensureInsightsSchedules = (client: Client, config: OrgConfig) =>
   ensureSchedules(client, config, ['insights']);
 
 export function formatScheduleOutcome(outcome: ScheduleOutcome): string {
-  return `schedule ${outcome.scheduleId}: ${outcome.change}${outcome.paused ? ' (paused)' : ''} — ${outcome.describe}`;
+  return `schedule ${outcome.scheduleId}: ${outcome.change}${outcome.paused ? ' (paused)' : ''}${outcome.startedNow ? ', run started now' : ''} — ${outcome.describe}`;
 }

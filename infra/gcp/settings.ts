@@ -17,6 +17,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOrgConfig, type OrgConfig } from '../../domain/config';
 import { PAYLOAD_KEY_ENV, PAYLOAD_OLD_KEYS_ENV, payloadCodecFromEnv } from '../../runtime/payload-codec';
+import { WORKER_SECRET_ENV, workerSecretFromEnv } from '../../workers/integrations';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -68,6 +69,16 @@ function serviceAccountKey(value: string): string | undefined {
   return undefined;
 }
 
+/** The worker's own check of its secret; never quotes it. */
+function workerSecret(value: string): string | undefined {
+  try {
+    workerSecretFromEnv({ [WORKER_SECRET_ENV]: value });
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message.replace(/^\S+ /, '') : 'is not a worker secret';
+  }
+}
+
 /** The codec's own check of a key (or a comma-separated list of earlier keys); never quotes it. */
 function payloadKeys(env: string) {
   return (value: string): string | undefined => {
@@ -109,6 +120,12 @@ export const SECRETS = {
     secretId: 'prodops-insights-secrets',
     what: 'the secret(s) tools sign POST /insights with, comma-separated',
     check: triggerSecretList,
+  },
+  workerSecret: {
+    env: WORKER_SECRET_ENV,
+    secretId: 'prodops-worker-secret',
+    what: "the worker's own key: invite ids nobody can predict, signed team coordinator calls, the weekly hand-over (openssl rand -base64 32)",
+    check: workerSecret,
   },
   jiraApiToken: {
     env: 'PRODOPS_JIRA_API_TOKEN',
@@ -163,6 +180,7 @@ export const SECRET_READERS = {
     'notionToken',
     'googleServiceAccountKey',
     'calendarChannelSecret',
+    'workerSecret',
     ...PAYLOAD_KEYS,
   ],
   setup: ['temporalApiKey', ...PAYLOAD_KEYS],
@@ -178,7 +196,7 @@ const REQUIRED: Record<Component, readonly SecretName[]> = {
   // Until it is set the insights function answers 401 to every delivery: nothing is lost that
   // a sender would not retry, and a deployment without webhook-sending tools needs none.
   insights: [],
-  worker: ['jiraApiToken', 'notionToken', 'googleServiceAccountKey', 'calendarChannelSecret'],
+  worker: ['jiraApiToken', 'notionToken', 'googleServiceAccountKey', 'calendarChannelSecret', 'workerSecret'],
   setup: [],
 };
 

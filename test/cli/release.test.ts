@@ -375,6 +375,17 @@ describe('prodops release', () => {
       /--launch 2020-01-06 is in the past/,
     );
     expectUsageError(await start('REL-1', '--tier', '2', '--launch', launch), /--pm/);
+    // The title becomes a mail subject and the area a search attribute: one short line each.
+    const ok = ['REL-1', '--tier', '2', '--launch', launch, '--pm', 'ana'];
+    expectUsageError(
+      await start(...ok, '--title', 'Usage alerts\nBcc: everyone@northwind.example'),
+      /^prodops: --title must be one line without control characters$/,
+    );
+    expectUsageError(await start(...ok, '--area', 'Growth\tBilling'), /--area must be one line/);
+    expectUsageError(
+      await start(...ok, '--area', 'g'.repeat(101)),
+      /^prodops: --area must be at most 100 characters, got 101$/,
+    );
   });
 
   it('status: phase, tier, launch, enablement, flags, steps, confirmations, go/no-go, next deadline', async () => {

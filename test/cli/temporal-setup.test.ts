@@ -37,9 +37,11 @@ describe('prodops temporal setup', () => {
     expect(first.lines.join('\n')).toMatch(
       new RegExp(`${ALL_SEARCH_ATTRIBUTES.length} search attributes added, 0 already there`),
     );
-    // The first setup creates every schedule, the insights pipeline's among them.
+    // The first setup creates every schedule, the insights pipeline's among them, and starts the
+    // month's metrics run at once.
     expect(first.lines).toEqual(
       expect.arrayContaining([
+        expect.stringMatching(/^schedule prodops-metrics-monthly: created, run started now — daily at 06:00/),
         expect.stringMatching(/^schedule prodops-insights-weekly: created — daily at 09:00 Europe\/London/),
         expect.stringMatching(/^schedule prodops-insights-monthly: created — daily at 09:00 Europe\/London/),
       ]),
@@ -92,6 +94,14 @@ describe('prodops temporal setup', () => {
     });
     const metrics = await env.client.schedule.getHandle('prodops-metrics-monthly').describe();
     expect(metrics.action).toMatchObject({ workflowType: 'productOpsMetricsWorkflow' });
+    // Daily, so a missed first of the month is made good the next day; skipped while a run goes.
+    expect(metrics.spec.calendars?.[0]).toMatchObject({
+      dayOfMonth: [{ start: 1, end: 31, step: 1 }],
+      hour: [{ start: 6, end: 6, step: 1 }],
+    });
+    expect(metrics.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 86_400_000 });
+    // The first setup started the month's run at once; it waits for a worker, so none was started since.
+    expect(metrics.info.numActionsTaken).toBe(1);
     // The insights pipeline's: daily, and the launcher keeps the working days.
     const insightsWeekly = await env.client.schedule.getHandle('prodops-insights-weekly').describe();
     expect(insightsWeekly.action).toMatchObject({

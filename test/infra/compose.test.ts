@@ -247,6 +247,18 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.environment).toMatchObject({ PRODOPS_TEMPORAL_NAMESPACE: 'default' });
   });
 
+  it("gives every prodops container the operator's .env: each opens a Temporal client that needs the payload key", () => {
+    const { services } = loadCompose(text) as { services: Record<string, Service> };
+    const prodops = Object.entries(services).filter(
+      ([, service]) =>
+        JSON.stringify(service.image ?? service.build) ===
+        JSON.stringify(services.worker!.image ?? services.worker!.build),
+    );
+    expect(prodops.map(([name]) => name).sort()).toEqual(['gateway', 'prodops-setup', 'worker']);
+    for (const [name, service] of prodops)
+      expect(service.env_file, name).toEqual([{ path: '.env', required: false }]);
+  });
+
   it('publishes Temporal, its UI, the gateway, its dashboard and the metrics on 127.0.0.1 only; the HTTPS front is opt-in', () => {
     const { services } = loadCompose(text) as { services: Record<string, Service> };
     const published = Object.entries(services).flatMap(([name, s]) =>

@@ -112,6 +112,7 @@ const SECRET_VALUES = {
   notionVerificationTokens: 'secret_notion-verification-token-0003',
   calendarChannelSecret: 'calendar-channel-secret-value-0004',
   insightsSecrets: 'insights-webhook-secret-value-0008',
+  workerSecret: 'worker-secret-value-of-32-characters-0009',
   jiraApiToken: 'jira-api-token-value-0005',
   notionToken: 'ntn_notion-integration-token-0006',
   googleServiceAccountKey: JSON.stringify({
@@ -306,7 +307,13 @@ describe('the Google Cloud stack', () => {
       'prodops-notion-token',
       ...PAYLOAD_SECRET_IDS,
       'prodops-temporal-api-key',
+      'prodops-worker-secret',
     ]);
+    // The worker's own key reaches it as a Secret Manager reference, never as a plain value.
+    const envs = containersOf(pool).flatMap((c) => c.envs ?? []);
+    const secret = envs.find((e) => e.name === 'PRODOPS_WORKER_SECRET');
+    expect(secret?.value).toBeUndefined();
+    expect(secret?.valueSource?.secretKeyRef?.secret).toBe('prodops-worker-secret');
     const job = one(resources, 'cloudrunv2/job:Job');
     const jobEmail = (job.inputs.template as { template: { serviceAccount: string } }).template
       .serviceAccount;
@@ -645,6 +652,26 @@ describe('the stack configuration', () => {
     expect(() => readSettings(plain, config().gcp)).toThrow(
       /prodops:notionToken is in the stack file in plain text: pulumi config set --secret notionToken/,
     );
+  });
+
+  it("needs the worker's own secret once the worker is deployed, checked as the worker checks it", () => {
+    const error = (() => {
+      try {
+        settingsFor({ workerSecret: undefined });
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('no error');
+    })();
+    expect(error.message).toMatch(
+      /prodops:workerSecret is not set \(the worker's own key.*\), needed by the worker:/,
+    );
+    // Before the image exists there is no worker to need it.
+    expect(() => settingsFor({ workerSecret: undefined, imageTag: undefined })).not.toThrow();
+    expect(() => settingsFor({ workerSecret: 'short-worker-secret' })).toThrow(
+      /prodops:workerSecret must be at least 32 characters/,
+    );
+    expect(() => settingsFor({ workerSecret: 'short-worker-secret' })).not.toThrow(/short-worker-secret/);
   });
 
   it('checks the payload keys as the codec does, and refuses one kept in plain text', () => {

@@ -1,7 +1,8 @@
 /**
- * The monthly metrics page's contract: the `prodops-metrics-monthly` schedule starts one
- * workflow on the first of each month; it closes last month's page and keeps this month's
- * "Product Ops metrics — <month>" page current until the month ends.
+ * The monthly metrics page's contract: the `prodops-metrics-monthly` schedule fires daily and
+ * starts one workflow whenever none is going, so once a month (on the first, or the first day it
+ * could); it closes last month's page and keeps this month's "Product Ops metrics — <month>" page
+ * current until the month ends.
  */
 import { defineQuery } from '@temporalio/workflow';
 

@@ -1,8 +1,9 @@
 /**
- * Keeps the month's "Product Ops metrics" page current: started by the monthly schedule on the
- * first, it refreshes last month's page once more (its last day is over now), then this month's
- * every day at the configured time until the month ends. Each refresh is one measurement and
- * one upsert keyed by the month, so a re-run or a retry updates the same page.
+ * Keeps the month's "Product Ops metrics" page current: started by the daily schedule when no run
+ * is going (normally on the first; the next day when the first was missed; at once by setup), it
+ * refreshes last month's page once more (its last day is over now), then this month's every day
+ * at the configured time until the month ends. Each refresh is one measurement and one upsert
+ * keyed by the month, so a re-run, a late start or a retry updates the same page.
  */
 import { log, setHandler, sleep } from '@temporalio/workflow';
 import type { NotionActivities } from '../../activities/notion';
