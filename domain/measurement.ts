@@ -31,6 +31,8 @@ export interface ReleaseStatusView {
    */
   bundlePublishedAt?: string | null;
   bundlePublishedOn?: CalendarDate | null;
+  /** When the release went out (ISO 8601), as the release workflow records it. */
+  releasedAt?: string | null;
   bundlePublishedBeforeLaunch?: boolean | null;
   awareness?: { by: string; team: string; aware: boolean; at: string }[];
 }
@@ -56,10 +58,12 @@ export interface ReleaseRecord {
   /** When the bundle was published, ISO 8601; null when unknown or for runs from before it was recorded. */
   bundlePublishedAt?: string | null;
   bundlePublishedOn: CalendarDate | null;
+  /** When the release went out, ISO 8601; null when unknown (see `publishedBeforeLaunch`). */
+  releasedAt?: string | null;
   /**
-   * True when the bundle was published before the start of launch day in the PM's time zone: on
-   * an earlier date of the PM's calendar than the actual launch. A bundle published on launch
-   * day, even at 00:01 or hours before the release went out, does not count.
+   * True when the bundle was published before the release went out: its instant before the
+   * release's when both are recorded; otherwise (runs from before they were) on an earlier date
+   * of the PM's calendar than the launch, since on launch day itself the order is unknown.
    */
   publishedBeforeLaunch: boolean;
   dayThreeCheckIn: CalendarDate | null;
@@ -74,13 +78,17 @@ export function releaseRecordOf(status: ReleaseStatusView): ReleaseRecord {
   const step = (id: string) => status.steps.find((s) => s.id === id);
   const bundle = step('bundle');
   const noted = bundle?.status === 'done' ? PUBLISHED_NOTE.exec(bundle.detail ?? '')?.[1] : undefined;
-  // The date in the PM's zone is all the definition needs, so the note of an older run (day
-  // granularity, the PM's date too) counts the same way as the recorded instant.
   const publishedOn = status.bundlePublishedOn ?? noted ?? null;
   const launchedOn = status.launchedOn;
+  const publishedAt = status.bundlePublishedAt ?? null;
+  const releasedAt = status.releasedAt ?? null;
+  // Both instants recorded: their order. Otherwise only days are known (the note of an older
+  // run is the PM's date too): a bundle of launch day itself cannot be shown to come first.
   const before =
     status.bundlePublishedBeforeLaunch ??
-    (publishedOn !== null && launchedOn !== null && compareDates(publishedOn, launchedOn) < 0);
+    (publishedAt !== null && releasedAt !== null
+      ? Date.parse(publishedAt) < Date.parse(releasedAt)
+      : publishedOn !== null && launchedOn !== null && compareDates(publishedOn, launchedOn) < 0);
   const dayThree = step('day-3-check-in');
   return {
     issueKey: status.issueKey,
@@ -93,7 +101,8 @@ export function releaseRecordOf(status: ReleaseStatusView): ReleaseRecord {
     plannedLaunch: status.plan.launchDate,
     launchedOn,
     bundleDueDate: status.tier >= 2 ? status.plan.bundleDueDate : null,
-    bundlePublishedAt: status.bundlePublishedAt ?? null,
+    bundlePublishedAt: publishedAt,
+    releasedAt,
     bundlePublishedOn: publishedOn,
     publishedBeforeLaunch: before === true,
     dayThreeCheckIn: dayThree?.due ?? (status.tier >= 2 ? status.plan.dayThreeCheckIn : null),

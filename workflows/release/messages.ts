@@ -145,6 +145,12 @@ export interface ReleaseStatus {
   bundlePublishedAt: string | null;
   /** The date of `bundlePublishedAt` in the PM's time zone (read from the bundle step for older runs). */
   bundlePublishedOn: CalendarDate | null;
+  /**
+   * When the release went out (ISO 8601): the instant it was marked released, or the start of
+   * the day it names when marked released after that day. Null before, and for runs from before
+   * it was recorded.
+   */
+  releasedAt: string | null;
   /** The weekly product update that listed the launch (Tier 1's own step), once one has. */
   weeklyUpdate: WeeklyUpdateInclusion | null;
   steps: StepState[];

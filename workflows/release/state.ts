@@ -9,7 +9,12 @@
  * exist in Jira, Notion and Calendar follows from the state in reconcile.ts.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import { compareDates, localDateOf, type CalendarDate } from '../../domain/business-calendar';
+import {
+  compareDates,
+  localDateOf,
+  zonedDateTimeToInstant,
+  type CalendarDate,
+} from '../../domain/business-calendar';
 import { isTier, planRelease, stepsFor, type ReleasePlan, type Tier } from '../../domain/release-plan';
 import { TIER_NAMES } from '../../domain/release-content';
 import { z } from 'zod';
@@ -71,6 +76,11 @@ export interface ReleaseWorkflowState extends Journal, IdentityState {
   bundlePublished: boolean;
   /** When the bundle was published, ISO 8601; absent in states from before it was recorded. */
   bundlePublishedAt?: string | null;
+  /**
+   * When the release went out, ISO 8601: the instant it was marked released, or the start of the
+   * day it names when that day is over. Absent in states from before it was recorded.
+   */
+  releasedAt?: string | null;
   /** The weekly product update that listed the launch; absent in states from before it was recorded. */
   weeklyUpdate?: WeeklyUpdateInclusion | null;
   /** What has been made, so that reconciling only does what changed. */
@@ -119,6 +129,7 @@ export function initialState(input: ReleaseInput): State {
     flags: { late: false, atRisk: false, onHold: false, launchOverdue: false, integrationError: false },
     bundlePublished: false,
     bundlePublishedAt: null,
+    releasedAt: null,
     weeklyUpdate: null,
     applied: {
       planRevision: 0,
@@ -300,6 +311,7 @@ export function status(state: State, input: ReleaseInput, now: number): ReleaseS
     launchedOn: state.launchedOn,
     bundlePublishedAt: state.bundlePublished ? (state.bundlePublishedAt ?? null) : null,
     bundlePublishedOn: bundlePublishedOn(state),
+    releasedAt: state.releasedAt ?? null,
     weeklyUpdate: state.weeklyUpdate ? { ...state.weeklyUpdate } : null,
     steps: state.steps.map((s) => ({ ...s })),
     confirmations: { ...state.confirmations },
@@ -682,6 +694,11 @@ export function applyReleased(state: State, on: CalendarDate, at: Circumstances)
   noteFor(state, at.input, `released on ${on}${planned}`);
   state.phase = 'launched';
   state.launchedOn = on;
+  // Released today: now. Released on an earlier day: the hour is unknown, so the start of that day.
+  state.releasedAt =
+    on === at.today
+      ? new Date(at.now).toISOString()
+      : zonedDateTimeToInstant(on, '00:00', at.context.calendar.timezone);
   state.flags.launchOverdue = false;
   markStep(state, 'launch', 'done', `released on ${on}`);
   for (const id of BEFORE_LAUNCH) {

@@ -419,6 +419,17 @@ describe('the enablement bundle', () => {
     expect(bundlePublishedOn(other)).toBe('2027-06-13');
   });
 
+  it('records when the release went out: now when released today, the start of an earlier day named', () => {
+    const today = planned(2, '2027-06-21');
+    const now = Date.parse('2027-06-14T09:05:00Z');
+    applyReleased(today, '2027-06-14', at(today, now));
+    expect(status(today, input, now).releasedAt).toBe('2027-06-14T09:05:00.000Z');
+    const backDated = planned(2, '2027-06-21');
+    applyReleased(backDated, '2027-06-11', at(backDated, now));
+    // Midnight in London (BST) on Friday 11 June.
+    expect(status(backDated, input, now).releasedAt).toBe('2027-06-10T23:00:00.000Z');
+  });
+
   it('a run from before the instant was recorded reads the date from the step’s note', () => {
     const state = planned(3, '2027-01-11');
     applyBundlePublished(state, {}, at(state));
