@@ -101,8 +101,8 @@ export function datesOfWeek(config: OrgConfig, week: IsoWeek): WeeklyUpdateDates
 }
 
 /**
- * Contributors in the order their sections are published: the product areas as configured
- * (a PM with several areas writes one section, at their first), then everyone else by name.
+ * Contributors in a stable order: the PMs of the product areas as configured (a PM with several
+ * areas writes one page a week, listed at their first area), then everyone else by name.
  */
 export function contributorsOf(config: OrgConfig): Contributor[] {
   const roles = new Set(config.rituals.weeklyUpdate.contributorRoles);
@@ -153,6 +153,7 @@ export function buildWeeklyUpdateContext(config: OrgConfig, week: IsoWeek): Week
     // Without an update in the weeks after, the week watches for late contributions for a week.
     nextOpensAt: after?.opensAt ?? new Date(Date.parse(dates.opensAt) + 7 * 86_400_000).toISOString(),
     contributors: contributorsOf(config),
+    areas: config.rituals.productAreas.map((a) => ({ id: a.id, name: a.name, pmId: a.pm })),
     stakeholders: stakeholdersOf(config),
     owners: weeklyUpdateOwners(config),
     sender: senderOf(config),

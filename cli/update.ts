@@ -65,11 +65,31 @@ async function notStarted(config: OrgConfig, week: IsoWeek): Promise<CliError> {
     );
   if (Date.parse(dates.opensAt) > Date.now())
     return CliError.failure(
-      `the ${week} update opens on ${longDate(dates.date)} at ${dates.opensAt} (UTC): nothing to show yet`,
+      `the ${week} update has not opened yet: it opens on ${longDate(dates.date)} at ${wallTime(dates.opensAt, dates.timezone)} (${dates.timezone}), ${dates.opensAt}; nothing to show or publish before then`,
     );
   return CliError.failure(
     `no weekly update ran for ${week} (due ${longDate(dates.date)}): was the schedule set up (prodops temporal setup) and a worker running?`,
   );
+}
+
+/** "09:00": an instant's wall time in the rituals' zone. */
+function wallTime(iso: string, timezone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
+}
+
+/** The week's workflow exists (running or not); else why it does not, as readWeekStatus says. */
+async function requireWeek(session: Session, week: IsoWeek): Promise<void> {
+  try {
+    await session.client.workflow.getHandle(weeklyUpdateWorkflowId(week)).describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw await notStarted(session.config, week);
+    throw asServiceError(error);
+  }
 }
 
 /** The week's status: the running workflow's query, or a finished one's result. */
@@ -198,6 +218,8 @@ export function registerUpdateCommands(
       const week = parseWeek(config, opts.week);
       const by = parsePerson(config, opts.by, '--by').id;
       await withSession(config, options, async (session) => {
+        // Before its opening a week has no workflow: say when it opens, not "not found".
+        await requireWeek(session, week);
         const status = await updateWorkflow(session, target(week), publishNow, { by });
         if (!status.published)
           throw CliError.failure(

@@ -9,7 +9,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PageDocument } from '../domain/document';
 import type { IsoWeek, WeeklyUpdateDates } from '../domain/rituals';
-import type { ContributorRef } from '../domain/weekly-update-content';
+import type { ContributorRef, ProductAreaRef } from '../domain/weekly-update-content';
 import type { OperatorAuth } from '../domain/operators';
 
 export { weeklyUpdateWorkflowId } from './ids';
@@ -43,8 +43,13 @@ export interface WeeklyUpdateContext {
   previousWeek: IsoWeek | null;
   /** When next week's collection opens: this week hands its late contributions over then. */
   nextOpensAt: string;
-  /** In the order their sections are published. */
+  /** Contributors with areas by their first area, then the others by name. */
   contributors: Contributor[];
+  /**
+   * The product areas in the configured order: one published section each. Absent from
+   * contexts loaded before areas were carried; the contributors' areas stand in for them.
+   */
+  areas?: ProductAreaRef[];
   stakeholders: Recipient[];
   /** Who may publish early. */
   owners: string[];

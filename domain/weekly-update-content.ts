@@ -235,19 +235,72 @@ export function updateTitle(date: CalendarDate): string {
   return `Weekly Product Update — ${date}`;
 }
 
-function sectionHeading(section: PublishedSection): string {
-  const who = section.contributor.name;
-  const areas = section.contributor.areas.join(', ');
-  const late = section.outcome === 'late' ? ' (late)' : '';
-  return `${areas ? `${areas} — ${who}` : who}${late}`;
+/** A product area as the published page lists it: its configured name and its PM. */
+export interface ProductAreaRef {
+  id: string;
+  name: string;
+  pmId: string;
 }
 
-/** The published page: highlights, the areas in order, then who sent nothing. */
+/**
+ * The areas of a week whose context predates areas of their own (recorded before they were
+ * carried): each contributor's areas, in the contributors' order.
+ */
+export function areasOfContributors(contributors: readonly ContributorRef[]): ProductAreaRef[] {
+  return contributors.flatMap((c) => c.areas.map((name) => ({ id: name, name, pmId: c.id })));
+}
+
+/** What stands in for a contribution that is missing or away; null when there is one. */
+function outcomeLine(section: PublishedSection): DocumentBlock | null {
+  if (section.outcome === 'on-leave')
+    return { type: 'paragraph', text: `${section.contributor.name} is on leave.` };
+  if (section.outcome === 'missing') return { type: 'paragraph', text: 'No update this week.' };
+  return null;
+}
+
+/** A contributor's part: what they wrote (or why there is nothing), then what rolled in late. */
+function contributionBlocks(section: PublishedSection): DocumentBlock[] {
+  const blocks: DocumentBlock[] = [];
+  const line = outcomeLine(section);
+  if (line) blocks.push(line);
+  else
+    blocks.push(
+      ...(section.body.length > 0
+        ? section.body
+        : [{ type: 'paragraph' as const, text: 'Ready, with nothing to add.' }]),
+    );
+  for (const earlier of section.rolledOver) {
+    blocks.push({
+      type: 'callout',
+      text: `From ${earlier.week}: ready after that update was published.`,
+      emoji: '↪️',
+    });
+    blocks.push(...earlier.body);
+  }
+  return blocks;
+}
+
+const lateMark = (section: PublishedSection) => (section.outcome === 'late' ? ' (late)' : '');
+
+/** The section heading of the contributors without an area: "Other" beside areas, else plain. */
+export const OTHER_SECTION = 'Other';
+export const ALL_CONTRIBUTORS_SECTION = 'Updates';
+
+/**
+ * The published page: highlights, then one section per product area in the configured order
+ * naming its PM, then a final "Other" section for contributors without an area (in the
+ * contributors' order: by name), then who sent nothing. A PM writes one page a week whatever
+ * their areas: it is published under the first of their areas, and each later one says where
+ * it is rather than printing the same bullets twice. An area whose PM is on leave says so.
+ */
 export function publishedDocument(input: {
   week: IsoWeek;
   date: CalendarDate;
   facts: WeeklyFacts;
+  /** One per contributor, in the contributors' order. */
   sections: PublishedSection[];
+  /** The product areas in the configured order. */
+  areas: readonly ProductAreaRef[];
 }): PageDocument {
   const bullets = (lines: string[], none: string): DocumentBlock[] =>
     (lines.length > 0 ? lines : [none]).map((text) => ({ type: 'bulleted_list_item', text }));
@@ -270,24 +323,39 @@ export function publishedDocument(input: {
       'None flagged by the release workflows.',
     ),
   ];
-  for (const section of input.sections) {
-    doc.push({ type: 'heading_2', text: sectionHeading(section) });
-    if (section.outcome === 'on-leave')
-      doc.push({ type: 'paragraph', text: `${section.contributor.name} is on leave.` });
-    else if (section.outcome === 'missing') doc.push({ type: 'paragraph', text: 'No update this week.' });
-    else
-      doc.push(
-        ...(section.body.length > 0
-          ? section.body
-          : [{ type: 'paragraph' as const, text: 'Ready, with nothing to add.' }]),
-      );
-    for (const earlier of section.rolledOver) {
-      doc.push({
-        type: 'callout',
-        text: `From ${earlier.week}: ready after that update was published.`,
-        emoji: '↪️',
-      });
-      doc.push(...earlier.body);
+  const sectionOf = new Map(input.sections.map((s) => [s.contributor.id, s]));
+  /** Where each PM's update was printed: the first of their areas. */
+  const printedUnder = new Map<string, string>();
+  for (const area of input.areas) {
+    const section = sectionOf.get(area.pmId);
+    if (!section) {
+      // The configuration changed since the week opened: the area's PM has no page this week.
+      doc.push({ type: 'heading_2', text: area.name });
+      doc.push({ type: 'paragraph', text: 'No contributor this week.' });
+      continue;
+    }
+    const { name } = section.contributor;
+    doc.push({ type: 'heading_2', text: `${area.name} — ${name}${lateMark(section)}` });
+    const first = printedUnder.get(area.pmId);
+    if (first === undefined) {
+      printedUnder.set(area.pmId, area.name);
+      doc.push(...contributionBlocks(section));
+      continue;
+    }
+    const line = outcomeLine(section);
+    doc.push(
+      line ?? { type: 'paragraph', text: `${name}’s update for ${area.name} is under ${first} above.` },
+    );
+  }
+  const others = input.sections.filter((s) => !printedUnder.has(s.contributor.id));
+  if (others.length > 0) {
+    doc.push({
+      type: 'heading_2',
+      text: printedUnder.size > 0 || input.areas.length > 0 ? OTHER_SECTION : ALL_CONTRIBUTORS_SECTION,
+    });
+    for (const section of others) {
+      doc.push({ type: 'heading_3', text: `${section.contributor.name}${lateMark(section)}` });
+      doc.push(...contributionBlocks(section));
     }
   }
   const missing = input.sections.filter((s) => s.outcome === 'missing').map((s) => s.contributor.name);

@@ -32,7 +32,7 @@ describe('prodops config check', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toHaveLength(1);
-    expect(stdout).toContain('valid — 25 people in 9 teams');
+    expect(stdout).toContain('valid — 26 people in 9 teams');
   });
 
   it('reads PRODOPS_CONFIG when no --config is given', () => {
@@ -90,7 +90,7 @@ describe('prodops config check', () => {
     expect(JSON.parse(valid.out[0]!)).toEqual({
       path: EXAMPLE_CONFIG_PATH,
       valid: true,
-      summary: { organisation: 'Northwind Analytics', people: 25, teams: 9, roles: 10, calendars: 3 },
+      summary: { organisation: 'Northwind Analytics', people: 26, teams: 9, roles: 11, calendars: 3 },
     });
 
     const path = writeConfig(

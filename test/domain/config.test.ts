@@ -22,7 +22,7 @@ const replaced = (from: string, to: string) => {
 describe('org configuration', () => {
   it('accepts the shipped example and fills defaults', () => {
     const config = loadExampleConfig();
-    expect(summarise(config)).toBe('25 people in 9 teams (10 roles), 3 calendars');
+    expect(summarise(config)).toBe('26 people in 9 teams (11 roles), 3 calendars');
     expect(config.releases.leadTimeWorkingDays).toEqual({ tier2: 5, tier3: 10 });
     expect(config.calendars['tel-aviv']!.weekend).toEqual(['fri', 'sat']);
     expect(config.integrations.rateLimits).toEqual({ notion: 3, jira: 10, google: 10 });

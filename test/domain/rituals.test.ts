@@ -19,7 +19,9 @@ import {
   contributionDocument,
   onLeaveAllDay,
   PLACEHOLDER,
+  publishedDocument,
   type LeaveFact,
+  type PublishedSection,
   type WeeklyFacts,
 } from '../../domain/weekly-update-content';
 
@@ -151,5 +153,99 @@ describe('the pages', () => {
       'On leave Wed 10 Jun 2026 to Fri 12 Jun 2026, covered by Ben Adeyemi',
     ]);
     expect(body[0]!.type).toBe('heading_3');
+  });
+
+  describe('the published page', () => {
+    const facts: WeeklyFacts = { date: '2026-06-04', since: '2026-05-28', releases: [], leave: [] };
+    const section = (
+      id: string,
+      name: string,
+      areas: string[],
+      outcome: PublishedSection['outcome'],
+      wrote: string[] = [],
+    ): PublishedSection => ({
+      contributor: { id, name, areas },
+      outcome,
+      body: wrote.map((text) => ({ type: 'bulleted_list_item', text })),
+      rolledOver: [],
+      url: null,
+    });
+    // Ana owns two areas that are not next to each other; Priya and Omar have none.
+    const areas = [
+      { id: 'billing', name: 'Billing', pmId: 'ana' },
+      { id: 'onboarding', name: 'Onboarding', pmId: 'ben' },
+      { id: 'invoicing', name: 'Invoicing', pmId: 'ana' },
+      { id: 'growth', name: 'Growth experiments', pmId: 'chloe' },
+    ];
+    const sections = [
+      section('ana', 'Ana Costa', ['Billing', 'Invoicing'], 'late', ['ana shipped dunning']),
+      section('ben', 'Ben Adeyemi', ['Onboarding'], 'on-leave'),
+      section('chloe', 'Chloe Martin', ['Growth experiments'], 'missing'),
+      section('omar', 'Omar Haddad', [], 'ready', ['omar fixed the importer']),
+      section('priya', 'Priya Shah', [], 'missing'),
+    ];
+    const page = publishedDocument({ week: '2026-W23', date: '2026-06-04', facts, sections, areas });
+    const after = (heading: string) => {
+      const i = page.findIndex((b) => 'text' in b && b.text === heading);
+      return 'text' in page[i + 1]! ? (page[i + 1] as { text: string }).text : '—';
+    };
+
+    it('has one section per area in the configured order, naming its PM, then Other', () => {
+      expect(page.filter((b) => b.type === 'heading_2').map((b) => ('text' in b ? b.text : ''))).toEqual([
+        'Org-wide highlights',
+        'Billing — Ana Costa (late)',
+        'Onboarding — Ben Adeyemi',
+        'Invoicing — Ana Costa (late)',
+        'Growth experiments — Chloe Martin',
+        'Other',
+      ]);
+      expect(
+        page
+          .filter((b) => b.type === 'heading_3')
+          .map((b) => ('text' in b ? b.text : ''))
+          .slice(3),
+      ).toEqual(['Omar Haddad', 'Priya Shah']);
+    });
+
+    it('prints a PM’s update once, under their first area, and says where from the others', () => {
+      const texts = page.map((b) => ('text' in b ? b.text : '—'));
+      expect(texts.filter((t) => t === 'ana shipped dunning')).toHaveLength(1);
+      expect(after('Billing — Ana Costa (late)')).toBe('ana shipped dunning');
+      expect(after('Invoicing — Ana Costa (late)')).toBe(
+        'Ana Costa’s update for Invoicing is under Billing above.',
+      );
+    });
+
+    it('lists an area whose PM is on leave as on leave, and the silent as sending nothing', () => {
+      expect(after('Onboarding — Ben Adeyemi')).toBe('Ben Adeyemi is on leave.');
+      expect(after('Growth experiments — Chloe Martin')).toBe('No update this week.');
+      expect(after('Omar Haddad')).toBe('omar fixed the importer');
+      expect(after('Priya Shah')).toBe('No update this week.');
+      const texts = page.map((b) => ('text' in b ? b.text : '—'));
+      expect(texts.slice(-3)).toEqual([
+        '—',
+        'No update from: Chloe Martin, Priya Shah.',
+        'On leave: Ben Adeyemi.',
+      ]);
+    });
+
+    it('without configured areas, everyone goes under one section in the contributors’ order', () => {
+      const plain = publishedDocument({
+        week: '2026-W23',
+        date: '2026-06-04',
+        facts,
+        sections: [section('omar', 'Omar Haddad', [], 'ready'), section('priya', 'Priya Shah', [], 'ready')],
+        areas: [],
+      });
+      const texts = plain.map((b) => ('text' in b ? b.text : '—'));
+      const from = texts.indexOf('Updates');
+      expect(texts.slice(from, from + 5)).toEqual([
+        'Updates',
+        'Omar Haddad',
+        'Ready, with nothing to add.',
+        'Priya Shah',
+        'Ready, with nothing to add.',
+      ]);
+    });
   });
 });

@@ -17,6 +17,7 @@ import {
   reminderNotice,
   updateTitle,
   launchedThisWeek,
+  areasOfContributors,
   type PublishedSection,
   type WeeklyFacts,
 } from '../../domain/weekly-update-content';
@@ -231,7 +232,7 @@ async function contentOf(fx: WeeklyEffects, pageId: string | null, what: string)
 /** A page that could not be read: publishing without it would drop someone's update. */
 class PublicationDeferred extends Error {}
 
-/** The page as it would be published now: highlights from the releases, then each section. */
+/** The page as it would be published now: highlights from the releases, then each area's section. */
 export async function compose(
   state: WeeklyUpdateState,
   fx: WeeklyEffects,
@@ -260,7 +261,9 @@ export async function compose(
       });
     sections.push({ contributor, outcome, body, rolledOver, url: entry?.url ?? null });
   }
-  const document = publishedDocument({ week: state.week, date: context.dates.date, facts, sections });
+  // Each page was read once above, in the contributors' order; the areas only arrange them.
+  const areas = context.areas ?? areasOfContributors(context.contributors);
+  const document = publishedDocument({ week: state.week, date: context.dates.date, facts, sections, areas });
   const title = updateTitle(context.dates.date);
   return { facts, preview: { title, document, text: `${title}\n\n${documentText(document)}` } };
 }

@@ -199,7 +199,7 @@ describe('weekly update end to end', () => {
         const published = await handle.executeUpdate(publishNow, {
           args: [signAs(operators.keys, 'priya', handle.workflowId, publishNow, { by: 'priya' }, Date.now())],
         });
-        expect(published.published).toMatchObject({ by: 'priya', mailed: true, recipients: 9 });
+        expect(published.published).toMatchObject({ by: 'priya', mailed: true, recipients: 10 });
         const pages = store.pages(config.integrations.notion.dataSources.productUpdates);
         expect(pages).toHaveLength(1);
         const text = store.blockTexts(pages[0]!.id);
@@ -213,7 +213,7 @@ describe('weekly update end to end', () => {
           .messages(config.integrations.google.sender)
           .filter((m) => m.subject.startsWith('Weekly Product Update'));
         expect(mails).toHaveLength(1);
-        expect(mails[0]!.to).toHaveLength(9);
+        expect(mails[0]!.to).toHaveLength(10);
 
         // The schedule run again (a manual trigger, a catch-up) starts no second week.
         await env.client.schedule.getHandle(WEEKLY_UPDATE_SCHEDULE_ID).trigger();

@@ -1,6 +1,6 @@
 /**
  * One Weekly Product Update on the time-skipping server, started directly (the test server has
- * no schedules; test/workflows/weekly-update/schedule.test.ts covers those on the dev server):
+ * no schedules; test/cli/temporal-setup.test.ts covers those on the dev server):
  * everyone on time, a late contribution, one after publication rolling into next week, a PM on
  * leave, a holiday Thursday, and a worker restart between the deadline and publication.
  */
@@ -250,7 +250,7 @@ describe('weekly update workflow', () => {
       await waitFor(handle, (s) => s.contributions.every((c) => c.status === 'ready'), 'everyone ready');
       await w.skipTo(dates.publishAt, 5);
       const published = await waitFor(handle, (s) => s.published?.mailed === true, 'publication');
-      expect(published.published).toMatchObject({ by: 'schedule', onTime: true, recipients: 9 });
+      expect(published.published).toMatchObject({ by: 'schedule', onTime: true, recipients: 10 });
 
       const [page, ...more] = w.world.publishedPages();
       expect(more).toHaveLength(0);
@@ -280,7 +280,7 @@ describe('weekly update workflow', () => {
 
       const mails = w.world.mails;
       expect(mails.map((m) => m.subject)).toEqual([`Weekly Product Update — ${dates.date}`]);
-      expect(mails[0]!.to).toHaveLength(9);
+      expect(mails[0]!.to).toHaveLength(10);
       expect(mails[0]!.text).toContain('Billing — Ana Costa');
 
       await expectRefused(handle.executeUpdate(publishNow, { args: [{ by: 'priya' }] }), /already published/);
@@ -477,6 +477,72 @@ describe('weekly update workflow', () => {
       expect(body).toContain('On leave: Erin Walsh.');
       await recordHistory(handle, 'weekly-update', 'pm-on-leave', 'a PM on leave skipped, one missing');
     });
+  });
+
+  it('one section per area in the configured order: a PM with two areas, one on leave, one without an area', async () => {
+    // Hugo also owns Invoicing, configured first; Zoe is a PM without an area.
+    const areasConfig: OrgConfig = structuredClone(config);
+    areasConfig.rituals.productAreas = [
+      { id: 'invoicing', name: 'Invoicing', pm: 'hugo' },
+      ...areasConfig.rituals.productAreas,
+    ];
+    const hugo = areasConfig.people.find((p) => p.id === 'hugo')!;
+    areasConfig.people.push({ ...hugo, id: 'zoe', name: 'Zoe Adler', email: 'zoe@northwind.example' });
+    await withWeek(async (w) => {
+      const dates = datesOfWeek(areasConfig, w.week);
+      w.world.leave = [
+        {
+          personId: 'ben',
+          personName: 'Ben Adeyemi',
+          from: dates.date,
+          to: dates.date,
+          firstDay: 'full',
+          lastDay: 'full',
+          status: 'confirmed',
+          buddyName: 'Ana Costa',
+        },
+      ];
+      const handle = await w.start();
+      const writers = ['hugo', ...PMS.filter((id) => id !== 'hugo' && id !== 'ben'), 'zoe'];
+      const opened = await openAndWrite(w, handle, writers);
+      expect(opened.contributions.map((c) => c.personId)).toEqual([
+        'hugo',
+        ...PMS.filter((id) => id !== 'hugo'),
+        'zoe',
+      ]);
+      for (const id of writers) await handle.signal(contributionReady, ready(w.week, id));
+      await w.skipTo(dates.publishAt, 5);
+      await waitFor(handle, (s) => s.published?.mailed === true, 'publication');
+      const blocks = w.world.publishedPages()[0]!.blocks;
+      const body = texts(blocks);
+      expect(blocks.filter((b) => b.type === 'heading_2').map((b) => ('text' in b ? b.text : ''))).toEqual([
+        'Org-wide highlights',
+        'Invoicing — Hugo Laurent',
+        'Billing — Ana Costa',
+        'Onboarding — Ben Adeyemi',
+        'Growth experiments — Chloe Martin',
+        'Platform API — Dev Patel',
+        'Integrations — Erin Walsh',
+        'Data infrastructure — Farid Nasser',
+        'Analytics — Gita Sharma',
+        'Reporting — Hugo Laurent',
+        'Other',
+      ]);
+      const after = (heading: string) => body[body.indexOf(heading) + 1];
+      expect(after('Invoicing — Hugo Laurent')).toBe('Wins / shipped');
+      expect(body.filter((t) => t === 'hugo shipped something')).toHaveLength(1);
+      expect(after('Reporting — Hugo Laurent')).toBe(
+        'Hugo Laurent’s update for Reporting is under Invoicing above.',
+      );
+      expect(after('Onboarding — Ben Adeyemi')).toBe('Ben Adeyemi is on leave.');
+      expect(body.slice(body.indexOf('Other'), body.indexOf('Other') + 4)).toEqual([
+        'Other',
+        'Zoe Adler',
+        'Wins / shipped',
+        'zoe shipped something',
+      ]);
+      expect(body.slice(-2)).toEqual(['No update from: nobody.', 'On leave: Ben Adeyemi.']);
+    }, areasConfig);
   });
 
   it('a holiday Thursday moves everything to the Wednesday before', async () => {
