@@ -5,6 +5,7 @@
  */
 import { weekdayOf, type CalendarDate } from '../domain/business-calendar';
 import type { OnboardingPlan } from '../domain/onboarding-plan';
+import { describeActor } from '../domain/operators';
 import type { Blocker, OnboardingStatus, TaskView } from '../workflows/onboarding/messages';
 
 const WEEKDAYS = {
@@ -83,7 +84,7 @@ const flagList = (s: OnboardingStatus) =>
     .filter((f) => f !== '')
     .join(', ') || 'none';
 
-const doneBy = (t: TaskView) => (t.doneBy ? `${t.doneBy.by} via ${t.doneBy.via}` : '');
+const doneBy = (t: TaskView) => (t.doneBy ? describeActor(t.doneBy.by, t.doneBy.via, t.doneBy.operator) : '');
 
 export function formatStatus(s: OnboardingStatus): string[] {
   const lines = [
@@ -125,8 +126,8 @@ export function formatStatus(s: OnboardingStatus): string[] {
       '',
       'decisions',
       ...table(
-        ['AT', 'BY', 'VIA', 'WHAT'],
-        s.decisions.map((d) => [d.at, d.by, d.via, d.detail]),
+        ['AT', 'BY', 'WHAT'],
+        s.decisions.map((d) => [d.at, describeActor(d.by, d.via, d.operator), d.detail]),
       ),
     );
   if (s.refusals.length > 0)
@@ -134,8 +135,8 @@ export function formatStatus(s: OnboardingStatus): string[] {
       '',
       'refused',
       ...table(
-        ['AT', 'BY', 'VIA', 'WHY'],
-        s.refusals.map((r) => [r.at, r.by, r.via, r.reason]),
+        ['AT', 'BY', 'WHY'],
+        s.refusals.map((r) => [r.at, describeActor(r.by, r.via, r.operator), r.reason]),
       ),
     );
   return lines;

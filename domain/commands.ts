@@ -106,7 +106,8 @@ export function parseCommand<S extends z.ZodType>(
   value: unknown,
   what: string,
 ): { ok: true; value: z.infer<S> } | { ok: false; problem: string } {
-  const result = schema.safeParse(value);
+  // With the input on each issue, a field of the wrong type reads "must be text", not "is required".
+  const result = schema.safeParse(value, { reportInput: true });
   return result.success
     ? { ok: true, value: result.data }
     : { ok: false, problem: describeIssues(result.error, what) };

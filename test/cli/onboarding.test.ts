@@ -181,11 +181,12 @@ describe('prodops onboarding', () => {
   const taskQueue = uniqueId('cli-onboarding');
   let stack: Stack;
   let configPath: string;
+  const world = new OnboardingWorld(config);
 
   beforeAll(async () => {
     stack = await startStack({ temporal: 'dev-server', taskQueue, config });
     await stack.startWorkers({
-      activities: new OnboardingWorld(config).activities(),
+      activities: world.activities(),
       rateLimits: NO_RATE_LIMITS,
     });
     const dir = mkdtempSync(join(tmpdir(), 'prodops-onboarding-'));
@@ -299,8 +300,15 @@ describe('prodops onboarding', () => {
     expect((JSON.parse(shifted.stdout) as OnboardingStatus).startDate).toBe(
       addWorkingDays(london(), start, 2),
     );
+    // Priya signed both for someone else: the status names her beside whom she acted for.
+    const shown = (await onboarding('status', id)).stdout;
+    expect(shown).toMatch(/ana via cli \(operator priya\) +start moved from/);
+    expect(shown).toMatch(/ben via cli \(operator priya\) +"ben" cannot move the start/);
 
     const contract = s.tasks.find((t) => t.id === 'contract')!;
+    // Lucía moves it in Jira; the signal only says where to look.
+    const lucia = config.people.find((p) => p.id === 'lucia')!.jiraAccountId!;
+    world.fakes.jira.setIssueStatus(contract.issueKey!, 'Done', lucia);
     await stack.client.workflow
       .getHandle(`onboarding:${id}`)
       .signal(taskDone, { issueKey: contract.issueKey!, personId: 'lucia', deliveryId: 'cli-test' });

@@ -19,14 +19,27 @@ export const ONBOARDING_WORKFLOW_TYPE = 'onboardingWorkflow';
 import type { OperatorAuth } from '../../domain/operators';
 export { onboardingWorkflowId } from '../../contracts/ids';
 
-/** The channel a command or event came through; a stronger operator check keys on it later. */
+/**
+ * The channel a decision came through. Commands (updates) come only from the command line, signed
+ * by a configured operator; Jira, Calendar and Notion reach the workflow as signals from their own
+ * routes, each carrying the identity that channel vouches for.
+ */
 export type Via = 'cli' | 'jira' | 'calendar' | 'notion';
 
 /** Who took a decision and how we know: a person id, or the vendor account when it is nobody configured. */
 export interface Actor {
   by: string;
   via: Via;
-  /** The operator's signature of a command-line command (domain/operators.ts). */
+  /** The operator whose signed command it was, when someone other than `by`. */
+  operator?: string;
+}
+
+/** Who gives a command: the person it is for, the command line, the operator's signature. */
+export interface CommandActor {
+  /** A person id: the operator, or whom their grant lets them act for (`operators[].actsFor`). */
+  by: string;
+  via: 'cli';
+  /** The operator's signature of the command (domain/operators.ts). */
   auth?: OperatorAuth;
 }
 
@@ -165,6 +178,8 @@ export interface DecisionRecord extends Actor {
 export interface RefusalRecord {
   by: string;
   via: Via;
+  /** The operator who signed the refused command, when someone other than `by`. */
+  operator?: string;
   at: string;
   reason: string;
 }
@@ -254,21 +269,21 @@ export type { InviteAnswered };
 
 // ---- Updates: commands from people --------------------------------------------------------------
 
-export interface ShiftStartCommand extends Actor {
+export interface ShiftStartCommand extends CommandActor {
   startDate: CalendarDate;
 }
-export type AcceptStartCommand = Actor;
-export interface ChangeEndCommand extends Actor {
+export type AcceptStartCommand = CommandActor;
+export interface ChangeEndCommand extends CommandActor {
   endDate: CalendarDate;
 }
-export type LetEndCommand = Actor;
-export interface CancelOnboardingCommand extends Actor {
+export type LetEndCommand = CommandActor;
+export interface CancelOnboardingCommand extends CommandActor {
   reason?: string;
 }
-export interface ChangeToolsCommand extends Actor {
+export interface ChangeToolsCommand extends CommandActor {
   tools: string[];
 }
-export type BuddyDeclineCommand = Actor;
+export type BuddyDeclineCommand = CommandActor;
 
 export const shiftStart = defineUpdate<OnboardingStatus, [ShiftStartCommand]>('shiftStart');
 export const acceptProposedStart = defineUpdate<OnboardingStatus, [AcceptStartCommand]>(

@@ -43,7 +43,7 @@ import {
 export interface OnboardingEffects {
   jira: Pick<
     JiraActivities,
-    'createIssues' | 'updateIssues' | 'transitionIssues' | 'addComments' | 'searchIssues'
+    'createIssues' | 'updateIssues' | 'transitionIssues' | 'addComments' | 'searchIssues' | 'readStatusChange'
   >;
   notion: Pick<NotionActivities, 'upsertPage' | 'updatePage'>;
   calendar: Pick<CalendarActivities, 'upsertEvents' | 'deleteEvents'>;

@@ -97,6 +97,7 @@ export interface OnboardingState extends Journal, IdentityState {
   cancelled: {
     by: string;
     via: Actor['via'];
+    operator?: string;
     reason: string | null;
     at: string;
     beforeStart: boolean;

@@ -5,7 +5,18 @@
  * makes the world match.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
+import { z } from 'zod';
 import { compareDates, isValidDate, type CalendarDate } from '../../domain/business-calendar';
+import {
+  CommandDate,
+  DeliveryId,
+  LineText,
+  NoteText,
+  occurredAtSchema,
+  parseCommand,
+  PersonId,
+} from '../../domain/commands';
+import { describeActor, OperatorAuthSchema } from '../../domain/operators';
 import { startDateProblem } from '../../domain/onboarding-plan';
 import { note } from '../entity-loop';
 import {
@@ -16,11 +27,8 @@ import {
   type InviteAnswered,
   type PersonRef,
   type TaskDoneEvent,
-  type Via,
 } from './messages';
 import { ctx, recordDecision, recordRefusal, type OnboardingState } from './state';
-
-const VIAS: readonly Via[] = ['cli', 'jira', 'calendar', 'notion'];
 
 const refuse = (message: string, type: string = OnboardingRefusals.invalid): never => {
   throw ApplicationFailure.nonRetryable(message, type);
@@ -29,17 +37,107 @@ const refuse = (message: string, type: string = OnboardingRefusals.invalid): nev
 const log = (state: OnboardingState, message: string) =>
   note(state, message, { freelancerId: state.input.freelancerId });
 
-/** Checks every command can make before the context is loaded: who, through what, what shape. */
-export function validateActor(actor: Partial<Actor> | undefined): void {
-  if (typeof actor?.by !== 'string' || actor.by.trim() === '')
-    refuse('by must name who decides (a person id)');
-  if (!VIAS.includes(actor!.via as Via))
-    refuse(`via must be one of ${VIAS.join(', ')}, got ${JSON.stringify(actor!.via)}`);
+// ---- Shapes -----------------------------------------------------------------------------------
+
+/** A tool id of `onboarding.tools`; which ones exist is checked against the configuration later. */
+const ToolIds = z
+  .array(LineText(64), { error: 'must be a list of tool ids' })
+  .max(50, 'must name at most 50 tools');
+
+/** Who gives a command: a person id, through the command line only, signed by an operator. */
+const commandActor = {
+  by: PersonId,
+  via: z.literal('cli', {
+    error:
+      'must be cli: a change in Notion arrives as an edit of the intake page, a task done as its move in Jira, a buddy declining as an answer in Google Calendar',
+  }),
+  auth: OperatorAuthSchema.optional(),
+};
+
+/**
+ * The shape of each command, checked by the update's validator before it enters history: a
+ * person id, the command line, dates that exist, bounded text, no field it does not know.
+ */
+export const OnboardingCommandSchemas = {
+  shiftStart: z.strictObject({ startDate: CommandDate, ...commandActor }),
+  acceptProposedStart: z.strictObject(commandActor),
+  changeEnd: z.strictObject({ endDate: CommandDate, ...commandActor }),
+  letEnd: z.strictObject(commandActor),
+  cancelOnboarding: z.strictObject({ reason: NoteText().optional(), ...commandActor }),
+  changeTools: z.strictObject({ tools: ToolIds, ...commandActor }),
+  declineBuddy: z.strictObject(commandActor),
+};
+export type OnboardingUpdateName = keyof typeof OnboardingCommandSchemas;
+
+/** Refuses a command whose shape does not fit, naming the field and the problem. */
+export function validateShape(update: OnboardingUpdateName, command: unknown): void {
+  const parsed = parseCommand(OnboardingCommandSchemas[update], command, update);
+  if (!parsed.ok) refuse(parsed.problem);
 }
 
-export function validateDateField(value: unknown, field: string): void {
-  if (!isValidDate(value)) refuse(`${field} must be a date written YYYY-MM-DD, got ${JSON.stringify(value)}`);
+/** What every event from a tool may carry: when it happened (not from the future) and its delivery. */
+const delivered = (now: number) => ({
+  occurredAt: occurredAtSchema(now).optional(),
+  deliveryId: DeliveryId.optional(),
+});
+
+/** An intake date as the Notion route reads it: a date, or empty when the page's field was cleared. */
+const IntakeDate = z.union([CommandDate, z.literal('')], { error: 'must be a date written YYYY-MM-DD' });
+
+/**
+ * The shape of each signal, checked before the handler reads it: anyone who reaches Temporal can
+ * signal, so a malformed or future-dated event is noted and ignored, never applied.
+ */
+export const OnboardingSignalSchemas = {
+  taskDone: (now: number) =>
+    z.strictObject({
+      issueKey: z
+        .string({ error: 'must be a Jira issue key' })
+        .regex(/^[A-Z][A-Z0-9_]{0,49}-[1-9]\d{0,9}$/, 'must be a Jira issue key'),
+      personId: PersonId.optional(),
+      jiraAccountId: LineText(128).optional(),
+      ...delivered(now),
+    }),
+  intakeEdited: (now: number) =>
+    z.strictObject({
+      startDate: IntakeDate.optional(),
+      endDate: IntakeDate.optional(),
+      tools: z.array(LineText(100), { error: 'must be a list of tool names' }).max(50).optional(),
+      status: LineText(100).optional(),
+      by: LineText(320),
+      ...delivered(now),
+    }),
+  inviteAnswered: (now: number) =>
+    z.strictObject({
+      calendarId: LineText(320),
+      eventId: LineText(1024),
+      attendeeEmail: LineText(320),
+      response: z.enum(['accepted', 'declined', 'tentative', 'needsAction'], {
+        error: 'must be accepted, declined, tentative or needsAction',
+      }),
+      occurredAt: occurredAtSchema(now),
+    }),
+};
+export type OnboardingSignalName = keyof typeof OnboardingSignalSchemas;
+
+/** The signal as its schema reads it, or the problem in one line. */
+export function parseSignal<K extends OnboardingSignalName>(
+  signal: K,
+  event: unknown,
+  now: number,
+):
+  | { ok: true; value: z.infer<ReturnType<(typeof OnboardingSignalSchemas)[K]>> }
+  | { ok: false; problem: string } {
+  return parseCommand(OnboardingSignalSchemas[signal](now), event, signal) as
+    | { ok: true; value: z.infer<ReturnType<(typeof OnboardingSignalSchemas)[K]>> }
+    | { ok: false; problem: string };
 }
+
+/** "ana via cli (operator priya)": who decided, as the log, the status and the CLI name them. */
+export const describe = (actor: Actor): string => describeActor(actor.by, actor.via, actor.operator);
+
+const withOperator = (actor: Actor) =>
+  actor.operator !== undefined && actor.operator !== actor.by ? { operator: actor.operator } : {};
 
 function refuseIfOver(state: OnboardingState, what: string): void {
   if (state.closed) refuse(`the engagement is closed: cannot ${what}`, OnboardingRefusals.finished);
@@ -53,15 +151,15 @@ function refuseUnlessDecider(state: OnboardingState, actor: Actor, what: string,
   if (coordinator && c.coordinator) allowed.push(c.coordinator);
   if (allowed.some((p) => p.id === actor.by)) return;
   const reason = `"${actor.by}" cannot ${what}: only ${allowed.map((p) => p.id).join(' or ')} can`;
-  recordRefusal(state, { by: actor.by, via: actor.via, at: isoNow(), reason });
+  recordRefusal(state, { by: actor.by, via: actor.via, ...withOperator(actor), at: isoNow(), reason });
   refuse(reason, OnboardingRefusals.notAllowed);
 }
 
 const isoNow = () => new Date(Date.now()).toISOString();
 
 function decide(state: OnboardingState, what: DecisionRecord['what'], actor: Actor, detail: string): void {
-  recordDecision(state, { what, by: actor.by, via: actor.via, at: isoNow(), detail });
-  log(state, `${detail} (by ${actor.by} via ${actor.via})`);
+  recordDecision(state, { what, by: actor.by, via: actor.via, ...withOperator(actor), at: isoNow(), detail });
+  log(state, `${detail} (by ${describe(actor)})`);
 }
 
 // ---- The start date -------------------------------------------------------------------------
@@ -200,7 +298,14 @@ export function applyCancel(
 ): void {
   if (state.cancelled || state.closed) return;
   if (!state.started) {
-    state.cancelled = { by: actor.by, via: actor.via, reason, at: isoNow(), beforeStart: true };
+    state.cancelled = {
+      by: actor.by,
+      via: actor.via,
+      ...withOperator(actor),
+      reason,
+      at: isoNow(),
+      beforeStart: true,
+    };
     state.endSettled = true;
     state.proposal = null;
     state.flags.startAtRisk = false;
@@ -265,6 +370,23 @@ export function applyTaskDone(state: OnboardingState, event: TaskDoneEvent, toda
   t.doneBy = { by: event.personId ?? `jira:${event.jiraAccountId ?? 'unknown'}`, via: 'jira' };
   log(state, `${t.id} done in Jira (${t.issueKey}) by ${t.doneBy.by}`);
   return true;
+}
+
+/** The configured person of the engagement's context with this Jira account, if any. */
+export function personWithJiraAccount(
+  state: OnboardingState,
+  accountId: string | null,
+): PersonRef | undefined {
+  if (accountId === null) return undefined;
+  const c = ctx(state);
+  const known: (PersonRef | null)[] = [
+    c.manager,
+    c.managersManager,
+    c.coordinator,
+    ...Object.values(c.owners).map((o) => o.lead),
+    ...c.buddyCandidates,
+  ];
+  return known.find((p): p is PersonRef => p !== null && p.jiraAccountId === accountId);
 }
 
 /**
@@ -332,7 +454,7 @@ export function validateBuddyDecline(state: OnboardingState, actor: Actor): void
   if (!state.buddy) refuse('no buddy is named yet', OnboardingRefusals.notAllowed);
   if (state.buddy!.id !== actor.by) {
     const reason = `"${actor.by}" is not the buddy (${state.buddy!.id}): only the buddy can decline`;
-    recordRefusal(state, { by: actor.by, via: actor.via, at: isoNow(), reason });
+    recordRefusal(state, { by: actor.by, via: actor.via, ...withOperator(actor), at: isoNow(), reason });
     refuse(reason, OnboardingRefusals.notAllowed);
   }
 }

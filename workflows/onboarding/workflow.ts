@@ -12,12 +12,13 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
-import { mayActFor, type OperatorCapacity } from '../../domain/operators';
+import { mayActFor, type OperatorCapacity, type OperatorGrant } from '../../domain/operators';
 import type { createCalendarActivities } from '../../activities/calendar';
 import type { createCoreActivities } from '../../activities/core';
 import type { createGmailActivities } from '../../activities/gmail';
@@ -43,10 +44,23 @@ import {
   HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW,
   initialState,
   phaseOf,
+  recordRefusal,
   status,
   type OnboardingState,
 } from './state';
 import * as t from './transitions';
+
+/** Patch: a task moved to Done counts as Jira shows it, for whom its changelog names. */
+export const TASK_DONE_AT_SOURCE_PATCH = 'onboarding-task-done-at-source';
+
+/** Patch: events are parsed before use, a malformed one noted and ignored; runs from before replay as they were. */
+export const ONBOARDING_INPUT_PATCH = 'onboarding-input-checks';
+
+/** A signal's event as its schema reads it. */
+type SignalOf<K extends t.OnboardingSignalName> = Exclude<
+  ReturnType<typeof t.parseSignal<K>>,
+  { ok: false }
+>['value'];
 
 type Core = ReturnType<typeof createCoreActivities>;
 
@@ -133,22 +147,31 @@ function registerHandlers(
   view: () => m.OnboardingStatus,
   workflowId: string,
   core: Core,
+  fx: OnboardingEffects,
 ): void {
   const ready = () => condition(() => state.context !== null || state.closed);
+  const fields = { freelancerId: state.input.freelancerId };
   /**
-   * The operator who signed a command, and whether their grant lets them decide for `by`: as the
-   * hiring manager's side (a buddy's side for a buddy declining). Commands from before signatures
-   * replay as they were; after the change an unsigned one is refused and noted.
+   * The operator who signed a command, once their grant lets them decide for `by`: as the hiring
+   * manager's side (a buddy's side for a buddy declining). Null only for a command from before
+   * signatures, which replays as it was; after the change an unsigned one is refused. A refusal
+   * is kept on the record with who tried.
    */
-  async function checkOperator(update: string, command: m.Actor): Promise<void> {
+  async function checkOperator(update: string, command: m.CommandActor): Promise<OperatorGrant | null> {
     const refused = (message: string): never => {
-      note(state, `refused ${update} from ${command.auth?.operator ?? command.by}: ${message}`, {
-        freelancerId: state.input.freelancerId,
+      const operator = command.auth?.operator;
+      note(state, `refused ${update} from ${operator ?? command.by}: ${message}`, fields);
+      recordRefusal(state, {
+        by: command.by,
+        via: 'cli',
+        ...(operator !== undefined && operator !== command.by ? { operator } : {}),
+        at: new Date(Date.now()).toISOString(),
+        reason: message,
       });
       throw ApplicationFailure.nonRetryable(message, m.OnboardingRefusals.notAllowed);
     };
     if (command.auth === undefined) {
-      if (takesUnsignedCommands()) return;
+      if (takesUnsignedCommands()) return null;
       return refused(UNSIGNED_REFUSAL);
     }
     const checked = await authenticateOperator(
@@ -166,54 +189,102 @@ function registerHandlers(
     if ('refused' in checked) return refused(checked.refused);
     const capacity: OperatorCapacity = update === m.declineBuddy.name ? 'buddy' : 'manager';
     const grant = mayActFor(checked.operator, command.by, capacity);
-    if (grant) refused(grant);
+    if (grant) return refused(grant);
+    return checked.operator;
   }
+  /** A command as the transitions see it: for `by`, through the CLI, by the operator who signed it. */
+  type Acting<A> = A & { operator?: string };
   /** Runs a command once the context is loaded: the full check, the change, a turn of reconciling. */
   const command =
-    <A extends m.Actor>(update: string, check: (a: A) => void, change: (a: A) => void) =>
+    <A extends m.CommandActor>(
+      update: t.OnboardingUpdateName,
+      check: (a: Acting<A>) => void,
+      change: (a: Acting<A>) => void,
+    ) =>
     async (a: A): Promise<m.OnboardingStatus> => {
       await ready();
       if (state.closed)
         throw ApplicationFailure.nonRetryable('the engagement is closed', m.OnboardingRefusals.finished);
-      await checkOperator(update, a);
-      check(a);
-      change(a);
+      const operator = await checkOperator(update, a);
+      const acting: Acting<A> = operator && operator.id !== a.by ? { ...a, operator: operator.id } : a;
+      check(acting);
+      change(acting);
       wake.set();
       return view();
     };
+  /**
+   * An event from a tool: parsed first (a malformed or future-dated one is noted and ignored,
+   * never a failed workflow task), then applied once per delivery. Runs from before the check
+   * replay as they were.
+   */
   const event =
-    <E>(apply: (e: E) => void, deliveryOf: (e: E) => string | undefined) =>
-    async (e: E): Promise<void> => {
-      if (isRepeat(state, deliveryOf(e))) return;
+    <K extends t.OnboardingSignalName>(signal: K, apply: (e: SignalOf<K>) => void | Promise<void>) =>
+    async (raw: unknown): Promise<void> => {
+      let e = raw as SignalOf<K>;
+      if (patched(ONBOARDING_INPUT_PATCH)) {
+        const parsed = t.parseSignal(signal, raw, Date.now());
+        if (!parsed.ok) return note(state, `ignored ${signal}: ${parsed.problem}`, fields);
+        e = parsed.value;
+      }
+      if (isRepeat(state, (e as { deliveryId?: string }).deliveryId)) return;
       await ready();
       if (state.closed) return;
-      apply(e);
+      const applying = apply(e);
+      if (applying) await applying;
       wake.set();
     };
+  /**
+   * A task moved to Done counts when Jira shows it done, for the person whose Jira account the
+   * changelog names: the signal only says where to look, so a forged one cannot mark a Legal or
+   * Security task done. Runs from before replay as they were.
+   */
+  async function taskDoneInJira(e: SignalOf<'taskDone'>): Promise<void> {
+    const task = state.tasks.find((x) => x.issueKey === e.issueKey);
+    if (!task || task.status !== 'open' || !patched(TASK_DONE_AT_SOURCE_PATCH)) {
+      t.applyTaskDone(state, e, today());
+      return;
+    }
+    const done = state.context!.jira.doneStatus;
+    const read = await fx.attempt(`read ${e.issueKey} in Jira`, () =>
+      fx.jira.readStatusChange({ issueKey: e.issueKey, toStatus: done }),
+    );
+    if (!read) return;
+    if (read.status.toLowerCase() !== done.toLowerCase())
+      return note(state, `ignored ${e.issueKey} moved to ${done}: it is "${read.status}" in Jira`, fields);
+    const person = t.personWithJiraAccount(state, read.movedBy);
+    t.applyTaskDone(
+      state,
+      {
+        issueKey: e.issueKey,
+        ...(person ? { personId: person.id } : {}),
+        ...(read.movedBy !== null ? { jiraAccountId: read.movedBy } : {}),
+      },
+      today(),
+    );
+  }
 
   setHandler(m.onboardingStatus, view);
-  const delivery = (e: { deliveryId?: string }) => e.deliveryId;
   setHandler(
     m.taskDone,
-    event((e: m.TaskDoneEvent) => t.applyTaskDone(state, e, today()), delivery),
+    event('taskDone', (e) => taskDoneInJira(e)),
   );
   setHandler(
     m.intakeEdited,
-    event((e: m.IntakeEditedEvent) => t.applyIntakeEdit(state, e, today()), delivery),
+    event('intakeEdited', (e) => t.applyIntakeEdit(state, e, today())),
   );
   // Answers come from the calendar sync without a delivery id: their `occurredAt` orders them.
   setHandler(
     m.inviteAnswered,
-    event(
-      (e: m.InviteAnswered) => t.applyInviteAnswer(state, e),
-      () => undefined,
-    ),
+    event('inviteAnswered', (e) => t.applyInviteAnswer(state, e)),
   );
 
-  /** Before history: the shape, then the signature as far as the state can tell (operator-identity.ts). */
-  const validating = <A extends m.Actor>(update: string, validate: (a: A) => void = t.validateActor) => ({
+  /**
+   * Before history: the shape (schemas in transitions.ts, naming the field), then the signature
+   * as far as the state can tell (operator-identity.ts). Validators do not run on replay.
+   */
+  const validating = <A extends m.CommandActor>(update: t.OnboardingUpdateName) => ({
     validator: (a: A) => {
-      validate(a);
+      t.validateShape(update, a);
       const problem = precheckOperator(state, a.auth, scopeOf(workflowId, update, a), Date.now());
       if (problem) throw ApplicationFailure.nonRetryable(problem, m.OnboardingRefusals.notAllowed);
     },
@@ -221,71 +292,65 @@ function registerHandlers(
   setHandler(
     m.shiftStart,
     command(
-      m.shiftStart.name,
-      (c: m.ShiftStartCommand) => t.validateShift(state, c, today()),
+      'shiftStart',
+      (c: Acting<m.ShiftStartCommand>) => t.validateShift(state, c, today()),
       (c) => t.applyShift(state, c.startDate, c, 'shift-start'),
     ),
-    validating(m.shiftStart.name, (c: m.ShiftStartCommand) => {
-      t.validateActor(c);
-      t.validateDateField(c.startDate, 'startDate');
-    }),
+    validating('shiftStart'),
   );
   setHandler(
     m.acceptProposedStart,
     command(
-      m.acceptProposedStart.name,
-      (c: m.AcceptStartCommand) => t.validateAccept(state, c),
+      'acceptProposedStart',
+      (c: Acting<m.AcceptStartCommand>) => t.validateAccept(state, c),
       (c) => t.applyShift(state, state.proposal!.start, c, 'accept-start'),
     ),
-    validating(m.acceptProposedStart.name),
+    validating('acceptProposedStart'),
   );
   setHandler(
     m.changeEnd,
     command(
-      m.changeEnd.name,
-      (c: m.ChangeEndCommand) => t.validateChangeEnd(state, c, today()),
+      'changeEnd',
+      (c: Acting<m.ChangeEndCommand>) => t.validateChangeEnd(state, c, today()),
       (c) => t.applyChangeEnd(state, c.endDate, c),
     ),
-    validating(m.changeEnd.name, (c: m.ChangeEndCommand) => {
-      t.validateActor(c);
-      t.validateDateField(c.endDate, 'endDate');
-    }),
+    validating('changeEnd'),
   );
   setHandler(
     m.letEnd,
     command(
-      m.letEnd.name,
-      (c: m.LetEndCommand) => t.validateLetEnd(state, c),
+      'letEnd',
+      (c: Acting<m.LetEndCommand>) => t.validateLetEnd(state, c),
       (c) => t.applyLetEnd(state, c),
     ),
-    validating(m.letEnd.name),
+    validating('letEnd'),
   );
   setHandler(
     m.cancelOnboarding,
     command(
-      m.cancelOnboarding.name,
-      (c: m.CancelOnboardingCommand) => t.validateCancel(state, c),
+      'cancelOnboarding',
+      (c: Acting<m.CancelOnboardingCommand>) => t.validateCancel(state, c),
       (c) => t.applyCancel(state, c, c.reason?.trim() || null, today()),
     ),
-    validating(m.cancelOnboarding.name),
+    validating('cancelOnboarding'),
   );
   setHandler(
     m.changeTools,
     command(
-      m.changeTools.name,
-      (c: m.ChangeToolsCommand) => t.validateTools(state, c),
+      'changeTools',
+      (c: Acting<m.ChangeToolsCommand>) => t.validateTools(state, c),
       (c) => t.applyTools(state, c.tools, c),
     ),
-    validating(m.changeTools.name),
+    validating('changeTools'),
   );
   setHandler(
     m.declineBuddy,
     command(
-      m.declineBuddy.name,
-      (c: m.BuddyDeclineCommand) => t.validateBuddyDecline(state, c),
+      'declineBuddy',
+      (c: Acting<m.BuddyDeclineCommand>) => t.validateBuddyDecline(state, c),
       (c) => t.applyBuddyDeclined(state, c),
     ),
-    validating(m.declineBuddy.name),
+    validating('declineBuddy'),
   );
 }
 
@@ -327,7 +392,7 @@ export async function onboardingWorkflow(
     return wake.pending ? 'again' : 'idle';
   }
 
-  registerHandlers(state, wake, today, view, workflowId, core);
+  registerHandlers(state, wake, today, view, workflowId, core, fx);
 
   await runEntityLoop({
     wake,
