@@ -186,8 +186,8 @@ describe('onboarding end to end', () => {
     await recordHistory(
       handle,
       'onboarding',
-      'e2e-notion-to-closed',
-      'a whole engagement from the Notion intake page to the closed row, against the sandbox',
+      'e2e-notion-to-closed-checked',
+      'a whole engagement from the Notion intake page to the closed row, against the sandbox, each task done read back from Jira and every command and event checked',
     );
 
     expect(result.phase).toBe('closed');
