@@ -6,7 +6,7 @@
  * dashboard all read through here, so they count the same things.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { addCalendarDays, type CalendarDate } from '../domain/business-calendar';
+import { addCalendarDays, compareDates, type CalendarDate } from '../domain/business-calendar';
 import type { OrgConfig } from '../domain/config';
 import { releaseRecordOf, type ReleaseRecord, type WeeklyUpdateRecord } from '../domain/measurement';
 import { LeaveStatus } from '../domain/search-attributes';
@@ -122,7 +122,17 @@ export async function readReleaseRecords(
   return { records: statuses.map(releaseRecordOf), skipped };
 }
 
-export function releaseFactOf(status: ReleaseStatus, config: OrgConfig): ReleaseFact {
+export function releaseFactOf(status: ReleaseStatus, config: OrgConfig, asOf?: CalendarDate): ReleaseFact {
+  // A Tier 1 release has nothing to check before it ships, and its workflow records the launch
+  // at the end of launch day: on the day itself (an update day, say) it counts as launched.
+  const launchedOn =
+    status.launchedOn ??
+    (asOf !== undefined &&
+    status.tier === 1 &&
+    status.phase === 'planning' &&
+    compareDates(status.plan.launchDate, asOf) <= 0
+      ? status.plan.launchDate
+      : null);
   return {
     issueKey: status.issueKey,
     title: status.title,
@@ -132,8 +142,8 @@ export function releaseFactOf(status: ReleaseStatus, config: OrgConfig): Release
     productArea: status.productArea,
     phase: status.phase,
     enablement: status.enablement,
-    launchDate: status.launchedOn ?? status.plan.launchDate,
-    launchedOn: status.launchedOn,
+    launchDate: launchedOn ?? status.plan.launchDate,
+    launchedOn,
     flags: {
       late: status.flags.late,
       atRisk: status.flags.atRisk,

@@ -179,7 +179,9 @@ export async function readWeeklyFacts(
   return {
     date: input.date,
     since: input.since,
-    releases: statuses.filter((s) => s.phase !== 'cancelled').map((s) => releaseFactOf(s, config)),
+    releases: statuses
+      .filter((s) => s.phase !== 'cancelled')
+      .map((s) => releaseFactOf(s, config, input.date)),
     leave,
   };
 }

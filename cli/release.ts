@@ -19,7 +19,7 @@ import {
   type CalendarDate,
 } from '../domain/business-calendar';
 import type { OrgConfig } from '../domain/config';
-import { planRelease, releaseRulesFrom, type ReleasePlan, type Tier } from '../domain/release-plan';
+import { planRelease, releaseRulesFrom, stepsFor, type ReleasePlan, type Tier } from '../domain/release-plan';
 import { TIER_NAMES } from '../domain/release-content';
 import {
   cancelRelease,
@@ -87,6 +87,8 @@ export interface PlanReport extends ReleasePlan {
   today: CalendarDate;
   /** False for a launch on a weekend or a day off (allowed, but rarely meant). */
   launchIsWorkingDay: boolean;
+  /** The steps the tier needs, in order, as the release workflow will keep them. */
+  steps: { id: string; title: string; due: CalendarDate | null }[];
 }
 
 /** Plans a release on the configured calendars; bad input is a usage error naming the option. */
@@ -115,14 +117,20 @@ export async function planFromConfig(
     cal,
     releaseRulesFrom(config.releases),
   );
-  return { ...plan, today, launchIsWorkingDay: isWorkingDay(cal, request.launchDate) };
+  const steps = stepsFor(request.tier, plan, { launchDate: request.launchDate, launchedOn: null }, cal)
+    .filter((s) => s.needed)
+    .map(({ id, title, due }) => ({ id, title, due }));
+  return { ...plan, today, launchIsWorkingDay: isWorkingDay(cal, request.launchDate), steps };
 }
 
 const day = (date: CalendarDate | null): string =>
   date === null ? '-' : `${date} (${WEEKDAY_NAMES[weekdayOf(date)]})`;
 
 /** A readable, aligned rendering of a plan. */
-export function formatPlan(plan: ReleasePlan, today?: CalendarDate): string[] {
+export function formatPlan(
+  plan: ReleasePlan & { steps?: PlanReport['steps'] },
+  today?: CalendarDate,
+): string[] {
   const rows: [string, string][] = [
     ['tier', TIER_NAMES[plan.tier]],
     ['calendar', plan.calendar],
@@ -135,6 +143,8 @@ export function formatPlan(plan: ReleasePlan, today?: CalendarDate): string[] {
     ['day-3 check-in', day(plan.dayThreeCheckIn)],
     ['day-14 retro', day(plan.dayFourteenRetro)],
   );
+  const listed = plan.steps?.find((s) => s.id === 'weekly-update');
+  if (listed) rows.push(['weekly product update', `lists the launch by ${day(listed.due)}, else missed`]);
   if (plan.tier === 1) rows.push(['lead time', 'none needed (Tier 1)']);
   else if (plan.late)
     rows.push([
@@ -186,6 +196,22 @@ export function formatStatus(status: ReleaseStatus): string[] {
       ['launch', launch],
       ['calendar', status.plan.calendar || '-'],
       ['enablement', status.enablement],
+      ...(status.bundlePublishedAt || status.bundlePublishedOn
+        ? [
+            ['bundle published', status.bundlePublishedAt ?? day(status.bundlePublishedOn ?? null)] as [
+              string,
+              string,
+            ],
+          ]
+        : []),
+      ...(status.weeklyUpdate
+        ? [
+            [
+              'weekly update',
+              `${status.weeklyUpdate.week}${status.weeklyUpdate.url ? ` ${status.weeklyUpdate.url}` : ''}`,
+            ] as [string, string],
+          ]
+        : []),
       ['flags', flagList(status)],
       [
         'next deadline',

@@ -24,8 +24,15 @@ export interface ReleaseStatusView {
   launchedOn: CalendarDate | null;
   steps: { id: string; status: string; due: CalendarDate | null; detail?: string }[];
   flags: { late: boolean; atRisk: boolean; onHold: boolean; launchOverdue: boolean };
-  /** Present from the runs that record them; read from the bundle step's note otherwise. */
+  /**
+   * When the bundle was published (ISO 8601) and that instant's date in the PM's time zone, as the
+   * release workflow records them; for runs from before, the date is read from the bundle step's
+   * note ("published YYYY-MM-DD", also the PM's date).
+   */
+  bundlePublishedAt?: string | null;
   bundlePublishedOn?: CalendarDate | null;
+  /** When the release went out (ISO 8601), as the release workflow records it. */
+  releasedAt?: string | null;
   bundlePublishedBeforeLaunch?: boolean | null;
   awareness?: { by: string; team: string; aware: boolean; at: string }[];
 }
@@ -48,8 +55,16 @@ export interface ReleaseRecord {
   plannedLaunch: CalendarDate;
   launchedOn: CalendarDate | null;
   bundleDueDate: CalendarDate | null;
+  /** When the bundle was published, ISO 8601; null when unknown or for runs from before it was recorded. */
+  bundlePublishedAt?: string | null;
   bundlePublishedOn: CalendarDate | null;
-  /** True when the bundle was published before the release launched. */
+  /** When the release went out, ISO 8601; null when unknown (see `publishedBeforeLaunch`). */
+  releasedAt?: string | null;
+  /**
+   * True when the bundle was published before the release went out: its instant before the
+   * release's when both are recorded; otherwise (runs from before they were) on an earlier date
+   * of the PM's calendar than the launch, since on launch day itself the order is unknown.
+   */
   publishedBeforeLaunch: boolean;
   dayThreeCheckIn: CalendarDate | null;
   /** The Day-3 check-in went out, asking Support and Sales whether they knew. */
@@ -65,11 +80,15 @@ export function releaseRecordOf(status: ReleaseStatusView): ReleaseRecord {
   const noted = bundle?.status === 'done' ? PUBLISHED_NOTE.exec(bundle.detail ?? '')?.[1] : undefined;
   const publishedOn = status.bundlePublishedOn ?? noted ?? null;
   const launchedOn = status.launchedOn;
-  // Older runs recorded the day only: a bundle published on launch day counts as before launch,
-  // since the release checks its bundle on the morning of launch day.
+  const publishedAt = status.bundlePublishedAt ?? null;
+  const releasedAt = status.releasedAt ?? null;
+  // Both instants recorded: their order. Otherwise only days are known (the note of an older
+  // run is the PM's date too): a bundle of launch day itself cannot be shown to come first.
   const before =
     status.bundlePublishedBeforeLaunch ??
-    (publishedOn !== null && launchedOn !== null && compareDates(publishedOn, launchedOn) <= 0);
+    (publishedAt !== null && releasedAt !== null
+      ? Date.parse(publishedAt) < Date.parse(releasedAt)
+      : publishedOn !== null && launchedOn !== null && compareDates(publishedOn, launchedOn) < 0);
   const dayThree = step('day-3-check-in');
   return {
     issueKey: status.issueKey,
@@ -82,6 +101,8 @@ export function releaseRecordOf(status: ReleaseStatusView): ReleaseRecord {
     plannedLaunch: status.plan.launchDate,
     launchedOn,
     bundleDueDate: status.tier >= 2 ? status.plan.bundleDueDate : null,
+    bundlePublishedAt: publishedAt,
+    releasedAt,
     bundlePublishedOn: publishedOn,
     publishedBeforeLaunch: before === true,
     dayThreeCheckIn: dayThree?.due ?? (status.tier >= 2 ? status.plan.dayThreeCheckIn : null),

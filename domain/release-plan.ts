@@ -133,6 +133,7 @@ export type ReleaseStepId =
   | 'readiness-check'
   | 'go-no-go'
   | 'launch'
+  | 'weekly-update'
   | 'day-3-check-in'
   | 'day-14-retro';
 
@@ -143,6 +144,20 @@ export interface PlannedStep {
   due: CalendarDate | null;
   /** Whether the tier needs it; a step the tier no longer needs is retired, not forgotten. */
   needed: boolean;
+}
+
+export const WEEKLY_UPDATE_STEP_TITLE = 'PM updates weekly product update';
+
+/** Calendar days after launch within which a weekly update must list a Tier 1 launch. */
+export const WEEKLY_UPDATE_WINDOW_DAYS = 14;
+
+/**
+ * The last day a weekly product update may list a launch: fourteen calendar days after it, rolled
+ * forward to a working day. Any weekly ritual, whichever day it is held on, publishes twice in
+ * those days (a holiday moves it to the working day before, still inside the window).
+ */
+export function weeklyUpdateWindowEnd(launchedOn: CalendarDate, cal: BusinessCalendar): CalendarDate {
+  return rollForward(cal, addCalendarDays(launchedOn, WEEKLY_UPDATE_WINDOW_DAYS));
 }
 
 /**
@@ -188,6 +203,14 @@ export function stepsFor(
       tier >= 2,
     ),
     step('launch', 'Launch', launchDate, true),
+    // Tier 1's one step of its own: closed by the weekly update that lists the launch, missed when
+    // none has by the end of this window (two weekly publications, whatever the ritual's day).
+    step(
+      'weekly-update',
+      WEEKLY_UPDATE_STEP_TITLE,
+      weeklyUpdateWindowEnd(launchedOn ?? launchDate, cal),
+      tier === 1,
+    ),
     step('day-3-check-in', 'Day-3 check-in (asynchronous)', post.dayThreeCheckIn, tier >= 2),
     step(
       'day-14-retro',

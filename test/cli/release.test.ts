@@ -95,6 +95,18 @@ describe('prodops plan release', () => {
       late: false,
       earliestCompliantLaunch: null,
       launchIsWorkingDay: true,
+      steps: [
+        { id: 'release-log', title: 'Release log entry (weekly product update)', due: null },
+        { id: 'plan-comment', title: 'Plan commented on the Jira issue', due: null },
+        { id: 'bundle', title: 'Full enablement bundle published', due: '2026-12-17' },
+        { id: 'support-readiness', title: 'Support confirms readiness', due: '2027-01-11' },
+        { id: 'sales-readiness', title: 'Sales confirms readiness', due: '2027-01-11' },
+        { id: 'readiness-check', title: 'Launch Readiness Check (30 minutes)', due: '2027-01-07' },
+        { id: 'go-no-go', title: 'Go/no-go by the PM at the readiness check', due: '2027-01-07' },
+        { id: 'launch', title: 'Launch', due: '2027-01-11' },
+        { id: 'day-3-check-in', title: 'Day-3 check-in (asynchronous)', due: '2027-01-14' },
+        { id: 'day-14-retro', title: 'Day-14 retro (15 minutes)', due: '2027-01-25' },
+      ],
     });
   });
 
@@ -119,7 +131,23 @@ describe('prodops plan release', () => {
       dayFourteenRetro: '2027-01-25',
       late: false,
       earliestCompliantLaunch: null,
+      // Its one step after launch: a weekly update lists it within fourteen days (Mon 25 Jan).
+      steps: [
+        { id: 'release-log', title: 'Release log entry (weekly product update)', due: null },
+        { id: 'plan-comment', title: 'Plan commented on the Jira issue', due: null },
+        { id: 'launch', title: 'Launch', due: '2027-01-11' },
+        { id: 'weekly-update', title: 'PM updates weekly product update', due: '2027-01-25' },
+      ],
     });
+    const table = await prodops(
+      ['plan', 'release', '--tier', '1', '--launch', '2027-01-11', '--today', '2027-01-11'].concat([
+        '--config',
+        EXAMPLE_CONFIG_PATH,
+      ]),
+    );
+    expect(table.stdout).toMatch(
+      /weekly product update\s+lists the launch by 2027-01-25 \(Monday\), else missed/,
+    );
   });
 
   it('a weekend launch counts back from Friday and rolls a weekend Day-14 forward to Monday', async () => {

@@ -80,7 +80,8 @@ const releases = [
     checkIn: '2026-03-30',
     asked: true,
   }),
-  // Older runs: the publication read from the bundle step's note; published on launch day.
+  // Older runs: the publication read from the bundle step's note; published on launch day, with
+  // no instant to show it came before the release: not covered.
   release({
     issueKey: 'REL-4',
     launchedOn: '2026-03-10',
@@ -183,10 +184,12 @@ describe('measurement plan', () => {
   const report = measure(input);
 
   it('enablement coverage: Tier 2 and 3 launched in the range with the bundle published before launch', () => {
-    // Launched in March, Tier 2/3, not cancelled: REL-1, REL-2, REL-3, REL-4. Covered: 1, 2, 4.
-    expect(report.enablementCoverage).toMatchObject({ numerator: 3, denominator: 4, share: 0.75 });
+    // Launched in March, Tier 2/3, not cancelled: REL-1, REL-2, REL-3, REL-4. Covered: 1, 2
+    // (REL-4's bundle came out on launch day, and no instant shows it came first).
+    expect(report.enablementCoverage).toMatchObject({ numerator: 2, denominator: 4, share: 0.5 });
     expect(report.enablementCoverage.releases.filter((r) => !r.covered).map((r) => r.issueKey)).toEqual([
       'REL-3',
+      'REL-4',
     ]);
   });
 
@@ -241,8 +244,89 @@ describe('measurement plan', () => {
   it('the weekly trend splits the same records into Monday-to-Sunday weeks', () => {
     const trend = weeklyTrend(input, '2026-W13', 4);
     expect(trend.map((w) => w.week)).toEqual(['2026-W10', '2026-W11', '2026-W12', '2026-W13']);
-    // REL-4 launched on Tue 10 Mar (W11) and REL-1 on Mon 16 Mar (W12): both covered.
+    // REL-4 launched on Tue 10 Mar (W11, not covered); REL-1 on Mon 16 Mar and REL-2 on Fri 20 Mar
+    // (W12, both covered); REL-3 on Fri 27 Mar (W13, not covered).
     expect(trend.map((w) => w.values.enablementCoverage.denominator)).toEqual([0, 1, 2, 1]);
+    expect(trend.map((w) => w.values.enablementCoverage.numerator)).toEqual([0, 0, 2, 0]);
     expect(trend.map((w) => w.values.publishedOnTime.numerator)).toEqual([1, 0, 0, 1]);
+  });
+});
+
+describe('enablement coverage at the edge of the launch', () => {
+  // Launch on Mon 15 June 2026 by a London PM (BST, UTC+1).
+  const launched = (issueKey: string, o: Partial<ReleaseStatusView>) =>
+    release({
+      issueKey,
+      launchedOn: '2026-06-15',
+      plan: { launchDate: '2026-06-15', bundleDueDate: '2026-06-08', dayThreeCheckIn: '2026-06-18' },
+      ...o,
+    });
+  const edge = [
+    // Published at 10:00 on launch day, released at 10:05: out before the release, covered.
+    launched('REL-21', {
+      bundlePublishedAt: '2026-06-15T09:00:00.000Z',
+      bundlePublishedOn: '2026-06-15',
+      releasedAt: '2026-06-15T09:05:00.000Z',
+    }),
+    // Published at 10:05, five minutes after the release went out: not covered.
+    launched('REL-22', {
+      bundlePublishedAt: '2026-06-15T09:05:00.000Z',
+      bundlePublishedOn: '2026-06-15',
+      releasedAt: '2026-06-15T09:00:00.000Z',
+    }),
+    // Marked released afterwards for launch day (the release's instant is the start of that
+    // day, 00:00 London): a bundle at 23:59 the night before covers it, one at 00:01 does not.
+    launched('REL-23', {
+      bundlePublishedAt: '2026-06-14T22:59:00.000Z',
+      bundlePublishedOn: '2026-06-14',
+      releasedAt: '2026-06-14T23:00:00.000Z',
+    }),
+    launched('REL-24', {
+      bundlePublishedAt: '2026-06-14T23:01:00.000Z',
+      bundlePublishedOn: '2026-06-15',
+      releasedAt: '2026-06-14T23:00:00.000Z',
+    }),
+    // Older runs, days only (read from the note): the day before launch is covered; launch day
+    // itself cannot be shown to come first, and is not.
+    launched('REL-25', {
+      steps: [{ id: 'bundle', status: 'done', due: '2026-06-08', detail: 'published 2026-06-14 by ana' }],
+    }),
+    launched('REL-26', {
+      steps: [{ id: 'bundle', status: 'done', due: '2026-06-08', detail: 'published 2026-06-15' }],
+    }),
+  ].map(releaseRecordOf);
+  const report = measure({
+    ...input,
+    from: '2026-06-01',
+    to: '2026-06-30',
+    today: '2026-06-30',
+    now: Date.parse('2026-06-30T12:00:00Z'),
+    releases: edge,
+    updates: [],
+    expectedWeeks: [],
+  });
+
+  it('counts a bundle as covering the launch only when published before the release went out', () => {
+    // Launched: 21 to 26. Covered: 21, 23 and 25.
+    expect(report.enablementCoverage).toMatchObject({ numerator: 3, denominator: 6, share: 0.5 });
+    expect(report.enablementCoverage.releases.map((r) => [r.issueKey, r.covered])).toEqual([
+      ['REL-21', true],
+      ['REL-22', false],
+      ['REL-23', true],
+      ['REL-24', false],
+      ['REL-25', true],
+      ['REL-26', false],
+    ]);
+  });
+
+  it('keeps the recorded instants beside the date, and reads the date from the note for older runs', () => {
+    expect(edge.map((r) => [r.bundlePublishedAt, r.bundlePublishedOn, r.releasedAt])).toEqual([
+      ['2026-06-15T09:00:00.000Z', '2026-06-15', '2026-06-15T09:05:00.000Z'],
+      ['2026-06-15T09:05:00.000Z', '2026-06-15', '2026-06-15T09:00:00.000Z'],
+      ['2026-06-14T22:59:00.000Z', '2026-06-14', '2026-06-14T23:00:00.000Z'],
+      ['2026-06-14T23:01:00.000Z', '2026-06-15', '2026-06-14T23:00:00.000Z'],
+      [null, '2026-06-14', null],
+      [null, '2026-06-15', null],
+    ]);
   });
 });

@@ -155,6 +155,7 @@ describe('stepsFor', () => {
     'readiness-check',
     'go-no-go',
     'launch',
+    'weekly-update',
     'day-3-check-in',
     'day-14-retro',
   ];
@@ -162,9 +163,9 @@ describe('stepsFor', () => {
   it('lists every step in order, each tier needing its own', () => {
     for (const tier of [1, 2, 3] as const)
       expect([...ids(tier, true), ...ids(tier, false)].sort()).toEqual([...ALL].sort());
-    expect(ids(1, true)).toEqual(['release-log', 'plan-comment', 'launch']);
-    expect(ids(2, false)).toEqual(['readiness-check']);
-    expect(ids(3, false)).toEqual([]);
+    expect(ids(1, true)).toEqual(['release-log', 'plan-comment', 'launch', 'weekly-update']);
+    expect(ids(2, false)).toEqual(['readiness-check', 'weekly-update']);
+    expect(ids(3, false)).toEqual(['weekly-update']);
     expect(
       stepsFor(
         3,
@@ -173,6 +174,22 @@ describe('stepsFor', () => {
         plain,
       ).map((s) => s.id),
     ).toEqual(ALL);
+  });
+
+  it('Tier 1: the weekly update that lists the launch is due within fourteen days, on a working day', () => {
+    const due = (launchedOn: string | null) =>
+      stepsFor(1, plan(1, '2027-03-15', '2027-03-01'), { launchDate: '2027-03-15', launchedOn }, plain).find(
+        (s) => s.id === 'weekly-update',
+      );
+    // Mon 15 March + 14 = Mon 29 March; launched on Fri 19 March instead: + 14 = Fri 2 April.
+    expect(due(null)).toMatchObject({
+      title: 'PM updates weekly product update',
+      due: '2027-03-29',
+      needed: true,
+    });
+    expect(due('2027-03-19')?.due).toBe('2027-04-02');
+    // Launched on Sat 20 March: + 14 = Sat 3 April, rolled forward to Mon 5 April.
+    expect(due('2027-03-20')?.due).toBe('2027-04-05');
   });
 
   it('Tier 2: a lite bundle and an asynchronous go/no-go due on launch day', () => {

@@ -6,7 +6,7 @@
  */
 import { patched } from '@temporalio/workflow';
 import { addCalendarDays, addWorkingDays, type CalendarDate } from '../../domain/business-calendar';
-import { earliestCompliantLaunch, postLaunchDates } from '../../domain/release-plan';
+import { earliestCompliantLaunch, postLaunchDates, weeklyUpdateWindowEnd } from '../../domain/release-plan';
 import {
   atRiskNotice,
   checkInDocument,
@@ -16,7 +16,15 @@ import {
   retroDocument,
 } from '../../domain/release-content';
 import { markSent, wasSent, type Deadline } from '../entity-loop';
-import { applyBundlePublished, circumstancesOf, markStep, readinessStep, step } from './state';
+import {
+  applyBundlePublished,
+  applyWeeklyUpdateMissed,
+  circumstancesOf,
+  markStep,
+  readinessStep,
+  step,
+  syncSteps,
+} from './state';
 import {
   contextOf,
   descriptionOf,
@@ -63,7 +71,7 @@ export function releaseDeadlines(run: ReleaseRun): Deadline[] {
       });
     }
     if (state.tier === 1) {
-      // Tier 1 needs nothing after launch: the workflow ends at the end of launch day.
+      // Tier 1 has nothing to check before it ships: it counts as launched at the end of launch day.
       list.push({
         at: instantOf(run, addCalendarDays(state.launchDate, 1), '00:00'),
         run: () => tierOneLaunched(run),
@@ -75,7 +83,17 @@ export function releaseDeadlines(run: ReleaseRun): Deadline[] {
       if (!state.flags.launchOverdue) list.push({ at: overdueAt, run: () => launchOverdue(run) });
     }
   }
-  if (state.phase === 'launched' && state.launchedOn) {
+  if (state.phase === 'launched' && state.launchedOn && state.tier === 1) {
+    // Open until a weekly product update lists the launch, and no longer than its window.
+    const listed = state.steps.find((x) => x.id === 'weekly-update');
+    if (listed?.status === 'pending') {
+      const windowEnd = listed.due ?? weeklyUpdateWindowEnd(state.launchedOn, c.calendar);
+      list.push({
+        at: instantOf(run, addCalendarDays(windowEnd, 1), '00:00'),
+        run: () => weeklyUpdateMissed(run, windowEnd),
+      });
+    }
+  } else if (state.phase === 'launched' && state.launchedOn) {
     const post = postLaunchDates(state.launchedOn, c.calendar);
     if (step(state, 'day-3-check-in').status === 'pending')
       list.push({ at: instantOf(run, post.dayThreeCheckIn, '09:00'), run: () => dayThree(run) });
@@ -172,13 +190,38 @@ async function launchOverdue(run: ReleaseRun): Promise<void> {
   );
 }
 
-/** Tier 1 needs nothing after launch: the release is done at the end of launch day. */
+/**
+ * Patch: a launched Tier 1 release stays open until a weekly product update lists it (its
+ * "PM updates weekly product update" step), within a window; runs from before ended at launch day.
+ */
+export const TIER_ONE_WEEKLY_UPDATE_PATCH = 'release-tier1-weekly-update-step';
+
+/**
+ * Tier 1 is launched at the end of launch day. Its one remaining step is the weekly product
+ * update that lists it: done already when the update day was launch day, else awaited.
+ */
 async function tierOneLaunched(run: ReleaseRun): Promise<void> {
   const { state, effects } = run;
-  state.phase = 'done';
+  const awaitsUpdate = patched(TIER_ONE_WEEKLY_UPDATE_PATCH);
   state.launchedOn = state.launchDate;
   markStep(state, 'launch', 'done', `launched ${state.launchDate}`);
+  if (awaitsUpdate) {
+    // A release planned before the step existed gets it now.
+    syncSteps(state, contextOf(run));
+    const listed = state.steps.find((x) => x.id === 'weekly-update');
+    state.phase = listed?.status === 'pending' ? 'launched' : 'done';
+  } else {
+    state.phase = 'done';
+    markStep(state, 'weekly-update', 'skipped', 'this run ended at launch day, before the step was kept');
+  }
   effects.note(`Tier 1 release launched ${state.launchDate}`);
+  await reconcileReleaseLog(run);
+}
+
+/** No weekly update listed the Tier 1 launch within its window: missed, and the release ends. */
+async function weeklyUpdateMissed(run: ReleaseRun, windowEnd: CalendarDate): Promise<void> {
+  const { input, state } = run;
+  applyWeeklyUpdateMissed(state, input, windowEnd);
   await reconcileReleaseLog(run);
 }
 

@@ -138,6 +138,21 @@ export interface ReleaseStatus {
   plan: ReleasePlan;
   /** The actual launch date, once released. */
   launchedOn: CalendarDate | null;
+  /**
+   * When the enablement bundle was published (ISO 8601), as the workflow learnt it; null when it
+   * is not, or was published in a run that did not record the instant.
+   */
+  bundlePublishedAt: string | null;
+  /** The date of `bundlePublishedAt` in the PM's time zone (read from the bundle step for older runs). */
+  bundlePublishedOn: CalendarDate | null;
+  /**
+   * When the release went out (ISO 8601): the instant it was marked released, or the start of
+   * the day it names when marked released after that day. Null before, and for runs from before
+   * it was recorded.
+   */
+  releasedAt: string | null;
+  /** The weekly product update that listed the launch (Tier 1's own step), once one has. */
+  weeklyUpdate: WeeklyUpdateInclusion | null;
   steps: StepState[];
   confirmations: { support: Confirmation | null; sales: Confirmation | null };
   /** The Day-3 awareness answers, one per lead (the latest answer of each). */
@@ -205,12 +220,40 @@ export interface ReadinessConfirmedEvent {
   auth?: OperatorAuth;
 }
 
+/**
+ * A weekly product update listed this release's launch: the PM's contribution page was
+ * pre-filled with it when collection opened (`contribution-page`), or, when the PM had no page
+ * that week, the published update did (`published`). Sent by the weekly update workflow; the
+ * first one closes Tier 1's "PM updates weekly product update" step, any later one changes nothing.
+ */
+export interface IncludedInWeeklyUpdateEvent {
+  /** The ISO week of the update, for example 2026-W23. */
+  week: string;
+  /** The Notion page the launch went into; null when the update went out by mail alone. */
+  pageId?: string | null;
+  url?: string | null;
+  via?: 'contribution-page' | 'published';
+  occurredAt?: number;
+  deliveryId?: string;
+}
+
+/** Where Tier 1's weekly update step was closed. */
+export interface WeeklyUpdateInclusion {
+  week: string;
+  pageId: string | null;
+  url: string | null;
+  via: 'contribution-page' | 'published';
+  /** When the release learnt it, ISO 8601. */
+  at: string;
+}
+
 export const launchMoved = defineSignal<[LaunchMovedEvent]>('launchMoved');
 export const tierChanged = defineSignal<[TierChangedEvent]>('tierChanged');
 export const releaseCancelled = defineSignal<[CancelledEvent]>('releaseCancelled');
 export const released = defineSignal<[ReleasedEvent]>('released');
 export const bundlePublished = defineSignal<[BundlePublishedEvent]>('bundlePublished');
 export const readinessConfirmed = defineSignal<[ReadinessConfirmedEvent]>('readinessConfirmed');
+export const includedInWeeklyUpdate = defineSignal<[IncludedInWeeklyUpdateEvent]>('includedInWeeklyUpdate');
 
 /** "Were you aware of this release before it shipped?", answered by a Support or Sales lead. */
 export interface AwarenessAnsweredEvent {

@@ -9,7 +9,12 @@
  * exist in Jira, Notion and Calendar follows from the state in reconcile.ts.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import { compareDates, localDateOf, type CalendarDate } from '../../domain/business-calendar';
+import {
+  compareDates,
+  localDateOf,
+  zonedDateTimeToInstant,
+  type CalendarDate,
+} from '../../domain/business-calendar';
 import { isTier, planRelease, stepsFor, type ReleasePlan, type Tier } from '../../domain/release-plan';
 import { TIER_NAMES } from '../../domain/release-content';
 import { z } from 'zod';
@@ -45,6 +50,8 @@ import {
   type StepId,
   type StepState,
   type TierChangedEvent,
+  type IncludedInWeeklyUpdateEvent,
+  type WeeklyUpdateInclusion,
 } from './messages';
 
 /**
@@ -67,6 +74,15 @@ export interface ReleaseWorkflowState extends Journal, IdentityState {
   goNoGo: GoNoGoDecision[];
   flags: ReleaseFlags;
   bundlePublished: boolean;
+  /** When the bundle was published, ISO 8601; absent in states from before it was recorded. */
+  bundlePublishedAt?: string | null;
+  /**
+   * When the release went out, ISO 8601: the instant it was marked released, or the start of the
+   * day it names when that day is over. Absent in states from before it was recorded.
+   */
+  releasedAt?: string | null;
+  /** The weekly product update that listed the launch; absent in states from before it was recorded. */
+  weeklyUpdate?: WeeklyUpdateInclusion | null;
   /** What has been made, so that reconciling only does what changed. */
   applied: {
     planRevision: number;
@@ -112,6 +128,9 @@ export function initialState(input: ReleaseInput): State {
     goNoGo: [],
     flags: { late: false, atRisk: false, onHold: false, launchOverdue: false, integrationError: false },
     bundlePublished: false,
+    bundlePublishedAt: null,
+    releasedAt: null,
+    weeklyUpdate: null,
     applied: {
       planRevision: 0,
       planCommented: null,
@@ -254,6 +273,21 @@ export function nextDeadline(state: State, today: CalendarDate | null): ReleaseS
   return ahead[0] ? { step: ahead[0].id, date: ahead[0].due! } : null;
 }
 
+/** How the bundle step's note read before the instant was recorded: "published 2026-06-01 by …". */
+const PUBLISHED_NOTE = /^published (\d{4}-\d{2}-\d{2})/;
+
+/**
+ * The date the bundle was published in the PM's time zone: from the recorded instant, or, for a
+ * run from before it was recorded, from the bundle step's note (written with the PM's date).
+ */
+export function bundlePublishedOn(state: State): CalendarDate | null {
+  if (!state.bundlePublished) return null;
+  if (state.bundlePublishedAt && state.context)
+    return localDateOf(Date.parse(state.bundlePublishedAt), state.context.calendar.timezone);
+  const bundle = state.steps.find((s) => s.id === 'bundle');
+  return (bundle?.status === 'done' && PUBLISHED_NOTE.exec(bundle.detail ?? '')?.[1]) || null;
+}
+
 export function status(state: State, input: ReleaseInput, now: number): ReleaseStatus {
   return {
     issueKey: input.issueKey,
@@ -275,6 +309,10 @@ export function status(state: State, input: ReleaseInput, now: number): ReleaseS
       earliestCompliantLaunch: null,
     },
     launchedOn: state.launchedOn,
+    bundlePublishedAt: state.bundlePublished ? (state.bundlePublishedAt ?? null) : null,
+    bundlePublishedOn: bundlePublishedOn(state),
+    releasedAt: state.releasedAt ?? null,
+    weeklyUpdate: state.weeklyUpdate ? { ...state.weeklyUpdate } : null,
     steps: state.steps.map((s) => ({ ...s })),
     confirmations: { ...state.confirmations },
     awareness: (state.awareness ?? []).map((a) => ({ ...a })),
@@ -339,6 +377,21 @@ export const ReleaseSchemas = {
       by: PersonId,
       aware: z.boolean({ error: 'must be true or false' }),
       ...envelope(now),
+    }),
+  weekly: (now: number) =>
+    z.strictObject({
+      week: z.string().regex(/^\d{4}-W\d{2}$/, 'must be an ISO week written YYYY-Www'),
+      pageId: NotionPageId.nullable().optional(),
+      url: z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+        .max(2_000)
+        .nullable()
+        .optional(),
+      via: z
+        .enum(['contribution-page', 'published'], { error: 'must be contribution-page or published' })
+        .optional(),
+      occurredAt: occurredAtSchema(now).optional(),
+      deliveryId: DeliveryId.optional(),
     }),
   checkIn: (now: number) =>
     z.strictObject({
@@ -641,6 +694,11 @@ export function applyReleased(state: State, on: CalendarDate, at: Circumstances)
   noteFor(state, at.input, `released on ${on}${planned}`);
   state.phase = 'launched';
   state.launchedOn = on;
+  // Released today: now. Released on an earlier day: the hour is unknown, so the start of that day.
+  state.releasedAt =
+    on === at.today
+      ? new Date(at.now).toISOString()
+      : zonedDateTimeToInstant(on, '00:00', at.context.calendar.timezone);
   state.flags.launchOverdue = false;
   markStep(state, 'launch', 'done', `released on ${on}`);
   for (const id of BEFORE_LAUNCH) {
@@ -682,6 +740,7 @@ export function applyBundlePublished(
   )
     return false;
   state.bundlePublished = true;
+  state.bundlePublishedAt = new Date(at.now).toISOString();
   state.flags.atRisk = false;
   state.flags.late = false;
   markStep(state, 'bundle', 'done', `published ${at.today}${by ? ` by ${by}` : ''}`);
@@ -738,4 +797,48 @@ export function applyGoNoGo(
   markStep(state, 'go-no-go', command.decision === 'go' ? 'done' : 'pending', said);
   noteFor(state, at.input, said);
   return true;
+}
+
+/**
+ * A weekly product update listed the launch: the first one is recorded (every tier) and closes
+ * Tier 1's step; any later one, or the same one again, changes nothing. True when the step was
+ * closed, which may finish the release.
+ */
+export function applyIncludedInWeeklyUpdate(
+  state: State,
+  event: IncludedInWeeklyUpdateEvent,
+  at: Pick<Circumstances, 'input' | 'now'>,
+): boolean {
+  if (state.weeklyUpdate || state.phase === 'cancelled') return false;
+  const via = event.via ?? 'published';
+  state.weeklyUpdate = {
+    week: event.week,
+    pageId: event.pageId ?? null,
+    url: event.url ?? null,
+    via,
+    at: new Date(at.now).toISOString(),
+  };
+  const where = via === 'contribution-page' ? "the PM's page of" : 'the published';
+  noteFor(state, at.input, `listed in ${where} ${event.week} weekly product update`);
+  const s = state.steps.find((x) => x.id === 'weekly-update');
+  if (!s || s.status !== 'pending') return false;
+  s.status = 'done';
+  s.detail = `listed in ${where} ${event.week} weekly product update`;
+  if (event.pageId) s.ref = event.pageId;
+  if (event.url) s.url = event.url;
+  // Tier 1 has nothing after it: the launched release is done.
+  if (state.phase === 'launched') state.phase = 'done';
+  return true;
+}
+
+/** No weekly update listed the launch by the end of the window: the step is missed, the release done. */
+export function applyWeeklyUpdateMissed(state: State, input: ReleaseInput, windowEnd: CalendarDate): void {
+  markStep(
+    state,
+    'weekly-update',
+    'missed',
+    `no weekly product update listed the launch by ${windowEnd} (two weekly publications after it)`,
+  );
+  noteFor(state, input, `not listed in any weekly product update by ${windowEnd}: the step is missed`);
+  state.phase = 'done';
 }

@@ -39,6 +39,7 @@ import {
   changeTier,
   confirmReadiness,
   decideGoNoGo,
+  includedInWeeklyUpdate,
   launchMoved,
   markReleased,
   moveLaunch,
@@ -70,6 +71,7 @@ import {
   applyConfirmation,
   applyFirstPlan,
   applyGoNoGo,
+  applyIncludedInWeeklyUpdate,
   applyMove,
   applyReleased,
   applyTier,
@@ -453,6 +455,12 @@ function setHandlers(
     if (!patched(BUNDLE_AT_SOURCE_PATCH)) return changed(applyBundlePublished(state, e, at()));
     const seen = await bundleFromNotion(e);
     if (seen) changed(applyBundlePublished(state, e, at(), seen.by ? `${seen.by} via notion` : 'notion'));
+  });
+  setHandler(includedInWeeklyUpdate, (raw) => {
+    const e = shaped('weekly', 'includedInWeeklyUpdate', raw);
+    if (!e || isRepeat(state, e.deliveryId)) return;
+    // Only the record changes, and the release may be done: nothing else follows from it.
+    changed(applyIncludedInWeeklyUpdate(state, e, { input, now: Date.now() }));
   });
   setHandler(readinessConfirmed, async (raw) => {
     const e = shaped('confirm', 'readinessConfirmed', raw);

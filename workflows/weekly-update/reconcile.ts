@@ -23,8 +23,10 @@ import {
 } from '../../domain/weekly-update-content';
 import type { PageDocument } from '../../domain/document';
 import { longDate } from '../../domain/rituals';
+import { patched } from '@temporalio/workflow';
 import { attempt, markSent, sendOnce, wasSent } from '../entity-loop';
 import type { ContributionReady, Preview, Rollover, WeeklyUpdateContext } from './messages';
+import type { IncludedInWeeklyUpdateEvent } from '../release/messages';
 import { instant, recordPublished, type WeeklyUpdateState } from './state';
 
 /** A failed publication or mail is tried again after this long, until the week ends. */
@@ -39,8 +41,8 @@ export interface WeeklyEffects {
   >;
   /** Signals another week's workflow (late ticks after the hand-over). */
   forward(week: string, event: ContributionReady): Promise<void>;
-  /** Tells a release that this week's update covered its launch. */
-  tellRelease(issueKey: string, week: string, url: string | null): Promise<void>;
+  /** Tells a release that this week's update listed its launch (its Tier 1 step closes). */
+  tellRelease(issueKey: string, event: IncludedInWeeklyUpdateEvent): Promise<void>;
   note(message: string): void;
 }
 
@@ -151,7 +153,39 @@ export async function ensurePages(
     if (page) {
       entry.pageId = page.id;
       entry.url = page.url;
+      await tellReleasesOnPage(state, fx, facts, entry.personId, page);
     }
+  }
+}
+
+/**
+ * Patch: the releases a contributor's page is pre-filled with are told at once, which closes a
+ * Tier 1 release's "PM updates weekly product update" step; runs from before told them at
+ * publication only.
+ */
+export const TELL_RELEASES_AT_PREFILL_PATCH = 'weekly-tells-releases-at-prefill';
+
+/** The launches this week that the contributor's page was pre-filled with, each told once. */
+async function tellReleasesOnPage(
+  state: WeeklyUpdateState,
+  fx: WeeklyEffects,
+  facts: WeeklyFacts,
+  personId: string,
+  page: { id: string; url: string },
+): Promise<void> {
+  const theirs = launchedThisWeek(facts).filter((r) => r.pmId === personId);
+  if (theirs.length === 0 || !patched(TELL_RELEASES_AT_PREFILL_PATCH)) return;
+  for (const release of theirs) {
+    const told = key(state, `release:${release.issueKey}`);
+    if (wasSent(state, told)) continue;
+    await fx.tellRelease(release.issueKey, {
+      week: state.week,
+      pageId: page.id,
+      url: page.url,
+      via: 'contribution-page',
+      deliveryId: told,
+    });
+    markSent(state, told);
   }
 }
 
@@ -279,10 +313,17 @@ export async function publish(
     `published${by === 'schedule' ? '' : ` early by ${via ?? by}`}${page ? `: ${page.url}` : ' by mail only (no productUpdates data source)'}`,
   );
   await ensureMailed(state, fx, preview);
+  // Launches no contributor's page carried (a PM on leave, a launch since the pages were made).
   for (const release of launchedThisWeek(facts)) {
     const told = key(state, `release:${release.issueKey}`);
     if (wasSent(state, told)) continue;
-    await fx.tellRelease(release.issueKey, state.week, state.published!.url);
+    await fx.tellRelease(release.issueKey, {
+      week: state.week,
+      pageId: state.published!.pageId,
+      url: state.published!.url,
+      via: 'published',
+      deliveryId: told,
+    });
     markSent(state, told);
   }
 }

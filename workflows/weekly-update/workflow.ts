@@ -66,7 +66,7 @@ import {
   weeklyMessageProblem,
   type WeeklyUpdateState,
 } from './state';
-import { releaseWorkflowId } from '../release/messages';
+import { includedInWeeklyUpdate, releaseWorkflowId } from '../release/messages';
 
 /** A week with 200 contributors stays far below this; continue-as-new is a safety net. */
 export const WEEKLY_EVENTS_BEFORE_CONTINUE_AS_NEW = 5_000;
@@ -90,12 +90,9 @@ export async function weeklyUpdateWorkflow(
         note(state, `could not forward ${event.personId}'s late update to ${week}: ${String(error)}`, fields);
       }
     },
-    tellRelease: async (issueKey, week, url) => {
+    tellRelease: async (issueKey, event) => {
       try {
-        await getExternalWorkflowHandle(releaseWorkflowId(issueKey)).signal('includedInWeeklyUpdate', {
-          week,
-          url,
-        });
+        await getExternalWorkflowHandle(releaseWorkflowId(issueKey)).signal(includedInWeeklyUpdate, event);
       } catch {
         // A release that has finished needs nothing more from the update.
       }

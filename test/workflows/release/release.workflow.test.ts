@@ -23,6 +23,7 @@ import {
   changeTier,
   confirmReadiness,
   decideGoNoGo,
+  includedInWeeklyUpdate,
   launchMoved,
   markReleased,
   moveLaunch,
@@ -32,8 +33,11 @@ import {
   type ReleaseStatus,
 } from '../../../workflows/release/messages';
 import {
+  addCalendarDays,
   addWorkingDays,
+  isWorkingDay,
   localDateOf,
+  weekdayOf,
   rollForward,
   zonedDateTimeToInstant,
   type BusinessCalendar,
@@ -42,6 +46,7 @@ import {
 import { resolveBusinessCalendar } from '../../../domain/holidays';
 import { planRelease, releaseRulesFrom, type Tier } from '../../../domain/release-plan';
 import { releaseRecordOf } from '../../../domain/measurement';
+import { isoWeekOf } from '../../../domain/rituals';
 
 /** Every person an operator with a key of their own; Priya (Product Ops) runs the release commands. */
 const operators = withOperators(loadExampleConfig());
@@ -128,6 +133,13 @@ async function skipTo(date: CalendarDate, time = '12:00'): Promise<void> {
   if (target > now) await env.sleep(target - now);
 }
 
+/** The date in the PM's calendar on which the workflow closed. */
+async function closedOn(handle: WorkflowHandle, cal: BusinessCalendar): Promise<CalendarDate> {
+  const closed = (await handle.describe()).closeTime;
+  if (!closed) throw new Error(`${handle.workflowId} has not closed`);
+  return localDateOf(closed.getTime(), cal.timezone);
+}
+
 const stepStatus = (s: ReleaseStatus, id: string) => s.steps.find((x) => x.id === id)?.status;
 
 async function expectRefused(promise: Promise<unknown>, message: RegExp): Promise<void> {
@@ -141,7 +153,7 @@ async function expectRefused(promise: Promise<unknown>, message: RegExp): Promis
 }
 
 describe('release workflow', () => {
-  it('Tier 1: logs the release, comments the plan and ends after launch', async () => {
+  it('Tier 1: logs the release, comments the plan, launches and ends when no weekly update lists it', async () => {
     await withRelease(async ({ world, cal, today, start, issueKey }) => {
       const launch = addWorkingDays(cal, today, 3);
       const handle = await start(1, launch);
@@ -151,19 +163,135 @@ describe('release workflow', () => {
         'the plan',
       );
       expect(planned.plan.bundleDueDate).toBeNull();
-      expect(planned.steps.map((s) => s.id)).toEqual(['release-log', 'plan-comment', 'launch']);
+      expect(planned.steps.map((s) => s.id)).toEqual([
+        'release-log',
+        'plan-comment',
+        'launch',
+        'weekly-update',
+      ]);
       expect(planned.enablement).toBe('not_required');
+      const windowEnd = rollForward(cal, addCalendarDays(launch, 14));
+      expect(planned.steps.find((s) => s.id === 'weekly-update')).toMatchObject({
+        title: 'PM updates weekly product update',
+        status: 'pending',
+        due: windowEnd,
+      });
+
+      // Launched at the end of launch day, then open while no weekly update has listed it.
+      await skipTo(addCalendarDays(launch, 1), '09:00');
+      const open = await waitFor(handle, (s) => s.phase === 'launched', 'the launch');
+      expect(stepStatus(open, 'launch')).toBe('done');
+      expect(stepStatus(open, 'weekly-update')).toBe('pending');
 
       const result = await handle.result();
-      await recordHistory(handle, 'release', 'tier1', 'Tier 1: logged, planned, ended after launch day');
+      await recordHistory(
+        handle,
+        'release',
+        'tier1-weekly-update-missed',
+        'Tier 1: logged, planned, launched, no weekly update listed it: the step missed, the release done',
+      );
       expect(result.phase).toBe('done');
       expect(result.launchedOn).toBe(launch);
+      expect(result.steps.find((s) => s.id === 'weekly-update')).toMatchObject({
+        status: 'missed',
+        detail: `no weekly product update listed the launch by ${windowEnd} (two weekly publications after it)`,
+      });
+      expect(result.weeklyUpdate).toBeNull();
+      // It ended when the window closed, at midnight after its last day in the PM's zone.
+      expect(await closedOn(handle, cal)).toBe(addCalendarDays(windowEnd, 1));
       expect(world.pages).toHaveLength(1);
       expect(world.pages[0]!.properties.Status).toEqual({ select: 'Released' });
       expect(world.comments.map((c) => c.issueKey)).toEqual([issueKey]);
       expect(world.issues.size).toBe(0);
       expect(world.events).toHaveLength(0);
       expect(world.mails).toHaveLength(0);
+    });
+  });
+
+  it('Tier 1 launched on a Monday: that week’s update lists it, the step is done and the release ends', async () => {
+    await withRelease(async ({ world, cal, today, start }) => {
+      let monday = addWorkingDays(cal, today, 3);
+      while (weekdayOf(monday) !== 'mon' || !isWorkingDay(cal, monday)) monday = addCalendarDays(monday, 1);
+      const handle = await start(1, monday);
+      await waitFor(handle, (s) => stepStatus(s, 'plan-comment') === 'done', 'the plan');
+      await skipTo(addCalendarDays(monday, 1), '09:00');
+      await waitFor(handle, (s) => s.phase === 'launched', 'the launch');
+
+      // Thursday's update opens: the PM's page is pre-filled with the launch.
+      const thursday = addCalendarDays(monday, 3);
+      await skipTo(thursday, '09:00');
+      const week = isoWeekOf(thursday);
+      const page = { pageId: '0123456789abcdef0123456789abcdef', url: 'https://www.notion.so/ana-weekly' };
+      await handle.signal(includedInWeeklyUpdate, {
+        week,
+        ...page,
+        via: 'contribution-page',
+        deliveryId: `weekly-update:${week}:release:${handle.workflowId}`,
+      });
+      const result = await handle.result();
+      await recordHistory(
+        handle,
+        'release',
+        'tier1-listed-in-weekly-update',
+        'Tier 1 launched on a Monday, listed on the PM’s page of that week’s update: the step done, the release ended',
+      );
+      expect(result.phase).toBe('done');
+      expect(result.steps.find((s) => s.id === 'weekly-update')).toMatchObject({
+        status: 'done',
+        ref: page.pageId,
+        url: page.url,
+        detail: `listed in the PM's page of ${week} weekly product update`,
+      });
+      expect(result.weeklyUpdate).toMatchObject({ week, ...page, via: 'contribution-page' });
+      // Ended that Thursday, not at the end of the window.
+      expect(await closedOn(handle, cal)).toBe(thursday);
+      expect(world.mails).toHaveLength(0);
+    });
+  });
+
+  it('Tier 1 listed on launch day: a repeated listing changes nothing, and the release ends with its launch', async () => {
+    await withRelease(async ({ cal, today, start }) => {
+      const launch = addWorkingDays(cal, today, 2);
+      const handle = await start(1, launch);
+      await waitFor(handle, (s) => stepStatus(s, 'plan-comment') === 'done', 'the plan');
+      await skipTo(launch, '09:00');
+      const week = isoWeekOf(launch);
+      const listed = { week, url: 'https://www.notion.so/weekly-update', via: 'published' as const };
+      await handle.signal(includedInWeeklyUpdate, { ...listed, deliveryId: 'delivery-1' });
+      const first = await waitFor(handle, (s) => stepStatus(s, 'weekly-update') === 'done', 'the listing');
+      expect(first.phase).toBe('planning');
+      // The same delivery again, the same listing without an id, a later week: nothing changes.
+      await handle.signal(includedInWeeklyUpdate, { ...listed, deliveryId: 'delivery-1' });
+      await handle.signal(includedInWeeklyUpdate, listed);
+      await handle.signal(includedInWeeklyUpdate, { ...listed, week: isoWeekOf(addCalendarDays(launch, 7)) });
+      const again = await handle.query(releaseStatus);
+      expect(again.weeklyUpdate).toEqual(first.weeklyUpdate);
+      expect(again.steps).toEqual(first.steps);
+      expect(again.log).toEqual(first.log);
+      const result = await handle.result();
+      expect(result.phase).toBe('done');
+      expect(result.weeklyUpdate).toEqual(first.weeklyUpdate);
+      // Nothing awaited after launch day: it ended that night.
+      expect(await closedOn(handle, cal)).toBe(addCalendarDays(launch, 1));
+    });
+  });
+
+  it('Tier 1 marked released early: launched that day, its window counted from it, then listed', async () => {
+    await withRelease(async ({ cal, today, start }) => {
+      const handle = await start(1, addWorkingDays(cal, today, 3));
+      await waitFor(handle, (s) => stepStatus(s, 'plan-comment') === 'done', 'the plan');
+      const launched = await handle.executeUpdate(markReleased, {
+        args: [await signed(handle, markReleased, {})],
+      });
+      expect(launched).toMatchObject({ phase: 'launched', launchedOn: today });
+      expect(launched.steps.find((s) => s.id === 'weekly-update')).toMatchObject({
+        status: 'pending',
+        due: rollForward(cal, addCalendarDays(today, 14)),
+      });
+      await handle.signal(includedInWeeklyUpdate, { week: isoWeekOf(today), via: 'published' });
+      const result = await handle.result();
+      expect(result.phase).toBe('done');
+      expect(stepStatus(result, 'weekly-update')).toBe('done');
     });
   });
 

@@ -24,9 +24,12 @@ import {
   applyConfirmation,
   applyFirstPlan,
   applyGoNoGo,
+  applyIncludedInWeeklyUpdate,
   applyMove,
   applyReleased,
   applyTier,
+  applyWeeklyUpdateMissed,
+  bundlePublishedOn,
   circumstancesOf,
   enablement,
   initialState,
@@ -155,7 +158,11 @@ describe('the first plan', () => {
 
   it('Tier 1 needs no bundle, readiness or go/no-go', () => {
     const state = planned(1, '2027-02-01');
-    expect(state.steps.map((s) => s.id)).toEqual(['release-log', 'plan-comment', 'launch']);
+    expect(state.steps.map((s) => s.id)).toEqual(['release-log', 'plan-comment', 'launch', 'weekly-update']);
+    expect(stepOf(state, 'weekly-update')).toMatchObject({
+      title: 'PM updates weekly product update',
+      status: 'pending',
+    });
     expect(enablement(state)).toBe('not_required');
   });
 
@@ -398,6 +405,45 @@ describe('the enablement bundle', () => {
     expect(applyBundlePublished(state, {}, at(state))).toBe(false);
   });
 
+  it('records the instant, and its date in the PM’s zone: 00:01 in London is still the day before in UTC', () => {
+    const state = planned(3, '2027-06-21');
+    const justAfterMidnight = Date.parse('2027-06-13T23:01:00Z');
+    applyBundlePublished(state, {}, at(state, justAfterMidnight));
+    expect(state.bundlePublishedAt).toBe('2027-06-13T23:01:00.000Z');
+    expect(status(state, input, justAfterMidnight)).toMatchObject({
+      bundlePublishedAt: '2027-06-13T23:01:00.000Z',
+      bundlePublishedOn: '2027-06-14',
+    });
+    const other = planned(3, '2027-06-21');
+    applyBundlePublished(other, {}, at(other, Date.parse('2027-06-13T22:59:00Z')));
+    expect(bundlePublishedOn(other)).toBe('2027-06-13');
+  });
+
+  it('records when the release went out: now when released today, the start of an earlier day named', () => {
+    const today = planned(2, '2027-06-21');
+    const now = Date.parse('2027-06-14T09:05:00Z');
+    applyReleased(today, '2027-06-14', at(today, now));
+    expect(status(today, input, now).releasedAt).toBe('2027-06-14T09:05:00.000Z');
+    const backDated = planned(2, '2027-06-21');
+    applyReleased(backDated, '2027-06-11', at(backDated, now));
+    // Midnight in London (BST) on Friday 11 June.
+    expect(status(backDated, input, now).releasedAt).toBe('2027-06-10T23:00:00.000Z');
+  });
+
+  it('a run from before the instant was recorded reads the date from the step’s note', () => {
+    const state = planned(3, '2027-01-11');
+    applyBundlePublished(state, {}, at(state));
+    delete state.bundlePublishedAt;
+    expect(status(state, input, NOW)).toMatchObject({
+      bundlePublishedAt: null,
+      bundlePublishedOn: '2027-01-04',
+    });
+    expect(status(planned(3), input, NOW)).toMatchObject({
+      bundlePublishedAt: null,
+      bundlePublishedOn: null,
+    });
+  });
+
   it('a re-plan after publication never flags the release late again', () => {
     const state = planned(3, '2027-02-01');
     applyBundlePublished(state, {}, at(state));
@@ -578,5 +624,73 @@ describe('the Day-3 answer from the check-in page', () => {
 
   it('refuses an answer before the release has shipped', () => {
     expect(refuseNotionAwareness(planned(2), input, [MAYA], 'maya')).toMatch(/is planning/);
+  });
+});
+
+describe('the weekly product update step', () => {
+  const listed = {
+    week: '2027-W02',
+    pageId: '0123456789abcdef0123456789abcdef',
+    url: 'https://www.notion.so/ana-2027-W02',
+    via: 'contribution-page' as const,
+  };
+  const launched = (tier: Tier) => {
+    const state = planned(tier, '2027-01-04');
+    applyReleased(state, '2027-01-04', at(state));
+    return state;
+  };
+
+  it('is Tier 1’s, due fourteen days after launch, and closed by the first update that lists it', () => {
+    const state = launched(1);
+    expect(stepOf(state, 'weekly-update')).toMatchObject({ status: 'pending', due: '2027-01-18' });
+    expect(applyIncludedInWeeklyUpdate(state, listed, asked())).toBe(true);
+    expect(stepOf(state, 'weekly-update')).toMatchObject({
+      status: 'done',
+      ref: listed.pageId,
+      url: listed.url,
+      detail: "listed in the PM's page of 2027-W02 weekly product update",
+    });
+    expect(state.phase).toBe('done');
+    expect(status(state, input, NOW).weeklyUpdate).toEqual({
+      week: '2027-W02',
+      pageId: listed.pageId,
+      url: listed.url,
+      via: 'contribution-page',
+      at: new Date(NOW).toISOString(),
+    });
+  });
+
+  it('a repeat, or a later week, changes nothing', () => {
+    const state = launched(1);
+    applyIncludedInWeeklyUpdate(state, listed, asked());
+    const before = JSON.stringify(state);
+    expect(applyIncludedInWeeklyUpdate(state, listed, asked(NOW + 60_000))).toBe(false);
+    expect(applyIncludedInWeeklyUpdate(state, { week: '2027-W03', via: 'published' }, asked())).toBe(false);
+    expect(JSON.stringify(state)).toBe(before);
+  });
+
+  it('before the end of launch day, it closes the step and leaves the release to launch', () => {
+    const state = planned(1, '2027-01-04');
+    expect(applyIncludedInWeeklyUpdate(state, listed, asked())).toBe(true);
+    expect(state.phase).toBe('planning');
+    expect(stepOf(state, 'weekly-update')?.status).toBe('done');
+  });
+
+  it('Tier 2 and 3 record the update that listed them, with no step to close', () => {
+    const state = launched(2);
+    expect(applyIncludedInWeeklyUpdate(state, { week: '2027-W02', via: 'published' }, asked())).toBe(false);
+    expect(state.weeklyUpdate).toMatchObject({ week: '2027-W02', pageId: null, url: null, via: 'published' });
+    expect(stepOf(state, 'weekly-update')).toBeUndefined();
+    expect(state.phase).toBe('launched');
+  });
+
+  it('missed when no update listed it by the end of its window: the release is done', () => {
+    const state = launched(1);
+    applyWeeklyUpdateMissed(state, input, '2027-01-18');
+    expect(stepOf(state, 'weekly-update')).toMatchObject({
+      status: 'missed',
+      detail: 'no weekly product update listed the launch by 2027-01-18 (two weekly publications after it)',
+    });
+    expect(state.phase).toBe('done');
   });
 });

@@ -20,6 +20,8 @@ import type { DocumentBlock } from '../../../domain/document';
 import { isoWeekOf, neighbouringUpdate, type IsoWeek, type WeeklyUpdateDates } from '../../../domain/rituals';
 import { datesOfWeek as maybeDatesOfWeek } from '../../../activities/rituals';
 import { weeklyUpdateWorkflow } from '../../../workflows/weekly-update/workflow';
+import { releaseWorkflow } from '../../../workflows/release/workflow';
+import { includedInWeeklyUpdate, releaseWorkflowId } from '../../../workflows/release/messages';
 import { signAsWorker } from '../../../contracts/node/worker-key';
 import { commandScope } from '../../../domain/operators';
 import {
@@ -288,6 +290,80 @@ describe('weekly update workflow', () => {
         'all-on-time',
         'eight PMs ready on time: one page, one mail',
       );
+    });
+  });
+
+  it('pre-filling a PM’s page with their Tier 1 launch closes the release’s step, once', async () => {
+    await withWeek(async (w) => {
+      const dates = datesOfWeek(config, w.week);
+      // A real Tier 1 release of Ana's, launching on the Monday of the update's week.
+      const launch = addCalendarDays(dates.date, -3);
+      const issueKey = w.world.releaseIssue();
+      const release = await env.client.workflow.start(releaseWorkflow, {
+        taskQueue: w.taskQueue,
+        workflowId: releaseWorkflowId(issueKey),
+        args: [
+          { issueKey, tier: 1, launchDate: launch, pmId: 'ana', title: 'CSV export', productArea: 'Billing' },
+        ],
+      });
+      try {
+        // The facts the release workflow reports once launched (the test server has no visibility).
+        w.world.releases = [
+          {
+            issueKey,
+            title: 'CSV export',
+            tier: 1,
+            pmId: 'ana',
+            pmName: 'Ana Costa',
+            productArea: 'Billing',
+            phase: 'launched',
+            enablement: 'released',
+            launchDate: launch,
+            launchedOn: launch,
+            flags: { late: false, atRisk: false, onHold: false, launchOverdue: false },
+          },
+        ];
+        const handle = await w.start();
+        await openAndWrite(w, handle, []);
+        const anaPage = w.world.contributionPage(w.week, 'ana')!;
+        expect(texts(anaPage.blocks).join('\n')).toContain(
+          `CSV export (${issueKey}), Tier 1, Billing: launched`,
+        );
+
+        const ended = await release.result();
+        expect(ended.phase).toBe('done');
+        expect(ended.launchedOn).toBe(launch);
+        expect(ended.steps.find((s) => s.id === 'weekly-update')).toMatchObject({
+          title: 'PM updates weekly product update',
+          status: 'done',
+          ref: anaPage.id,
+          url: anaPage.url,
+          detail: `listed in the PM's page of ${w.week} weekly product update`,
+        });
+        expect(ended.weeklyUpdate).toMatchObject({
+          week: w.week,
+          pageId: anaPage.id,
+          via: 'contribution-page',
+        });
+
+        // Publication lists it too, but the release was told once: no second signal.
+        await w.skipTo(dates.publishAt, 5);
+        await waitFor(handle, (s) => s.published?.mailed === true, 'publication');
+        const told = ((await handle.fetchHistory()).events ?? []).filter(
+          (e) =>
+            e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ===
+            includedInWeeklyUpdate.name,
+        );
+        expect(told).toHaveLength(1);
+        await recordHistory(
+          handle,
+          'weekly-update',
+          'release-told-at-prefill',
+          "a Tier 1 launch pre-filled on its PM's page: the release told then, once, not again at publication",
+        );
+      } finally {
+        await settleAndTerminate(release);
+      }
     });
   });
 
