@@ -706,6 +706,7 @@ const SIGNAL_TARGETS: Record<string, SignalTarget[]> = {
   bundlePublished: ['release'],
   readinessConfirmed: ['release'],
   checkInEdited: ['release'],
+  includedInWeeklyUpdate: ['release'],
   outOfOfficeChanged: ['leave'],
   inviteAnswered: ['leave', 'onboarding'],
   taskDone: ['onboarding'],
