@@ -32,6 +32,7 @@ import {
   type ToolBudgetInput,
   type ToolBudgetStatus,
 } from './messages';
+import { renewalMessageProblem } from './shapes';
 
 /** Edits in Notion come in bursts: wait this long for the rest before computing. */
 export const QUIET_MS = 5_000;
@@ -55,12 +56,20 @@ export async function toolBudgetWorkflow(
   let changed = false;
 
   setHandler(toolBudgetStatus, () => ({ ...status, log: [...journal.log] }));
+  // A signal that cannot be read is noted and ignored: it never fails the workflow's task.
+  const unreadable = (kind: 'budgetFactsChanged' | 'refreshBudget', value: unknown): boolean => {
+    const problem = renewalMessageProblem(kind, value, Date.now());
+    if (problem) log(`ignored ${kind} that cannot be read: ${problem}`);
+    return problem !== null;
+  };
   setHandler(budgetFactsChanged, (change) => {
+    if (unreadable('budgetFactsChanged', change)) return;
     const seen = overlay.get(change.subscriptionId);
     if (!seen || change.at >= seen.at) overlay.set(change.subscriptionId, change);
     changed = true;
   });
   setHandler(refreshBudget, (actor) => {
+    if (unreadable('refreshBudget', actor)) return;
     log(`refresh asked by ${actor.by} (${actor.via})`);
     changed = true;
   });

@@ -6,7 +6,6 @@
  * signatures existed replay them as they were.
  */
 import { condition, patched, setHandler } from '@temporalio/workflow';
-import { isValidDate } from '../../domain/business-calendar';
 import { describeActor, mayActFor, type OperatorAuth, type OperatorGrant } from '../../domain/operators';
 import { attempt, isRepeat } from '../entity-loop';
 import { authenticateOperator, scopeOf, takesUnsignedCommands, UNSIGNED_REFUSAL } from '../operator-identity';
@@ -43,11 +42,19 @@ import {
   snoozeProblem,
   SnoozeRefused,
 } from './decisions';
+import { renewalMessageProblem } from './shapes';
 import { ended, propose, shapeProblems } from './state';
 
 function wireSignals(run: RenewalRun): void {
   const { state, wake } = run;
   setHandler(subscriptionPageChanged, (e) => {
+    // Read before anything else: a malformed or future-dated change is noted and ignored, so it
+    // neither fails the task nor shadows the changes after it.
+    const problem = renewalMessageProblem('subscriptionPageChanged', e, Date.now());
+    if (problem) {
+      log(run, `ignored a Notion change that cannot be read: ${problem}`);
+      return;
+    }
     if (isRepeat(state, e.deliveryId)) return;
     if (e.occurredAt < state.lastPageEventAt) {
       log(run, `ignored a Notion change of ${new Date(e.occurredAt).toISOString()}: a newer one was applied`);
@@ -68,6 +75,11 @@ function wireSignals(run: RenewalRun): void {
     wake.set();
   });
   setHandler(budgetPositionChanged, (e) => {
+    const problem = renewalMessageProblem('budgetPositionChanged', e, Date.now());
+    if (problem) {
+      log(run, `ignored a budget position that cannot be read: ${problem}`);
+      return;
+    }
     if (!state.cycle || e.renewalDate !== state.cycle.renewalDate) return;
     state.budgetCallout = e.callout;
     wake.set();
@@ -136,11 +148,7 @@ function wireSetSubscription(run: RenewalRun): void {
             `${state.subscriptionId} has ended (${state.lifecycle} on ${state.endedOn})`,
             RenewalRefusals.ended,
           );
-        requireCommand(command, 'fields, by and via');
-        if (typeof command.by !== 'string' || command.by.trim() === '' || command.by.length > 100)
-          throw refusal('by must name who sets the subscription (a person id)', RenewalRefusals.invalid);
-        if (!command.fields || typeof command.fields !== 'object' || Array.isArray(command.fields))
-          throw refusal("fields must be an object of the subscription's fields", RenewalRefusals.invalid);
+        refuseShape('setSubscription', command);
         const problems = shapeProblems(command.fields);
         if (problems.length > 0)
           throw refusal(`${state.subscriptionId}: ${describeProblems(problems)}`, RenewalRefusals.invalid, {
@@ -200,10 +208,10 @@ function refuseUnsigned(run: RenewalRun, what: string, by: string): never {
 const who = (by: string, via: string, operator: OperatorGrant | null): string =>
   `${by} (${via}${operator && operator.id !== by ? `, operator ${operator.id}` : ''})`;
 
-/** A command that is no object at all is refused before any field of it is read. */
-function requireCommand(command: unknown, fields: string): void {
-  if (!command || typeof command !== 'object' || Array.isArray(command))
-    throw refusal(`the command must be an object with ${fields}`, RenewalRefusals.invalid);
+/** A command that does not fit its shape is refused, naming the field, before anything reads it. */
+function refuseShape(kind: 'setSubscription' | 'decideRenewal' | 'snoozeReminder', command: unknown): void {
+  const problem = renewalMessageProblem(kind, command, Date.now());
+  if (problem) throw refusal(problem, RenewalRefusals.invalid);
 }
 
 /** The validator's refusal of a command's channel or signature, if any. */
@@ -247,9 +255,7 @@ function wireDecisions(run: RenewalRun): void {
     },
     {
       validator: (command: DecideCommand) => {
-        requireCommand(command, 'decision, by and via');
-        if (command.note !== undefined && (typeof command.note !== 'string' || command.note.length > 2_000))
-          throw refusal('note must be text of at most 2000 characters', RenewalRefusals.invalid);
+        refuseShape('decideRenewal', command);
         const problem = decisionProblem(state, command);
         if (problem)
           throw refusal(
@@ -287,16 +293,7 @@ function wireDecisions(run: RenewalRun): void {
     },
     {
       validator: (command: SnoozeCommand) => {
-        requireCommand(command, 'until, by and via');
-        if (typeof command.by !== 'string' || command.by.trim() === '' || command.by.length > 100)
-          throw refusal('by must name who snoozes (a person id)', RenewalRefusals.invalid);
-        if (command.note !== undefined && (typeof command.note !== 'string' || command.note.length > 2_000))
-          throw refusal('note must be text of at most 2000 characters', RenewalRefusals.invalid);
-        if (!isValidDate(command.until))
-          throw refusal(
-            `until "${String(command.until).slice(0, 40)}" is not a date written YYYY-MM-DD`,
-            RenewalRefusals.invalid,
-          );
+        refuseShape('snoozeReminder', command);
         const problem = snoozeProblem(state, command, todayOf(run));
         if (problem) throw refusal(problem, RenewalRefusals.notAllowed);
         refuseIdentity(identityProblem(state, workflowId, snoozeReminder.name, command, Date.now()));

@@ -4,6 +4,9 @@
  * collection, publication, and the hand-over to next week. No I/O here: reconcile.ts does that.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
+import * as z from 'zod';
+import { DeliveryId, LineText, occurredAtSchema, parseCommand, PersonId } from '../../domain/commands';
+import { OperatorAuthSchema } from '../../domain/operators';
 import type { Journal } from '../entity-loop';
 import type { IdentityState } from '../operator-identity';
 import type { IsoWeek } from '../../domain/rituals';
@@ -21,6 +24,45 @@ import {
   type WeeklyUpdatePhase,
   type WeeklyUpdateStatus,
 } from './messages';
+
+const IsoWeekText = z
+  .string({ error: 'must be an ISO week (YYYY-Www)' })
+  .regex(/^\d{4}-W\d{2}$/, 'must be an ISO week (YYYY-Www)');
+
+/**
+ * The shape of each message, checked before anything reads it: a command that does not fit is
+ * refused naming the field, a signal that does not fit is noted and ignored (never a task
+ * failure), and a tick dated in the future is not taken.
+ */
+export const WeeklyUpdateShapes = {
+  publishNow: () => z.strictObject({ by: PersonId, auth: OperatorAuthSchema.optional() }),
+  handOver: () =>
+    z.strictObject({
+      toWeek: IsoWeekText,
+      caller: LineText(200).optional(),
+      auth: OperatorAuthSchema.optional(),
+    }),
+  contributionReady: (now: number) =>
+    z.strictObject({
+      week: IsoWeekText,
+      // As the page names them: someone who is not a contributor is refused on the record.
+      personId: LineText(100),
+      by: LineText(100).nullable(),
+      pageId: LineText(100).nullable().optional(),
+      occurredAt: occurredAtSchema(now),
+      deliveryId: DeliveryId.optional(),
+    }),
+};
+
+/** The problem of a message that does not fit its shape, naming the field; null when it fits. */
+export function weeklyMessageProblem(
+  kind: keyof typeof WeeklyUpdateShapes,
+  value: unknown,
+  now: number,
+): string | null {
+  const read = parseCommand(WeeklyUpdateShapes[kind](now) as z.ZodType, value, kind);
+  return read.ok ? null : read.problem;
+}
 
 /** A published update counts as on time within the hour after the publication time. */
 export const ON_TIME_GRACE_MS = 60 * 60_000;
@@ -134,8 +176,8 @@ export function closeCollection(state: WeeklyUpdateState): string[] {
 }
 
 export function validatePublish(state: WeeklyUpdateState, command: PublishCommand): void {
-  if (typeof command?.by !== 'string' || command.by === '')
-    throw ApplicationFailure.nonRetryable('by must name a person', WeeklyUpdateRefusals.invalid);
+  const problem = weeklyMessageProblem('publishNow', command, 0);
+  if (problem) throw ApplicationFailure.nonRetryable(problem, WeeklyUpdateRefusals.invalid);
   if (!state.context)
     throw ApplicationFailure.nonRetryable(
       `the ${state.week} update is still opening: try again in a moment`,

@@ -63,6 +63,7 @@ import {
   status,
   takeRollovers,
   validatePublish,
+  weeklyMessageProblem,
   type WeeklyUpdateState,
 } from './state';
 import { includedInWeeklyUpdate, releaseWorkflowId } from '../release/messages';
@@ -101,6 +102,12 @@ export async function weeklyUpdateWorkflow(
 
   setHandler(weeklyUpdateStatus, () => status(state));
   setHandler(contributionReady, (event) => {
+    // Read before anything else: a malformed or future-dated tick is noted and ignored.
+    const problem = weeklyMessageProblem('contributionReady', event, Date.now());
+    if (problem) {
+      note(state, `ignored a Ready tick that cannot be read: ${problem}`, fields);
+      return;
+    }
     if (isRepeat(state, event.deliveryId)) return;
     note(state, applyReady(state, event, Date.now()), fields);
     wake.set();
@@ -149,8 +156,10 @@ export async function weeklyUpdateWorkflow(
     {
       // Only a later week takes this week's late contributions: anything else would lose them.
       validator: (command: HandOverCommand) => {
-        const toWeek: unknown = command?.toWeek;
-        if (typeof toWeek !== 'string' || !/^\d{4}-W\d{2}$/.test(toWeek) || toWeek <= state.week)
+        const problem = weeklyMessageProblem('handOver', command, 0);
+        if (problem) throw ApplicationFailure.nonRetryable(problem, WeeklyUpdateRefusals.invalid);
+        const toWeek = command.toWeek;
+        if (toWeek <= state.week)
           throw ApplicationFailure.nonRetryable(
             `toWeek must be an ISO week after ${state.week} (YYYY-Www), got ${JSON.stringify(toWeek ?? null)?.slice(0, 40)}`,
             WeeklyUpdateRefusals.invalid,

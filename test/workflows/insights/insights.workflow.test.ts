@@ -29,6 +29,7 @@ import {
   insightsDigestId,
   insightsThemeId,
   insightsTriageId,
+  tagInsight,
   themeDecidedInNotion,
   themeStatus,
   unmergeInsight,
@@ -794,6 +795,79 @@ describe('insights workflows', () => {
         outcome: 'ignored',
         detail: 'changed by an integration (prodops writes its own columns)',
       });
+    });
+  });
+
+  it('refuses a malformed arrival, addition or tag naming the field, and never fails the backlog task', async () => {
+    await withInsights(async ({ send }) => {
+      const now = await env.currentTimeMs();
+      const valid = {
+        source: 'intercom',
+        externalId: 'fine',
+        account: 'Wonka Sweets',
+        text: 'Exports time out on large boards',
+        segment: 'smb',
+        evidenceType: 'quote',
+        theme: 'performance',
+        area: 'dashboards',
+        severity: 'high',
+        occurredAt: now - DAY,
+        link: null,
+      };
+      // An unsigned webhook arrival whose area is a number: ignored on the record, not a crash.
+      await send({ ...valid, externalId: 'bad-area', area: 5 as unknown as string });
+      await send(valid);
+      await settled(1);
+      const backlog = env.client.workflow.getHandle(
+        insightsBacklogId(insightShardOf('Wonka Sweets', SHARDS)),
+      );
+      const log = (await backlog.query(backlogStatus)).log.map((l) => l.message);
+      expect(log.join('\n')).toContain(
+        'ignored an insight that cannot be read (intercom:bad-area): area: must be text',
+      );
+      const refusedWith = (pattern: RegExp) => (e: unknown) =>
+        e instanceof WorkflowUpdateFailedError && pattern.test(e.cause?.message ?? '');
+      const at = await env.currentTimeMs();
+      // A signed addition whose entry's link is a number.
+      const addition = {
+        entries: [{ ...valid, externalId: 'bad-link', link: 5 as unknown as string, via: 'cli' as const }],
+        by: 'tom',
+      };
+      await expect(
+        backlog.executeUpdate(addInsights, {
+          args: [signAs(keys, 'tom', backlog.workflowId, addInsights, addition, at)],
+        }),
+      ).rejects.toSatisfy(refusedWith(/^entries\[0\]\.link: must be text$/));
+      // Signed tags whose changes are no object, or hold a number.
+      const item = `ins-${insightShardOf('Wonka Sweets', SHARDS)}-1`;
+      for (const [changes, pattern] of [
+        ['severity high', /^changes: must be an object of taxonomy fields/],
+        [{ theme: 5 }, /^changes\.theme: must be text$/],
+        [{ urgency: 'high' }, /^changes\.urgency: is not a known field$/],
+      ] as const) {
+        const tag = { id: item, changes: changes as unknown as Record<string, string>, by: 'tom' };
+        await expect(
+          backlog.executeUpdate(tagInsight, {
+            args: [signAs(keys, 'tom', backlog.workflowId, tagInsight, tag, await env.currentTimeMs())],
+          }),
+        ).rejects.toSatisfy(refusedWith(pattern));
+      }
+      // The backlog still takes a valid tag, and no workflow task ever failed.
+      const tagged = await backlog.executeUpdate(tagInsight, {
+        args: [
+          signAs(
+            keys,
+            'tom',
+            backlog.workflowId,
+            tagInsight,
+            { id: item, changes: { severity: 'medium' }, by: 'tom' },
+            await env.currentTimeMs(),
+          ),
+        ],
+      });
+      expect(tagged.severity).toBe('medium');
+      const history = await backlog.fetchHistory();
+      expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
     });
   });
 });

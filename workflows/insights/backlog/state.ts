@@ -16,14 +16,13 @@ import type { InsightsContext } from '../../../domain/insights/settings';
 import type { Journal } from '../../entity-loop';
 import {
   InsightRefusals,
-  MAX_ENTRIES_PER_UPDATE,
   type AddInsightsCommand,
   type BacklogSnapshot,
   type BacklogStatusView,
-  type InsightReceived,
   type TagInsightCommand,
   type UnmergeInsightCommand,
 } from '../messages';
+import { readInsightMessage } from '../shapes';
 
 export const LOG_LIMIT = 100;
 
@@ -43,6 +42,11 @@ export interface Refusal {
   message: string;
 }
 
+/**
+ * The refusal a domain error stands for. Anything else (a bug, an input no check foresaw) is
+ * refused as invalid too, never rethrown: a throw here would fail the workflow task, and the
+ * task would retry forever.
+ */
 export function refusalOf(error: unknown): Refusal {
   if (error instanceof BacklogError)
     return {
@@ -54,70 +58,36 @@ export function refusalOf(error: unknown): Refusal {
             : InsightRefusals.invalid,
       message: error.message,
     };
-  throw error;
+  return {
+    type: InsightRefusals.invalid,
+    message: `the command could not be applied: ${error instanceof Error ? error.message : String(error)}`,
+  };
 }
 
-const isText = (v: unknown, max: number): v is string =>
-  typeof v === 'string' && v.trim() !== '' && v.length <= max;
+const invalid = (message: string): Refusal => ({ type: InsightRefusals.invalid, message });
 
-/** Why an arrival cannot be taken, or null. The trigger and the commands check the same first. */
-export function arrivalProblem(a: Partial<InsightReceived> | undefined): string | null {
-  if (!a || typeof a !== 'object') return 'an insight must be an object';
-  if (!isText(a.source, 40)) return 'source must be 1 to 40 characters';
-  if (!isText(a.externalId, 200)) return 'externalId must be 1 to 200 characters';
-  if (typeof a.account !== 'string' || a.account.length > 200)
-    return 'account must be text of at most 200 characters';
-  if (!isText(a.text, 4_000)) return 'text must be 1 to 4000 characters';
-  if (a.occurredAt !== undefined && a.occurredAt !== null && !Number.isFinite(a.occurredAt))
-    return 'occurredAt must be milliseconds since the epoch';
-  return null;
+/**
+ * Why an arrival cannot be taken, or null: its shape (shapes.ts), bounded and typed field by
+ * field, with a time that is not from the future.
+ */
+export function arrivalProblem(arrival: unknown, now: number): string | null {
+  const read = readInsightMessage('insightReceived', arrival, now);
+  return read.ok ? null : read.problem;
 }
 
-export function validateAdd(command: AddInsightsCommand): Refusal | null {
-  if (!command || !Array.isArray(command.entries) || command.entries.length === 0)
-    return { type: InsightRefusals.invalid, message: 'entries must list at least one insight' };
-  if (command.entries.length > MAX_ENTRIES_PER_UPDATE)
-    return {
-      type: InsightRefusals.invalid,
-      message: `entries lists ${command.entries.length} insights: at most ${MAX_ENTRIES_PER_UPDATE} at a time`,
-    };
-  // A signed addition names whom it vouches for; the signature covers that name.
-  if (
-    (command.auth !== undefined || (command.by !== undefined && command.by !== null)) &&
-    !isText(command.by, 100)
-  )
-    return { type: InsightRefusals.invalid, message: 'by must name a person (their id)' };
-  for (const [i, entry] of command.entries.entries()) {
-    const problem = arrivalProblem(entry);
-    if (problem) return { type: InsightRefusals.invalid, message: `entries[${i}]: ${problem}` };
-  }
-  return null;
+export function validateAdd(command: AddInsightsCommand, now: number): Refusal | null {
+  const read = readInsightMessage('addInsights', command, now);
+  return read.ok ? null : invalid(read.problem);
 }
 
 export function validateTag(command: TagInsightCommand): Refusal | null {
-  if (!command || !isText(command.id, 40))
-    return { type: InsightRefusals.invalid, message: 'id must name an insight' };
-  if (!isText(command.by, 100))
-    return { type: InsightRefusals.invalid, message: 'by must name a person (their id)' };
-  const fields = ['theme', 'segment', 'severity', 'area', 'evidenceType'];
-  const given = Object.keys(command.changes ?? {});
-  const unknown = given.filter((k) => !fields.includes(k));
-  if (unknown.length > 0)
-    return {
-      type: InsightRefusals.invalid,
-      message: `${unknown.join(', ')}: not a taxonomy field (${fields.join(', ')})`,
-    };
-  if (given.length === 0)
-    return { type: InsightRefusals.invalid, message: 'changes must set at least one field' };
-  return null;
+  const read = readInsightMessage('tagInsight', command, 0);
+  return read.ok ? null : invalid(read.problem);
 }
 
 export function validateUnmerge(command: UnmergeInsightCommand): Refusal | null {
-  if (!command || !isText(command.id, 40))
-    return { type: InsightRefusals.invalid, message: 'id must name an insight' };
-  if (!isText(command.by, 100))
-    return { type: InsightRefusals.invalid, message: 'by must name a person (their id)' };
-  return null;
+  const read = readInsightMessage('unmergeInsight', command, 0);
+  return read.ok ? null : invalid(read.problem);
 }
 
 /** One line for the log about what an arrival became. */

@@ -22,6 +22,7 @@ import {
 } from '@temporalio/workflow';
 import type { createCoreActivities } from '../../../activities/core';
 import type { createInsightsActivities } from '../../../activities/insights';
+import { printable } from '../../../domain/commands';
 import { Backlog, emptyBacklog } from '../../../domain/insights/backlog';
 import { describeActor, mayActFor, type OperatorGrant } from '../../../domain/operators';
 import { activitiesFor } from '../../activity-options';
@@ -51,6 +52,7 @@ import {
   type TagInsightCommand,
   type UnmergeInsightCommand,
 } from '../messages';
+import { readInsightMessage } from '../shapes';
 import { publishRows, unpublished, type BacklogEffects } from './publish';
 import {
   arrivalProblem,
@@ -79,6 +81,13 @@ const DAY_MS = 86_400_000;
 
 type InsightsCore = ReturnType<typeof createInsightsActivities>;
 type Core = ReturnType<typeof createCoreActivities>;
+
+/** `source:externalId` of an arrival that may be anything, for the log. */
+function nameOf(arrival: unknown): string {
+  const { source, externalId } = (arrival ?? {}) as { source?: unknown; externalId?: unknown };
+  const part = (v: unknown) => (typeof v === 'string' ? printable(v, 60) : '?');
+  return `${part(source)}:${part(externalId)}`;
+}
 
 function refuse(refusal: Refusal | null): void {
   if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
@@ -144,14 +153,13 @@ export async function insightsBacklogWorkflow(input: BacklogInput, carried?: Bac
 
   setHandler(insightReceived, async (arrival) => {
     await inOrder(() => {
-      if (isRepeat(state, arrival.deliveryId)) return;
-      const problem = arrivalProblem(arrival);
+      // Read before anything else: a malformed arrival is noted and ignored, never a task failure.
+      const problem = arrivalProblem(arrival, Date.now());
       if (problem) {
-        effects.note(
-          `ignored an insight that cannot be read (${arrival?.source ?? '?'}:${arrival?.externalId ?? '?'}): ${problem}`,
-        );
+        effects.note(`ignored an insight that cannot be read (${nameOf(arrival)}): ${problem}`);
         return;
       }
+      if (isRepeat(state, arrival.deliveryId)) return;
       const outcome = backlog.receive(arrival, state.context!.taxonomy, Date.now());
       effects.note(describeOutcome(outcome, arrival.via));
     });
@@ -191,7 +199,7 @@ export async function insightsBacklogWorkflow(input: BacklogInput, carried?: Bac
     },
     {
       validator: (command: AddInsightsCommand) => {
-        refuse(validateAdd(command));
+        refuse(validateAdd(command, Date.now()));
         checkCommandIdentity(state, workflowId, addInsights.name, command, Date.now());
       },
     },
@@ -232,6 +240,11 @@ export async function insightsBacklogWorkflow(input: BacklogInput, carried?: Bac
 
   setHandler(insightEditedInNotion, async (edit) => {
     await inOrder(() => {
+      const read = readInsightMessage('insightEditedInNotion', edit, Date.now());
+      if (!read.ok) {
+        effects.note(`ignored a Notion edit that cannot be read: ${read.problem}`);
+        return;
+      }
       if (isRepeat(state, edit.deliveryId)) return;
       try {
         const { item, changed } = backlog.editRow(
@@ -277,6 +290,11 @@ export async function insightsBacklogWorkflow(input: BacklogInput, carried?: Bac
 
   setHandler(roundChanged, async (change) => {
     await inOrder(() => {
+      const read = readInsightMessage('roundChanged', change, Date.now());
+      if (!read.ok) {
+        effects.note(`ignored a round change that cannot be read: ${read.problem}`);
+        return;
+      }
       if (isRepeat(state, change.deliveryId)) return;
       const done = change.decided
         ? backlog.markDecided(change.round, change.decided, change.ids, Date.now())

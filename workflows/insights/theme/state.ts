@@ -15,6 +15,7 @@ import type { InsightPerson, InsightsContext } from '../../../domain/insights/se
 import { DISPOSITIONS, labelOf, matchValue, type Disposition } from '../../../domain/insights/taxonomy';
 import { describeActor, mayActFor, type OperatorGrant } from '../../../domain/operators';
 import type { Journal } from '../../entity-loop';
+import { readInsightMessage } from '../shapes';
 import type { IdentityState } from '../../operator-identity';
 import {
   insightRoundId,
@@ -166,17 +167,10 @@ export function validateDecide(
   workflowId: string,
   command: DecideThemeCommand,
 ): Refusal | null {
-  if (typeof command?.by !== 'string' || command.by.trim() === '')
-    return { type: InsightRefusals.invalid, message: 'by must name a person (their id)' };
-  if (!DISPOSITIONS.includes(command.disposition))
-    return {
-      type: InsightRefusals.invalid,
-      message: `disposition must be ${DISPOSITIONS.join(', ')}, got ${JSON.stringify(command.disposition)}`,
-    };
+  const read = readInsightMessage('decideTheme', command, 0);
+  if (!read.ok) return { type: InsightRefusals.invalid, message: read.problem };
   if (command.disposition === 'wont-do' && !(command.rationale ?? '').trim())
     return { type: InsightRefusals.invalid, message: "won't do needs a rationale: say why" };
-  if (command.rationale !== undefined && command.rationale.length > 2_000)
-    return { type: InsightRefusals.invalid, message: 'rationale must be at most 2000 characters' };
   if (!state.open) {
     const last = state.rounds.at(-1);
     return {

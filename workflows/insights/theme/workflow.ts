@@ -33,6 +33,7 @@ import {
   type ThemeInput,
   type ThemeStatusView,
 } from '../messages';
+import { readInsightMessage } from '../shapes';
 import { notify, reconcile, type ThemeEffects, type ThemeRun } from './reconcile';
 import {
   applyDecide,
@@ -116,13 +117,21 @@ export async function insightsThemeWorkflow(input: ThemeInput, carried?: ThemeSt
   const view = (): ThemeStatusView => themeStatusOf(state, workflowId, input);
 
   setHandler(themeStatus, view);
+  // A signal that cannot be read is noted and ignored: it never fails the workflow's task.
+  const readable = (kind: 'themeRouted' | 'themeDecidedInNotion', value: unknown): boolean => {
+    const read = readInsightMessage(kind, value, Date.now());
+    if (!read.ok) effects.note(`ignored ${kind} that cannot be read: ${read.problem}`);
+    return read.ok;
+  };
   setHandler(themeRouted, async (routed) => {
     await loaded();
+    if (!readable('themeRouted', routed)) return;
     if (isRepeat(state, routed.deliveryId)) return;
     if (applyRouted(state, input, routed, moment())) wake.set();
   });
   setHandler(themeDecidedInNotion, async (change) => {
     await loaded();
+    if (!readable('themeDecidedInNotion', change)) return;
     if (isRepeat(state, change.deliveryId)) return;
     if (applyNotionDecision(state, input, change, moment())) wake.set();
   });
