@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { main, type CliIO } from '../../cli/main';
 import { readSubscriptionMemos } from '../../activities/renewals';
 import { dashboardPages } from '../../dashboard/pages';
 import type { DashboardModel } from '../../dashboard/model';
@@ -40,6 +39,7 @@ import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 import { childProcesses, cpuSecondsOf } from '../helpers/processes';
 import { NO_RATE_LIMITS, startStack, type Stack } from '../helpers/stack';
 import { uniqueId } from '../helpers/temporal';
+import { runCli } from '../helpers/cli';
 
 const chromiumLookup = findChromium();
 if (!chromiumLookup.found) console.warn(describeChromium(chromiumLookup));
@@ -83,13 +83,7 @@ const calendars = resolveAllCalendars(config, { from: YEAR - 1, to: YEAR + 2 });
 const london = calendars.london!;
 const today = localDateOf(Date.now(), london.timezone);
 
-async function prodops(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (line) => out.push(line), err: (line) => err.push(line) };
-  const code = await main(args, io);
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+const prodops = runCli;
 
 /** The seed, as the workflows planned it. */
 interface Seed {

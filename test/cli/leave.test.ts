@@ -4,10 +4,6 @@
  * dev server, with a worker running the leave workflows over in-memory integrations.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { main, type CliIO } from '../../cli/main';
 import {
   addCalendarDays,
   isWorkingDay,
@@ -24,27 +20,11 @@ import { NO_RATE_LIMITS, startStack, type Stack } from '../helpers/stack';
 import { uniqueId } from '../helpers/temporal';
 import { LeaveWorld } from '../workflows/leave/leave-world';
 import { asOperator, operatorsYaml, withOperators, type TestOperators } from '../helpers/operators';
+import { runCli, type CliRun, writeTempConfig } from '../helpers/cli';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const prodops = runCli;
 
-async function prodops(args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (line) => out.push(line), err: (line) => err.push(line) };
-  const code = await main(args, io);
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-function writeConfig(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'prodops-leave-'));
-  const path = join(dir, 'prodops.config.yaml');
-  writeFileSync(path, text);
-  return path;
-}
+const writeConfig = (text: string): string => writeTempConfig(text, 'leave');
 
 /** The example organisation pointed at a server, optionally without its fixed blackouts. */
 function configText(address: string, taskQueue = 'prodops', blackouts = true): string {
@@ -55,7 +35,7 @@ function configText(address: string, taskQueue = 'prodops', blackouts = true): s
   return text;
 }
 
-function expectUsageError(run: Run, mentions: RegExp): void {
+function expectUsageError(run: CliRun, mentions: RegExp): void {
   expect(run.code).toBe(2);
   expect(run.stdout).toBe('');
   expect(run.stderr.split('\n')).toHaveLength(1);

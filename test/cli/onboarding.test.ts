@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIO } from '../../cli/main';
 import { blockersReport } from '../../cli/onboarding-view';
 import { addWorkingDays, localDateOf, type CalendarDate } from '../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../domain/holidays';
@@ -18,20 +17,9 @@ import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 import { NO_RATE_LIMITS, startStack, type Stack } from '../helpers/stack';
 import { uniqueId } from '../helpers/temporal';
 import { OnboardingWorld } from '../workflows/onboarding/onboarding-world';
+import { runCli } from '../helpers/cli';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function prodops(args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (line) => out.push(line), err: (line) => err.push(line) };
-  const code = await main(args, io);
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+const prodops = runCli;
 
 const plan = (...args: string[]) => prodops(['plan', 'onboarding', ...args, '--config', EXAMPLE_CONFIG_PATH]);
 

@@ -5,13 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { main, type CliIO } from '../../cli/main';
 import { registerReleaseCommands } from '../../cli/release';
 import { addWorkingDays, localDateOf, type CalendarDate } from '../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../domain/holidays';
@@ -22,30 +19,14 @@ import { NO_RATE_LIMITS, startStack, type Stack } from '../helpers/stack';
 import { uniqueId } from '../helpers/temporal';
 import { FakeWorld } from '../workflows/release/fake-world';
 import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
+import { runCli, type CliRun, writeTempConfig } from '../helpers/cli';
 
 const bin = fileURLToPath(new URL('../../bin/prodops.js', import.meta.url));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the command in-process, as `npx prodops …` would, capturing what it prints. */
-async function prodops(args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (line) => out.push(line), err: (line) => err.push(line) };
-  const code = await main(args, io);
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+const prodops = runCli;
 
-function writeConfig(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'prodops-release-'));
-  const path = join(dir, 'prodops.config.yaml');
-  writeFileSync(path, text);
-  return path;
-}
+const writeConfig = (text: string): string => writeTempConfig(text, 'release');
 
 /** Every person an operator; Priya (Product Ops) may act for anyone in any part. */
 const operators = withOperators(loadExampleConfig(), {
@@ -69,7 +50,7 @@ const plan = async (...args: string[]) => {
 };
 
 /** A usage error: exit 2, nothing on stdout, one line naming the option, no stack trace. */
-function expectUsageError(run: Run, mentions: RegExp): void {
+function expectUsageError(run: CliRun, mentions: RegExp): void {
   expect(run.code).toBe(2);
   expect(run.stdout).toBe('');
   expect(run.stderr.split('\n')).toHaveLength(1);

@@ -5,12 +5,8 @@
  * with a worker over in-memory integrations.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { main, type CliIO } from '../../cli/main';
 import { addCalendarDays, localDateOf } from '../../domain/business-calendar';
 import { parseOrgConfig } from '../../domain/config';
 import { readSubscriptionMemos } from '../../activities/renewals';
@@ -20,27 +16,11 @@ import { exampleConfigText } from '../helpers/config';
 import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
 import { RenewalWorld } from '../workflows/renewal/renewal-world';
+import { runCli, writeTempConfig } from '../helpers/cli';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const prodops = runCli;
 
-async function prodops(args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (line) => out.push(line), err: (line) => err.push(line) };
-  const code = await main(args, io);
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-function writeConfig(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'prodops-renewal-'));
-  const path = join(dir, 'prodops.config.yaml');
-  writeFileSync(path, text);
-  return path;
-}
+const writeConfig = (text: string): string => writeTempConfig(text, 'renewal');
 
 const YEAR = new Date().getUTCFullYear();
 

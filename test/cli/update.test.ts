@@ -7,13 +7,9 @@
  * measurement report's text and its default range.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import { main, type CliIO } from '../../cli/main';
 import { DEFAULT_REPORT_DAYS } from '../../cli/report';
 import { COORDINATION_OVERHEAD_HOW } from '../../domain/measurement';
 import { addCalendarDays, localDateOf } from '../../domain/business-calendar';
@@ -34,27 +30,11 @@ import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 import { updateTodayConfig } from '../helpers/rituals';
 import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
 import { WeeklyWorld } from '../workflows/weekly-update/weekly-world';
+import { runCli, writeTempConfig } from '../helpers/cli';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const prodops = runCli;
 
-async function prodops(args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (line) => out.push(line), err: (line) => err.push(line) };
-  const code = await main(args, io);
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-function writeConfig(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'prodops-update-'));
-  const path = join(dir, 'prodops.config.yaml');
-  writeFileSync(path, text);
-  return path;
-}
+const writeConfig = (text: string): string => writeTempConfig(text, 'update');
 
 /**
  * The example organisation pointed at a server, its Weekly Product Update today: the same
