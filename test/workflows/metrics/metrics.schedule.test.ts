@@ -110,11 +110,21 @@ describe('the metrics schedule', () => {
     // The run lost (terminated by hand, a namespace restored without it): the next firing starts
     // another, which refreshes the same pages.
     await stack.client.workflow.getHandle(first!).terminate('lost');
+    // The schedule learns of the run's end on its own time; a firing before that is skipped.
+    await until(
+      'the schedule to see the run gone',
+      async () => ((await runningRuns(handle)).length === 0 ? true : undefined),
+      { attempts: 300 },
+    );
     await handle.trigger(ScheduleOverlapPolicy.SKIP);
-    const [second] = await until('a new run', async () => {
-      const running = await runningRuns(handle);
-      return running.length === 1 && running[0] !== first ? running : undefined;
-    });
+    const [second] = await until(
+      'a new run',
+      async () => {
+        const running = await runningRuns(handle);
+        return running.length === 1 && running[0] !== first ? running : undefined;
+      },
+      { attempts: 300 },
+    );
     expect(second).toMatch(/^product-ops-metrics-/);
     await until('the page refreshed', async () => (upserts(month) === 2 ? true : undefined));
     expect(pages()).toEqual([`metrics:${previousMonth(month)}`, `metrics:${month}`].sort());
