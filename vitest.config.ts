@@ -1,10 +1,12 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * The fault-injection run starts a whole stack of its own (dev server, workers, gateway,
- * sandbox) and keeps both cores busy for minutes: it runs alone, after every other suite, so
- * that neither slows the other past its timeouts.
+ * Two suites keep both cores busy for minutes and run alone, after every other suite, each in
+ * its own turn, so that none slows another past its timeouts: a release re-planned 100 times
+ * (its worker replays long histories), then the fault-injection run, which starts a whole stack
+ * of its own (dev server, workers, gateway, sandbox).
  */
+const LONG_HISTORY_SUITES = ['test/workflows/release/long-history.workflow.test.ts'];
 const WHOLE_STACK_SUITES = ['test/bench/chaos.test.ts'];
 
 export default defineConfig({
@@ -22,12 +24,16 @@ export default defineConfig({
         test: {
           name: 'suites',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...WHOLE_STACK_SUITES],
+          exclude: [...configDefaults.exclude, ...LONG_HISTORY_SUITES, ...WHOLE_STACK_SUITES],
         },
       },
       {
         extends: true,
-        test: { name: 'whole-stack', include: WHOLE_STACK_SUITES, sequence: { groupOrder: 1 } },
+        test: { name: 'long-history', include: LONG_HISTORY_SUITES, sequence: { groupOrder: 1 } },
+      },
+      {
+        extends: true,
+        test: { name: 'whole-stack', include: WHOLE_STACK_SUITES, sequence: { groupOrder: 2 } },
       },
     ],
   },
