@@ -658,7 +658,7 @@ describe('changes to a subscription', () => {
         'a budget page refreshed after changes, positions pushed, ended when idle',
       );
     });
-  });
+  }, 180_000); // A year of the server's time: seconds alone, more than a minute on a loaded machine
 });
 
 describe('one annual cycle', () => {
@@ -722,5 +722,5 @@ describe('one annual cycle', () => {
         'one annual cycle: five reminders, a decision in Notion, the renewal',
       );
     });
-  });
+  }, 180_000); // A year of the server's time: seconds alone, more than a minute on a loaded machine
 });
