@@ -1,12 +1,16 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Two suites keep both cores busy for minutes and run alone, after every other suite, each in
- * its own turn, so that none slows another past its timeouts: a release re-planned 100 times
- * (its worker replays long histories), then the fault-injection run, which starts a whole stack
- * of its own (dev server, workers, gateway, sandbox).
+ * Suites that run long on the server's clock or on a schedule's, and stalled past their timeouts
+ * beside the others on 2 cores, run after every other suite: a release re-planned 100 times, a
+ * year of renewals, and the metrics schedule. The fault-injection run comes last, alone: it
+ * starts a whole stack of its own (dev server, workers, gateway, sandbox).
  */
-const LONG_HISTORY_SUITES = ['test/workflows/release/long-history.workflow.test.ts'];
+const LONG_HISTORY_SUITES = [
+  'test/workflows/release/long-history.workflow.test.ts',
+  'test/workflows/renewal/renewal-changes.workflow.test.ts',
+  'test/workflows/metrics/metrics.schedule.test.ts',
+];
 const WHOLE_STACK_SUITES = ['test/bench/chaos.test.ts'];
 
 export default defineConfig({

@@ -129,5 +129,5 @@ describe('the metrics schedule', () => {
     await until('the page refreshed', async () => (upserts(month) === 2 ? true : undefined));
     expect(pages()).toEqual([`metrics:${previousMonth(month)}`, `metrics:${month}`].sort());
     expect((await handle.describe()).info.numActionsTaken).toBe(2);
-  });
+  }, 180_000); // two waits on the schedule's own time, a minute each at the most
 });
