@@ -7,13 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadExampleConfig } from '../../helpers/config';
-import { queryUntil } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
-import { signAs, withOperators } from '../../helpers/operators';
+import { withOperators } from '../../helpers/operators';
 import { startStack, type Stack } from '../../helpers/stack';
 import { FakeWorld } from './fake-world';
 import { createTombstoneActivities } from '../../../activities/tombstones';
@@ -24,7 +22,6 @@ import {
   cancelRelease,
   confirmReadiness,
   readinessConfirmed,
-  releaseStatus,
   releaseTombstone,
   releaseTombstoneId,
   releaseWorkflowId,
@@ -32,6 +29,7 @@ import {
 } from '../../../workflows/release/messages';
 import { addWorkingDays, localDateOf } from '../../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../../domain/holidays';
+import { releaseHarness } from './release-harness';
 
 /** Everyone an operator; Priya may also act for support leads, Tom only as Product Ops. */
 const operators = withOperators(loadExampleConfig(), { priya: ['product-ops', 'support'] });
@@ -47,17 +45,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-async function signed<T extends object>(
-  handle: { workflowId: string },
-  update: UpdateDefinition<ReleaseStatus, [T]>,
-  command: T,
-  operator: string,
-): Promise<T> {
-  return signAs(operators.keys, operator, handle.workflowId, update, command, await env.currentTimeMs());
-}
-
-const waitFor = (handle: WorkflowHandle, predicate: (s: ReleaseStatus) => boolean, what: string) =>
-  queryUntil(handle, releaseStatus, predicate, what);
+const { signed, waitFor } = releaseHarness(operators, () => stack);
 
 const logged = (s: ReleaseStatus, text: string) => s.log.some((l) => l.message.includes(text));
 

@@ -6,30 +6,18 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { UpdateDefinition } from '@temporalio/common';
-import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import {
-  addWorkingDays,
-  localDateOf,
-  type BusinessCalendar,
-  type CalendarDate,
-} from '../../../domain/business-calendar';
-import { resolveBusinessCalendar } from '../../../domain/holidays';
-import type { Tier } from '../../../domain/release-plan';
+import { addWorkingDays } from '../../../domain/business-calendar';
 import {
   cancelRelease,
   launchMoved,
   moveLaunch,
-  releaseStatus,
   releaseWorkflowId,
-  type ReleaseStatus,
 } from '../../../workflows/release/messages';
-import { HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW, releaseWorkflow } from '../../../workflows/release/workflow';
+import { HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW } from '../../../workflows/release/workflow';
 import { loadExampleConfig } from '../../helpers/config';
-import { queryUntil } from '../../helpers/eventually';
-import { signAs, withOperators } from '../../helpers/operators';
+import { withOperators } from '../../helpers/operators';
 import { startStack, type Stack } from '../../helpers/stack';
-import { FakeWorld } from './fake-world';
+import { releaseHarness } from './release-harness';
 
 /** Priya (Product Ops) signs the re-plans and the cancellation. */
 const operators = withOperators(loadExampleConfig());
@@ -43,59 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-async function signed<T extends object>(
-  handle: { workflowId: string },
-  update: UpdateDefinition<ReleaseStatus, [T]>,
-  command: T,
-): Promise<T> {
-  return signAs(operators.keys, 'priya', handle.workflowId, update, command, await env.currentTimeMs());
-}
-
-const waitFor = (
-  handle: WorkflowHandleWithFirstExecutionRunId<typeof releaseWorkflow>,
-  predicate: (s: ReleaseStatus) => boolean,
-  what: string,
-): Promise<ReleaseStatus> => queryUntil(handle, releaseStatus, predicate, what);
-
-interface Run {
-  world: FakeWorld;
-  cal: BusinessCalendar;
-  today: CalendarDate;
-  issueKey: string;
-  start: (
-    tier: Tier,
-    launchDate: CalendarDate,
-  ) => Promise<WorkflowHandleWithFirstExecutionRunId<typeof releaseWorkflow>>;
-}
-
-/** A release of ana's on the london calendar, with a worker over the fakes while `body` runs. */
-async function withRelease(body: (run: Run) => Promise<void>): Promise<void> {
-  const world = new FakeWorld(config);
-  const year = new Date().getUTCFullYear();
-  const cal = resolveBusinessCalendar(config, 'london', { from: year - 1, to: year + 3 });
-  const today = localDateOf(await env.currentTimeMs(), cal.timezone);
-  const issueKey = 'REL-77100';
-  world.releaseIssue(issueKey);
-  await stack.withWorkers({ activities: world.activities() }, ({ taskQueue, track }) =>
-    body({
-      world,
-      cal,
-      today,
-      issueKey,
-      start: async (tier, launchDate) => {
-        const handle = await env.client.workflow.start(releaseWorkflow, {
-          taskQueue,
-          workflowId: releaseWorkflowId(issueKey),
-          args: [
-            { issueKey, tier, launchDate, pmId: 'ana', title: 'Usage-based billing', productArea: 'billing' },
-          ],
-        });
-        track(handle);
-        return handle;
-      },
-    }),
-  );
-}
+const { signed, waitFor, withRelease } = releaseHarness(operators, () => stack);
 
 it('stays far from the history limits when re-planned 100 times', async () => {
   await withRelease(async ({ world, cal, today, start, issueKey }) => {

@@ -4,19 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  WorkflowUpdateFailedError,
-  type WorkflowHandle,
-  type WorkflowHandleWithFirstExecutionRunId,
-} from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { loadExampleConfig } from '../../helpers/config';
-import { signAs, withOperators } from '../../helpers/operators';
-import type { UpdateDefinition } from '@temporalio/common';
-import { queryUntil } from '../../helpers/eventually';
+import { withOperators } from '../../helpers/operators';
 import { recordHistory } from '../../helpers/histories';
 import { startStack, type Stack } from '../../helpers/stack';
-import { FakeWorld } from './fake-world';
-import { releaseWorkflow } from '../../../workflows/release/workflow';
+import { releaseHarness, RELEASE_PM } from './release-harness';
 import {
   answerAwareness,
   cancelRelease,
@@ -29,7 +22,6 @@ import {
   moveLaunch,
   publishBundle,
   releaseStatus,
-  releaseWorkflowId,
   type ReleaseStatus,
 } from '../../../workflows/release/messages';
 import {
@@ -43,8 +35,7 @@ import {
   type BusinessCalendar,
   type CalendarDate,
 } from '../../../domain/business-calendar';
-import { resolveBusinessCalendar } from '../../../domain/holidays';
-import { planRelease, releaseRulesFrom, type Tier } from '../../../domain/release-plan';
+import { planRelease, releaseRulesFrom } from '../../../domain/release-plan';
 import { releaseRecordOf } from '../../../domain/measurement';
 import { isoWeekOf } from '../../../domain/rituals';
 
@@ -52,15 +43,6 @@ import { isoWeekOf } from '../../../domain/rituals';
 const operators = withOperators(loadExampleConfig());
 const config = operators.config;
 
-/** The command as sent from the command line: signed by `by` when it names them, else by Priya. */
-async function signed<T extends object>(
-  handle: { workflowId: string },
-  update: UpdateDefinition<ReleaseStatus, [T]>,
-  command: T,
-  operator = (command as { by?: string }).by ?? 'priya',
-): Promise<T> {
-  return signAs(operators.keys, operator, handle.workflowId, update, command, await env.currentTimeMs());
-}
 let stack: Stack;
 let env: TestWorkflowEnvironment;
 
@@ -70,61 +52,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-/** ana is a growth PM on the london calendar; ivan is growth's eng lead. */
-const PM = 'ana';
-const london = () => {
-  const year = new Date().getUTCFullYear();
-  return resolveBusinessCalendar(config, 'london', { from: year - 1, to: year + 3 });
-};
-
-interface Run {
-  world: FakeWorld;
-  cal: BusinessCalendar;
-  today: CalendarDate;
-  issueKey: string;
-  taskQueue: string;
-  start: (
-    tier: Tier,
-    launchDate: CalendarDate,
-  ) => Promise<WorkflowHandleWithFirstExecutionRunId<typeof releaseWorkflow>>;
-}
-
-async function withRelease(body: (run: Run) => Promise<void>): Promise<void> {
-  const world = new FakeWorld(config);
-  const cal = london();
-  const today = localDateOf(await env.currentTimeMs(), cal.timezone);
-  const issueKey = `REL-${Math.floor(Math.random() * 90_000) + 10_000}`;
-  world.releaseIssue(issueKey);
-  // A failed test must not leave a workflow without a worker: it would hold the test server's
-  // clock still for every later test. The stack ends what is tracked.
-  await stack.withWorkers({ activities: world.activities() }, ({ taskQueue, track }) =>
-    body({
-      world,
-      cal,
-      today,
-      issueKey,
-      taskQueue,
-      start: async (tier, launchDate) => {
-        const handle = await env.client.workflow.start(releaseWorkflow, {
-          taskQueue,
-          workflowId: releaseWorkflowId(issueKey),
-          args: [
-            { issueKey, tier, launchDate, pmId: PM, title: 'Usage-based billing', productArea: 'billing' },
-          ],
-        });
-        track(handle);
-        return handle;
-      },
-    }),
-  );
-}
-
-/** Polls the status query until the predicate holds (the workflow works asynchronously). */
-const waitFor = (
-  handle: WorkflowHandle,
-  predicate: (s: ReleaseStatus) => boolean,
-  what: string,
-): Promise<ReleaseStatus> => queryUntil(handle, releaseStatus, predicate, what);
+const { signed, waitFor, withRelease } = releaseHarness(operators, () => stack);
+const PM = RELEASE_PM;
 
 /** Skips server time to a local time on a date in the PM's calendar. */
 async function skipTo(date: CalendarDate, time = '12:00'): Promise<void> {
