@@ -346,6 +346,23 @@ interface World {
  * test operator, or the worker's key for the calls only prodops' own worker makes. Each corrupted
  * call starts from this, so that it gets past the first check. An update missing here fails.
  */
+/** The place a fuzzed leave holds in its team's coordinator: one working day, 64 ahead. */
+function heldPlace(w: World): Record<string, unknown> {
+  const day = addWorkingDays(w.cal, w.today, 64);
+  return {
+    workflowId: 'leave:fuzz:2031-01-06',
+    caller: 'leave:fuzz:2031-01-06',
+    personId: 'gita',
+    role: 'pm',
+    from: day,
+    to: day,
+    fullDays: [day],
+    days: [day],
+    onDuty: { [day]: ['gita', 'ana'] },
+    minimum: 0,
+  };
+}
+
 const VALID: Record<string, { signer: Signer; example: (w: World) => Promise<Record<string, unknown>> }> = {
   moveLaunch: {
     signer: 'operator',
@@ -374,38 +391,8 @@ const VALID: Record<string, { signer: Signer; example: (w: World) => Promise<Rec
     }),
   },
   cancelLeave: { signer: 'operator', example: async () => ({ by: 'gita', reason: 'plans changed' }) },
-  reserveLeave: {
-    signer: 'worker',
-    example: async (w) => ({
-      workflowId: 'leave:fuzz:2031-01-06',
-      caller: 'leave:fuzz:2031-01-06',
-      personId: 'gita',
-      role: 'pm',
-      from: addWorkingDays(w.cal, w.today, 64),
-      to: addWorkingDays(w.cal, w.today, 64),
-      fullDays: [addWorkingDays(w.cal, w.today, 64)],
-      days: [addWorkingDays(w.cal, w.today, 64)],
-      onDuty: { [addWorkingDays(w.cal, w.today, 64)]: ['gita', 'ana'] },
-      minimum: 0,
-      hold: false,
-    }),
-  },
-  confirmReservation: {
-    signer: 'worker',
-    example: async (w) => ({
-      workflowId: 'leave:fuzz:2031-01-06',
-      caller: 'leave:fuzz:2031-01-06',
-      personId: 'gita',
-      role: 'pm',
-      from: addWorkingDays(w.cal, w.today, 64),
-      to: addWorkingDays(w.cal, w.today, 64),
-      fullDays: [addWorkingDays(w.cal, w.today, 64)],
-      days: [addWorkingDays(w.cal, w.today, 64)],
-      onDuty: { [addWorkingDays(w.cal, w.today, 64)]: ['gita', 'ana'] },
-      minimum: 0,
-      buddyId: 'ana',
-    }),
-  },
+  reserveLeave: { signer: 'worker', example: async (w) => ({ ...heldPlace(w), hold: false }) },
+  confirmReservation: { signer: 'worker', example: async (w) => ({ ...heldPlace(w), buddyId: 'ana' }) },
   releaseReservation: {
     signer: 'worker',
     example: async () => ({ workflowId: 'leave:fuzz:2031-01-06', caller: 'leave:fuzz:2031-01-06' }),
