@@ -18,6 +18,7 @@ import {
   inWorkflowContext,
   isCancellation,
   log,
+  patched,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -234,16 +235,32 @@ export function historyIsLong(limit: number): boolean {
 }
 
 /**
+ * Patch: a process kept busy (every turn ends with a message already waiting, so it never waits)
+ * continues as new once its history is long, instead of only when it next waits. Runs that took
+ * such turns past the threshold without it replay without it.
+ */
+export const CONTINUE_WHEN_BUSY_PATCH = 'entity-loop-continue-when-busy';
+
+/**
  * The loop of every process: take a turn; run the deadline that is due; continue as new when the
  * history is long and nothing is in flight; otherwise wait for a message or the next deadline.
- * A deadline that ran always earns a reconciling turn.
+ * A deadline that ran always earns a reconciling turn. A run continued as new starts with its
+ * wake set (`Wake`), so the turn a pending message asked for is taken by the next run.
  */
 export async function runEntityLoop(process: EntityProcess): Promise<void> {
   const timer = process.keepTimers ? new KeptTimer() : null;
   for (;;) {
     const progress = await process.advance();
     if (progress === 'finished') break;
-    if (progress === 'again') continue;
+    if (progress === 'again') {
+      // A steady stream of messages (a re-plan arriving before the last one's turn ends) would
+      // otherwise grow one history without bound.
+      if (historyIsLong(process.eventsBeforeContinueAsNew) && patched(CONTINUE_WHEN_BUSY_PATCH)) {
+        await condition(allHandlersFinished);
+        await process.continueAsNew();
+      }
+      continue;
+    }
     const next = earliest(process.deadlines());
     if (next && next.at <= Date.now()) {
       await next.run();
