@@ -52,6 +52,20 @@ export const NoteText = (max = MAX_NOTE_LENGTH) =>
     .refine((s) => s.trim() !== '', 'must not be empty')
     .refine((s) => !hasControlCharacters(s, true), 'must not contain control characters');
 
+/**
+ * Text from a vendor or a person that may be empty, bounded, without control characters: one line
+ * unless `lines`. A carriage return is let through either way (pasted text and Notion values carry
+ * them).
+ */
+export const FreeText = (max: number, lines = false) =>
+  z
+    .string({ error: 'must be text' })
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !hasControlCharacters(s.replace(/\r/g, ''), lines), 'must not contain control characters');
+
+/** A number that is one: not NaN, not infinite. */
+export const FiniteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
+
 /** One line of text (a title, a product area): no newlines or control characters. */
 export const LineText = (max = MAX_LABEL_LENGTH) =>
   z
@@ -111,6 +125,31 @@ export function parseCommand<S extends z.ZodType>(
   return result.success
     ? { ok: true, value: result.data }
     : { ok: false, problem: describeIssues(result.error, what) };
+}
+
+/** The shape of each message of a process, by its name; some depend on the time (`occurredAt`). */
+export type MessageShapes = Record<string, (now: number) => z.ZodType>;
+
+/** A message read by the shape its kind has: the value as parsed, or the problem naming the field. */
+export function readMessage<Shapes extends MessageShapes, K extends keyof Shapes & string>(
+  shapes: Shapes,
+  kind: K,
+  value: unknown,
+  now: number,
+): { ok: true; value: z.infer<ReturnType<Shapes[K]>> } | { ok: false; problem: string } {
+  return parseCommand(shapes[kind]!(now), value, kind) as
+    { ok: true; value: z.infer<ReturnType<Shapes[K]>> } | { ok: false; problem: string };
+}
+
+/** The problem of a message that does not fit its shape, naming the field; null when it fits. */
+export function messageProblem<Shapes extends MessageShapes>(
+  shapes: Shapes,
+  kind: keyof Shapes & string,
+  value: unknown,
+  now: number,
+): string | null {
+  const read = readMessage(shapes, kind, value, now);
+  return read.ok ? null : read.problem;
 }
 
 /**

@@ -8,12 +8,14 @@
 import * as z from 'zod';
 import {
   DeliveryId,
+  FiniteNumber,
+  FreeText,
   hasControlCharacters,
   LineText,
   NoteText,
   occurredAtSchema,
-  parseCommand,
   PersonId,
+  readMessage,
 } from '../../domain/commands';
 import { DISPOSITIONS } from '../../domain/insights/taxonomy';
 import { OperatorAuthSchema } from '../../domain/operators';
@@ -142,7 +144,7 @@ export const InsightShapes = {
         accounts: z.number().int().min(0),
         items: z.number().int().min(0),
         evidence: z.number().int().min(0),
-        newest: z.number().refine(Number.isFinite, 'must be a finite number'),
+        newest: FiniteNumber,
       }),
       itemIds: z.array(InsightId).max(10_000, 'must list at most 10000 items'),
       deliveryId: DeliveryId,
@@ -151,14 +153,7 @@ export const InsightShapes = {
     z.strictObject({
       round: LineText(300),
       disposition: LineText(100),
-      rationale: z
-        .string({ error: 'must be text' })
-        .max(2_000, 'must be at most 2000 characters')
-        .refine(
-          (s) => !hasControlCharacters(s.replace(/\r/g, ''), true),
-          'must not contain control characters',
-        )
-        .nullable(),
+      rationale: FreeText(2_000, true).nullable(),
       by: Text(320).nullable(),
       deliveryId: DeliveryId,
       occurredAt: occurredAtSchema(now),
@@ -168,11 +163,5 @@ export const InsightShapes = {
 export type InsightMessage = keyof typeof InsightShapes;
 
 /** The message's shape: the value as parsed, or the problem naming the field. */
-export function readInsightMessage<K extends InsightMessage>(
-  kind: K,
-  value: unknown,
-  now: number,
-): { ok: true; value: z.infer<ReturnType<(typeof InsightShapes)[K]>> } | { ok: false; problem: string } {
-  return parseCommand(InsightShapes[kind](now) as z.ZodType, value, kind) as
-    { ok: true; value: z.infer<ReturnType<(typeof InsightShapes)[K]>> } | { ok: false; problem: string };
-}
+export const readInsightMessage = <K extends InsightMessage>(kind: K, value: unknown, now: number) =>
+  readMessage(InsightShapes, kind, value, now);

@@ -15,6 +15,7 @@ import {
   occurredAtSchema,
   parseCommand,
   PersonId,
+  readMessage,
 } from '../../domain/commands';
 import { describeActor, OperatorAuthSchema } from '../../domain/operators';
 import { startDateProblem } from '../../domain/onboarding-plan';
@@ -121,17 +122,8 @@ export const OnboardingSignalSchemas = {
 export type OnboardingSignalName = keyof typeof OnboardingSignalSchemas;
 
 /** The signal as its schema reads it, or the problem in one line. */
-export function parseSignal<K extends OnboardingSignalName>(
-  signal: K,
-  event: unknown,
-  now: number,
-):
-  | { ok: true; value: z.infer<ReturnType<(typeof OnboardingSignalSchemas)[K]>> }
-  | { ok: false; problem: string } {
-  return parseCommand(OnboardingSignalSchemas[signal](now), event, signal) as
-    | { ok: true; value: z.infer<ReturnType<(typeof OnboardingSignalSchemas)[K]>> }
-    | { ok: false; problem: string };
-}
+export const parseSignal = <K extends OnboardingSignalName>(signal: K, event: unknown, now: number) =>
+  readMessage(OnboardingSignalSchemas, signal, event, now);
 
 /** "ana via cli (operator priya)": who decided, as the log, the status and the CLI name them. */
 export const describe = (actor: Actor): string => describeActor(actor.by, actor.via, actor.operator);

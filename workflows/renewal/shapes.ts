@@ -9,27 +9,20 @@ import * as z from 'zod';
 import {
   CommandDate,
   DeliveryId,
-  hasControlCharacters,
+  FiniteNumber,
+  FreeText,
+  messageProblem,
   NoteText,
   occurredAtSchema,
-  parseCommand,
   PersonId,
 } from '../../domain/commands';
 import { OperatorAuthSchema } from '../../domain/operators';
 import { DECISIONS } from '../../domain/subscription';
 
-/** Text that may be empty, bounded, without control characters (newlines allowed when `lines`). */
-const Text = (max: number, lines = false) =>
-  z
-    .string({ error: 'must be text' })
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !hasControlCharacters(s.replace(/\r/g, ''), lines), 'must not contain control characters');
-
 /** A raw field: what a command line or a Notion property can hold, bounded. */
-const RawValue = z.union(
-  [Text(2_000), z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean(), z.null()],
-  { error: 'must be text, a number, true or false' },
-);
+const RawValue = z.union([FreeText(2_000), FiniteNumber, z.boolean(), z.null()], {
+  error: 'must be text, a number, true or false',
+});
 
 const RAW_FIELDS = [
   'tool',
@@ -96,16 +89,16 @@ export const RenewalShapes = {
   // Signals.
   subscriptionPageChanged: (now: number) =>
     z.strictObject({
-      pageId: Text(100),
+      pageId: FreeText(100),
       fields: PageFields,
-      decision: Text(100).nullable(),
+      decision: FreeText(100).nullable(),
       written: z.strictObject({
-        noticeDeadline: Text(100).nullable().optional(),
-        status: Text(200).nullable().optional(),
-        annualCost: z.number().refine(Number.isFinite, 'must be a finite number').nullable().optional(),
-        problems: Text(10_000, true).nullable().optional(),
+        noticeDeadline: FreeText(100).nullable().optional(),
+        status: FreeText(200).nullable().optional(),
+        annualCost: FiniteNumber.nullable().optional(),
+        problems: FreeText(10_000, true).nullable().optional(),
       }),
-      author: Text(320).nullable(),
+      author: FreeText(320).nullable(),
       occurredAt: occurredAtSchema(now),
       deliveryId: DeliveryId,
     }),
@@ -115,15 +108,15 @@ export const RenewalShapes = {
       callout: z
         .strictObject({
           year: z.number().int(),
-          team: Text(100),
-          teamName: Text(200),
+          team: FreeText(100),
+          teamName: FreeText(200),
           renewalDate: CommandDate,
-          budgetCents: z.number().refine(Number.isFinite, 'must be a finite number'),
-          committedCents: z.number().refine(Number.isFinite, 'must be a finite number'),
-          overByCents: z.number().refine(Number.isFinite, 'must be a finite number'),
-          renewalCents: z.number().refine(Number.isFinite, 'must be a finite number'),
+          budgetCents: FiniteNumber,
+          committedCents: FiniteNumber,
+          overByCents: FiniteNumber,
+          renewalCents: FiniteNumber,
           tipsOver: z.boolean(),
-          baseCurrency: Text(10),
+          baseCurrency: FreeText(10),
         })
         .nullable(),
     }),
@@ -131,21 +124,19 @@ export const RenewalShapes = {
   // budget activity reads them in full), and a refresh asked for from the command line.
   budgetFactsChanged: () =>
     z.strictObject({
-      subscriptionId: Text(100),
+      subscriptionId: FreeText(100),
       facts: z
-        .looseObject({ subscriptionId: Text(100) }, { error: 'must be the facts of a subscription' })
+        .looseObject({ subscriptionId: FreeText(100) }, { error: 'must be the facts of a subscription' })
         .nullable(),
       at: z
         .number({ error: 'must be milliseconds since the epoch' })
         .refine(Number.isFinite, 'must be a finite number'),
     }),
-  refreshBudget: () => z.strictObject({ by: Text(100), via: Via }),
+  refreshBudget: () => z.strictObject({ by: FreeText(100), via: Via }),
 };
 
 export type RenewalMessage = keyof typeof RenewalShapes;
 
 /** The problem of a message that does not fit its shape, naming the field; null when it fits. */
-export function renewalMessageProblem(kind: RenewalMessage, value: unknown, now: number): string | null {
-  const read = parseCommand(RenewalShapes[kind](now) as z.ZodType, value, kind);
-  return read.ok ? null : read.problem;
-}
+export const renewalMessageProblem = (kind: RenewalMessage, value: unknown, now: number): string | null =>
+  messageProblem(RenewalShapes, kind, value, now);

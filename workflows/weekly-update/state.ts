@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import * as z from 'zod';
-import { DeliveryId, LineText, occurredAtSchema, parseCommand, PersonId } from '../../domain/commands';
+import { DeliveryId, LineText, messageProblem, occurredAtSchema, PersonId } from '../../domain/commands';
 import { OperatorAuthSchema } from '../../domain/operators';
 import type { Journal } from '../entity-loop';
 import type { IdentityState } from '../operator-identity';
@@ -55,14 +55,11 @@ export const WeeklyUpdateShapes = {
 };
 
 /** The problem of a message that does not fit its shape, naming the field; null when it fits. */
-export function weeklyMessageProblem(
+export const weeklyMessageProblem = (
   kind: keyof typeof WeeklyUpdateShapes,
   value: unknown,
   now: number,
-): string | null {
-  const read = parseCommand(WeeklyUpdateShapes[kind](now) as z.ZodType, value, kind);
-  return read.ok ? null : read.problem;
-}
+): string | null => messageProblem(WeeklyUpdateShapes, kind, value, now);
 
 /** A published update counts as on time within the hour after the publication time. */
 export const ON_TIME_GRACE_MS = 60 * 60_000;
