@@ -128,8 +128,9 @@ export const parseSignal = <K extends OnboardingSignalName>(signal: K, event: un
 /** "ana via cli (operator priya)": who decided, as the log, the status and the CLI name them. */
 export const describe = (actor: Actor): string => describeActor(actor.by, actor.via, actor.operator);
 
-const withOperator = (actor: Actor) =>
-  actor.operator !== undefined && actor.operator !== actor.by ? { operator: actor.operator } : {};
+/** The operator to record beside `by`: only one who signed for someone else. */
+export const withOperator = (by: string, operator: string | undefined): { operator?: string } =>
+  operator !== undefined && operator !== by ? { operator } : {};
 
 function refuseIfOver(state: OnboardingState, what: string): void {
   if (state.closed) refuse(`the engagement is closed: cannot ${what}`, OnboardingRefusals.finished);
@@ -143,14 +144,27 @@ function refuseUnlessDecider(state: OnboardingState, actor: Actor, what: string,
   if (coordinator && c.coordinator) allowed.push(c.coordinator);
   if (allowed.some((p) => p.id === actor.by)) return;
   const reason = `"${actor.by}" cannot ${what}: only ${allowed.map((p) => p.id).join(' or ')} can`;
-  recordRefusal(state, { by: actor.by, via: actor.via, ...withOperator(actor), at: isoNow(), reason });
+  recordRefusal(state, {
+    by: actor.by,
+    via: actor.via,
+    ...withOperator(actor.by, actor.operator),
+    at: isoNow(),
+    reason,
+  });
   refuse(reason, OnboardingRefusals.notAllowed);
 }
 
 const isoNow = () => new Date(Date.now()).toISOString();
 
 function decide(state: OnboardingState, what: DecisionRecord['what'], actor: Actor, detail: string): void {
-  recordDecision(state, { what, by: actor.by, via: actor.via, ...withOperator(actor), at: isoNow(), detail });
+  recordDecision(state, {
+    what,
+    by: actor.by,
+    via: actor.via,
+    ...withOperator(actor.by, actor.operator),
+    at: isoNow(),
+    detail,
+  });
   log(state, `${detail} (by ${describe(actor)})`);
 }
 
@@ -293,7 +307,7 @@ export function applyCancel(
     state.cancelled = {
       by: actor.by,
       via: actor.via,
-      ...withOperator(actor),
+      ...withOperator(actor.by, actor.operator),
       reason,
       at: isoNow(),
       beforeStart: true,
@@ -446,7 +460,13 @@ export function validateBuddyDecline(state: OnboardingState, actor: Actor): void
   if (!state.buddy) refuse('no buddy is named yet', OnboardingRefusals.notAllowed);
   if (state.buddy!.id !== actor.by) {
     const reason = `"${actor.by}" is not the buddy (${state.buddy!.id}): only the buddy can decline`;
-    recordRefusal(state, { by: actor.by, via: actor.via, ...withOperator(actor), at: isoNow(), reason });
+    recordRefusal(state, {
+      by: actor.by,
+      via: actor.via,
+      ...withOperator(actor.by, actor.operator),
+      at: isoNow(),
+      reason,
+    });
     refuse(reason, OnboardingRefusals.notAllowed);
   }
 }

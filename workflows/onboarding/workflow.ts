@@ -164,7 +164,7 @@ function registerHandlers(
       recordRefusal(state, {
         by: command.by,
         via: 'cli',
-        ...(operator !== undefined && operator !== command.by ? { operator } : {}),
+        ...t.withOperator(command.by, operator),
         at: new Date(Date.now()).toISOString(),
         reason: message,
       });
@@ -206,7 +206,7 @@ function registerHandlers(
       if (state.closed)
         throw ApplicationFailure.nonRetryable('the engagement is closed', m.OnboardingRefusals.finished);
       const operator = await checkOperator(update, a);
-      const acting: Acting<A> = operator && operator.id !== a.by ? { ...a, operator: operator.id } : a;
+      const acting: Acting<A> = { ...a, ...t.withOperator(a.by, operator?.id) };
       check(acting);
       change(acting);
       wake.set();
