@@ -69,27 +69,26 @@ function serviceAccountKey(value: string): string | undefined {
   return undefined;
 }
 
-/** The worker's own check of its secret; never quotes it. */
-function workerSecret(value: string): string | undefined {
-  try {
-    workerSecretFromEnv({ [WORKER_SECRET_ENV]: value });
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message.replace(/^\S+ /, '') : 'is not a worker secret';
-  }
-}
-
-/** The codec's own check of a key (or a comma-separated list of earlier keys); never quotes it. */
-function payloadKeys(env: string) {
+/**
+ * The check of the code that reads the variable at start-up (the worker, the payload codec), as
+ * a stack setting's check: its message without the variable's name; never quotes the value.
+ */
+function checkedAsReadBy(env: string, read: (vars: NodeJS.ProcessEnv) => unknown, otherwise: string) {
   return (value: string): string | undefined => {
     try {
-      payloadCodecFromEnv({ [env]: value });
+      read({ [env]: value });
       return undefined;
     } catch (error) {
-      return error instanceof Error ? error.message.replace(/^\S+ /, '') : 'is not a payload key';
+      return error instanceof Error ? error.message.replace(/^\S+ /, '') : otherwise;
     }
   };
 }
+
+/** The worker's own check of its secret. */
+const workerSecret = checkedAsReadBy(WORKER_SECRET_ENV, workerSecretFromEnv, 'is not a worker secret');
+
+/** The codec's own check of a key (or a comma-separated list of earlier keys). */
+const payloadKeys = (env: string) => checkedAsReadBy(env, payloadCodecFromEnv, 'is not a payload key');
 
 export const SECRETS = {
   temporalApiKey: {
