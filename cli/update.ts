@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { localDateOf } from '../domain/business-calendar';
+import { localDateOf, localTimeOf } from '../domain/business-calendar';
 import { ritualCalendarName, type OrgConfig } from '../domain/config';
 import { isIsoWeek, isoWeekOf, longDate, type IsoWeek } from '../domain/rituals';
 import {
@@ -65,21 +65,11 @@ async function notStarted(config: OrgConfig, week: IsoWeek): Promise<CliError> {
     );
   if (Date.parse(dates.opensAt) > Date.now())
     return CliError.failure(
-      `the ${week} update has not opened yet: it opens on ${longDate(dates.date)} at ${wallTime(dates.opensAt, dates.timezone)} (${dates.timezone}), ${dates.opensAt}; nothing to show or publish before then`,
+      `the ${week} update has not opened yet: it opens on ${longDate(dates.date)} at ${localTimeOf(dates.opensAt, dates.timezone)} (${dates.timezone}), ${dates.opensAt}; nothing to show or publish before then`,
     );
   return CliError.failure(
     `no weekly update ran for ${week} (due ${longDate(dates.date)}): was the schedule set up (prodops temporal setup) and a worker running?`,
   );
-}
-
-/** "09:00": an instant's wall time in the rituals' zone. */
-function wallTime(iso: string, timezone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: timezone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(new Date(iso));
 }
 
 /** The week's workflow exists (running or not); else why it does not, as readWeekStatus says. */

@@ -427,6 +427,16 @@ export function localDateOf(instant: string | number, timezone: string): Calenda
 }
 
 /**
+ * The wall time (HH:MM, 24-hour) an instant shows in a time zone: 2026-03-05T19:30:00Z is 23:30
+ * in Asia/Dubai. Takes what `localDateOf` takes.
+ */
+export function localTimeOf(instant: string | number, timezone: string): string {
+  const second = wallClockAt(instantToEpochMs(instant), timezone).secondOfDay;
+  const two = (n: number) => String(Math.floor(n)).padStart(2, '0');
+  return `${two(second / 3600)}:${two((second % 3600) / 60)}`;
+}
+
+/**
  * The UTC instant (ISO 8601, `...Z`) at which the clocks in `timezone` show `time` (HH:MM) on
  * `date`. Where daylight saving makes that wall time ambiguous it resolves the way RFC 5545 and
  * JavaScript Temporal's default ("compatible") do, so a recurring 01:30 meeting stays sensible:

@@ -8,6 +8,7 @@ import {
   isValidDate,
   isWorkingDay,
   localDateOf,
+  localTimeOf,
   MAX_RANGE_DAYS,
   MAX_WORKING_DAY_OFFSET,
   rollBackward,
@@ -363,6 +364,18 @@ describe('instants and wall times in a time zone', () => {
     expect(localDateOf('2026-03-05T19:30:00.000+0000', 'America/New_York')).toBe('2026-03-05');
     expect(localDateOf('2026-03-06T03:30:00Z', 'America/New_York')).toBe('2026-03-05');
     expect(localDateOf('2026-03-05T10:00:00Z', 'Pacific/Kiritimati')).toBe('2026-03-06');
+  });
+
+  it('gives the wall time of an instant where it happens, on both sides of a clock change', () => {
+    expect(localTimeOf('2026-03-05T19:30:00Z', 'Asia/Dubai')).toBe('23:30');
+    expect(localTimeOf(Date.UTC(2026, 2, 5, 20, 30, 59), 'Asia/Dubai')).toBe('00:30');
+    // 25 October 2026: London shows 01:30 twice, in summer time and then in GMT.
+    expect(localTimeOf('2026-10-25T00:30:00Z', 'Europe/London')).toBe('01:30');
+    expect(localTimeOf('2026-10-25T01:30:00Z', 'Europe/London')).toBe('01:30');
+    expect(localTimeOf('2026-10-25T02:05:00Z', 'Europe/London')).toBe('02:05');
+    expect(
+      localTimeOf(zonedDateTimeToInstant('2027-01-08', '09:00', 'America/New_York'), 'America/New_York'),
+    ).toBe('09:00');
   });
 
   it('refuses instants without an offset, which would be read in the host zone', () => {

@@ -23,6 +23,7 @@ import {
 } from '../../domain/weekly-update-content';
 import type { PageDocument } from '../../domain/document';
 import { longDate } from '../../domain/rituals';
+import { localTimeOf } from '../../domain/business-calendar';
 import { patched } from '@temporalio/workflow';
 import { attempt, markSent, sendOnce, wasSent } from '../entity-loop';
 import type { ContributionReady, Preview, Rollover, WeeklyUpdateContext } from './messages';
@@ -56,18 +57,7 @@ function ctx(state: WeeklyUpdateState): WeeklyUpdateContext {
 /** "Thu 4 Jun 2026 14:00 (Europe/London)": the deadline as contributors read it. */
 export function deadlineText(context: WeeklyUpdateContext): string {
   const { dates } = context;
-  return `${longDate(dates.date)} ${timeOf(context, dates.deadlineAt)} (${dates.timezone})`;
-}
-
-function timeOf(context: WeeklyUpdateContext, iso: string): string {
-  // The wall time in the rituals' zone, read back from the instant.
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: context.dates.timezone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(instant(iso)));
-  return `${parts.find((p) => p.type === 'hour')?.value ?? '00'}:${parts.find((p) => p.type === 'minute')?.value ?? '00'}`;
+  return `${longDate(dates.date)} ${localTimeOf(instant(dates.deadlineAt), dates.timezone)} (${dates.timezone})`;
 }
 
 /** The week's context from the configuration: its dates, contributors and recipients. */
