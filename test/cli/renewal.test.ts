@@ -14,7 +14,8 @@ import type { RenewalStatusView } from '../../workflows/renewal/messages';
 import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../workers/index';
 import { exampleConfigText } from '../helpers/config';
 import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
-import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
+import { bundle, createDevServerEnv, stopDevServerSuite, uniqueId } from '../helpers/temporal';
+import { readUntil } from '../helpers/eventually';
 import { RenewalWorld } from '../workflows/renewal/renewal-world';
 import { runCli, writeTempConfig } from '../helpers/cli';
 
@@ -272,27 +273,15 @@ describe('prodops renewal and budget, against a dev server', () => {
     running = runWorkers(workers);
   });
 
-  afterAll(async () => {
-    for await (const info of env.client.workflow.list({ query: "ExecutionStatus = 'Running'" }))
-      await env.client.workflow.getHandle(info.workflowId).terminate('test finished');
-    for (const worker of workers ?? []) if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  afterAll(() => stopDevServerSuite(env, workers, running));
 
   /** The CLI run by `operator` (Priya unless said), with their key. */
   const as = (operator: string | null, ...args: string[]) =>
     asOperator(operators, operator, () => prodops([...args, '--config', configPath]));
   const cli = (...args: string[]) => as('priya', ...args);
-  const poll = async <T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> => {
-    let last: T | undefined;
-    for (let i = 0; i < 100; i++) {
-      last = await read();
-      if (ok(last)) return last;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
-  };
+  /** Reads until `ok` holds: every 200 ms, 20 s at the most. */
+  const poll = <T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> =>
+    readUntil(read, ok, what, { attempts: 100, intervalMs: 200 });
 
   it('adds, lists, decides, snoozes, and reads the budget', async () => {
     const today = localDateOf(Date.now(), 'Europe/London');

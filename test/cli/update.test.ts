@@ -28,7 +28,8 @@ import {
 import { exampleConfigText, loadExampleConfig } from '../helpers/config';
 import { asOperator, operatorsYaml, withOperators } from '../helpers/operators';
 import { updateTodayConfig } from '../helpers/rituals';
-import { bundle, createDevServerEnv, uniqueId } from '../helpers/temporal';
+import { bundle, createDevServerEnv, stopDevServerSuite, uniqueId } from '../helpers/temporal';
+import { readUntil } from '../helpers/eventually';
 import { WeeklyWorld } from '../workflows/weekly-update/weekly-world';
 import { runCli, writeTempConfig } from '../helpers/cli';
 
@@ -137,27 +138,15 @@ describe('prodops update and report, against a dev server', () => {
     });
   });
 
-  afterAll(async () => {
-    for await (const info of env.client.workflow.list({ query: "ExecutionStatus = 'Running'" }))
-      await env.client.workflow.getHandle(info.workflowId).terminate('test finished');
-    for (const worker of workers ?? []) if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  afterAll(() => stopDevServerSuite(env, workers, running));
 
   /** The CLI run by `operator` (Priya unless said), with their key. */
   const as = (operator: string | null, ...args: string[]) =>
     asOperator(operators, operator, () => prodops([...args, '--config', configPath]));
   const cli = (...args: string[]) => as('priya', ...args);
-  const poll = async <T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> => {
-    let last: T | undefined;
-    for (let i = 0; i < 150; i++) {
-      last = await read();
-      if (ok(last)) return last;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
-  };
+  /** Reads until `ok` holds: every 200 ms, 30 s at the most. */
+  const poll = <T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> =>
+    readUntil(read, ok, what, { attempts: 150, intervalMs: 200 });
   const fiveBullets = (id: string): DocumentBlock[] => [
     { type: 'heading_2', text: 'Wins / shipped' },
     { type: 'bulleted_list_item', text: `${id} shipped something` },

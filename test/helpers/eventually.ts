@@ -24,23 +24,33 @@ export async function eventually<T>(
 }
 
 /**
- * Asks a workflow `query` until its answer satisfies `predicate` (a workflow works
+ * Reads until the answer satisfies `predicate` (a workflow, a command's output: work done
  * asynchronously); the error on giving up shows the last answer.
  */
-export async function queryUntil<T>(
-  handle: WorkflowHandle,
-  query: QueryDefinition<T>,
+export async function readUntil<T>(
+  read: () => Promise<T>,
   predicate: (answer: T) => boolean,
   what: string,
   { attempts = 200, intervalMs = 50 }: { attempts?: number; intervalMs?: number } = {},
 ): Promise<T> {
   let last: T | undefined;
   for (let i = 0; i < attempts; i++) {
-    last = await handle.query(query);
+    last = await read();
     if (predicate(last)) return last;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last, null, 2)}`);
+  throw new Error(`timed out waiting for ${what}; last answer: ${JSON.stringify(last, null, 2)}`);
+}
+
+/** Asks a workflow `query` until its answer satisfies `predicate`. */
+export function queryUntil<T>(
+  handle: WorkflowHandle,
+  query: QueryDefinition<T>,
+  predicate: (answer: T) => boolean,
+  what: string,
+  options: { attempts?: number; intervalMs?: number } = {},
+): Promise<T> {
+  return readUntil(() => handle.query(query), predicate, what, options);
 }
 
 /**

@@ -4,7 +4,12 @@
  * SDK downloads its own, as usual.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 
 const quietLogger = new DefaultLogger('WARN');
 import { randomUUID } from 'node:crypto';
@@ -47,6 +52,23 @@ export function createDevServerEnv(
       log: { format: 'pretty', level: options.logLevel ?? 'error' },
     },
   });
+}
+
+/**
+ * Ends a suite that ran its own workers on a dev server: every workflow still running is
+ * terminated, the workers shut down (and their run awaited), the server stopped.
+ */
+export async function stopDevServerSuite(
+  env: TestWorkflowEnvironment | undefined,
+  workers: Worker[] | undefined,
+  running: Promise<void> | undefined,
+): Promise<void> {
+  if (env)
+    for await (const info of env.client.workflow.list({ query: "ExecutionStatus = 'Running'" }))
+      await env.client.workflow.getHandle(info.workflowId).terminate('test finished');
+  for (const worker of workers ?? []) if (worker.getState() === 'RUNNING') worker.shutdown();
+  await running;
+  await env?.teardown();
 }
 
 /** Bundles workflow code once per suite; every worker of the suite reuses it. */
