@@ -25,6 +25,7 @@ import * as leaveMessages from '../../workflows/leave/messages';
 import * as coordinatorMessages from '../../contracts/leave-coordinator';
 import * as renewalMessages from '../../workflows/renewal/messages';
 import * as onboardingMessages from '../../workflows/onboarding/messages';
+import { joParkIntake } from './onboarding/onboarding-world';
 import * as weeklyMessages from '../../workflows/weekly-update/messages';
 import * as insightsMessages from '../../workflows/insights/messages';
 import * as metricsMessages from '../../workflows/metrics/messages';
@@ -884,26 +885,11 @@ async function startTargets(
   await renewal.executeUpdate(renewalMessages.setSubscription, {
     args: [signAs(keys, 'priya', renewalId, renewalMessages.setSubscription, set, await env.currentTimeMs())],
   });
-  const startDate = addWorkingDays(cal, today, 20);
   const freelancerId = `fuzz-jo-${Math.floor(Math.random() * 1e6)}`;
   const onboarding = await env.client.workflow.start(onboardingWorkflow, {
     taskQueue,
     workflowId: onboardingMessages.onboardingWorkflowId(freelancerId),
-    args: [
-      {
-        freelancerId,
-        name: 'Jo Park',
-        email: 'jo.park@studio.example',
-        role: 'product_designer',
-        team: 'growth',
-        manager: 'ana',
-        country: 'GB',
-        startDate,
-        endDate: addWorkingDays(cal, startDate, 45),
-        tools: ['figma', 'jira'],
-        source: 'test',
-      },
-    ],
+    args: [joParkIntake(freelancerId, cal, today)],
   });
   const week = isoWeekOf(addCalendarDays(today, 14 + 7 * Math.floor(Math.random() * 20)));
   const weekly = await env.client.workflow.start(weeklyUpdateWorkflow, {

@@ -136,23 +136,26 @@ async function runMonth(time: string, history: { name: string; what: string }) {
   };
 }
 
+/** Last month's page closed and this month's kept open, each one page (one upsert key). */
+function expectOnePagePerMonth({ month, result, pages }: Awaited<ReturnType<typeof runMonth>>): void {
+  expect(result.pages.map((p) => [p.month, p.final])).toEqual([
+    [previousMonth(month), true],
+    [month, false],
+  ]);
+  expect(pages.map((p) => p.idempotencyKey)).toEqual([`metrics:${previousMonth(month)}`, `metrics:${month}`]);
+}
+
 describe('monthly metrics workflow', () => {
   it('closes last month once and refreshes this month every day until it ends', async () => {
-    const { month, days, measured, result, pages, upserts } = await runMonth('07:00', {
+    const run = await runMonth('07:00', {
       name: 'month-to-its-end',
       what: 'last month closed, this month refreshed daily to its end',
     });
+    const { month, days, measured, pages, upserts } = run;
 
     // Started after the day's refresh time: this month's page at once, then once a day.
     expect(measured).toEqual([previousMonth(month), ...Array<string>(days).fill(month)]);
-    expect(result.pages.map((p) => [p.month, p.final])).toEqual([
-      [previousMonth(month), true],
-      [month, false],
-    ]);
-    expect(pages.map((p) => p.idempotencyKey)).toEqual([
-      `metrics:${previousMonth(month)}`,
-      `metrics:${month}`,
-    ]);
+    expectOnePagePerMonth(run);
     const current = pages[1]!;
     expect(current.properties.Name).toEqual({ title: metricsTitle(month) });
     expect(current.properties['Enablement coverage']).toEqual({ number: 1 });
@@ -164,21 +167,15 @@ describe('monthly metrics workflow', () => {
   });
 
   it("makes this month's page at once when started before the refresh time, and still refreshes it then", async () => {
-    const { month, days, measured, result, pages, upserts } = await runMonth('01:30', {
+    const run = await runMonth('01:30', {
       name: 'started-before-refresh-time',
       what: "started at night: this month's page at once, then refreshed daily at 06:00 to its end",
     });
+    const { month, days, measured, upserts } = run;
 
     expect(measured).toEqual([previousMonth(month), month, ...Array<string>(days).fill(month)]);
-    expect(result.pages.map((p) => [p.month, p.final])).toEqual([
-      [previousMonth(month), true],
-      [month, false],
-    ]);
     // Still one page per month: the early refresh and the daily ones upsert the same key.
-    expect(pages.map((p) => p.idempotencyKey)).toEqual([
-      `metrics:${previousMonth(month)}`,
-      `metrics:${month}`,
-    ]);
+    expectOnePagePerMonth(run);
     expect(upserts).toBe(days + 1);
   });
 });

@@ -4,7 +4,9 @@
  * tracker row, read in the workflow's own terms. The core activities are the real ones over the
  * configuration.
  */
+import { addWorkingDays, type BusinessCalendar, type CalendarDate } from '../../../domain/business-calendar';
 import type { OrgConfig } from '../../../domain/config';
+import type { OnboardingInput } from '../../../workflows/onboarding/messages';
 import { normalizeId } from '../../../activities/notion';
 import {
   FakeIntegrations,
@@ -15,6 +17,31 @@ import {
   type IntegrationActivities,
   type Made,
 } from '../../helpers/fake-integrations';
+
+/**
+ * Jo Park, a product designer for Ana's growth team, as the intake starts her: four working
+ * weeks from `today`, for nine weeks, with Figma and Jira.
+ */
+export function joParkIntake(
+  freelancerId: string,
+  cal: BusinessCalendar,
+  today: CalendarDate,
+): OnboardingInput {
+  const startDate = addWorkingDays(cal, today, 20);
+  return {
+    freelancerId,
+    name: 'Jo Park',
+    email: 'jo.park@studio.example',
+    role: 'product_designer',
+    team: 'growth',
+    manager: 'ana',
+    country: 'GB',
+    startDate,
+    endDate: addWorkingDays(cal, startDate, 45),
+    tools: ['figma', 'jira'],
+    source: 'test',
+  };
+}
 
 export type WorldIssue = Made<FakeIssue>;
 export type WorldEvent = Made<FakeEvent>;

@@ -14,7 +14,7 @@ import { signAs, withOperators } from '../../helpers/operators';
 import { queryUntil } from '../../helpers/eventually';
 import { recordHistory } from '../../helpers/histories';
 import { startStack, type Stack } from '../../helpers/stack';
-import { OnboardingWorld } from './onboarding-world';
+import { joParkIntake, OnboardingWorld } from './onboarding-world';
 import { workflowLabel } from '../../../contracts/ids';
 import { onboardingWorkflow } from '../../../workflows/onboarding/workflow';
 import * as m from '../../../workflows/onboarding/messages';
@@ -94,26 +94,10 @@ async function withEngagement(body: (run: Run) => Promise<void>): Promise<void> 
     const freelancerId = uniqueId('jo');
     const started: WorkflowHandle[] = [];
     const start: Run['start'] = async (overrides = {}) => {
-      const startDate = addWorkingDays(cal, today, 20);
       const handle = await env.client.workflow.start(onboardingWorkflow, {
         taskQueue,
         workflowId: m.onboardingWorkflowId(freelancerId),
-        args: [
-          {
-            freelancerId,
-            name: 'Jo Park',
-            email: 'jo.park@studio.example',
-            role: 'product_designer',
-            team: 'growth',
-            manager: 'ana',
-            country: 'GB',
-            startDate,
-            endDate: addWorkingDays(cal, startDate, 45),
-            tools: ['figma', 'jira'],
-            source: 'test',
-            ...overrides,
-          },
-        ],
+        args: [{ ...joParkIntake(freelancerId, cal, today), ...overrides }],
       });
       track(handle);
       started.push(handle);

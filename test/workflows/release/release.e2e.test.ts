@@ -7,8 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadExampleConfig } from '../../helpers/config';
-import { signAs, withOperators } from '../../helpers/operators';
-import type { UpdateDefinition } from '@temporalio/common';
+import { withOperators } from '../../helpers/operators';
 import { recordHistory } from '../../helpers/histories';
 import { startStack, type Stack } from '../../helpers/stack';
 import type { Sandbox } from '../../../sandbox/index';
@@ -20,29 +19,20 @@ import {
   publishBundle,
   releaseStatus,
   releaseWorkflowId,
-  type ReleaseStatus,
 } from '../../../workflows/release/messages';
 import { addWorkingDays, localDateOf, zonedDateTimeToInstant } from '../../../domain/business-calendar';
 import { resolveBusinessCalendar } from '../../../domain/holidays';
 import { calendarEventId } from '../../../contracts/node/idempotency';
+import { releaseHarness } from './release-harness';
 
 /** Every person an operator with a key of their own; Priya (Product Ops) runs the release commands. */
 const operators = withOperators(loadExampleConfig());
 const config = operators.config;
 
-/** The command as sent from the command line: signed by `by` when it names them, else by Priya. */
-async function signed<T extends object>(
-  handle: { workflowId: string },
-  update: UpdateDefinition<ReleaseStatus, [T]>,
-  command: T,
-  operator = (command as { by?: string }).by ?? 'priya',
-): Promise<T> {
-  return signAs(operators.keys, operator, handle.workflowId, update, command, await env.currentTimeMs());
-}
-
 let stack: Stack;
 let env: TestWorkflowEnvironment;
 let sandbox: Sandbox;
+const { signed } = releaseHarness(operators, () => stack);
 
 beforeAll(async () => {
   stack = await startStack({ config, sandbox: true });
