@@ -593,7 +593,12 @@ describe('onboarding workflow', () => {
         'revocations',
       );
       expect(s.tasks.some((t) => t.kind === 'final-invoice')).toBe(false);
-      await waitFor(handle, () => world.liveEvents().length === 0, 'meetings removed');
+      // The turn removes the meetings first and tells the manager after (reconcile.ts).
+      await waitFor(
+        handle,
+        () => world.liveEvents().length === 0 && world.mailsWith('cancelled').length > 0,
+        'meetings removed and the manager told',
+      );
       const cancelled = world.mailsWith('cancelled');
       expect(cancelled).toHaveLength(1);
       expect(cancelled[0]!.text).toContain('IT revokes what was already provisioned: Figma, Jira');
