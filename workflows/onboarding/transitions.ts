@@ -143,7 +143,15 @@ function refuseUnlessDecider(state: OnboardingState, actor: Actor, what: string,
   const allowed: PersonRef[] = [c.manager, ...(c.managersManager ? [c.managersManager] : [])];
   if (coordinator && c.coordinator) allowed.push(c.coordinator);
   if (allowed.some((p) => p.id === actor.by)) return;
-  const reason = `"${actor.by}" cannot ${what}: only ${allowed.map((p) => p.id).join(' or ')} can`;
+  refuseOnRecord(
+    state,
+    actor,
+    `"${actor.by}" cannot ${what}: only ${allowed.map((p) => p.id).join(' or ')} can`,
+  );
+}
+
+/** Refuses what `actor` asked, keeping the refusal on the record with who tried. */
+function refuseOnRecord(state: OnboardingState, actor: Actor, reason: string): never {
   recordRefusal(state, {
     by: actor.by,
     via: actor.via,
@@ -151,7 +159,7 @@ function refuseUnlessDecider(state: OnboardingState, actor: Actor, what: string,
     at: isoNow(),
     reason,
   });
-  refuse(reason, OnboardingRefusals.notAllowed);
+  return refuse(reason, OnboardingRefusals.notAllowed);
 }
 
 const isoNow = () => new Date(Date.now()).toISOString();
@@ -459,15 +467,11 @@ export function validateBuddyDecline(state: OnboardingState, actor: Actor): void
   refuseIfOver(state, 'decline the buddy role');
   if (!state.buddy) refuse('no buddy is named yet', OnboardingRefusals.notAllowed);
   if (state.buddy!.id !== actor.by) {
-    const reason = `"${actor.by}" is not the buddy (${state.buddy!.id}): only the buddy can decline`;
-    recordRefusal(state, {
-      by: actor.by,
-      via: actor.via,
-      ...withOperator(actor.by, actor.operator),
-      at: isoNow(),
-      reason,
-    });
-    refuse(reason, OnboardingRefusals.notAllowed);
+    refuseOnRecord(
+      state,
+      actor,
+      `"${actor.by}" is not the buddy (${state.buddy!.id}): only the buddy can decline`,
+    );
   }
 }
 
