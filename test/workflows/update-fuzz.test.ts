@@ -38,6 +38,8 @@ import {
   toolBudgetWorkflowId,
 } from '../../contracts/renewals';
 import { isoWeekOf } from '../../domain/insights/cadence';
+import { addWeeks } from '../../domain/rituals';
+import { datesOfWeek } from '../../activities/rituals';
 import { signAs } from '../helpers/operators';
 import { renewalsConfig, subscription } from './renewal/harness';
 import { addCalendarDays, addWorkingDays, localDateOf } from '../../domain/business-calendar';
@@ -891,7 +893,10 @@ async function startTargets(
     workflowId: onboardingMessages.onboardingWorkflowId(freelancerId),
     args: [joParkIntake(freelancerId, cal, today)],
   });
-  const week = isoWeekOf(addCalendarDays(today, 14 + 7 * Math.floor(Math.random() * 20)));
+  // A week that has an update: the week between Christmas and New Year has none, and its
+  // workflow ends at once, which would leave nothing to fuzz.
+  let week = isoWeekOf(addCalendarDays(today, 14 + 7 * Math.floor(Math.random() * 20)));
+  while (!datesOfWeek(config, week)) week = addWeeks(week, 1);
   const weekly = await env.client.workflow.start(weeklyUpdateWorkflow, {
     taskQueue,
     workflowId: weeklyMessages.weeklyUpdateWorkflowId(week),
